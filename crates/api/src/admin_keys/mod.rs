@@ -1,0 +1,229 @@
+//! The admin API for API keys and the audit log (component `admin-keys`).
+//!
+//! Every route needs an admin JWT. Routes:
+//! `POST|GET /api/admin/api-keys`, `GET|PATCH /api/admin/api-keys/{id}`,
+//! `POST /api/admin/api-keys/{id}/revoke`, `POST /api/admin/api-keys/{id}/rotate`,
+//! `GET /api/admin/audit`.
+
+mod dto;
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::admin_auth::{AdminClaims, AuthError, authenticate_admin};
+use hexaspin_core::api_key::{ApiKeyId, KeyName, KeyState, Owner, Scopes};
+use hexaspin_core::pagination::{AuditCursor, KeyCursor, PageSize};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy};
+use hexaspin_core::use_cases::{self, AdminContext, AuditQuery, KeyChanges, KeyListQuery, NewKey};
+use http::{Method, StatusCode, header};
+use serde::Serialize;
+
+use self::dto::{
+    AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery, PageView,
+    RotateKeyBody, UpdateKeyBody,
+};
+use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query};
+use crate::settings::AdminSettings;
+use crate::{ApiError, Request, Response};
+
+/// Where the key collection lives; `Location` headers point below it.
+pub const KEYS_PATH: &str = "/api/admin/api-keys";
+
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    Keys,
+    Key,
+    Revoke,
+    Rotate,
+    Audit,
+}
+
+fn router() -> matchit::Router<Route> {
+    let mut router = matchit::Router::new();
+    let routes = [
+        (KEYS_PATH, Route::Keys),
+        ("/api/admin/api-keys/{id}", Route::Key),
+        ("/api/admin/api-keys/{id}/revoke", Route::Revoke),
+        ("/api/admin/api-keys/{id}/rotate", Route::Rotate),
+        ("/api/admin/audit", Route::Audit),
+    ];
+    for (path, route) in routes {
+        // The table above is static and conflict-free; a failure here is a programming error
+        // caught by every test that routes a request.
+        #[allow(clippy::expect_used)]
+        router.insert(path, route).expect("admin routes do not conflict");
+    }
+    router
+}
+
+/// The admin API over a store and a CSPRNG.
+pub struct AdminApi<'a, S, E> {
+    /// Keys and audit log.
+    pub store: &'a S,
+    /// Randomness for new keys.
+    pub entropy: &'a E,
+    /// JWT validation and key hashing.
+    pub settings: &'a AdminSettings,
+}
+
+impl<S, E> AdminApi<'_, S, E>
+where
+    S: ApiKeyStore + AuditLog,
+    E: Entropy,
+{
+    /// Handles one request at `now`. Never panics on client input; every error is problem+json.
+    pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
+        match self.dispatch(request, now).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    async fn dispatch(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        let claims = self.authenticate(request, now)?;
+        let router = router();
+        let matched = router.at(request.uri().path()).map_err(|_| ApiError::not_found())?;
+        let route = *matched.value;
+        let id = matched.params.get("id").map(ApiKeyId::parse);
+        let key_id = || -> Result<ApiKeyId, ApiError> {
+            // A malformed id cannot name a key: 404, like any unknown id.
+            id.clone().and_then(Result::ok).ok_or_else(ApiError::not_found)
+        };
+        let ctx = AdminContext {
+            store: self.store,
+            entropy: self.entropy,
+            hasher: &self.settings.hasher,
+            actor: &claims.sub,
+            now,
+        };
+        match (route, request.method()) {
+            (Route::Keys, &Method::POST) => self.create(&ctx, request).await,
+            (Route::Keys, &Method::GET) => self.list(request, now).await,
+            (Route::Key, &Method::GET) => {
+                let key = use_cases::get_api_key(self.store, &key_id()?).await?;
+                Ok(json(StatusCode::OK, &KeyView::of(&key, now)))
+            }
+            (Route::Key, &Method::PATCH) => self.update(&ctx, &key_id()?, request).await,
+            (Route::Revoke, &Method::POST) => {
+                json_body::<EmptyBody>(request, MAX_ADMIN_BODY_BYTES, true)?;
+                let key = use_cases::revoke_api_key(&ctx, &key_id()?).await?;
+                Ok(json(StatusCode::OK, &KeyView::of(&key, now)))
+            }
+            (Route::Rotate, &Method::POST) => {
+                let body: RotateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, true)?;
+                let created = use_cases::rotate_api_key(&ctx, &key_id()?, body.grace_seconds.unwrap_or(0)).await?;
+                let view = CreatedKeyView { key: created.plaintext, view: KeyView::of(&created.key, now) };
+                Ok(json(StatusCode::OK, &view))
+            }
+            (Route::Audit, &Method::GET) => self.audit(request).await,
+            (route, _) => Err(method_not_allowed(route)),
+        }
+    }
+
+    fn authenticate(&self, request: &Request, now: Timestamp) -> Result<AdminClaims, ApiError> {
+        let header = request.headers().get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = header.to_str().map_err(|_| AuthError::Invalid)?;
+        let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Invalid.into());
+        }
+        Ok(authenticate_admin(&self.settings.auth, token.trim(), now)?)
+    }
+
+    async fn create(&self, ctx: &AdminContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+        let body: CreateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, false)?;
+        let new = NewKey {
+            name: KeyName::parse(&body.name)?,
+            owner: body.owner.as_deref().map(Owner::parse).transpose()?,
+            scopes: Scopes::parse(&body.scopes.unwrap_or_default())?,
+            expires_at: body.expires_at.as_deref().map(parse_instant).transpose()?,
+            remaining: body.remaining,
+            refill: body.refill,
+            limits: body.limits.unwrap_or_default(),
+        };
+        let created = use_cases::create_api_key(ctx, new).await?;
+        let location = format!("{KEYS_PATH}/{}", created.key.id);
+        let view = CreatedKeyView { key: created.plaintext, view: KeyView::of(&created.key, ctx.now) };
+        let mut response = json(StatusCode::CREATED, &view);
+        if let Ok(value) = http::HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Ok(response)
+    }
+
+    async fn list(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        let q: ListKeysQuery = query(request)?;
+        let list_query = KeyListQuery {
+            owner: q.owner.as_deref().map(Owner::parse).transpose().map_err(bad_query)?,
+            state: q.state.as_deref().map(KeyState::parse).transpose().map_err(bad_query)?,
+            cursor: q.cursor.as_deref().map(KeyCursor::decode).transpose().map_err(bad_query)?,
+            size: q.limit.as_deref().map(PageSize::parse).transpose().map_err(bad_query)?.unwrap_or_default(),
+        };
+        let page = use_cases::list_api_keys(self.store, &list_query, now).await?;
+        let view = PageView {
+            items: page.items.iter().map(|key| KeyView::of(key, now)).collect(),
+            next_cursor: page.next_cursor,
+        };
+        Ok(json(StatusCode::OK, &view))
+    }
+
+    async fn update(&self, ctx: &AdminContext<'_, S, E>, id: &ApiKeyId, request: &Request) -> Result<Response, ApiError> {
+        let body: UpdateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, false)?;
+        let changes = KeyChanges {
+            name: body.name.as_deref().map(KeyName::parse).transpose()?,
+            scopes: body.scopes.as_deref().map(Scopes::parse).transpose()?,
+            limits: body.limits,
+            expires_at: body
+                .expires_at
+                .map(|at| at.as_deref().map(parse_instant).transpose())
+                .transpose()?,
+            enabled: body.enabled,
+        };
+        let key = use_cases::update_api_key(ctx, id, changes).await?;
+        Ok(json(StatusCode::OK, &KeyView::of(&key, ctx.now)))
+    }
+
+    async fn audit(&self, request: &Request) -> Result<Response, ApiError> {
+        let q: ListAuditQuery = query(request)?;
+        let audit_query = AuditQuery {
+            key_id: q.key_id.as_deref().map(ApiKeyId::parse).transpose().map_err(bad_query)?,
+            cursor: q.cursor.as_deref().map(AuditCursor::decode).transpose().map_err(bad_query)?,
+            size: q.limit.as_deref().map(PageSize::parse).transpose().map_err(bad_query)?.unwrap_or_default(),
+        };
+        let page = use_cases::list_audit(self.store, &audit_query).await?;
+        let view = PageView { items: page.items.iter().map(AuditView::from).collect(), next_cursor: page.next_cursor };
+        Ok(json(StatusCode::OK, &view))
+    }
+}
+
+fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {
+    Timestamp::parse_rfc3339(text).map_err(|e| hexaspin_core::DomainError::invalid("expires_at", e.reason))
+}
+
+fn bad_query(error: hexaspin_core::DomainError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
+}
+
+fn method_not_allowed(route: Route) -> ApiError {
+    let allow = match route {
+        Route::Keys => "GET, POST",
+        Route::Key => "GET, PATCH",
+        Route::Revoke | Route::Rotate => "POST",
+        Route::Audit => "GET",
+    };
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+        .with_header(header::ALLOW, allow)
+}
+
+/// A JSON response.
+pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = http::Response::new(body);
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+            headers.insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => ApiError::internal("serialize response", &error).into_response(),
+    }
+}

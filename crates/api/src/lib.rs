@@ -1,0 +1,25 @@
+//! hexaspin's HTTP edge, written once for the Spin components and tested natively.
+//!
+//! A component is a thin shell: it builds the store and settings from Spin variables, converts the
+//! request to `http::Request<Vec<u8>>` and calls an API here. Everything a client can see (routes,
+//! status codes, JSON shapes, problem+json errors) is decided in this crate.
+//!
+//! # Layout
+//! - [`problem`]: the one place errors become `application/problem+json` responses.
+//! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
+//! - [`settings`]: typed settings read from Spin variables or environment variables.
+//! - [`admin_keys`]: the admin API for API keys and the audit log.
+//! - [`log`]: one JSON line to stderr per notable event, never a secret.
+
+pub mod admin_keys;
+pub mod body;
+pub mod log;
+pub mod problem;
+pub mod settings;
+
+pub use problem::ApiError;
+
+/// The request type every API here takes.
+pub type Request = http::Request<Vec<u8>>;
+/// The response type every API here returns.
+pub type Response = http::Response<Vec<u8>>;

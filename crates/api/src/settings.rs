@@ -1,0 +1,200 @@
+//! Typed settings from Spin variables (components) or environment variables (worker, CLI).
+//!
+//! Names are Spin variable names (`jwt_secret`); [`EnvSource`] reads the same names upper-cased
+//! (`JWT_SECRET`). An empty value counts as unset, because Spin variables need a default. Secret
+//! values never appear in errors or `Debug` output.
+
+use hexaspin_core::admin_auth::AdminAuthConfig;
+use hexaspin_core::api_key::KeyHasher;
+
+/// Where settings come from.
+pub trait ConfigSource {
+    /// The value of `name`, `None` when unset or empty.
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError>;
+}
+
+/// Reads `NAME` from the process environment for setting `name`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvSource;
+
+impl ConfigSource for EnvSource {
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        Ok(std::env::var(name.to_ascii_uppercase()).ok().filter(|v| !v.is_empty()))
+    }
+}
+
+/// A setting that is missing or wrong. Names the setting, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required setting is unset.
+    #[error("setting {0} is required but not set")]
+    Missing(&'static str),
+    /// A setting has an unusable value.
+    #[error("setting {name} is invalid: {reason}")]
+    Invalid {
+        /// Which setting.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The source could not be read.
+    #[error("setting {name} could not be read: {reason}")]
+    Unreadable {
+        /// Which setting.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn required(source: &dyn ConfigSource, name: &'static str) -> Result<String, ConfigError> {
+    source.get(name)?.ok_or(ConfigError::Missing(name))
+}
+
+/// Which database holds keys, users and the audit log.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreSettings {
+    /// The embedded default: Spin's `default` SQLite database, or for native processes the file at
+    /// `path` (setting `sqlite_path`, default `.spin/sqlite_db.db`, the file `spin up` uses).
+    Sqlite {
+        /// Database file for native processes.
+        path: String,
+    },
+    /// Postgres at `url` (setting `pg_url`, may hold a password).
+    Postgres {
+        /// Connection URL.
+        url: String,
+    },
+}
+
+impl std::fmt::Debug for StoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            Self::Postgres { .. } => f.write_str("Postgres { url: <redacted> }"),
+        }
+    }
+}
+
+/// The SQLite file `spin up` creates for `sqlite_databases = ["default"]`.
+pub const DEFAULT_SQLITE_PATH: &str = ".spin/sqlite_db.db";
+
+impl StoreSettings {
+    /// Reads `store` (`sqlite`, the default, or `postgres`), `pg_url` and `sqlite_path`.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        match source.get("store")?.as_deref() {
+            None | Some("sqlite") => Ok(Self::Sqlite {
+                path: source.get("sqlite_path")?.unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_owned()),
+            }),
+            Some("postgres") => {
+                let url = required(source, "pg_url")?;
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError::Invalid {
+                        name: "pg_url",
+                        reason: "must start with postgres:// or postgresql://".into(),
+                    });
+                }
+                Ok(Self::Postgres { url })
+            }
+            Some(_) => Err(ConfigError::Invalid { name: "store", reason: "must be \"sqlite\" or \"postgres\"".into() }),
+        }
+    }
+}
+
+/// What the admin API needs: who may call it and how key secrets are hashed.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// Admin JWT validation.
+    pub auth: AdminAuthConfig,
+    /// Hashes key secrets with the pepper.
+    pub hasher: KeyHasher,
+}
+
+impl AdminSettings {
+    /// Reads `jwt_secret`, `jwt_kid`, `jwt_previous_secret`, `jwt_previous_kid`, `jwt_issuer`,
+    /// `jwt_audience` and `key_pepper`.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        Ok(Self { auth: load_admin_auth(source)?, hasher: load_key_hasher(source)? })
+    }
+}
+
+/// Reads the admin JWT settings.
+pub fn load_admin_auth(source: &dyn ConfigSource) -> Result<AdminAuthConfig, ConfigError> {
+    let invalid = |e: hexaspin_core::DomainError| ConfigError::Invalid { name: e.field, reason: e.reason };
+    let secret = required(source, "jwt_secret")?;
+    let mut auth = AdminAuthConfig::new(secret.as_bytes(), source.get("jwt_kid")?).map_err(invalid)?;
+    match (source.get("jwt_previous_secret")?, source.get("jwt_previous_kid")?) {
+        (Some(previous), Some(kid)) => auth = auth.with_additional_secret(previous.as_bytes(), kid).map_err(invalid)?,
+        (None, None) => {}
+        (Some(_), None) => return Err(ConfigError::Missing("jwt_previous_kid")),
+        (None, Some(_)) => return Err(ConfigError::Missing("jwt_previous_secret")),
+    }
+    Ok(auth
+        .with_issuer(source.get("jwt_issuer")?)
+        .with_audience(source.get("jwt_audience")?))
+}
+
+/// Reads the key pepper.
+pub fn load_key_hasher(source: &dyn ConfigSource) -> Result<KeyHasher, ConfigError> {
+    let pepper = required(source, "key_pepper")?;
+    KeyHasher::new(pepper.as_bytes()).map_err(|e| ConfigError::Invalid { name: "key_pepper", reason: e.reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct Map(HashMap<&'static str, &'static str>);
+
+    impl ConfigSource for Map {
+        fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+            Ok(self.0.get(name).filter(|v| !v.is_empty()).map(|v| v.to_string()))
+        }
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn sqlite_is_the_default_store() {
+        let settings = StoreSettings::load(&Map(HashMap::new())).unwrap();
+        assert_eq!(settings, StoreSettings::Sqlite { path: DEFAULT_SQLITE_PATH.into() });
+    }
+
+    #[test]
+    fn postgres_needs_a_postgres_url() {
+        let missing = Map(HashMap::from([("store", "postgres")]));
+        assert_eq!(StoreSettings::load(&missing), Err(ConfigError::Missing("pg_url")));
+        let wrong = Map(HashMap::from([("store", "postgres"), ("pg_url", "mysql://x")]));
+        assert!(matches!(StoreSettings::load(&wrong), Err(ConfigError::Invalid { name: "pg_url", .. })));
+        let unknown = Map(HashMap::from([("store", "mongo")]));
+        assert!(matches!(StoreSettings::load(&unknown), Err(ConfigError::Invalid { name: "store", .. })));
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_reported_by_name_without_its_value() {
+        let source = Map(HashMap::from([("jwt_secret", "hunter2"), ("key_pepper", SECRET)]));
+        let error = AdminSettings::load(&source).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid { name: "jwt_secret", .. }));
+        assert!(!error.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_previous_secret_needs_its_kid() {
+        let source = Map(HashMap::from([("jwt_secret", SECRET), ("key_pepper", SECRET), ("jwt_previous_secret", SECRET)]));
+        assert_eq!(AdminSettings::load(&source).unwrap_err(), ConfigError::Missing("jwt_previous_kid"));
+    }
+
+    #[test]
+    fn the_pepper_is_required() {
+        let source = Map(HashMap::from([("jwt_secret", SECRET)]));
+        assert_eq!(AdminSettings::load(&source).unwrap_err(), ConfigError::Missing("key_pepper"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_postgres_url() {
+        let settings = StoreSettings::Postgres { url: "postgres://u:pw@h/db".into() };
+        assert!(!format!("{settings:?}").contains("pw"));
+    }
+}

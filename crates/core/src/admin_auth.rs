@@ -1,0 +1,217 @@
+//! Admin authentication: HS256 JWTs, fully validated, with two secrets during a rotation.
+//!
+//! The algorithm is pinned to HS256 (no `none`, no switching to RS256 with the secret as a "public
+//! key"); `exp` and `sub` are required; `role` must be `admin`; `iss`/`aud` are checked when
+//! configured. Expiry is checked against the `now` passed in, with a small leeway for clock skew.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::{DomainError, Timestamp};
+
+/// Shortest accepted secret: HS256 is only as strong as its key (RFC 7518 §3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECONDS: i64 = 30;
+/// The role a token must carry.
+pub const ADMIN_ROLE: &str = "admin";
+
+/// One accepted signing secret, selected by the token's `kid` header.
+#[derive(Clone)]
+struct SigningSecret {
+    kid: Option<String>,
+    secret: Vec<u8>,
+}
+
+/// What the admin API accepts.
+#[derive(Clone)]
+pub struct AdminAuthConfig {
+    secrets: Vec<SigningSecret>,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl std::fmt::Debug for AdminAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<_> = self.secrets.iter().map(|s| s.kid.as_deref()).collect();
+        f.debug_struct("AdminAuthConfig")
+            .field("kids", &kids)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminAuthConfig {
+    /// Accepts tokens signed with `secret`; with `kid`, tokens must name it (or name no kid).
+    pub fn new(secret: &[u8], kid: Option<String>) -> Result<Self, DomainError> {
+        Ok(Self {
+            secrets: vec![checked_secret("jwt_secret", secret, kid)?],
+            issuer: None,
+            audience: None,
+        })
+    }
+
+    /// Also accepts tokens whose `kid` header is `kid`, signed with `secret` (the other half of a
+    /// rotation).
+    pub fn with_additional_secret(mut self, secret: &[u8], kid: String) -> Result<Self, DomainError> {
+        if self.secrets.iter().any(|s| s.kid.as_deref() == Some(kid.as_str())) {
+            return Err(DomainError::invalid("jwt_previous_kid", "must differ from jwt_kid"));
+        }
+        self.secrets
+            .push(checked_secret("jwt_previous_secret", secret, Some(kid))?);
+        Ok(self)
+    }
+
+    /// Requires `iss` to equal `issuer`.
+    pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
+        self.issuer = issuer;
+        self
+    }
+
+    /// Requires `aud` to contain `audience`.
+    pub fn with_audience(mut self, audience: Option<String>) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    fn secret_for(&self, kid: Option<&str>) -> Option<&SigningSecret> {
+        match kid {
+            Some(kid) => self.secrets.iter().find(|s| s.kid.as_deref() == Some(kid)),
+            None => self.secrets.first(),
+        }
+    }
+}
+
+fn checked_secret(field: &'static str, secret: &[u8], kid: Option<String>) -> Result<SigningSecret, DomainError> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(DomainError::invalid(field, format!("must be at least {MIN_SECRET_BYTES} bytes long")));
+    }
+    Ok(SigningSecret { kid, secret: secret.to_vec() })
+}
+
+/// The claims hexaspin reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminClaims {
+    /// Who: written to the audit log.
+    pub sub: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issued at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Not before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Must be `admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Why a request is not an authenticated admin's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No bearer token. 401.
+    #[error("an admin bearer token is required")]
+    Missing,
+    /// Bad signature, algorithm, claims, kid, issuer or audience. 401.
+    #[error("the token is not valid")]
+    Invalid,
+    /// Past `exp`. 401.
+    #[error("the token has expired")]
+    Expired,
+    /// Valid, but not an admin's. 403.
+    #[error("the token does not carry the admin role")]
+    NotAdmin,
+}
+
+/// Validates `token` at `now` and returns its claims if it belongs to an admin.
+pub fn authenticate_admin(config: &AdminAuthConfig, token: &str, now: Timestamp) -> Result<AdminClaims, AuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+    if header.alg != Algorithm::HS256 {
+        return Err(AuthError::Invalid);
+    }
+    let signing = config.secret_for(header.kid.as_deref()).ok_or(AuthError::Invalid)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Expiry is checked below against the `now` we are given, not the library's own clock.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims = ["exp", "sub"].into_iter().map(String::from).collect();
+    match &config.audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        None => validation.validate_aud = false,
+    }
+    if let Some(issuer) = &config.issuer {
+        validation.set_issuer(&[issuer]);
+        validation.required_spec_claims.insert("iss".into());
+    }
+    let claims = jsonwebtoken::decode::<AdminClaims>(token, &DecodingKey::from_secret(&signing.secret), &validation)
+        .map_err(|_| AuthError::Invalid)?
+        .claims;
+    let now_seconds = now.as_millis().div_euclid(1000);
+    if claims.exp + LEEWAY_SECONDS <= now_seconds {
+        return Err(AuthError::Expired);
+    }
+    if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now_seconds) {
+        return Err(AuthError::Invalid);
+    }
+    if claims.sub.trim().is_empty() {
+        return Err(AuthError::Invalid);
+    }
+    if claims.role.as_deref() != Some(ADMIN_ROLE) {
+        return Err(AuthError::NotAdmin);
+    }
+    Ok(claims)
+}
+
+/// What to put in a new admin token.
+#[derive(Debug, Clone)]
+pub struct TokenRequest<'a> {
+    /// Subject (the admin's name).
+    pub sub: &'a str,
+    /// Lifetime in seconds.
+    pub ttl_seconds: i64,
+    /// `kid` header, selecting the secret on the verifying side.
+    pub kid: Option<&'a str>,
+    /// `iss` claim.
+    pub issuer: Option<&'a str>,
+    /// `aud` claim.
+    pub audience: Option<&'a str>,
+}
+
+/// Signs an admin token with `secret` (at least 32 bytes).
+pub fn issue_admin_token(secret: &[u8], request: &TokenRequest<'_>, now: Timestamp) -> Result<String, DomainError> {
+    checked_secret("JWT_SECRET", secret, None)?;
+    if request.sub.trim().is_empty() {
+        return Err(DomainError::invalid("sub", "must not be empty"));
+    }
+    if request.ttl_seconds <= 0 {
+        return Err(DomainError::invalid("ttl", "must be positive"));
+    }
+    let iat = now.as_millis().div_euclid(1000);
+    let claims = AdminClaims {
+        sub: request.sub.to_owned(),
+        exp: iat.saturating_add(request.ttl_seconds),
+        iat: Some(iat),
+        nbf: None,
+        role: Some(ADMIN_ROLE.to_owned()),
+        iss: request.issuer.map(str::to_owned),
+        aud: request.audience.map(str::to_owned),
+    };
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = request.kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret))
+        .map_err(|e| DomainError::invalid("token", format!("could not be signed: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,134 @@
+//! Per-key limits and the usage counter with its refill rule.
+//!
+//! The limits are stored here and enforced by the dispatch quota (GCRA rate + burst, concurrency,
+//! daily quota); `remaining` with `refill` is a usage budget that resets each UTC day or month.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Time};
+
+use crate::{DomainError, Timestamp};
+
+/// Rate, burst, concurrency and daily quota of one key; `None` means "use the server default".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Sustained requests per second.
+    pub rate_per_sec: Option<u32>,
+    /// Requests allowed at once above the sustained rate.
+    pub burst: Option<u32>,
+    /// Jobs of this key running at the same time.
+    pub concurrency: Option<u32>,
+    /// Jobs per UTC day.
+    pub daily_quota: Option<u64>,
+}
+
+impl Limits {
+    /// Checks that every limit given is positive and that a burst comes with a rate.
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let positive = |value: Option<u64>, field| match value {
+            Some(0) => Err(DomainError::invalid(field, "must be positive")),
+            _ => Ok(()),
+        };
+        positive(self.rate_per_sec.map(u64::from), "limits.rate_per_sec")?;
+        positive(self.burst.map(u64::from), "limits.burst")?;
+        positive(self.concurrency.map(u64::from), "limits.concurrency")?;
+        positive(self.daily_quota, "limits.daily_quota")?;
+        if self.daily_quota.is_some_and(|q| q > i64::MAX as u64) {
+            return Err(DomainError::invalid("limits.daily_quota", "is too large"));
+        }
+        if self.burst.is_some() && self.rate_per_sec.is_none() {
+            return Err(DomainError::invalid("limits.burst", "needs limits.rate_per_sec"));
+        }
+        Ok(self)
+    }
+}
+
+/// How often `remaining` is reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefillInterval {
+    /// At 00:00 UTC every day.
+    Daily,
+    /// At 00:00 UTC on the first of every month.
+    Monthly,
+}
+
+impl RefillInterval {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Monthly => "monthly",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        match text {
+            "daily" => Ok(Self::Daily),
+            "monthly" => Ok(Self::Monthly),
+            _ => Err(DomainError::invalid("refill.interval", "must be \"daily\" or \"monthly\"")),
+        }
+    }
+
+    /// The start of the period that contains `now`.
+    pub fn period_start(self, now: Timestamp) -> Timestamp {
+        let date = now.to_datetime().date();
+        let first = match self {
+            Self::Daily => date,
+            Self::Monthly => Date::from_calendar_date(date.year(), date.month(), 1).unwrap_or(date),
+        };
+        Timestamp::from_datetime(first.with_time(Time::MIDNIGHT).assume_utc())
+    }
+}
+
+/// Resets `remaining` to `amount` at the start of every interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refill {
+    /// When.
+    pub interval: RefillInterval,
+    /// To how many uses.
+    pub amount: u64,
+}
+
+impl Refill {
+    /// Checks the amount is positive and storable.
+    pub fn validate(self) -> Result<Self, DomainError> {
+        if self.amount == 0 || self.amount > i64::MAX as u64 {
+            return Err(DomainError::invalid("refill.amount", "must be positive"));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn a_daily_period_starts_at_utc_midnight() {
+        let start = RefillInterval::Daily.period_start(at("2026-11-21T23:59:59Z"));
+        assert_eq!(start, at("2026-11-21T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_monthly_period_starts_on_the_first() {
+        let start = RefillInterval::Monthly.period_start(at("2026-02-28T12:00:00Z"));
+        assert_eq!(start, at("2026-02-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn zero_limits_and_a_burst_without_rate_are_rejected() {
+        let zero_rate = Limits { rate_per_sec: Some(0), ..Limits::default() };
+        assert_eq!(zero_rate.validate().unwrap_err().field, "limits.rate_per_sec");
+        let burst_only = Limits { burst: Some(5), ..Limits::default() };
+        assert_eq!(burst_only.validate().unwrap_err().field, "limits.burst");
+        let full = Limits { rate_per_sec: Some(10), burst: Some(20), concurrency: Some(2), daily_quota: Some(1000) };
+        assert_eq!(full.validate().unwrap(), full);
+    }
+}

@@ -1,0 +1,26 @@
+//! hexaspin's core: the domain, the use cases and the ports they are written against.
+//!
+//! Nothing here does I/O. Time comes in as a [`Timestamp`] argument, randomness through the
+//! [`ports::Entropy`] port and storage through the store ports, so the same rules run inside a Spin
+//! component (wasm), in the native worker and in tests.
+//!
+//! # Layout
+//! - [`time`]: milliseconds since the Unix epoch, the one clock type.
+//! - [`api_key`]: API keys: ids, secrets and their peppered hashes, limits, refill, state.
+//! - [`audit`]: what an admin did, to which key, when.
+//! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
+//! - [`pagination`]: opaque cursors for keyset pagination.
+//! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
+//! - [`use_cases`]: admin key management and key verification, written against the ports.
+
+pub mod admin_auth;
+pub mod api_key;
+pub mod audit;
+pub mod error;
+pub mod pagination;
+pub mod ports;
+pub mod time;
+pub mod use_cases;
+
+pub use error::DomainError;
+pub use time::Timestamp;

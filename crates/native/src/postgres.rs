@@ -1,0 +1,131 @@
+//! [`PostgresExecutor`]: tokio-postgres behind the store-sql executor traits.
+
+use std::error::Error as _;
+
+use bytes::BytesMut;
+use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::value::Row;
+use hexaspin_store_sql::{Dialect, ScriptExecutor, SqlExecutor, SqlValue};
+use postgres_types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{Client, NoTls};
+
+/// One Postgres connection; its driver task runs on the current tokio runtime.
+pub struct PostgresExecutor {
+    client: Client,
+}
+
+impl std::fmt::Debug for PostgresExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresExecutor").finish_non_exhaustive()
+    }
+}
+
+impl PostgresExecutor {
+    /// Connects to `url` (`postgres://user@host:port/db`). The URL may hold a password: it is
+    /// never logged or put in an error.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(to_store_error)?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "postgres connection closed");
+            }
+        });
+        Ok(Self { client })
+    }
+}
+
+impl SqlExecutor for PostgresExecutor {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = wrapped.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let rows = self.client.query(sql, &refs).await.map_err(to_store_error)?;
+        rows.iter().map(decode_row).collect()
+    }
+}
+
+impl ScriptExecutor for PostgresExecutor {
+    async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
+        self.client.batch_execute(sql).await.map_err(to_store_error)
+    }
+}
+
+/// Binds a [`SqlValue`] to whatever type Postgres inferred for the parameter (the statements cast
+/// every parameter, so the inferred types are the ones below).
+#[derive(Debug)]
+struct PgParam<'a>(&'a SqlValue);
+
+impl ToSql for PgParam<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self.0, ty) {
+            (SqlValue::Null, _) => Ok(IsNull::Yes),
+            (SqlValue::Int(n), &Type::INT8) => n.to_sql(ty, out),
+            (SqlValue::Int(n), &Type::INT4) => i32::try_from(*n)?.to_sql(ty, out),
+            (SqlValue::Int(n), &Type::INT2) => i16::try_from(*n)?.to_sql(ty, out),
+            (SqlValue::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
+            (SqlValue::Text(s), _) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
+            (SqlValue::Bool(b), &Type::BOOL) => b.to_sql(ty, out),
+            (value, ty) => Err(format!("cannot bind {value:?} to a parameter of type {ty}").into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn decode_row(row: &tokio_postgres::Row) -> Result<Row, StoreError> {
+    let decode_error = |e: tokio_postgres::Error| StoreError::Corrupt(e.to_string());
+    (0..row.len())
+        .map(|index| {
+            let ty = row.columns()[index].type_();
+            Ok(match *ty {
+                Type::INT8 => SqlValue::from(row.try_get::<_, Option<i64>>(index).map_err(decode_error)?),
+                Type::INT4 => SqlValue::from(row.try_get::<_, Option<i32>>(index).map_err(decode_error)?.map(i64::from)),
+                Type::INT2 => SqlValue::from(row.try_get::<_, Option<i16>>(index).map_err(decode_error)?.map(i64::from)),
+                Type::BOOL => row
+                    .try_get::<_, Option<bool>>(index)
+                    .map_err(decode_error)?
+                    .map_or(SqlValue::Null, SqlValue::Bool),
+                Type::FLOAT8 => row
+                    .try_get::<_, Option<f64>>(index)
+                    .map_err(decode_error)?
+                    .map_or(SqlValue::Null, SqlValue::Real),
+                _ => SqlValue::from(row.try_get::<_, Option<String>>(index).map_err(decode_error)?),
+            })
+        })
+        .collect()
+}
+
+/// Connection-level failures are "unavailable" (retry later); a unique violation is a conflict;
+/// everything else is a failure of ours.
+fn to_store_error(error: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = error.as_db_error() {
+        let code = db.code();
+        if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION {
+            return StoreError::Conflict(db.message().to_owned());
+        }
+        let class = &code.code()[..2];
+        // 08: connection exception, 53: insufficient resources, 57: operator intervention (shutdown).
+        if matches!(class, "08" | "53" | "57") {
+            return StoreError::Unavailable(db.message().to_owned());
+        }
+        return StoreError::Failed(format!("{}: {}", code.code(), db.message()));
+    }
+    let connection_level = error.is_closed()
+        || error
+            .source()
+            .is_some_and(|source| source.downcast_ref::<std::io::Error>().is_some());
+    if connection_level {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Failed(error.to_string())
+    }
+}

@@ -1,0 +1,16 @@
+-- ?1 owner, ?2 state, ?3 now (ms), ?4/?5 cursor (created_at_ms, id), ?6 limit.
+-- The state rules mirror ApiKey::state: revoked, then disabled, then expired, else active.
+SELECT id, name, owner, scopes, secret_hash, previous_secret_hash, previous_secret_expires_at_ms,
+       rate_per_sec, burst, concurrency, daily_quota, remaining, refill_interval, refill_amount,
+       last_refill_at_ms, enabled, expires_at_ms, revoked_at_ms, created_at_ms, updated_at_ms, version
+FROM api_keys
+WHERE (?1 IS NULL OR owner = ?1)
+  AND (?2 IS NULL
+       OR (?2 = 'revoked' AND revoked_at_ms IS NOT NULL)
+       OR (?2 = 'disabled' AND revoked_at_ms IS NULL AND enabled = 0)
+       OR (?2 = 'expired' AND revoked_at_ms IS NULL AND enabled = 1 AND expires_at_ms <= ?3)
+       OR (?2 = 'active' AND revoked_at_ms IS NULL AND enabled = 1
+           AND (expires_at_ms IS NULL OR expires_at_ms > ?3)))
+  AND (?4 IS NULL OR created_at_ms < ?4 OR (created_at_ms = ?4 AND id < ?5))
+ORDER BY created_at_ms DESC, id DESC
+LIMIT ?6

@@ -1,0 +1,26 @@
+//! The SQL side of hexaspin's stores, written once for every adapter.
+//!
+//! The core's store ports are implemented here by [`SqlStore`], on top of a tiny
+//! [`SqlExecutor`] trait ("run this statement with these parameters, give me rows of
+//! [`SqlValue`]s"). The native adapters (rusqlite, tokio-postgres) and the Spin adapters (spin-sdk
+//! sqlite, pg4) only implement that trait, so statements, parameter order and row decoding cannot
+//! drift between them.
+//!
+//! # Layout
+//! - [`value`]: the dialect-neutral value type and row access helpers.
+//! - [`executor`]: the executor traits adapters implement.
+//! - [`queries`]: the statements, one `.sql` file each, per dialect.
+//! - [`codec`]: domain records to parameters and rows back to domain records.
+//! - [`store`]: [`SqlStore`], the port implementations.
+//! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
+
+pub mod codec;
+pub mod executor;
+pub mod migrate;
+pub mod queries;
+pub mod store;
+pub mod value;
+
+pub use executor::{Dialect, ScriptExecutor, SqlExecutor};
+pub use store::SqlStore;
+pub use value::SqlValue;

@@ -1,0 +1,50 @@
+//! The statements, kept in `queries/<dialect>/*.sql` so they read as SQL and are shared by the
+//! native and the Spin adapter of the same database.
+
+use crate::Dialect;
+
+/// Every statement the stores run, in one dialect.
+#[derive(Debug)]
+pub struct Queries {
+    /// Insert a key (21 parameters, in [`crate::codec::key_params`] order).
+    pub insert_key: &'static str,
+    /// A key by id.
+    pub find_key: &'static str,
+    /// Keys by owner/state, after a cursor, newest first.
+    pub list_keys: &'static str,
+    /// Replace a key if its version matches.
+    pub update_key: &'static str,
+    /// Append to the audit log.
+    pub append_audit: &'static str,
+    /// Read the audit log, newest first.
+    pub list_audit: &'static str,
+    /// Cheapest round trip, for readiness checks.
+    pub ping: &'static str,
+}
+
+macro_rules! dialect_queries {
+    ($dir:literal) => {
+        Queries {
+            insert_key: include_str!(concat!("../queries/", $dir, "/insert_key.sql")),
+            find_key: include_str!(concat!("../queries/", $dir, "/find_key.sql")),
+            list_keys: include_str!(concat!("../queries/", $dir, "/list_keys.sql")),
+            update_key: include_str!(concat!("../queries/", $dir, "/update_key.sql")),
+            append_audit: include_str!(concat!("../queries/", $dir, "/append_audit.sql")),
+            list_audit: include_str!(concat!("../queries/", $dir, "/list_audit.sql")),
+            ping: include_str!(concat!("../queries/", $dir, "/ping.sql")),
+        }
+    };
+}
+
+static SQLITE: Queries = dialect_queries!("sqlite");
+static POSTGRES: Queries = dialect_queries!("postgres");
+
+impl Queries {
+    /// The statements for `dialect`.
+    pub fn of(dialect: Dialect) -> &'static Queries {
+        match dialect {
+            Dialect::Sqlite => &SQLITE,
+            Dialect::Postgres => &POSTGRES,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! [`SqlStore`]: the core's store ports over any [`SqlExecutor`].
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, Owner};
+use hexaspin_core::audit::{AuditEntry, NewAuditEntry};
+use hexaspin_core::pagination::AuditCursor;
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, KeyFilter, StoreError};
+
+use crate::codec::{audit_from_row, audit_params, key_from_row, key_params};
+use crate::queries::Queries;
+use crate::{SqlExecutor, SqlValue};
+
+/// hexaspin's stores on one SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlStore<E> {
+    executor: E,
+}
+
+impl<E: SqlExecutor> SqlStore<E> {
+    /// A store running its statements on `executor`.
+    pub fn new(executor: E) -> Self {
+        Self { executor }
+    }
+
+    /// The executor, e.g. to run migrations on it.
+    pub fn executor(&self) -> &E {
+        &self.executor
+    }
+
+    /// One cheap round trip: does the database answer?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.executor.query(self.queries().ping, &[]).await.map(drop)
+    }
+
+    fn queries(&self) -> &'static Queries {
+        Queries::of(self.executor.dialect())
+    }
+}
+
+impl<E: SqlExecutor> ApiKeyStore for SqlStore<E> {
+    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.executor
+            .query(self.queries().insert_key, &key_params(key))
+            .await
+            .map(drop)
+    }
+
+    async fn find_key(&self, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError> {
+        let rows = self
+            .executor
+            .query(self.queries().find_key, &[SqlValue::Text(id.to_string())])
+            .await?;
+        rows.first().map(|row| key_from_row(row)).transpose()
+    }
+
+    async fn list_keys(&self, filter: &KeyFilter, now: Timestamp) -> Result<Vec<ApiKey>, StoreError> {
+        let params = [
+            SqlValue::from(filter.owner.as_ref().map(Owner::as_str)),
+            SqlValue::from(filter.state.map(|s| s.as_str())),
+            SqlValue::Int(now.as_millis()),
+            SqlValue::from(filter.after.as_ref().map(|c| c.created_at.as_millis())),
+            SqlValue::from(filter.after.as_ref().map(|c| c.id.as_str())),
+            SqlValue::Int(i64::from(filter.limit)),
+        ];
+        let rows = self.executor.query(self.queries().list_keys, &params).await?;
+        rows.iter().map(|row| key_from_row(row)).collect()
+    }
+
+    async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError> {
+        let mut params = key_params(key);
+        params.push(SqlValue::Int(expected_version));
+        let rows = self.executor.query(self.queries().update_key, &params).await?;
+        Ok(!rows.is_empty())
+    }
+}
+
+impl<E: SqlExecutor> AuditLog for SqlStore<E> {
+    async fn append_audit(&self, entry: &NewAuditEntry) -> Result<(), StoreError> {
+        self.executor
+            .query(self.queries().append_audit, &audit_params(entry))
+            .await
+            .map(drop)
+    }
+
+    async fn list_audit(
+        &self,
+        key_id: Option<&ApiKeyId>,
+        before: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let params = [
+            SqlValue::from(key_id.map(ApiKeyId::as_str)),
+            SqlValue::from(before.map(|c| c.0)),
+            SqlValue::Int(i64::from(limit)),
+        ];
+        let rows = self.executor.query(self.queries().list_audit, &params).await?;
+        rows.iter().map(|row| audit_from_row(row)).collect()
+    }
+}
