@@ -9,6 +9,7 @@
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
 //! - [`settings`]: typed settings read from Spin variables or environment variables.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
+//! - [`system`]: the OS CSPRNG (WASI random inside Spin) and clock.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
 pub mod admin_keys;
@@ -16,6 +17,7 @@ pub mod body;
 pub mod log;
 pub mod problem;
 pub mod settings;
+pub mod system;
 
 pub use problem::ApiError;
 

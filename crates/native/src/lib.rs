@@ -1,15 +1,15 @@
-//! Native adapters: hexaspin's SQL executors over rusqlite and tokio-postgres, plus the OS
-//! randomness and clock, for the worker, the CLI and the test suites.
+//! Native adapters: hexaspin's SQL executors over rusqlite and tokio-postgres, for the worker,
+//! the CLI and the test suites.
 //!
 //! # Layout
 //! - [`sqlite`]: [`SqliteExecutor`], one connection to a database file shared with `spin up`.
 //! - [`postgres`]: [`PostgresExecutor`], one tokio-postgres connection.
-//! - [`system`]: [`OsEntropy`] and [`system_now`].
+//! - [`any`]: [`NativeExecutor`], either of them chosen at run time.
 
+pub mod any;
 pub mod postgres;
 pub mod sqlite;
-pub mod system;
 
+pub use any::NativeExecutor;
 pub use postgres::PostgresExecutor;
 pub use sqlite::SqliteExecutor;
-pub use system::{OsEntropy, system_now};

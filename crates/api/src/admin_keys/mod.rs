@@ -69,16 +69,24 @@ where
     S: ApiKeyStore + AuditLog,
     E: Entropy,
 {
-    /// Handles one request at `now`. Never panics on client input; every error is problem+json.
+    /// Authenticates and handles one request at `now`. Never panics on client input; every error
+    /// is problem+json.
     pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
-        match self.dispatch(request, now).await {
+        match authenticate(self.settings, request, now) {
+            Ok(claims) => self.handle_authenticated(request, &claims, now).await,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    /// Handles a request whose admin token [`authenticate`] already accepted.
+    pub async fn handle_authenticated(&self, request: &Request, claims: &AdminClaims, now: Timestamp) -> Response {
+        match self.dispatch(request, claims, now).await {
             Ok(response) => response,
             Err(error) => error.into_response(),
         }
     }
 
-    async fn dispatch(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
-        let claims = self.authenticate(request, now)?;
+    async fn dispatch(&self, request: &Request, claims: &AdminClaims, now: Timestamp) -> Result<Response, ApiError> {
         let router = router();
         let matched = router.at(request.uri().path()).map_err(|_| ApiError::not_found())?;
         let route = *matched.value;
@@ -116,16 +124,6 @@ where
             (Route::Audit, &Method::GET) => self.audit(request).await,
             (route, _) => Err(method_not_allowed(route)),
         }
-    }
-
-    fn authenticate(&self, request: &Request, now: Timestamp) -> Result<AdminClaims, ApiError> {
-        let header = request.headers().get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
-        let value = header.to_str().map_err(|_| AuthError::Invalid)?;
-        let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::Invalid.into());
-        }
-        Ok(authenticate_admin(&self.settings.auth, token.trim(), now)?)
     }
 
     async fn create(&self, ctx: &AdminContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
@@ -192,6 +190,18 @@ where
         let view = PageView { items: page.items.iter().map(AuditView::from).collect(), next_cursor: page.next_cursor };
         Ok(json(StatusCode::OK, &view))
     }
+}
+
+/// Checks the request's `Authorization: Bearer <admin JWT>`; done before any store is opened, so
+/// anonymous requests cost no database connection.
+pub fn authenticate(settings: &AdminSettings, request: &Request, now: Timestamp) -> Result<AdminClaims, ApiError> {
+    let header = request.headers().get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+    let value = header.to_str().map_err(|_| AuthError::Invalid)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::Invalid.into());
+    }
+    Ok(authenticate_admin(&settings.auth, token.trim(), now)?)
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {

@@ -1,4 +1,5 @@
-//! The operating system's randomness and clock.
+//! The operating system's randomness and clock: `getrandom` and `SystemTime` work natively and,
+//! through WASI random and clocks, inside Spin.
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::{Entropy, EntropyUnavailable};

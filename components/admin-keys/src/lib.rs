@@ -1,0 +1,37 @@
+//! Spin component `admin-keys`: the admin API for API keys and the audit log.
+//!
+//! A thin shell: settings from Spin variables, admin JWT checked before any store is opened, then
+//! [`hexaspin_api::admin_keys::AdminApi`] does the work.
+
+// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+#![allow(unsafe_code)]
+
+use hexaspin_api::admin_keys::{AdminApi, authenticate};
+use hexaspin_api::settings::{AdminSettings, StoreSettings};
+use hexaspin_api::system::{OsEntropy, system_now};
+use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_spin::{SpinVariables, open_store};
+use spin_sdk::http_component;
+
+#[http_component]
+async fn handle(request: Request) -> Response {
+    let now = system_now();
+    let settings = match AdminSettings::load(&SpinVariables) {
+        Ok(settings) => settings,
+        Err(error) => return ApiError::misconfigured(&error).into_response(),
+    };
+    let claims = match authenticate(&settings, &request, now) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_response(),
+    };
+    let store = match StoreSettings::load(&SpinVariables) {
+        Ok(store_settings) => open_store(&store_settings),
+        Err(error) => return ApiError::misconfigured(&error).into_response(),
+    };
+    let store = match store {
+        Ok(store) => store,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let api = AdminApi { store: &store, entropy: &OsEntropy, settings: &settings };
+    api.handle_authenticated(&request, &claims, now).await
+}

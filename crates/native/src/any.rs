@@ -1,0 +1,55 @@
+//! [`NativeExecutor`]: whichever native executor the settings choose, as one type.
+
+use std::path::Path;
+
+use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::value::Row;
+use hexaspin_store_sql::{Dialect, ScriptExecutor, SqlExecutor, SqlValue};
+
+use crate::{PostgresExecutor, SqliteExecutor};
+
+/// SQLite or Postgres, chosen at run time.
+#[derive(Debug)]
+pub enum NativeExecutor {
+    /// The embedded default.
+    Sqlite(SqliteExecutor),
+    /// Production.
+    Postgres(PostgresExecutor),
+}
+
+impl NativeExecutor {
+    /// Opens the SQLite file at `path`.
+    pub fn sqlite(path: &Path) -> Result<Self, StoreError> {
+        SqliteExecutor::open(path).map(Self::Sqlite)
+    }
+
+    /// Connects to Postgres at `url`.
+    pub async fn postgres(url: &str) -> Result<Self, StoreError> {
+        PostgresExecutor::connect(url).await.map(Self::Postgres)
+    }
+}
+
+impl SqlExecutor for NativeExecutor {
+    fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite(e) => e.dialect(),
+            Self::Postgres(e) => e.dialect(),
+        }
+    }
+
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Self::Sqlite(e) => e.query(sql, params).await,
+            Self::Postgres(e) => e.query(sql, params).await,
+        }
+    }
+}
+
+impl ScriptExecutor for NativeExecutor {
+    async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(e) => e.run_script(sql).await,
+            Self::Postgres(e) => e.run_script(sql).await,
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The command line. Every option can also come from the environment variable named beside it;
+//! secrets (JWT_SECRET, PG_URL with a password) are best passed that way, not as arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hexaspin_api::settings::{ConfigError, ConfigSource};
+
+/// hexaspin's native worker and operator CLI.
+#[derive(Debug, Parser)]
+#[command(name = "runtime-worker", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which store to use: the same choice as the Spin variables `store`, `pg_url`.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Store kind.
+    #[arg(long, global = true, env = "STORE", value_enum, default_value = "sqlite")]
+    pub store: StoreKind,
+    /// Postgres URL, for --store postgres.
+    #[arg(long, global = true, env = "PG_URL", hide_env_values = true)]
+    pub pg_url: Option<String>,
+    /// SQLite database file, for --store sqlite: the file `spin up` uses by default.
+    #[arg(long, global = true, env = "SQLITE_PATH", default_value = hexaspin_api::settings::DEFAULT_SQLITE_PATH)]
+    pub sqlite_path: String,
+}
+
+/// Store kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// The embedded default.
+    Sqlite,
+    /// Production.
+    Postgres,
+}
+
+impl ConfigSource for StoreArgs {
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        Ok(match name {
+            "store" => Some(match self.store {
+                StoreKind::Sqlite => "sqlite".into(),
+                StoreKind::Postgres => "postgres".into(),
+            }),
+            "pg_url" => self.pg_url.clone(),
+            "sqlite_path" => Some(self.sqlite_path.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply, revert or list the SQL migrations.
+    Migrate(MigrateArgs),
+    /// Print an admin JWT signed with JWT_SECRET.
+    AdminToken(AdminTokenArgs),
+}
+
+/// `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// up: apply pending; down: revert the latest; status: list.
+    #[arg(value_enum, default_value = "up")]
+    pub direction: MigrateDirection,
+    /// For `down`: how many migrations to revert.
+    #[arg(long, default_value_t = 1)]
+    pub steps: usize,
+}
+
+/// Migration directions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateDirection {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the most recent ones.
+    Down,
+    /// Show which are applied.
+    Status,
+}
+
+/// `admin-token`.
+#[derive(Debug, Args)]
+pub struct AdminTokenArgs {
+    /// Subject: the admin's name, recorded in the audit log.
+    #[arg(long)]
+    pub sub: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub ttl: i64,
+    /// Key id header, selecting the secret during a JWT secret rotation.
+    #[arg(long, env = "JWT_KID")]
+    pub kid: Option<String>,
+    /// `iss` claim (must match the app's `jwt_issuer` if that is set).
+    #[arg(long, env = "JWT_ISSUER")]
+    pub issuer: Option<String>,
+    /// `aud` claim (must match the app's `jwt_audience` if that is set).
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub audience: Option<String>,
+}

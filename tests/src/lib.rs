@@ -1,0 +1,12 @@
+//! Test support shared by hexaspin's integration tests: fresh real databases per test and the
+//! port contract suites every store adapter must pass.
+//!
+//! # Layout
+//! - [`fixtures`]: a migrated SQLite file or Postgres schema per test; Postgres must be running
+//!   (a missing service fails the test with instructions, it is never skipped).
+//! - [`contract`]: the contract suites, generic over the port traits.
+//! - [`samples`]: domain values for tests.
+
+pub mod contract;
+pub mod fixtures;
+pub mod samples;

@@ -1,0 +1,78 @@
+//! `cargo xtask dev`: the whole app on a laptop, with no database or Redis running.
+//!
+//! 1. Makes local-only secrets once (`.spin/dev.env`, git-ignored): `jwt_secret`, `key_pepper`.
+//! 2. Builds the wasm components.
+//! 3. Migrates the embedded SQLite database at `.spin/sqlite_db.db`, the file `spin up` serves.
+//! 4. Prints an admin token and runs `spin up` with the secrets as `SPIN_VARIABLE_*`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::shell;
+
+const DEV_ENV: &str = ".spin/dev.env";
+const SECRETS: &[&str] = &["jwt_secret", "key_pepper"];
+
+pub fn run(spin_args: &[String]) -> Result<(), String> {
+    let root = shell::root();
+    let secrets = load_or_create_secrets(&root.join(DEV_ENV))?;
+    crate::build_wasm()?;
+    shell::cargo(&["run", "--quiet", "-p", "runtime-worker", "--", "--store", "sqlite", "migrate", "up"], &[])?;
+    let jwt_secret = secrets.get("jwt_secret").map(String::as_str).unwrap_or_default();
+    shell::cargo(
+        &["run", "--quiet", "-p", "runtime-worker", "--", "admin-token", "--sub", "dev-admin", "--ttl", "86400"],
+        &[("JWT_SECRET", jwt_secret)],
+    )
+    .map_err(|e| format!("could not mint a dev admin token: {e}"))?;
+    println!("xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p runtime-worker -- admin-token --sub you)");
+    println!("xtask: local secrets are in {DEV_ENV}; starting spin up on http://127.0.0.1:3000");
+    let mut spin = Command::new("spin");
+    spin.arg("up").args(spin_args).current_dir(&root);
+    for (name, value) in &secrets {
+        spin.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
+    }
+    let status = spin.status().map_err(|e| {
+        format!("cannot run `spin` ({e}): install Spin >= 3.6 (https://spinframework.dev/install) and retry")
+    })?;
+    if status.success() { Ok(()) } else { Err(format!("spin up exited with {status}")) }
+}
+
+/// Reads `name=value` lines, adding a fresh 32-byte random hex secret for any that is missing.
+fn load_or_create_secrets(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let mut secrets = BTreeMap::new();
+    if let Ok(text) = std::fs::read_to_string(path) {
+        for line in text.lines() {
+            if let Some((name, value)) = line.split_once('=') {
+                secrets.insert(name.trim().to_owned(), value.trim().to_owned());
+            }
+        }
+    }
+    let mut changed = false;
+    for name in SECRETS {
+        if !secrets.contains_key(*name) {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+            secrets.insert((*name).to_owned(), bytes.iter().map(|b| format!("{b:02x}")).collect());
+            changed = true;
+        }
+    }
+    if changed {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let text: String = secrets.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        restrict_permissions(path);
+    }
+    Ok(secrets)
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) {}

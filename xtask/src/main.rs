@@ -1,0 +1,69 @@
+//! `cargo xtask`: the project's developer commands, in Rust so they run wherever cargo does.
+//!
+//! - `cargo xtask dev`: the main job on a laptop: secrets for local use, wasm build, migrated
+//!   embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it.
+//! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
+//!   `cargo test` with the wasm checks required.
+//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`.
+
+mod dev;
+mod services;
+mod shell;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev::run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("build-wasm") => build_wasm(),
+        _ => {
+            eprintln!("usage: cargo xtask <dev|test|build-wasm> [args for spin up | cargo test]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where the release wasm components land.
+pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
+
+/// The Spin components: every crate under `components/`.
+pub fn components() -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(shell::root().join("components")).map_err(|e| format!("components/: {e}"))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.path().join("Cargo.toml").is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn build_wasm() -> Result<(), String> {
+    let mut args = vec!["build", "--target", "wasm32-wasip2", "--release"];
+    let names = components()?;
+    for name in &names {
+        args.extend(["-p", name.as_str()]);
+    }
+    shell::cargo(&args, &[])
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    services::require_all()?;
+    build_wasm()?;
+    let wasm_dir = shell::root().join(WASM_DIR);
+    let wasm_dir = wasm_dir.to_string_lossy();
+    let mut args = vec!["test"];
+    args.extend(extra.iter().map(String::as_str));
+    shell::cargo(&args, &[("HEXASPIN_WASM_DIR", &wasm_dir), ("HEXASPIN_REQUIRE_WASM", "1")])
+}
