@@ -6,7 +6,9 @@
 //!   (a missing service fails the test with instructions, it is never skipped).
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`samples`]: domain values for tests.
+//! - [`api`]: the admin API driven in-process on a test store.
 
+pub mod api;
 pub mod contract;
 pub mod fixtures;
 pub mod samples;

@@ -27,6 +27,11 @@ impl<E: SqlExecutor> SqlStore<E> {
         &self.executor
     }
 
+    /// Gives the executor back.
+    pub fn into_executor(self) -> E {
+        self.executor
+    }
+
     /// One cheap round trip: does the database answer?
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.executor.query(self.queries().ping, &[]).await.map(drop)

@@ -1,0 +1,102 @@
+//! Drives the admin API in-process, exactly as the `admin-keys` component does, on a real store.
+
+use hexaspin_api::admin_keys::AdminApi;
+use hexaspin_api::settings::{AdminSettings, ConfigError, ConfigSource};
+use hexaspin_api::system::OsEntropy;
+use hexaspin_core::Timestamp;
+use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
+use http::HeaderMap;
+
+use crate::fixtures::TestStore;
+use crate::samples::{JWT_SECRET, PEPPER};
+
+/// Settings as a deployment would set them through Spin variables.
+pub struct TestConfig;
+
+impl ConfigSource for TestConfig {
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        Ok(match name {
+            "jwt_secret" => Some(JWT_SECRET.to_owned()),
+            "key_pepper" => Some(String::from_utf8_lossy(PEPPER).into_owned()),
+            _ => None,
+        })
+    }
+}
+
+/// A response, with its body parsed as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Parsed body.
+    pub json: serde_json::Value,
+}
+
+impl Reply {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem `code`, for error responses.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("<no code>")
+    }
+}
+
+/// The admin API on a test store, at a controllable instant.
+pub struct AdminHarness {
+    /// The store behind it.
+    pub fixture: TestStore,
+    /// The settings it runs with.
+    pub settings: AdminSettings,
+}
+
+/// A fresh admin token for `sub`, valid for an hour after `now`.
+pub fn admin_token(sub: &str, now: Timestamp) -> String {
+    let request = TokenRequest { sub, ttl_seconds: 3600, kid: None, issuer: None, audience: None };
+    issue_admin_token(JWT_SECRET.as_bytes(), &request, now).expect("token")
+}
+
+impl AdminHarness {
+    /// A harness over `fixture`.
+    pub fn new(fixture: TestStore) -> Self {
+        Self { fixture, settings: AdminSettings::load(&TestConfig).expect("test settings are valid") }
+    }
+
+    /// Sends a request with an admin token for `alice` at `now`.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&str>, now: Timestamp) -> Reply {
+        let token = format!("Bearer {}", admin_token("alice", now));
+        self.send(method, path, &[("authorization", token.as_str())], body, now).await
+    }
+
+    /// Sends any request at `now`.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>, now: Timestamp) -> Reply {
+        let mut builder = http::Request::builder().method(method).uri(format!("http://localhost{path}"));
+        if body.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(body.unwrap_or("").as_bytes().to_vec()).expect("request");
+        let api = AdminApi { store: &self.fixture.store, entropy: &OsEntropy, settings: &self.settings };
+        let response = api.handle(&request, now).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body();
+        let json = if body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)))
+        };
+        Reply { status, headers, json }
+    }
+
+    /// Drops the database.
+    pub async fn finish(self) {
+        self.fixture.finish().await;
+    }
+}

@@ -1,0 +1,80 @@
+//! Migrations go up, down and up again on both stores, and refuse drifted or newer databases.
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::ports::ApiKeyStore;
+use hexaspin_native::NativeExecutor;
+use hexaspin_store_sql::migrate::{self, MigrateError};
+use hexaspin_store_sql::{Dialect, SqlExecutor, SqlStore, SqlValue};
+use hexaspin_tests::fixtures::{fresh_postgres, fresh_sqlite};
+use hexaspin_tests::samples::full_key;
+
+const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
+
+async fn a_key_can_be_stored(executor: NativeExecutor) -> NativeExecutor {
+    let store = SqlStore::new(executor);
+    let key = full_key(1, NOW);
+    store.insert_key(&key).await.expect("insert after migrating up");
+    assert_eq!(store.find_key(&key.id).await.expect("find"), Some(key));
+    store.into_executor()
+}
+
+async fn up_down_up(executor: NativeExecutor) -> NativeExecutor {
+    let count = migrate::migrations(executor.dialect()).len();
+    assert_eq!(migrate::up(&executor, NOW).await.expect("up").len(), count);
+    assert!(migrate::status(&executor).await.expect("status").iter().all(|m| m.applied_at == Some(NOW)));
+    let executor = a_key_can_be_stored(executor).await;
+
+    assert_eq!(migrate::down(&executor, count).await.expect("down").len(), count);
+    assert!(migrate::status(&executor).await.expect("status").iter().all(|m| m.applied_at.is_none()));
+    let gone = executor.query("SELECT COUNT(*) FROM api_keys", &[]).await;
+    assert!(gone.is_err(), "api_keys must be dropped by down");
+
+    assert_eq!(migrate::up(&executor, NOW).await.expect("up again").len(), count);
+    assert!(migrate::up(&executor, NOW).await.expect("up is idempotent").is_empty());
+    a_key_can_be_stored(executor).await
+}
+
+#[tokio::test]
+async fn sqlite_migrations_go_up_down_and_up_again() {
+    let (executor, _dir) = fresh_sqlite();
+    up_down_up(executor).await;
+}
+
+#[tokio::test]
+async fn postgres_migrations_go_up_down_and_up_again() {
+    let (executor, admin, schema) = fresh_postgres().await;
+    up_down_up(executor).await;
+    admin.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.expect("cleanup");
+}
+
+async fn tamper(executor: &NativeExecutor, sql: &str) {
+    executor.query(sql, &[]).await.expect("tampering statement runs");
+}
+
+async fn drift_is_refused(executor: NativeExecutor) {
+    migrate::up(&executor, NOW).await.expect("up");
+    tamper(&executor, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1 RETURNING version").await;
+    assert!(matches!(migrate::status(&executor).await, Err(MigrateError::Modified { version: 1, .. })));
+    assert!(matches!(migrate::up(&executor, NOW).await, Err(MigrateError::Modified { version: 1, .. })));
+
+    tamper(&executor, "DELETE FROM schema_migrations RETURNING version").await;
+    let newer = match executor.dialect() {
+        Dialect::Sqlite => "INSERT INTO schema_migrations VALUES (?1, 'future', 'x', 0) RETURNING version",
+        Dialect::Postgres => "INSERT INTO schema_migrations VALUES ($1::bigint, 'future', 'x', 0) RETURNING version",
+    };
+    executor.query(newer, &[SqlValue::Int(999)]).await.expect("insert a newer migration row");
+    assert!(matches!(migrate::up(&executor, NOW).await, Err(MigrateError::Unknown(999))));
+}
+
+#[tokio::test]
+async fn sqlite_refuses_edited_and_unknown_migrations() {
+    let (executor, _dir) = fresh_sqlite();
+    drift_is_refused(executor).await;
+}
+
+#[tokio::test]
+async fn postgres_refuses_edited_and_unknown_migrations() {
+    let (executor, admin, schema) = fresh_postgres().await;
+    drift_is_refused(executor).await;
+    admin.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.expect("cleanup");
+}
