@@ -19,7 +19,8 @@ pub fn run(args: &AdminTokenArgs) -> anyhow::Result<()> {
         issuer: args.issuer.as_deref().filter(|i| !i.is_empty()),
         audience: args.audience.as_deref().filter(|a| !a.is_empty()),
     };
-    let token = issue_admin_token(secret.as_bytes(), &request, system_now()).context("cannot mint the token")?;
+    let token =
+        issue_admin_token(secret.as_bytes(), &request, system_now()).context("cannot mint the token")?;
     println!("{token}");
     Ok(())
 }

@@ -15,11 +15,14 @@ pub async fn run(store: &StoreArgs, args: &MigrateArgs) -> anyhow::Result<()> {
     let executor = match StoreSettings::load(store).context("store settings")? {
         StoreSettings::Sqlite { path } => {
             println!("store: sqlite ({path})");
-            NativeExecutor::sqlite(Path::new(&path)).with_context(|| format!("cannot open SQLite database {path}"))?
+            NativeExecutor::sqlite(Path::new(&path))
+                .with_context(|| format!("cannot open SQLite database {path}"))?
         }
         StoreSettings::Postgres { url } => {
             println!("store: postgres");
-            NativeExecutor::postgres(&url).await.context("cannot connect to Postgres (PG_URL)")?
+            NativeExecutor::postgres(&url)
+                .await
+                .context("cannot connect to Postgres (PG_URL)")?
         }
     };
     let executor = &executor;
@@ -43,8 +46,16 @@ pub async fn run(store: &StoreArgs, args: &MigrateArgs) -> anyhow::Result<()> {
             }
         }
         MigrateDirection::Status => {
-            for MigrationStatus { version, name, applied_at } in migrate::status(executor).await? {
-                let state = applied_at.map_or_else(|| "pending".to_owned(), |at| format!("applied {}", at.to_rfc3339()));
+            for MigrationStatus {
+                version,
+                name,
+                applied_at,
+            } in migrate::status(executor).await?
+            {
+                let state = applied_at.map_or_else(
+                    || "pending".to_owned(),
+                    |at| format!("applied {}", at.to_rfc3339()),
+                );
                 println!("{version:04} {name:<24} {state}");
             }
         }

@@ -56,33 +56,62 @@ pub struct AdminHarness {
 
 /// A fresh admin token for `sub`, valid for an hour after `now`.
 pub fn admin_token(sub: &str, now: Timestamp) -> String {
-    let request = TokenRequest { sub, ttl_seconds: 3600, kid: None, issuer: None, audience: None };
+    let request = TokenRequest {
+        sub,
+        ttl_seconds: 3600,
+        kid: None,
+        issuer: None,
+        audience: None,
+    };
     issue_admin_token(JWT_SECRET.as_bytes(), &request, now).expect("token")
 }
 
 impl AdminHarness {
     /// A harness over `fixture`.
     pub fn new(fixture: TestStore) -> Self {
-        Self { fixture, settings: AdminSettings::load(&TestConfig).expect("test settings are valid") }
+        Self {
+            fixture,
+            settings: AdminSettings::load(&TestConfig).expect("test settings are valid"),
+        }
     }
 
     /// Sends a request with an admin token for `alice` at `now`.
     pub async fn admin(&self, method: &str, path: &str, body: Option<&str>, now: Timestamp) -> Reply {
         let token = format!("Bearer {}", admin_token("alice", now));
-        self.send(method, path, &[("authorization", token.as_str())], body, now).await
+        self.send(method, path, &[("authorization", token.as_str())], body, now)
+            .await
     }
 
     /// Sends any request at `now`.
-    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>, now: Timestamp) -> Reply {
-        let mut builder = http::Request::builder().method(method).uri(format!("http://localhost{path}"));
-        if body.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        now: Timestamp,
+    ) -> Reply {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("http://localhost{path}"));
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
             builder = builder.header("content-type", "application/json");
         }
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let request = builder.body(body.unwrap_or("").as_bytes().to_vec()).expect("request");
-        let api = AdminApi { store: &self.fixture.store, entropy: &OsEntropy, settings: &self.settings };
+        let request = builder
+            .body(body.unwrap_or("").as_bytes().to_vec())
+            .expect("request");
+        let api = AdminApi {
+            store: &self.fixture.store,
+            entropy: &OsEntropy,
+            settings: &self.settings,
+        };
         let response = api.handle(&request, now).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -90,9 +119,14 @@ impl AdminHarness {
         let json = if body.is_empty() {
             serde_json::Value::Null
         } else {
-            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)))
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)))
         };
-        Reply { status, headers, json }
+        Reply {
+            status,
+            headers,
+            json,
+        }
     }
 
     /// Drops the database.

@@ -23,22 +23,37 @@ pub struct TestStore {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin: tokio_postgres::Client, schema: String },
+    Postgres {
+        admin: tokio_postgres::Client,
+        schema: String,
+    },
 }
 
 impl TestStore {
     /// A migrated SQLite database in a temporary directory.
     pub async fn sqlite() -> Self {
         let (executor, dir) = fresh_sqlite();
-        migrate::up(&executor, Timestamp::from_millis(0)).await.expect("migrations apply to SQLite");
-        Self { store: SqlStore::new(executor), kind: "sqlite", cleanup: Cleanup::Sqlite(dir) }
+        migrate::up(&executor, Timestamp::from_millis(0))
+            .await
+            .expect("migrations apply to SQLite");
+        Self {
+            store: SqlStore::new(executor),
+            kind: "sqlite",
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     /// A migrated Postgres schema of its own.
     pub async fn postgres() -> Self {
         let (executor, admin, schema) = fresh_postgres().await;
-        migrate::up(&executor, Timestamp::from_millis(0)).await.expect("migrations apply to Postgres");
-        Self { store: SqlStore::new(executor), kind: "postgres", cleanup: Cleanup::Postgres { admin, schema } }
+        migrate::up(&executor, Timestamp::from_millis(0))
+            .await
+            .expect("migrations apply to Postgres");
+        Self {
+            store: SqlStore::new(executor),
+            kind: "postgres",
+            cleanup: Cleanup::Postgres { admin, schema },
+        }
     }
 
     /// Removes the database.
@@ -79,7 +94,9 @@ pub async fn fresh_postgres() -> (NativeExecutor, tokio_postgres::Client, String
         .expect("test schema is created");
     let separator = if url.contains('?') { '&' } else { '?' };
     let scoped = format!("{url}{separator}options=-csearch_path%3D{schema}");
-    let executor = NativeExecutor::postgres(&scoped).await.expect("Postgres connects");
+    let executor = NativeExecutor::postgres(&scoped)
+        .await
+        .expect("Postgres connects");
     (executor, admin, schema)
 }
 

@@ -46,9 +46,17 @@ pub fn full_key(seed: u8, created_at: Timestamp) -> ApiKey {
     key.scopes = Scopes::parse(&["jobs:read", "jobs:write"]).expect("valid scopes");
     key.previous_secret_hash = Some(hasher().hash(&key.id, &KeySecret::from_random([seed ^ 0xff; 32])));
     key.previous_secret_expires_at = Some(created_at.plus_seconds(60));
-    key.limits = Limits { rate_per_sec: Some(10), burst: Some(20), concurrency: Some(3), daily_quota: Some(10_000) };
+    key.limits = Limits {
+        rate_per_sec: Some(10),
+        burst: Some(20),
+        concurrency: Some(3),
+        daily_quota: Some(10_000),
+    };
     key.remaining = Some(42);
-    key.refill = Some(Refill { interval: RefillInterval::Monthly, amount: 100 });
+    key.refill = Some(Refill {
+        interval: RefillInterval::Monthly,
+        amount: 100,
+    });
     key.last_refill_at = Some(created_at);
     key.expires_at = Some(created_at.plus_seconds(86_400));
     key.version = 7;

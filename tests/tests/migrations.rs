@@ -21,16 +21,33 @@ async fn a_key_can_be_stored(executor: NativeExecutor) -> NativeExecutor {
 async fn up_down_up(executor: NativeExecutor) -> NativeExecutor {
     let count = migrate::migrations(executor.dialect()).len();
     assert_eq!(migrate::up(&executor, NOW).await.expect("up").len(), count);
-    assert!(migrate::status(&executor).await.expect("status").iter().all(|m| m.applied_at == Some(NOW)));
+    assert!(
+        migrate::status(&executor)
+            .await
+            .expect("status")
+            .iter()
+            .all(|m| m.applied_at == Some(NOW))
+    );
     let executor = a_key_can_be_stored(executor).await;
 
     assert_eq!(migrate::down(&executor, count).await.expect("down").len(), count);
-    assert!(migrate::status(&executor).await.expect("status").iter().all(|m| m.applied_at.is_none()));
+    assert!(
+        migrate::status(&executor)
+            .await
+            .expect("status")
+            .iter()
+            .all(|m| m.applied_at.is_none())
+    );
     let gone = executor.query("SELECT COUNT(*) FROM api_keys", &[]).await;
     assert!(gone.is_err(), "api_keys must be dropped by down");
 
     assert_eq!(migrate::up(&executor, NOW).await.expect("up again").len(), count);
-    assert!(migrate::up(&executor, NOW).await.expect("up is idempotent").is_empty());
+    assert!(
+        migrate::up(&executor, NOW)
+            .await
+            .expect("up is idempotent")
+            .is_empty()
+    );
     a_key_can_be_stored(executor).await
 }
 
@@ -44,7 +61,10 @@ async fn sqlite_migrations_go_up_down_and_up_again() {
 async fn postgres_migrations_go_up_down_and_up_again() {
     let (executor, admin, schema) = fresh_postgres().await;
     up_down_up(executor).await;
-    admin.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.expect("cleanup");
+    admin
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .expect("cleanup");
 }
 
 async fn tamper(executor: &NativeExecutor, sql: &str) {
@@ -53,17 +73,35 @@ async fn tamper(executor: &NativeExecutor, sql: &str) {
 
 async fn drift_is_refused(executor: NativeExecutor) {
     migrate::up(&executor, NOW).await.expect("up");
-    tamper(&executor, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1 RETURNING version").await;
-    assert!(matches!(migrate::status(&executor).await, Err(MigrateError::Modified { version: 1, .. })));
-    assert!(matches!(migrate::up(&executor, NOW).await, Err(MigrateError::Modified { version: 1, .. })));
+    tamper(
+        &executor,
+        "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1 RETURNING version",
+    )
+    .await;
+    assert!(matches!(
+        migrate::status(&executor).await,
+        Err(MigrateError::Modified { version: 1, .. })
+    ));
+    assert!(matches!(
+        migrate::up(&executor, NOW).await,
+        Err(MigrateError::Modified { version: 1, .. })
+    ));
 
     tamper(&executor, "DELETE FROM schema_migrations RETURNING version").await;
     let newer = match executor.dialect() {
         Dialect::Sqlite => "INSERT INTO schema_migrations VALUES (?1, 'future', 'x', 0) RETURNING version",
-        Dialect::Postgres => "INSERT INTO schema_migrations VALUES ($1::bigint, 'future', 'x', 0) RETURNING version",
+        Dialect::Postgres => {
+            "INSERT INTO schema_migrations VALUES ($1::bigint, 'future', 'x', 0) RETURNING version"
+        }
     };
-    executor.query(newer, &[SqlValue::Int(999)]).await.expect("insert a newer migration row");
-    assert!(matches!(migrate::up(&executor, NOW).await, Err(MigrateError::Unknown(999))));
+    executor
+        .query(newer, &[SqlValue::Int(999)])
+        .await
+        .expect("insert a newer migration row");
+    assert!(matches!(
+        migrate::up(&executor, NOW).await,
+        Err(MigrateError::Unknown(999))
+    ));
 }
 
 #[tokio::test]
@@ -76,5 +114,8 @@ async fn sqlite_refuses_edited_and_unknown_migrations() {
 async fn postgres_refuses_edited_and_unknown_migrations() {
     let (executor, admin, schema) = fresh_postgres().await;
     drift_is_refused(executor).await;
-    admin.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.expect("cleanup");
+    admin
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .expect("cleanup");
 }

@@ -18,14 +18,40 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     let root = shell::root();
     let secrets = load_or_create_secrets(&root.join(DEV_ENV))?;
     crate::build_wasm()?;
-    shell::cargo(&["run", "--quiet", "-p", "runtime-worker", "--", "--store", "sqlite", "migrate", "up"], &[])?;
+    shell::cargo(
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "runtime-worker",
+            "--",
+            "--store",
+            "sqlite",
+            "migrate",
+            "up",
+        ],
+        &[],
+    )?;
     let jwt_secret = secrets.get("jwt_secret").map(String::as_str).unwrap_or_default();
     shell::cargo(
-        &["run", "--quiet", "-p", "runtime-worker", "--", "admin-token", "--sub", "dev-admin", "--ttl", "86400"],
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "runtime-worker",
+            "--",
+            "admin-token",
+            "--sub",
+            "dev-admin",
+            "--ttl",
+            "86400",
+        ],
         &[("JWT_SECRET", jwt_secret)],
     )
     .map_err(|e| format!("could not mint a dev admin token: {e}"))?;
-    println!("xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p runtime-worker -- admin-token --sub you)");
+    println!(
+        "xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p runtime-worker -- admin-token --sub you)"
+    );
     println!("xtask: local secrets are in {DEV_ENV}; starting spin up on http://127.0.0.1:3000");
     let mut spin = Command::new("spin");
     spin.arg("up").args(spin_args).current_dir(&root);
@@ -35,7 +61,11 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     let status = spin.status().map_err(|e| {
         format!("cannot run `spin` ({e}): install Spin >= 3.6 (https://spinframework.dev/install) and retry")
     })?;
-    if status.success() { Ok(()) } else { Err(format!("spin up exited with {status}")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("spin up exited with {status}"))
+    }
 }
 
 /// Reads `name=value` lines, adding a fresh 32-byte random hex secret for any that is missing.
@@ -53,7 +83,10 @@ fn load_or_create_secrets(path: &Path) -> Result<BTreeMap<String, String>, Strin
         if !secrets.contains_key(*name) {
             let mut bytes = [0u8; 32];
             getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
-            secrets.insert((*name).to_owned(), bytes.iter().map(|b| format!("{b:02x}")).collect());
+            secrets.insert(
+                (*name).to_owned(),
+                bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            );
             changed = true;
         }
     }

@@ -32,13 +32,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where the release wasm components land.
+/// Where spin.toml expects the components, relative to the workspace root.
 pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
 
 /// The Spin components: every crate under `components/`.
 pub fn components() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    let entries = std::fs::read_dir(shell::root().join("components")).map_err(|e| format!("components/: {e}"))?;
+    let entries =
+        std::fs::read_dir(shell::root().join("components")).map_err(|e| format!("components/: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| e.to_string())?;
         if entry.path().join("Cargo.toml").is_file() {
@@ -49,13 +50,26 @@ pub fn components() -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// Builds every component and makes sure it is where spin.toml looks for it, also when
+/// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does).
 fn build_wasm() -> Result<(), String> {
     let mut args = vec!["build", "--target", "wasm32-wasip2", "--release"];
     let names = components()?;
     for name in &names {
         args.extend(["-p", name.as_str()]);
     }
-    shell::cargo(&args, &[])
+    shell::cargo(&args, &[])?;
+    let built = shell::target_dir().join("wasm32-wasip2/release");
+    let staged = shell::root().join(WASM_DIR);
+    if built != staged {
+        std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+        for name in &names {
+            let file = format!("{}.wasm", name.replace('-', "_"));
+            std::fs::copy(built.join(&file), staged.join(&file))
+                .map_err(|e| format!("staging {file}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -65,5 +79,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     let wasm_dir = wasm_dir.to_string_lossy();
     let mut args = vec!["test"];
     args.extend(extra.iter().map(String::as_str));
-    shell::cargo(&args, &[("HEXASPIN_WASM_DIR", &wasm_dir), ("HEXASPIN_REQUIRE_WASM", "1")])
+    shell::cargo(
+        &args,
+        &[("HEXASPIN_WASM_DIR", &wasm_dir), ("HEXASPIN_REQUIRE_WASM", "1")],
+    )
 }

@@ -39,11 +39,18 @@ pub fn require_all() -> Result<(), String> {
             ));
         }
     }
-    if missing.is_empty() { Ok(()) } else { Err(missing.join("\n")) }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join("\n"))
+    }
 }
 
 fn reachable(address: &str) -> bool {
-    let addresses: Vec<SocketAddr> = address.to_socket_addrs().map(Iterator::collect).unwrap_or_default();
+    let addresses: Vec<SocketAddr> = address
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default();
     addresses
         .iter()
         .any(|a| TcpStream::connect_timeout(a, Duration::from_secs(2)).is_ok())

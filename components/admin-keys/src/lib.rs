@@ -32,6 +32,10 @@ async fn handle(request: Request) -> Response {
         Ok(store) => store,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let api = AdminApi { store: &store, entropy: &OsEntropy, settings: &settings };
+    let api = AdminApi {
+        store: &store,
+        entropy: &OsEntropy,
+        settings: &settings,
+    };
     api.handle_authenticated(&request, &claims, now).await
 }

@@ -9,7 +9,11 @@ use crate::{ApiError, Request};
 pub const MAX_ADMIN_BODY_BYTES: usize = 64 * 1024;
 
 /// Parses the JSON body; an empty body parses as `{}` when `empty_is_object`.
-pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize, empty_is_object: bool) -> Result<T, ApiError> {
+pub fn json_body<T: DeserializeOwned>(
+    request: &Request,
+    limit: usize,
+    empty_is_object: bool,
+) -> Result<T, ApiError> {
     let body = request.body();
     if body.len() > limit {
         return Err(ApiError::new(
@@ -19,9 +23,11 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize, empty_is_
         ));
     }
     if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
-        let is_json = content_type
-            .to_str()
-            .is_ok_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        let is_json = content_type.to_str().is_ok_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
         if !is_json && !body.is_empty() {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -30,14 +36,24 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize, empty_is_
             ));
         }
     }
-    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) && empty_is_object { b"{}" } else { body };
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) && empty_is_object {
+        b"{}"
+    } else {
+        body
+    };
     serde_json::from_slice(text).map_err(|error| {
         use serde_json::error::Category;
         match error.classify() {
-            Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", error.to_string()),
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {error}"))
-            }
+            Category::Data => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                error.to_string(),
+            ),
+            Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("the body is not valid JSON: {error}"),
+            ),
         }
     })
 }

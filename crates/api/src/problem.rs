@@ -2,11 +2,11 @@
 //!
 //! Internal details (SQL, store messages, config values) are logged, never put in a response.
 
-use http::{HeaderValue, StatusCode, header};
 use hexaspin_core::DomainError;
 use hexaspin_core::admin_auth::AuthError;
 use hexaspin_core::ports::StoreError;
 use hexaspin_core::use_cases::AdminError;
+use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use crate::Response;
@@ -36,7 +36,12 @@ struct ProblemBody<'a> {
 impl ApiError {
     /// An error with `status`, `code` and `detail`.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), headers: Vec::new() }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            headers: Vec::new(),
+        }
     }
 
     /// Adds a header to the response.
@@ -53,7 +58,11 @@ impl ApiError {
     /// 500 `internal_error`, after logging what happened.
     pub fn internal(what: &str, error: &dyn std::fmt::Display) -> Self {
         crate::log::error(what, error);
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred; it has been logged")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an internal error occurred; it has been logged",
+        )
     }
 
     /// 500 `server_misconfigured`, after logging which setting is wrong.
@@ -78,7 +87,10 @@ impl ApiError {
         let mut response = http::Response::new(serde_json::to_vec(&body).unwrap_or_default());
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         for (name, value) in self.headers {
             headers.append(name, value);
@@ -89,7 +101,11 @@ impl ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", error.to_string())
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            error.to_string(),
+        )
     }
 }
 
@@ -98,8 +114,12 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(_) => {
                 crate::log::error("store", &error);
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the data store is unavailable; retry later")
-                    .with_header(header::RETRY_AFTER, "5")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the data store is unavailable; retry later",
+                )
+                .with_header(header::RETRY_AFTER, "5")
             }
             other => Self::internal("store", &other),
         }
@@ -132,7 +152,9 @@ impl From<AuthError> for ApiError {
             AuthError::Invalid | AuthError::Expired => {
                 problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
             }
-            AuthError::NotAdmin => problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\""),
+            AuthError::NotAdmin => {
+                problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"")
+            }
         }
     }
 }

@@ -19,7 +19,9 @@ pub struct EnvSource;
 
 impl ConfigSource for EnvSource {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
-        Ok(std::env::var(name.to_ascii_uppercase()).ok().filter(|v| !v.is_empty()))
+        Ok(std::env::var(name.to_ascii_uppercase())
+            .ok()
+            .filter(|v| !v.is_empty()))
     }
 }
 
@@ -84,7 +86,9 @@ impl StoreSettings {
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         match source.get("store")?.as_deref() {
             None | Some("sqlite") => Ok(Self::Sqlite {
-                path: source.get("sqlite_path")?.unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_owned()),
+                path: source
+                    .get("sqlite_path")?
+                    .unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_owned()),
             }),
             Some("postgres") => {
                 let url = required(source, "pg_url")?;
@@ -96,7 +100,10 @@ impl StoreSettings {
                 }
                 Ok(Self::Postgres { url })
             }
-            Some(_) => Err(ConfigError::Invalid { name: "store", reason: "must be \"sqlite\" or \"postgres\"".into() }),
+            Some(_) => Err(ConfigError::Invalid {
+                name: "store",
+                reason: "must be \"sqlite\" or \"postgres\"".into(),
+            }),
         }
     }
 }
@@ -114,17 +121,30 @@ impl AdminSettings {
     /// Reads `jwt_secret`, `jwt_kid`, `jwt_previous_secret`, `jwt_previous_kid`, `jwt_issuer`,
     /// `jwt_audience` and `key_pepper`.
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
-        Ok(Self { auth: load_admin_auth(source)?, hasher: load_key_hasher(source)? })
+        Ok(Self {
+            auth: load_admin_auth(source)?,
+            hasher: load_key_hasher(source)?,
+        })
     }
 }
 
 /// Reads the admin JWT settings.
 pub fn load_admin_auth(source: &dyn ConfigSource) -> Result<AdminAuthConfig, ConfigError> {
-    let invalid = |e: hexaspin_core::DomainError| ConfigError::Invalid { name: e.field, reason: e.reason };
+    let invalid = |e: hexaspin_core::DomainError| ConfigError::Invalid {
+        name: e.field,
+        reason: e.reason,
+    };
     let secret = required(source, "jwt_secret")?;
     let mut auth = AdminAuthConfig::new(secret.as_bytes(), source.get("jwt_kid")?).map_err(invalid)?;
-    match (source.get("jwt_previous_secret")?, source.get("jwt_previous_kid")?) {
-        (Some(previous), Some(kid)) => auth = auth.with_additional_secret(previous.as_bytes(), kid).map_err(invalid)?,
+    match (
+        source.get("jwt_previous_secret")?,
+        source.get("jwt_previous_kid")?,
+    ) {
+        (Some(previous), Some(kid)) => {
+            auth = auth
+                .with_additional_secret(previous.as_bytes(), kid)
+                .map_err(invalid)?
+        }
         (None, None) => {}
         (Some(_), None) => return Err(ConfigError::Missing("jwt_previous_kid")),
         (None, Some(_)) => return Err(ConfigError::Missing("jwt_previous_secret")),
@@ -137,7 +157,10 @@ pub fn load_admin_auth(source: &dyn ConfigSource) -> Result<AdminAuthConfig, Con
 /// Reads the key pepper.
 pub fn load_key_hasher(source: &dyn ConfigSource) -> Result<KeyHasher, ConfigError> {
     let pepper = required(source, "key_pepper")?;
-    KeyHasher::new(pepper.as_bytes()).map_err(|e| ConfigError::Invalid { name: "key_pepper", reason: e.reason })
+    KeyHasher::new(pepper.as_bytes()).map_err(|e| ConfigError::Invalid {
+        name: "key_pepper",
+        reason: e.reason,
+    })
 }
 
 #[cfg(test)]
@@ -159,7 +182,12 @@ mod tests {
     #[test]
     fn sqlite_is_the_default_store() {
         let settings = StoreSettings::load(&Map(HashMap::new())).unwrap();
-        assert_eq!(settings, StoreSettings::Sqlite { path: DEFAULT_SQLITE_PATH.into() });
+        assert_eq!(
+            settings,
+            StoreSettings::Sqlite {
+                path: DEFAULT_SQLITE_PATH.into()
+            }
+        );
     }
 
     #[test]
@@ -167,34 +195,58 @@ mod tests {
         let missing = Map(HashMap::from([("store", "postgres")]));
         assert_eq!(StoreSettings::load(&missing), Err(ConfigError::Missing("pg_url")));
         let wrong = Map(HashMap::from([("store", "postgres"), ("pg_url", "mysql://x")]));
-        assert!(matches!(StoreSettings::load(&wrong), Err(ConfigError::Invalid { name: "pg_url", .. })));
+        assert!(matches!(
+            StoreSettings::load(&wrong),
+            Err(ConfigError::Invalid { name: "pg_url", .. })
+        ));
         let unknown = Map(HashMap::from([("store", "mongo")]));
-        assert!(matches!(StoreSettings::load(&unknown), Err(ConfigError::Invalid { name: "store", .. })));
+        assert!(matches!(
+            StoreSettings::load(&unknown),
+            Err(ConfigError::Invalid { name: "store", .. })
+        ));
     }
 
     #[test]
     fn a_short_jwt_secret_is_reported_by_name_without_its_value() {
         let source = Map(HashMap::from([("jwt_secret", "hunter2"), ("key_pepper", SECRET)]));
         let error = AdminSettings::load(&source).unwrap_err();
-        assert!(matches!(error, ConfigError::Invalid { name: "jwt_secret", .. }));
+        assert!(matches!(
+            error,
+            ConfigError::Invalid {
+                name: "jwt_secret",
+                ..
+            }
+        ));
         assert!(!error.to_string().contains("hunter2"));
     }
 
     #[test]
     fn a_previous_secret_needs_its_kid() {
-        let source = Map(HashMap::from([("jwt_secret", SECRET), ("key_pepper", SECRET), ("jwt_previous_secret", SECRET)]));
-        assert_eq!(AdminSettings::load(&source).unwrap_err(), ConfigError::Missing("jwt_previous_kid"));
+        let source = Map(HashMap::from([
+            ("jwt_secret", SECRET),
+            ("key_pepper", SECRET),
+            ("jwt_previous_secret", SECRET),
+        ]));
+        assert_eq!(
+            AdminSettings::load(&source).unwrap_err(),
+            ConfigError::Missing("jwt_previous_kid")
+        );
     }
 
     #[test]
     fn the_pepper_is_required() {
         let source = Map(HashMap::from([("jwt_secret", SECRET)]));
-        assert_eq!(AdminSettings::load(&source).unwrap_err(), ConfigError::Missing("key_pepper"));
+        assert_eq!(
+            AdminSettings::load(&source).unwrap_err(),
+            ConfigError::Missing("key_pepper")
+        );
     }
 
     #[test]
     fn debug_output_hides_the_postgres_url() {
-        let settings = StoreSettings::Postgres { url: "postgres://u:pw@h/db".into() };
+        let settings = StoreSettings::Postgres {
+            url: "postgres://u:pw@h/db".into(),
+        };
         assert!(!format!("{settings:?}").contains("pw"));
     }
 }

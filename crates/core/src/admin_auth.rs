@@ -55,8 +55,15 @@ impl AdminAuthConfig {
     /// Also accepts tokens whose `kid` header is `kid`, signed with `secret` (the other half of a
     /// rotation).
     pub fn with_additional_secret(mut self, secret: &[u8], kid: String) -> Result<Self, DomainError> {
-        if self.secrets.iter().any(|s| s.kid.as_deref() == Some(kid.as_str())) {
-            return Err(DomainError::invalid("jwt_previous_kid", "must differ from jwt_kid"));
+        if self
+            .secrets
+            .iter()
+            .any(|s| s.kid.as_deref() == Some(kid.as_str()))
+        {
+            return Err(DomainError::invalid(
+                "jwt_previous_kid",
+                "must differ from jwt_kid",
+            ));
         }
         self.secrets
             .push(checked_secret("jwt_previous_secret", secret, Some(kid))?);
@@ -83,11 +90,21 @@ impl AdminAuthConfig {
     }
 }
 
-fn checked_secret(field: &'static str, secret: &[u8], kid: Option<String>) -> Result<SigningSecret, DomainError> {
+fn checked_secret(
+    field: &'static str,
+    secret: &[u8],
+    kid: Option<String>,
+) -> Result<SigningSecret, DomainError> {
     if secret.len() < MIN_SECRET_BYTES {
-        return Err(DomainError::invalid(field, format!("must be at least {MIN_SECRET_BYTES} bytes long")));
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+        ));
     }
-    Ok(SigningSecret { kid, secret: secret.to_vec() })
+    Ok(SigningSecret {
+        kid,
+        secret: secret.to_vec(),
+    })
 }
 
 /// The claims hexaspin reads and writes.
@@ -132,12 +149,18 @@ pub enum AuthError {
 }
 
 /// Validates `token` at `now` and returns its claims if it belongs to an admin.
-pub fn authenticate_admin(config: &AdminAuthConfig, token: &str, now: Timestamp) -> Result<AdminClaims, AuthError> {
+pub fn authenticate_admin(
+    config: &AdminAuthConfig,
+    token: &str,
+    now: Timestamp,
+) -> Result<AdminClaims, AuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
     if header.alg != Algorithm::HS256 {
         return Err(AuthError::Invalid);
     }
-    let signing = config.secret_for(header.kid.as_deref()).ok_or(AuthError::Invalid)?;
+    let signing = config
+        .secret_for(header.kid.as_deref())
+        .ok_or(AuthError::Invalid)?;
     let mut validation = Validation::new(Algorithm::HS256);
     // Expiry is checked below against the `now` we are given, not the library's own clock.
     validation.validate_exp = false;
@@ -154,9 +177,10 @@ pub fn authenticate_admin(config: &AdminAuthConfig, token: &str, now: Timestamp)
         validation.set_issuer(&[issuer]);
         validation.required_spec_claims.insert("iss".into());
     }
-    let claims = jsonwebtoken::decode::<AdminClaims>(token, &DecodingKey::from_secret(&signing.secret), &validation)
-        .map_err(|_| AuthError::Invalid)?
-        .claims;
+    let claims =
+        jsonwebtoken::decode::<AdminClaims>(token, &DecodingKey::from_secret(&signing.secret), &validation)
+            .map_err(|_| AuthError::Invalid)?
+            .claims;
     let now_seconds = now.as_millis().div_euclid(1000);
     if claims.exp + LEEWAY_SECONDS <= now_seconds {
         return Err(AuthError::Expired);
@@ -189,7 +213,11 @@ pub struct TokenRequest<'a> {
 }
 
 /// Signs an admin token with `secret` (at least 32 bytes).
-pub fn issue_admin_token(secret: &[u8], request: &TokenRequest<'_>, now: Timestamp) -> Result<String, DomainError> {
+pub fn issue_admin_token(
+    secret: &[u8],
+    request: &TokenRequest<'_>,
+    now: Timestamp,
+) -> Result<String, DomainError> {
     checked_secret("JWT_SECRET", secret, None)?;
     if request.sub.trim().is_empty() {
         return Err(DomainError::invalid("sub", "must not be empty"));

@@ -35,9 +35,14 @@ impl AuditAction {
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::KeyCreated, Self::KeyUpdated, Self::KeyRevoked, Self::KeyRotated]
-            .into_iter()
-            .find(|action| action.as_str() == text)
+        [
+            Self::KeyCreated,
+            Self::KeyUpdated,
+            Self::KeyRevoked,
+            Self::KeyRotated,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == text)
     }
 }
 

@@ -21,7 +21,10 @@ impl PageSize {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         match text.parse::<u32>() {
             Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(DomainError::invalid("limit", format!("must be a whole number from 1 to {}", Self::MAX))),
+            _ => Err(DomainError::invalid(
+                "limit",
+                format!("must be a whole number from 1 to {}", Self::MAX),
+            )),
         }
     }
 
@@ -52,7 +55,10 @@ impl<T> Page<T> {
         let more = fetched.len() > size.get() as usize;
         fetched.truncate(size.get() as usize);
         let next_cursor = if more { fetched.last().map(cursor_of) } else { None };
-        Self { items: fetched, next_cursor }
+        Self {
+            items: fetched,
+            next_cursor,
+        }
     }
 }
 
@@ -113,9 +119,15 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_foreign_text() {
-        let cursor = KeyCursor { created_at: Timestamp::from_millis(42), id: ApiKeyId::from_random([5; 8]) };
+        let cursor = KeyCursor {
+            created_at: Timestamp::from_millis(42),
+            id: ApiKeyId::from_random([5; 8]),
+        };
         assert_eq!(KeyCursor::decode(&cursor.encode()).unwrap(), cursor);
-        assert_eq!(AuditCursor::decode(&AuditCursor(9).encode()).unwrap(), AuditCursor(9));
+        assert_eq!(
+            AuditCursor::decode(&AuditCursor(9).encode()).unwrap(),
+            AuditCursor(9)
+        );
         assert!(KeyCursor::decode(&AuditCursor(9).encode()).is_err());
         assert!(AuditCursor::decode("not base64!").is_err());
     }

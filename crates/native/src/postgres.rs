@@ -61,7 +61,11 @@ impl ScriptExecutor for PostgresExecutor {
 struct PgParam<'a>(&'a SqlValue);
 
 impl ToSql for PgParam<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match (self.0, ty) {
             (SqlValue::Null, _) => Ok(IsNull::Yes),
             (SqlValue::Int(n), &Type::INT8) => n.to_sql(ty, out),
@@ -88,8 +92,16 @@ fn decode_row(row: &tokio_postgres::Row) -> Result<Row, StoreError> {
             let ty = row.columns()[index].type_();
             Ok(match *ty {
                 Type::INT8 => SqlValue::from(row.try_get::<_, Option<i64>>(index).map_err(decode_error)?),
-                Type::INT4 => SqlValue::from(row.try_get::<_, Option<i32>>(index).map_err(decode_error)?.map(i64::from)),
-                Type::INT2 => SqlValue::from(row.try_get::<_, Option<i16>>(index).map_err(decode_error)?.map(i64::from)),
+                Type::INT4 => SqlValue::from(
+                    row.try_get::<_, Option<i32>>(index)
+                        .map_err(decode_error)?
+                        .map(i64::from),
+                ),
+                Type::INT2 => SqlValue::from(
+                    row.try_get::<_, Option<i16>>(index)
+                        .map_err(decode_error)?
+                        .map(i64::from),
+                ),
                 Type::BOOL => row
                     .try_get::<_, Option<bool>>(index)
                     .map_err(decode_error)?

@@ -37,13 +37,20 @@ impl SqliteExecutor {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags).map_err(to_store_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(to_store_error)?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
-    fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>) -> Result<T, StoreError> {
+    fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
         let connection = self
             .connection
             .lock()
@@ -101,7 +108,11 @@ fn from_sqlite_value(value: ValueRef<'_>) -> Result<SqlValue, rusqlite::Error> {
             String::from_utf8(bytes.to_vec()).map_err(|e| rusqlite::Error::Utf8Error(e.utf8_error()))?,
         ),
         ValueRef::Blob(_) => {
-            return Err(rusqlite::Error::InvalidColumnType(0, "blob".into(), rusqlite::types::Type::Blob));
+            return Err(rusqlite::Error::InvalidColumnType(
+                0,
+                "blob".into(),
+                rusqlite::types::Type::Blob,
+            ));
         }
     })
 }
@@ -109,10 +120,15 @@ fn from_sqlite_value(value: ValueRef<'_>) -> Result<SqlValue, rusqlite::Error> {
 fn to_store_error(error: rusqlite::Error) -> StoreError {
     let code = error.sqlite_error_code();
     match code {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::NotADatabase) => {
-            StoreError::Unavailable(error.to_string())
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::CannotOpen
+            | ErrorCode::NotADatabase,
+        ) => StoreError::Unavailable(error.to_string()),
+        Some(ErrorCode::ConstraintViolation) if is_uniqueness_violation(&error) => {
+            StoreError::Conflict(error.to_string())
         }
-        Some(ErrorCode::ConstraintViolation) if is_uniqueness_violation(&error) => StoreError::Conflict(error.to_string()),
         _ => StoreError::Failed(error.to_string()),
     }
 }

@@ -18,8 +18,12 @@ pub enum SpinExecutor {
 /// `allowed_outbound_hosts`.
 pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, StoreError> {
     let executor = match settings {
-        StoreSettings::Sqlite { .. } => SpinExecutor::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?),
-        StoreSettings::Postgres { url } => SpinExecutor::Postgres(pg4::Connection::open(url).map_err(pg_error)?),
+        StoreSettings::Sqlite { .. } => {
+            SpinExecutor::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
+        }
+        StoreSettings::Postgres { url } => {
+            SpinExecutor::Postgres(pg4::Connection::open(url).map_err(pg_error)?)
+        }
     };
     Ok(SqlStore::new(executor))
 }
@@ -96,7 +100,11 @@ fn from_pg(value: pg4::DbValue) -> Result<SqlValue, StoreError> {
         pg4::DbValue::Boolean(b) => SqlValue::Bool(b),
         pg4::DbValue::Floating64(x) => SqlValue::Real(x),
         pg4::DbValue::Str(s) => SqlValue::Text(s),
-        other => return Err(StoreError::Corrupt(format!("unexpected postgres value {other:?}"))),
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unexpected postgres value {other:?}"
+            )));
+        }
     })
 }
 

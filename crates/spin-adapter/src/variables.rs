@@ -13,7 +13,10 @@ impl ConfigSource for SpinVariables {
             Ok(value) if value.is_empty() => Ok(None),
             Ok(value) => Ok(Some(value)),
             Err(variables::Error::Undefined(_)) => Ok(None),
-            Err(error) => Err(ConfigError::Unreadable { name: name.to_owned(), reason: error.to_string() }),
+            Err(error) => Err(ConfigError::Unreadable {
+                name: name.to_owned(),
+                reason: error.to_string(),
+            }),
         }
     }
 }

@@ -45,20 +45,28 @@ pub fn key_from_row(row: &[SqlValue]) -> Result<ApiKey, StoreError> {
     let c = Columns::new(row);
     let corrupt = |what: &str, e: hexaspin_core::DomainError| StoreError::Corrupt(format!("{what}: {e}"));
     let millis = |i| c.opt_int(i).map(|v| v.map(Timestamp::from_millis));
-    let scopes: Vec<String> = serde_json::from_str(&c.text(3)?)
-        .map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?;
+    let scopes: Vec<String> =
+        serde_json::from_str(&c.text(3)?).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?;
     let refill = match (c.opt_text(12)?, c.opt_u64(13)?) {
         (Some(interval), Some(amount)) => Some(Refill {
             interval: RefillInterval::parse(&interval).map_err(|e| corrupt("refill_interval", e))?,
             amount,
         }),
         (None, None) => None,
-        _ => return Err(StoreError::Corrupt("refill_interval and refill_amount disagree".into())),
+        _ => {
+            return Err(StoreError::Corrupt(
+                "refill_interval and refill_amount disagree".into(),
+            ));
+        }
     };
     Ok(ApiKey {
         id: ApiKeyId::parse(&c.text(0)?).map_err(|e| corrupt("id", e))?,
         name: KeyName::parse(&c.text(1)?).map_err(|e| corrupt("name", e))?,
-        owner: c.opt_text(2)?.map(|o| Owner::parse(&o)).transpose().map_err(|e| corrupt("owner", e))?,
+        owner: c
+            .opt_text(2)?
+            .map(|o| Owner::parse(&o))
+            .transpose()
+            .map_err(|e| corrupt("owner", e))?,
         scopes: Scopes::parse(&scopes).map_err(|e| corrupt("scopes", e))?,
         secret_hash: SecretHash::from_hex(&c.text(4)?).map_err(|e| corrupt("secret_hash", e))?,
         previous_secret_hash: c

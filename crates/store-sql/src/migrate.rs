@@ -31,19 +31,36 @@ impl Migration {
     }
 }
 
+/// `migration!(dialect, version, "NNNN", "name")` embeds `migrations/<dialect>/NNNN_name.{up,down}.sql`.
 macro_rules! migration {
-    ($dialect:literal, $version:literal, $name:literal) => {
+    ($dialect:literal, $version:literal, $number:literal, $name:literal) => {
         Migration {
             version: $version,
             name: $name,
-            up: include_str!(concat!("../../../migrations/", $dialect, "/", stringify!($version), "_", $name, ".up.sql")),
-            down: include_str!(concat!("../../../migrations/", $dialect, "/", stringify!($version), "_", $name, ".down.sql")),
+            up: include_str!(concat!(
+                "../../../migrations/",
+                $dialect,
+                "/",
+                $number,
+                "_",
+                $name,
+                ".up.sql"
+            )),
+            down: include_str!(concat!(
+                "../../../migrations/",
+                $dialect,
+                "/",
+                $number,
+                "_",
+                $name,
+                ".down.sql"
+            )),
         }
     };
 }
 
-static SQLITE: &[Migration] = &[migration!("sqlite", 0001, "api_keys")];
-static POSTGRES: &[Migration] = &[migration!("postgres", 0001, "api_keys")];
+static SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001", "api_keys")];
+static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
 
 /// The migrations of `dialect`, in order.
 pub fn migrations(dialect: Dialect) -> &'static [Migration] {
@@ -129,7 +146,11 @@ async fn read_applied<E: ScriptExecutor>(exec: &E, book: &Bookkeeping) -> Result
     rows.iter()
         .map(|row| {
             let c = Columns::new(row);
-            Ok(Applied { version: c.int(0)?, checksum: c.text(1)?, at: Timestamp::from_millis(c.int(2)?) })
+            Ok(Applied {
+                version: c.int(0)?,
+                checksum: c.text(1)?,
+                at: Timestamp::from_millis(c.int(2)?),
+            })
         })
         .collect()
 }
@@ -139,7 +160,10 @@ fn check_known(applied: &[Applied], known: &'static [Migration]) -> Result<(), M
         match known.iter().find(|m| m.version == row.version) {
             None => return Err(MigrateError::Unknown(row.version)),
             Some(m) if m.checksum() != row.checksum => {
-                return Err(MigrateError::Modified { version: m.version, name: m.name });
+                return Err(MigrateError::Modified {
+                    version: m.version,
+                    name: m.name,
+                });
             }
             Some(_) => {}
         }
@@ -211,7 +235,8 @@ pub async fn down<E: ScriptExecutor>(exec: &E, steps: usize) -> Result<Vec<i64>,
                 .find(|m| m.version == latest.version)
                 .ok_or(MigrateError::Unknown(latest.version))?;
             exec.run_script(migration.down).await?;
-            exec.query(book.forget, &[SqlValue::Int(migration.version)]).await?;
+            exec.query(book.forget, &[SqlValue::Int(migration.version)])
+                .await?;
             Ok(Some(migration.version))
         })
         .await?;

@@ -80,7 +80,9 @@ impl<'a> Columns<'a> {
     /// A nullable integer that fits 32 bits.
     pub fn opt_u32(&self, index: usize) -> Result<Option<u32>, StoreError> {
         self.opt_int(index)?
-            .map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("column {index} is out of range"))))
+            .map(|n| {
+                u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("column {index} is out of range")))
+            })
             .transpose()
     }
 

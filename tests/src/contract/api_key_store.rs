@@ -10,7 +10,12 @@ use crate::samples::{full_key, minimal_key};
 const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
 fn all(limit: u32) -> KeyFilter {
-    KeyFilter { owner: None, state: None, after: None, limit }
+    KeyFilter {
+        owner: None,
+        state: None,
+        after: None,
+        limit,
+    }
 }
 
 fn ids(keys: &[ApiKey]) -> Vec<String> {
@@ -43,8 +48,14 @@ pub async fn inserting_an_existing_id_is_a_conflict<S: ApiKeyStore>(store: &S) {
     store.insert_key(&first).await.expect("insert");
     let mut second = full_key(3, T0);
     second.id = first.id.clone();
-    let error = store.insert_key(&second).await.expect_err("duplicate id must fail");
-    assert!(matches!(error, StoreError::Conflict(_)), "expected a conflict, got {error:?}");
+    let error = store
+        .insert_key(&second)
+        .await
+        .expect_err("duplicate id must fail");
+    assert!(
+        matches!(error, StoreError::Conflict(_)),
+        "expected a conflict, got {error:?}"
+    );
     assert_eq!(store.find_key(&first.id).await.expect("find"), Some(first));
 }
 
@@ -54,13 +65,26 @@ pub async fn an_update_replaces_only_the_version_that_was_read<S: ApiKeyStore>(s
     store.insert_key(&original).await.expect("insert");
     let mut changed = full_key(4, T0);
     changed.version = original.version + 1;
-    assert!(store.update_key(&changed, original.version).await.expect("update"));
-    assert_eq!(store.find_key(&original.id).await.expect("find"), Some(changed.clone()));
+    assert!(
+        store
+            .update_key(&changed, original.version)
+            .await
+            .expect("update")
+    );
+    assert_eq!(
+        store.find_key(&original.id).await.expect("find"),
+        Some(changed.clone())
+    );
 
     let mut stale = changed.clone();
     stale.name = hexaspin_core::api_key::KeyName::parse("lost update").expect("name");
     stale.version = changed.version + 1;
-    assert!(!store.update_key(&stale, original.version).await.expect("stale update runs"));
+    assert!(
+        !store
+            .update_key(&stale, original.version)
+            .await
+            .expect("stale update runs")
+    );
     assert_eq!(store.find_key(&original.id).await.expect("find"), Some(changed));
 }
 
@@ -91,7 +115,13 @@ pub async fn keys_list_newest_first_and_page_by_cursor<S: ApiKeyStore>(store: &S
     let mut after = None;
     loop {
         let page = store
-            .list_keys(&KeyFilter { after: after.clone(), ..all(2) }, T0)
+            .list_keys(
+                &KeyFilter {
+                    after: after.clone(),
+                    ..all(2)
+                },
+                T0,
+            )
             .await
             .expect("page");
         if page.is_empty() {
@@ -99,7 +129,10 @@ pub async fn keys_list_newest_first_and_page_by_cursor<S: ApiKeyStore>(store: &S
         }
         assert!(page.len() <= 2);
         let last = page.last().expect("non-empty page");
-        after = Some(KeyCursor { created_at: last.created_at, id: last.id.clone() });
+        after = Some(KeyCursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        });
         seen.extend(page);
     }
     assert_eq!(ids(&seen), ids(&expected));
@@ -115,8 +148,14 @@ pub async fn keys_filter_by_owner<S: ApiKeyStore>(store: &S) {
     for key in [&mine, &theirs, &nobodys] {
         store.insert_key(key).await.expect("insert");
     }
-    let filter = KeyFilter { owner: Some(Owner::parse("acme").expect("owner")), ..all(100) };
-    assert_eq!(ids(&store.list_keys(&filter, T0).await.expect("list")), ids(&[mine]));
+    let filter = KeyFilter {
+        owner: Some(Owner::parse("acme").expect("owner")),
+        ..all(100)
+    };
+    assert_eq!(
+        ids(&store.list_keys(&filter, T0).await.expect("list")),
+        ids(&[mine])
+    );
 }
 
 /// The state filter selects exactly the keys whose [`ApiKey::state`] at `now` is that state: the
@@ -141,11 +180,19 @@ pub async fn keys_filter_by_state_exactly_as_the_domain_decides<S: ApiKeyStore>(
         store.insert_key(&key).await.expect("insert");
         keys.push(key);
     }
-    for state in [KeyState::Active, KeyState::Revoked, KeyState::Expired, KeyState::Disabled] {
+    for state in [
+        KeyState::Active,
+        KeyState::Revoked,
+        KeyState::Expired,
+        KeyState::Disabled,
+    ] {
         let mut expected: Vec<_> = keys.iter().filter(|k| k.state(now) == state).cloned().collect();
         expected.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         assert!(!expected.is_empty(), "the sample covers {state:?}");
-        let filter = KeyFilter { state: Some(state), ..all(100) };
+        let filter = KeyFilter {
+            state: Some(state),
+            ..all(100)
+        };
         let listed = store.list_keys(&filter, now).await.expect("list");
         assert_eq!(ids(&listed), ids(&expected), "state {state:?}");
     }

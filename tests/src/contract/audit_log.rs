@@ -29,7 +29,10 @@ pub async fn entries_list_newest_first_with_every_field<S: AuditLog>(store: &S) 
     let mut expected = written;
     expected.reverse();
     assert_eq!(entries, expected);
-    assert!(listed.windows(2).all(|w| w[0].seq > w[1].seq), "sequence numbers decrease down the list");
+    assert!(
+        listed.windows(2).all(|w| w[0].seq > w[1].seq),
+        "sequence numbers decrease down the list"
+    );
 }
 
 /// A cursor continues after the last entry seen; a key filter keeps only that key's entries.
@@ -40,7 +43,10 @@ pub async fn entries_page_by_cursor_and_filter_by_key<S: AuditLog>(store: &S) {
         let key = if n % 2 == 0 { &a } else { &b };
         store.append_audit(&entry(n, Some(key))).await.expect("append");
     }
-    store.append_audit(&entry(99, None)).await.expect("append without key");
+    store
+        .append_audit(&entry(99, None))
+        .await
+        .expect("append without key");
 
     let first = store.list_audit(None, None, 4).await.expect("first page");
     let rest = store

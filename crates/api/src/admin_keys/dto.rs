@@ -73,7 +73,9 @@ pub struct ListAuditQuery {
 }
 
 /// Distinguishes a field that is absent (outer `None`) from one that is `null` (`Some(None)`).
-fn present_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 

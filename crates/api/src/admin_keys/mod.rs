@@ -79,16 +79,28 @@ where
     }
 
     /// Handles a request whose admin token [`authenticate`] already accepted.
-    pub async fn handle_authenticated(&self, request: &Request, claims: &AdminClaims, now: Timestamp) -> Response {
+    pub async fn handle_authenticated(
+        &self,
+        request: &Request,
+        claims: &AdminClaims,
+        now: Timestamp,
+    ) -> Response {
         match self.dispatch(request, claims, now).await {
             Ok(response) => response,
             Err(error) => error.into_response(),
         }
     }
 
-    async fn dispatch(&self, request: &Request, claims: &AdminClaims, now: Timestamp) -> Result<Response, ApiError> {
+    async fn dispatch(
+        &self,
+        request: &Request,
+        claims: &AdminClaims,
+        now: Timestamp,
+    ) -> Result<Response, ApiError> {
         let router = router();
-        let matched = router.at(request.uri().path()).map_err(|_| ApiError::not_found())?;
+        let matched = router
+            .at(request.uri().path())
+            .map_err(|_| ApiError::not_found())?;
         let route = *matched.value;
         let id = matched.params.get("id").map(ApiKeyId::parse);
         let key_id = || -> Result<ApiKeyId, ApiError> {
@@ -117,8 +129,12 @@ where
             }
             (Route::Rotate, &Method::POST) => {
                 let body: RotateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, true)?;
-                let created = use_cases::rotate_api_key(&ctx, &key_id()?, body.grace_seconds.unwrap_or(0)).await?;
-                let view = CreatedKeyView { key: created.plaintext, view: KeyView::of(&created.key, now) };
+                let created =
+                    use_cases::rotate_api_key(&ctx, &key_id()?, body.grace_seconds.unwrap_or(0)).await?;
+                let view = CreatedKeyView {
+                    key: created.plaintext,
+                    view: KeyView::of(&created.key, now),
+                };
                 Ok(json(StatusCode::OK, &view))
             }
             (Route::Audit, &Method::GET) => self.audit(request).await,
@@ -139,7 +155,10 @@ where
         };
         let created = use_cases::create_api_key(ctx, new).await?;
         let location = format!("{KEYS_PATH}/{}", created.key.id);
-        let view = CreatedKeyView { key: created.plaintext, view: KeyView::of(&created.key, ctx.now) };
+        let view = CreatedKeyView {
+            key: created.plaintext,
+            view: KeyView::of(&created.key, ctx.now),
+        };
         let mut response = json(StatusCode::CREATED, &view);
         if let Ok(value) = http::HeaderValue::from_str(&location) {
             response.headers_mut().insert(header::LOCATION, value);
@@ -150,10 +169,31 @@ where
     async fn list(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
         let q: ListKeysQuery = query(request)?;
         let list_query = KeyListQuery {
-            owner: q.owner.as_deref().map(Owner::parse).transpose().map_err(bad_query)?,
-            state: q.state.as_deref().map(KeyState::parse).transpose().map_err(bad_query)?,
-            cursor: q.cursor.as_deref().map(KeyCursor::decode).transpose().map_err(bad_query)?,
-            size: q.limit.as_deref().map(PageSize::parse).transpose().map_err(bad_query)?.unwrap_or_default(),
+            owner: q
+                .owner
+                .as_deref()
+                .map(Owner::parse)
+                .transpose()
+                .map_err(bad_query)?,
+            state: q
+                .state
+                .as_deref()
+                .map(KeyState::parse)
+                .transpose()
+                .map_err(bad_query)?,
+            cursor: q
+                .cursor
+                .as_deref()
+                .map(KeyCursor::decode)
+                .transpose()
+                .map_err(bad_query)?,
+            size: q
+                .limit
+                .as_deref()
+                .map(PageSize::parse)
+                .transpose()
+                .map_err(bad_query)?
+                .unwrap_or_default(),
         };
         let page = use_cases::list_api_keys(self.store, &list_query, now).await?;
         let view = PageView {
@@ -163,7 +203,12 @@ where
         Ok(json(StatusCode::OK, &view))
     }
 
-    async fn update(&self, ctx: &AdminContext<'_, S, E>, id: &ApiKeyId, request: &Request) -> Result<Response, ApiError> {
+    async fn update(
+        &self,
+        ctx: &AdminContext<'_, S, E>,
+        id: &ApiKeyId,
+        request: &Request,
+    ) -> Result<Response, ApiError> {
         let body: UpdateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, false)?;
         let changes = KeyChanges {
             name: body.name.as_deref().map(KeyName::parse).transpose()?,
@@ -182,20 +227,46 @@ where
     async fn audit(&self, request: &Request) -> Result<Response, ApiError> {
         let q: ListAuditQuery = query(request)?;
         let audit_query = AuditQuery {
-            key_id: q.key_id.as_deref().map(ApiKeyId::parse).transpose().map_err(bad_query)?,
-            cursor: q.cursor.as_deref().map(AuditCursor::decode).transpose().map_err(bad_query)?,
-            size: q.limit.as_deref().map(PageSize::parse).transpose().map_err(bad_query)?.unwrap_or_default(),
+            key_id: q
+                .key_id
+                .as_deref()
+                .map(ApiKeyId::parse)
+                .transpose()
+                .map_err(bad_query)?,
+            cursor: q
+                .cursor
+                .as_deref()
+                .map(AuditCursor::decode)
+                .transpose()
+                .map_err(bad_query)?,
+            size: q
+                .limit
+                .as_deref()
+                .map(PageSize::parse)
+                .transpose()
+                .map_err(bad_query)?
+                .unwrap_or_default(),
         };
         let page = use_cases::list_audit(self.store, &audit_query).await?;
-        let view = PageView { items: page.items.iter().map(AuditView::from).collect(), next_cursor: page.next_cursor };
+        let view = PageView {
+            items: page.items.iter().map(AuditView::from).collect(),
+            next_cursor: page.next_cursor,
+        };
         Ok(json(StatusCode::OK, &view))
     }
 }
 
 /// Checks the request's `Authorization: Bearer <admin JWT>`; done before any store is opened, so
 /// anonymous requests cost no database connection.
-pub fn authenticate(settings: &AdminSettings, request: &Request, now: Timestamp) -> Result<AdminClaims, ApiError> {
-    let header = request.headers().get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+pub fn authenticate(
+    settings: &AdminSettings,
+    request: &Request,
+    now: Timestamp,
+) -> Result<AdminClaims, ApiError> {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)?;
     let value = header.to_str().map_err(|_| AuthError::Invalid)?;
     let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -219,8 +290,12 @@ fn method_not_allowed(route: Route) -> ApiError {
         Route::Revoke | Route::Rotate => "POST",
         Route::Audit => "GET",
     };
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
-        .with_header(header::ALLOW, allow)
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed here",
+    )
+    .with_header(header::ALLOW, allow)
 }
 
 /// A JSON response.
@@ -230,7 +305,10 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
             let mut response = http::Response::new(body);
             *response.status_mut() = status;
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
             headers.insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
             response
         }

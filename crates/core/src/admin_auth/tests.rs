@@ -18,7 +18,13 @@ fn token(request: TokenRequest<'_>) -> String {
 }
 
 fn request() -> TokenRequest<'static> {
-    TokenRequest { sub: "alice", ttl_seconds: 300, kid: None, issuer: None, audience: None }
+    TokenRequest {
+        sub: "alice",
+        ttl_seconds: 300,
+        kid: None,
+        issuer: None,
+        audience: None,
+    }
 }
 
 fn sign_raw(header: Header, claims: serde_json::Value, secret: &[u8]) -> String {
@@ -50,7 +56,8 @@ fn a_token_signed_with_another_secret_is_invalid() {
 #[test]
 fn the_none_algorithm_is_refused() {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(json!({"sub": "eve", "exp": 1_900_000_000, "role": "admin"}).to_string());
+    let claims =
+        URL_SAFE_NO_PAD.encode(json!({"sub": "eve", "exp": 1_900_000_000, "role": "admin"}).to_string());
     let t = format!("{header}.{claims}.");
     assert_eq!(authenticate_admin(&config(), &t, NOW), Err(AuthError::Invalid));
 }
@@ -65,8 +72,16 @@ fn another_hmac_algorithm_with_the_right_secret_is_refused() {
 #[test]
 fn tokens_without_exp_or_sub_are_invalid() {
     let no_exp = sign_raw(Header::default(), json!({"sub": "a", "role": "admin"}), SECRET);
-    let no_sub = sign_raw(Header::default(), json!({"exp": 1_900_000_000, "role": "admin"}), SECRET);
-    let blank_sub = sign_raw(Header::default(), json!({"sub": " ", "exp": 1_900_000_000, "role": "admin"}), SECRET);
+    let no_sub = sign_raw(
+        Header::default(),
+        json!({"exp": 1_900_000_000, "role": "admin"}),
+        SECRET,
+    );
+    let blank_sub = sign_raw(
+        Header::default(),
+        json!({"sub": " ", "exp": 1_900_000_000, "role": "admin"}),
+        SECRET,
+    );
     for t in [no_exp, no_sub, blank_sub] {
         assert_eq!(authenticate_admin(&config(), &t, NOW), Err(AuthError::Invalid));
     }
@@ -74,10 +89,24 @@ fn tokens_without_exp_or_sub_are_invalid() {
 
 #[test]
 fn a_valid_token_without_the_admin_role_is_forbidden() {
-    let user = sign_raw(Header::default(), json!({"sub": "bob", "exp": 1_900_000_000, "role": "user"}), SECRET);
-    let no_role = sign_raw(Header::default(), json!({"sub": "bob", "exp": 1_900_000_000}), SECRET);
-    assert_eq!(authenticate_admin(&config(), &user, NOW), Err(AuthError::NotAdmin));
-    assert_eq!(authenticate_admin(&config(), &no_role, NOW), Err(AuthError::NotAdmin));
+    let user = sign_raw(
+        Header::default(),
+        json!({"sub": "bob", "exp": 1_900_000_000, "role": "user"}),
+        SECRET,
+    );
+    let no_role = sign_raw(
+        Header::default(),
+        json!({"sub": "bob", "exp": 1_900_000_000}),
+        SECRET,
+    );
+    assert_eq!(
+        authenticate_admin(&config(), &user, NOW),
+        Err(AuthError::NotAdmin)
+    );
+    assert_eq!(
+        authenticate_admin(&config(), &no_role, NOW),
+        Err(AuthError::NotAdmin)
+    );
 }
 
 #[test]
@@ -96,16 +125,39 @@ fn during_a_rotation_the_kid_selects_the_secret() {
         .unwrap()
         .with_additional_secret(OTHER, "old".into())
         .unwrap();
-    let old = issue_admin_token(OTHER, &TokenRequest { kid: Some("old"), ..request() }, NOW).unwrap();
-    let new = token(TokenRequest { kid: Some("new"), ..request() });
+    let old = issue_admin_token(
+        OTHER,
+        &TokenRequest {
+            kid: Some("old"),
+            ..request()
+        },
+        NOW,
+    )
+    .unwrap();
+    let new = token(TokenRequest {
+        kid: Some("new"),
+        ..request()
+    });
     let unlabelled = token(request());
-    let unknown = token(TokenRequest { kid: Some("older"), ..request() });
-    let mislabelled = token(TokenRequest { kid: Some("old"), ..request() });
+    let unknown = token(TokenRequest {
+        kid: Some("older"),
+        ..request()
+    });
+    let mislabelled = token(TokenRequest {
+        kid: Some("old"),
+        ..request()
+    });
     assert!(authenticate_admin(&rotating, &old, NOW).is_ok());
     assert!(authenticate_admin(&rotating, &new, NOW).is_ok());
     assert!(authenticate_admin(&rotating, &unlabelled, NOW).is_ok());
-    assert_eq!(authenticate_admin(&rotating, &unknown, NOW), Err(AuthError::Invalid));
-    assert_eq!(authenticate_admin(&rotating, &mislabelled, NOW), Err(AuthError::Invalid));
+    assert_eq!(
+        authenticate_admin(&rotating, &unknown, NOW),
+        Err(AuthError::Invalid)
+    );
+    assert_eq!(
+        authenticate_admin(&rotating, &mislabelled, NOW),
+        Err(AuthError::Invalid)
+    );
 }
 
 #[test]
@@ -113,18 +165,36 @@ fn issuer_and_audience_are_enforced_when_configured() {
     let strict = config()
         .with_issuer(Some("hexaspin".into()))
         .with_audience(Some("admin-api".into()));
-    let good = token(TokenRequest { issuer: Some("hexaspin"), audience: Some("admin-api"), ..request() });
-    let wrong_iss = token(TokenRequest { issuer: Some("other"), audience: Some("admin-api"), ..request() });
-    let no_aud = token(TokenRequest { issuer: Some("hexaspin"), ..request() });
+    let good = token(TokenRequest {
+        issuer: Some("hexaspin"),
+        audience: Some("admin-api"),
+        ..request()
+    });
+    let wrong_iss = token(TokenRequest {
+        issuer: Some("other"),
+        audience: Some("admin-api"),
+        ..request()
+    });
+    let no_aud = token(TokenRequest {
+        issuer: Some("hexaspin"),
+        ..request()
+    });
     assert!(authenticate_admin(&strict, &good, NOW).is_ok());
-    assert_eq!(authenticate_admin(&strict, &wrong_iss, NOW), Err(AuthError::Invalid));
+    assert_eq!(
+        authenticate_admin(&strict, &wrong_iss, NOW),
+        Err(AuthError::Invalid)
+    );
     assert_eq!(authenticate_admin(&strict, &no_aud, NOW), Err(AuthError::Invalid));
 }
 
 #[test]
 fn garbage_is_invalid_not_a_panic() {
     for t in ["", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30.", "\u{0}"] {
-        assert_eq!(authenticate_admin(&config(), t, NOW), Err(AuthError::Invalid), "{t:?}");
+        assert_eq!(
+            authenticate_admin(&config(), t, NOW),
+            Err(AuthError::Invalid),
+            "{t:?}"
+        );
     }
 }
 

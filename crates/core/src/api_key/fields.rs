@@ -49,7 +49,10 @@ fn bounded_text(field: &'static str, text: &str, max_chars: usize) -> Result<Str
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(DomainError::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(DomainError::invalid(field, "must not contain control characters"));
@@ -66,7 +69,10 @@ impl Scopes {
     /// Parses a list of scopes; duplicates collapse.
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<Self, DomainError> {
         if items.len() > MAX_SCOPES {
-            return Err(DomainError::invalid("scopes", format!("must hold at most {MAX_SCOPES} entries")));
+            return Err(DomainError::invalid(
+                "scopes",
+                format!("must hold at most {MAX_SCOPES} entries"),
+            ));
         }
         let mut scopes = Vec::with_capacity(items.len());
         for item in items {

@@ -55,7 +55,13 @@ mod tests {
 
     #[test]
     fn ids_of_the_wrong_length_or_alphabet_are_rejected() {
-        for bad in ["", "deadbeef", "DEADBEEF00010203", "deadbeef0001020g", "deadbeef000102030"] {
+        for bad in [
+            "",
+            "deadbeef",
+            "DEADBEEF00010203",
+            "deadbeef0001020g",
+            "deadbeef000102030",
+        ] {
             assert!(ApiKeyId::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -67,7 +67,10 @@ impl RefillInterval {
         match text {
             "daily" => Ok(Self::Daily),
             "monthly" => Ok(Self::Monthly),
-            _ => Err(DomainError::invalid("refill.interval", "must be \"daily\" or \"monthly\"")),
+            _ => Err(DomainError::invalid(
+                "refill.interval",
+                "must be \"daily\" or \"monthly\"",
+            )),
         }
     }
 
@@ -124,11 +127,22 @@ mod tests {
 
     #[test]
     fn zero_limits_and_a_burst_without_rate_are_rejected() {
-        let zero_rate = Limits { rate_per_sec: Some(0), ..Limits::default() };
+        let zero_rate = Limits {
+            rate_per_sec: Some(0),
+            ..Limits::default()
+        };
         assert_eq!(zero_rate.validate().unwrap_err().field, "limits.rate_per_sec");
-        let burst_only = Limits { burst: Some(5), ..Limits::default() };
+        let burst_only = Limits {
+            burst: Some(5),
+            ..Limits::default()
+        };
         assert_eq!(burst_only.validate().unwrap_err().field, "limits.burst");
-        let full = Limits { rate_per_sec: Some(10), burst: Some(20), concurrency: Some(2), daily_quota: Some(1000) };
+        let full = Limits {
+            rate_per_sec: Some(10),
+            burst: Some(20),
+            concurrency: Some(2),
+            daily_quota: Some(1000),
+        };
         assert_eq!(full.validate().unwrap(), full);
     }
 }

@@ -77,7 +77,10 @@ impl KeyState {
             "revoked" => Ok(Self::Revoked),
             "expired" => Ok(Self::Expired),
             "disabled" => Ok(Self::Disabled),
-            _ => Err(DomainError::invalid("state", "must be one of active, revoked, expired, disabled")),
+            _ => Err(DomainError::invalid(
+                "state",
+                "must be one of active, revoked, expired, disabled",
+            )),
         }
     }
 }
@@ -183,7 +186,10 @@ pub(crate) mod tests {
         let day2 = Timestamp::parse_rfc3339("2026-11-22T00:00:00Z").unwrap();
         let mut key = sample_key(day1);
         key.remaining = Some(0);
-        key.refill = Some(Refill { interval: RefillInterval::Daily, amount: 50 });
+        key.refill = Some(Refill {
+            interval: RefillInterval::Daily,
+            amount: 50,
+        });
         key.last_refill_at = Some(day1);
         assert_eq!(key.effective_remaining(day1), Some(0));
         assert_eq!(key.effective_remaining(day2), Some(50));
@@ -191,7 +197,12 @@ pub(crate) mod tests {
 
     #[test]
     fn state_names_round_trip() {
-        for state in [KeyState::Active, KeyState::Revoked, KeyState::Expired, KeyState::Disabled] {
+        for state in [
+            KeyState::Active,
+            KeyState::Revoked,
+            KeyState::Expired,
+            KeyState::Disabled,
+        ] {
             assert_eq!(KeyState::parse(state.as_str()).unwrap(), state);
         }
         assert!(KeyState::parse("gone").is_err());

@@ -65,7 +65,9 @@ pub struct CreatedKey {
 
 impl std::fmt::Debug for CreatedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedKey").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -156,7 +158,13 @@ where
         };
         match ctx.store.insert_key(&key).await {
             Ok(()) => {
-                audit(ctx, AuditAction::KeyCreated, &key.id, json!({ "name": key.name, "owner": key.owner, "scopes": key.scopes })).await?;
+                audit(
+                    ctx,
+                    AuditAction::KeyCreated,
+                    &key.id,
+                    json!({ "name": key.name, "owner": key.owner, "scopes": key.scopes }),
+                )
+                .await?;
                 let plaintext = secret.full_key(&key.id);
                 return Ok(CreatedKey { key, plaintext });
             }
@@ -175,7 +183,11 @@ pub async fn get_api_key<S: ApiKeyStore>(store: &S, id: &ApiKeyId) -> Result<Api
 }
 
 /// One page of keys, newest first.
-pub async fn list_api_keys<S: ApiKeyStore>(store: &S, query: &KeyListQuery, now: Timestamp) -> Result<Page<ApiKey>, AdminError> {
+pub async fn list_api_keys<S: ApiKeyStore>(
+    store: &S,
+    query: &KeyListQuery,
+    now: Timestamp,
+) -> Result<Page<ApiKey>, AdminError> {
     let filter = KeyFilter {
         owner: query.owner.clone(),
         state: query.state,
@@ -184,12 +196,20 @@ pub async fn list_api_keys<S: ApiKeyStore>(store: &S, query: &KeyListQuery, now:
     };
     let fetched = store.list_keys(&filter, now).await?;
     Ok(Page::from_overfetch(fetched, query.size, |key| {
-        KeyCursor { created_at: key.created_at, id: key.id.clone() }.encode()
+        KeyCursor {
+            created_at: key.created_at,
+            id: key.id.clone(),
+        }
+        .encode()
     }))
 }
 
 /// Applies `changes` to a key that is not revoked.
-pub async fn update_api_key<S, E>(ctx: &AdminContext<'_, S, E>, id: &ApiKeyId, changes: KeyChanges) -> Result<ApiKey, AdminError>
+pub async fn update_api_key<S, E>(
+    ctx: &AdminContext<'_, S, E>,
+    id: &ApiKeyId,
+    changes: KeyChanges,
+) -> Result<ApiKey, AdminError>
 where
     S: ApiKeyStore + AuditLog,
 {
@@ -226,7 +246,13 @@ where
         return Ok(key);
     }
     save(ctx, &mut key).await?;
-    audit(ctx, AuditAction::KeyUpdated, &key.id, serde_json::Value::Object(changed)).await?;
+    audit(
+        ctx,
+        AuditAction::KeyUpdated,
+        &key.id,
+        serde_json::Value::Object(changed),
+    )
+    .await?;
     Ok(key)
 }
 
@@ -249,13 +275,19 @@ where
 }
 
 /// Issues a new secret; the old one keeps verifying for `grace_seconds` (0: stops at once).
-pub async fn rotate_api_key<S, E>(ctx: &AdminContext<'_, S, E>, id: &ApiKeyId, grace_seconds: u32) -> Result<CreatedKey, AdminError>
+pub async fn rotate_api_key<S, E>(
+    ctx: &AdminContext<'_, S, E>,
+    id: &ApiKeyId,
+    grace_seconds: u32,
+) -> Result<CreatedKey, AdminError>
 where
     S: ApiKeyStore + AuditLog,
     E: Entropy,
 {
     if grace_seconds > MAX_GRACE_SECONDS {
-        return Err(DomainError::invalid("grace_seconds", format!("must be at most {MAX_GRACE_SECONDS}")).into());
+        return Err(
+            DomainError::invalid("grace_seconds", format!("must be at most {MAX_GRACE_SECONDS}")).into(),
+        );
     }
     let mut key = get_api_key(ctx.store, id).await?;
     refuse_if_revoked(&key, "rotated")?;
@@ -269,7 +301,13 @@ where
         key.previous_secret_expires_at = None;
     }
     save(ctx, &mut key).await?;
-    audit(ctx, AuditAction::KeyRotated, &key.id, json!({ "grace_seconds": grace_seconds })).await?;
+    audit(
+        ctx,
+        AuditAction::KeyRotated,
+        &key.id,
+        json!({ "grace_seconds": grace_seconds }),
+    )
+    .await?;
     let plaintext = secret.full_key(&key.id);
     Ok(CreatedKey { key, plaintext })
 }

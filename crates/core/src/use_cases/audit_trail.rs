@@ -22,5 +22,7 @@ pub async fn list_audit<S: AuditLog>(store: &S, query: &AuditQuery) -> Result<Pa
     let fetched = store
         .list_audit(query.key_id.as_ref(), query.cursor, query.size.get() + 1)
         .await?;
-    Ok(Page::from_overfetch(fetched, query.size, |entry| AuditCursor(entry.seq).encode()))
+    Ok(Page::from_overfetch(fetched, query.size, |entry| {
+        AuditCursor(entry.seq).encode()
+    }))
 }

@@ -5,8 +5,8 @@ mod audit_trail;
 mod verify_key;
 
 pub use admin_keys::{
-    AdminContext, AdminError, CreatedKey, KeyChanges, KeyListQuery, NewKey, create_api_key,
-    get_api_key, list_api_keys, revoke_api_key, rotate_api_key, update_api_key,
+    AdminContext, AdminError, CreatedKey, KeyChanges, KeyListQuery, NewKey, create_api_key, get_api_key,
+    list_api_keys, revoke_api_key, rotate_api_key, update_api_key,
 };
 pub use audit_trail::{AuditQuery, list_audit};
 pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};

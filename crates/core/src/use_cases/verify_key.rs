@@ -94,7 +94,12 @@ pub async fn verify_api_key<S: ApiKeyStore>(
     })
 }
 
-fn matches_previous(hasher: &KeyHasher, key: &crate::api_key::ApiKey, secret: &KeySecret, now: Timestamp) -> bool {
+fn matches_previous(
+    hasher: &KeyHasher,
+    key: &crate::api_key::ApiKey,
+    secret: &KeySecret,
+    now: Timestamp,
+) -> bool {
     key.previous_secret_valid_at(now)
         .is_some_and(|hash| hasher.matches(&key.id, secret, hash))
 }

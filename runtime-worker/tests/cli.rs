@@ -1,0 +1,107 @@
+//! The operator CLI as an operator runs it: the real binary, real files, real exit codes.
+
+use std::process::{Command, Output};
+
+use hexaspin_api::system::system_now;
+use hexaspin_core::admin_auth::{AdminAuthConfig, authenticate_admin};
+
+const SECRET: &str = "cli-test-secret-cli-test-secret-0123";
+
+fn worker(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(args)
+        .env_remove("JWT_SECRET")
+        .env_remove("STORE")
+        .env_remove("PG_URL")
+        .envs(env.iter().copied())
+        .output()
+        .expect("runtime-worker runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn admin_token_prints_a_token_the_admin_api_accepts() {
+    let output = worker(
+        &["admin-token", "--sub", "ops", "--ttl", "120", "--kid", "k1"],
+        &[("JWT_SECRET", SECRET)],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let token = text(&output.stdout).trim().to_owned();
+    let config = AdminAuthConfig::new(SECRET.as_bytes(), Some("k1".into())).expect("config");
+    let claims = authenticate_admin(&config, &token, system_now()).expect("the minted token is valid");
+    assert_eq!(claims.sub, "ops");
+}
+
+#[test]
+fn admin_token_refuses_a_short_or_missing_secret_with_a_clear_message() {
+    let short = worker(&["admin-token", "--sub", "ops"], &[("JWT_SECRET", "short")]);
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("at least 32 bytes"),
+        "{}",
+        text(&short.stderr)
+    );
+    assert!(
+        !text(&short.stderr).contains("short\""),
+        "the secret is not echoed"
+    );
+    let missing = worker(&["admin-token", "--sub", "ops"], &[]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("JWT_SECRET"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn migrate_applies_reports_and_reverts_on_a_sqlite_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/app.db");
+    let path = path.to_str().expect("utf-8 path");
+    let sqlite = [("SQLITE_PATH", path)];
+    let up = worker(&["migrate", "up"], &sqlite);
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(text(&up.stdout).contains("applied 0001"), "{}", text(&up.stdout));
+    let again = worker(&["migrate"], &sqlite);
+    assert!(text(&again.stdout).contains("up to date"));
+    let status = worker(&["migrate", "status"], &sqlite);
+    assert!(
+        text(&status.stdout).contains("0001 api_keys"),
+        "{}",
+        text(&status.stdout)
+    );
+    assert!(!text(&status.stdout).contains("pending"));
+    let down = worker(&["migrate", "down"], &sqlite);
+    assert!(
+        text(&down.stdout).contains("reverted 0001"),
+        "{}",
+        text(&down.stdout)
+    );
+    let status = worker(&["migrate", "status"], &sqlite);
+    assert!(text(&status.stdout).contains("pending"));
+}
+
+#[test]
+fn migrate_against_an_unreachable_postgres_fails_without_leaking_the_password() {
+    let output = worker(
+        &["--store", "postgres", "migrate", "status"],
+        &[(
+            "PG_URL",
+            "postgres://app:s3cret-pw@127.0.0.1:1/db?connect_timeout=2",
+        )],
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot connect to Postgres"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_store_is_a_usage_error() {
+    let output = worker(&["--store", "mongo", "migrate"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+}

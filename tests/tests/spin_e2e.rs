@@ -1,0 +1,210 @@
+//! End to end through a real `spin up`: mint an admin token, create a key, read it, rotate and
+//! revoke it, read the audit log. Needs `spin` (>= 3.6) on PATH and the wasm components built
+//! (`cargo xtask test` builds them); otherwise it prints SKIPPED with the reason.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hexaspin_api::system::system_now;
+use hexaspin_native::NativeExecutor;
+use hexaspin_store_sql::migrate;
+use hexaspin_tests::api::admin_token;
+use hexaspin_tests::samples::{JWT_SECRET, PEPPER};
+use serde_json::{Value, json};
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("parent")
+        .to_path_buf()
+}
+
+fn spin_version() -> Option<String> {
+    let output = Command::new("spin").arg("--version").output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+struct SpinUp(Child);
+
+impl Drop for SpinUp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns status and JSON body.
+fn call(port: u16, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to spin");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let (head, rest) = text.split_once("\r\n\r\n").expect("headers end");
+    let json_text = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    (status, serde_json::from_str(&json_text).unwrap_or(Value::Null))
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn wait_until_listening(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("spin up exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("spin up did not listen on {port} within 60 s");
+}
+
+async fn migrated_database(dir: &Path) -> PathBuf {
+    let path = dir.join("sqlite_db.db");
+    let executor = NativeExecutor::sqlite(&path).expect("open database");
+    migrate::up(&executor, system_now()).await.expect("migrate");
+    path
+}
+
+#[tokio::test]
+async fn the_admin_api_works_through_spin_up_on_the_embedded_database() {
+    let Some(version) = spin_version() else {
+        println!("SKIPPED: `spin` is not on PATH; install Spin >= 3.6 to run the end-to-end test");
+        return;
+    };
+    let root = workspace_root();
+    let wasm = root.join("target/wasm32-wasip2/release/admin_keys.wasm");
+    if !wasm.is_file() {
+        assert!(
+            std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+            "{} is missing",
+            wasm.display()
+        );
+        println!("SKIPPED: {} is not built; run `cargo xtask test`", wasm.display());
+        return;
+    }
+    println!("running against {version}");
+    let state = tempfile::tempdir().expect("tempdir");
+    let database = migrated_database(state.path()).await;
+    let runtime_config = state.path().join("runtime-config.toml");
+    std::fs::write(
+        &runtime_config,
+        format!(
+            "[sqlite_database.default]\ntype = \"spin\"\npath = {:?}\n",
+            database
+        ),
+    )
+    .expect("runtime config");
+    let port = free_port();
+    let mut child = Command::new("spin")
+        .args([
+            "up",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--runtime-config-file",
+        ])
+        .arg(&runtime_config)
+        .arg("-f")
+        .arg(root.join("spin.toml"))
+        .env("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET)
+        .env(
+            "SPIN_VARIABLE_KEY_PEPPER",
+            String::from_utf8_lossy(PEPPER).as_ref(),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn spin up");
+    wait_until_listening(port, &mut child);
+    let _spin = SpinUp(child);
+
+    let token = admin_token("e2e", system_now());
+    let (status, created) = call(
+        port,
+        "POST",
+        "/api/admin/api-keys",
+        &token,
+        Some(&json!({"name": "e2e", "owner": "acme"})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert!(created["key"].as_str().expect("key").starts_with("hx_"));
+
+    let (status, listed) = call(port, "GET", "/api/admin/api-keys?owner=acme", &token, None);
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"][0]["id"], json!(id));
+
+    let (status, rotated) = call(
+        port,
+        "POST",
+        &format!("/api/admin/api-keys/{id}/rotate"),
+        &token,
+        Some(&json!({"grace_seconds": 30})),
+    );
+    assert_eq!(status, 200, "{rotated}");
+    let (status, revoked) = call(
+        port,
+        "POST",
+        &format!("/api/admin/api-keys/{id}/revoke"),
+        &token,
+        None,
+    );
+    assert_eq!((status, &revoked["state"]), (200, &json!("revoked")));
+
+    let (status, audit) = call(
+        port,
+        "GET",
+        &format!("/api/admin/audit?key_id={id}"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(audit["items"].as_array().expect("items").len(), 3);
+
+    let (status, problem) = call(port, "GET", "/api/admin/api-keys", "not-a-token", None);
+    assert_eq!((status, &problem["code"]), (401, &json!("invalid_token")));
+}
