@@ -16,8 +16,6 @@ pub fn test_pg_url() -> String {
 pub struct TestStore {
     /// The store.
     pub store: SqlStore<NativeExecutor>,
-    /// What the store is, for messages.
-    pub kind: &'static str,
     cleanup: Cleanup,
 }
 
@@ -38,7 +36,15 @@ impl TestStore {
             .expect("migrations apply to SQLite");
         Self {
             store: SqlStore::new(executor),
-            kind: "sqlite",
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// An SQLite database nobody migrated, as after a forgotten `migrate up`.
+    pub fn unmigrated_sqlite() -> Self {
+        let (executor, dir) = fresh_sqlite();
+        Self {
+            store: SqlStore::new(executor),
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -51,7 +57,6 @@ impl TestStore {
             .expect("migrations apply to Postgres");
         Self {
             store: SqlStore::new(executor),
-            kind: "postgres",
             cleanup: Cleanup::Postgres { admin, schema },
         }
     }

@@ -607,3 +607,11 @@ async fn a_store_that_goes_away_answers_503_without_internals() {
     }
     api.finish().await;
 }
+
+#[tokio::test]
+async fn an_unmigrated_database_answers_503_not_500() {
+    let api = AdminHarness::new(TestStore::unmigrated_sqlite());
+    let reply = api.admin("GET", KEYS, None, NOW).await;
+    assert_problem(&reply, 503, "store_unavailable");
+    api.finish().await;
+}

@@ -32,3 +32,57 @@ pub fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
         Err(format!("`cargo {}` failed ({status})", args.join(" ")))
     }
 }
+
+/// Test counts summed over every test binary of a `cargo test` run.
+#[derive(Debug, Default)]
+pub struct TestTotals {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+/// Runs `cargo test …`, streaming its output while adding up the `test result:` lines.
+pub fn cargo_test(args: &[&str], env: &[(&str, &str)]) -> Result<TestTotals, String> {
+    use std::io::{BufRead, BufReader};
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut child = Command::new(&cargo)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    let mut totals = TestTotals::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                totals.passed += count(result, " passed");
+                totals.failed += count(result, " failed");
+                totals.ignored += count(result, " ignored");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(totals)
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// The number before `label` in `ok. 3 passed; 0 failed; …`.
+fn count(result: &str, label: &str) -> u64 {
+    result
+        .split(';')
+        .find_map(|part| {
+            part.trim()
+                .trim_start_matches("ok. ")
+                .trim_start_matches("FAILED. ")
+                .strip_suffix(label.trim_start())
+                .map(str::trim)
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -124,6 +124,13 @@ fn to_store_error(error: tokio_postgres::Error) -> StoreError {
         if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION {
             return StoreError::Conflict(db.message().to_owned());
         }
+        if *code == tokio_postgres::error::SqlState::UNDEFINED_TABLE {
+            return StoreError::Unavailable(format!(
+                "{}: {}",
+                db.message(),
+                hexaspin_store_sql::NOT_MIGRATED_HINT
+            ));
+        }
         let class = &code.code()[..2];
         // 08: connection exception, 53: insufficient resources, 57: operator intervention (shutdown).
         if matches!(class, "08" | "53" | "57") {

@@ -118,6 +118,9 @@ fn from_sqlite_value(value: ValueRef<'_>) -> Result<SqlValue, rusqlite::Error> {
 }
 
 fn to_store_error(error: rusqlite::Error) -> StoreError {
+    if error.to_string().contains("no such table") {
+        return StoreError::Unavailable(format!("{error}: {}", hexaspin_store_sql::NOT_MIGRATED_HINT));
+    }
     let code = error.sqlite_error_code();
     match code {
         Some(

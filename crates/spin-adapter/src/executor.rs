@@ -110,6 +110,9 @@ fn from_pg(value: pg4::DbValue) -> Result<SqlValue, StoreError> {
 
 fn sqlite_error(error: sqlite::Error) -> StoreError {
     match error {
+        sqlite::Error::Io(message) if message.contains("no such table") => {
+            StoreError::Unavailable(format!("{message}: {}", hexaspin_store_sql::NOT_MIGRATED_HINT))
+        }
         sqlite::Error::Io(message) if message.contains("UNIQUE") || message.contains("PRIMARY KEY") => {
             StoreError::Conflict(message)
         }
@@ -128,6 +131,11 @@ fn pg_error(error: pg4::PgError) -> StoreError {
         pg4::PgError::ConnectionFailed(message) => StoreError::Unavailable(message),
         pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match &db.code[..] {
             "23505" => StoreError::Conflict(db.message),
+            "42P01" => StoreError::Unavailable(format!(
+                "{}: {}",
+                db.message,
+                hexaspin_store_sql::NOT_MIGRATED_HINT
+            )),
             code if code.starts_with("08") || code.starts_with("53") || code.starts_with("57") => {
                 StoreError::Unavailable(db.message)
             }

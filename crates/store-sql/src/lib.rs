@@ -21,6 +21,9 @@ pub mod queries;
 pub mod store;
 pub mod value;
 
+/// Added to store errors caused by a missing table: the operator has not migrated this database.
+pub const NOT_MIGRATED_HINT: &str = "the database is not migrated; run `runtime-worker migrate up`";
+
 pub use executor::{Dialect, ScriptExecutor, SqlExecutor};
 pub use store::SqlStore;
 pub use value::SqlValue;

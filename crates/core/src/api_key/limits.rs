@@ -145,4 +145,16 @@ mod tests {
         };
         assert_eq!(full.validate().unwrap(), full);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_period_starts_at_or_before_now_and_within_its_length(millis in 0i64..4_102_444_800_000) {
+            let now = Timestamp::from_millis(millis);
+            let day = RefillInterval::Daily.period_start(now);
+            let month = RefillInterval::Monthly.period_start(now);
+            proptest::prop_assert!(day <= now && now.as_millis() - day.as_millis() < 86_400_000);
+            proptest::prop_assert!(month <= day && day.as_millis() - month.as_millis() < 31 * 86_400_000);
+            proptest::prop_assert_eq!(day.as_millis() % 86_400_000, 0);
+        }
+    }
 }

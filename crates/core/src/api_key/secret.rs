@@ -230,4 +230,19 @@ mod tests {
         let shown = format!("{secret:?} {presented:?}");
         assert!(!shown.contains(&secret.0), "{shown}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_generated_key_parses_back(id in proptest::array::uniform8(0u8..), secret in proptest::array::uniform32(0u8..)) {
+            let (id, secret) = (ApiKeyId::from_random(id), KeySecret::from_random(secret));
+            let presented = PresentedKey::parse(&secret.full_key(&id)).unwrap();
+            proptest::prop_assert_eq!(presented.id(), &id);
+            proptest::prop_assert_eq!(presented.secret(), &secret);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics_the_parser(text in ".{0,120}") {
+            let _ = PresentedKey::parse(&text);
+        }
+    }
 }
