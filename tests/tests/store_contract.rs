@@ -3,38 +3,28 @@
 use hexaspin_tests::contract_suite;
 use hexaspin_tests::fixtures::TestStore;
 
-contract_suite!(api_keys_on_sqlite, TestStore::sqlite(), api_key_store: [
-    a_key_with_every_field_reads_back_identically,
-    a_key_with_only_required_fields_reads_back_identically,
-    an_unknown_id_is_not_found,
-    inserting_an_existing_id_is_a_conflict,
-    an_update_replaces_only_the_version_that_was_read,
-    updating_an_unknown_key_reports_no_change,
-    keys_list_newest_first_and_page_by_cursor,
-    keys_filter_by_owner,
-    keys_filter_by_state_exactly_as_the_domain_decides,
-    the_limit_caps_a_page,
-]);
+mod api_key_store {
+    use super::*;
 
-contract_suite!(api_keys_on_postgres, TestStore::postgres(), api_key_store: [
-    a_key_with_every_field_reads_back_identically,
-    a_key_with_only_required_fields_reads_back_identically,
-    an_unknown_id_is_not_found,
-    inserting_an_existing_id_is_a_conflict,
-    an_update_replaces_only_the_version_that_was_read,
-    updating_an_unknown_key_reports_no_change,
-    keys_list_newest_first_and_page_by_cursor,
-    keys_filter_by_owner,
-    keys_filter_by_state_exactly_as_the_domain_decides,
-    the_limit_caps_a_page,
-]);
+    contract_suite!(api_key_store: [
+        a_key_with_every_field_reads_back_identically,
+        a_key_with_only_required_fields_reads_back_identically,
+        an_unknown_id_is_not_found,
+        inserting_an_existing_id_is_a_conflict,
+        an_update_replaces_only_the_version_that_was_read,
+        updating_an_unknown_key_reports_no_change,
+        keys_list_newest_first_and_page_by_cursor,
+        keys_filter_by_owner,
+        keys_filter_by_state_exactly_as_the_domain_decides,
+        the_limit_caps_a_page,
+    ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
+}
 
-contract_suite!(audit_log_on_sqlite, TestStore::sqlite(), audit_log: [
-    entries_list_newest_first_with_every_field,
-    entries_page_by_cursor_and_filter_by_key,
-]);
+mod audit_log {
+    use super::*;
 
-contract_suite!(audit_log_on_postgres, TestStore::postgres(), audit_log: [
-    entries_list_newest_first_with_every_field,
-    entries_page_by_cursor_and_filter_by_key,
-]);
+    contract_suite!(audit_log: [
+        entries_list_newest_first_with_every_field,
+        entries_page_by_cursor_and_filter_by_key,
+    ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
+}

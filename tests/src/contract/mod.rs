@@ -4,13 +4,18 @@
 pub mod api_key_store;
 pub mod audit_log;
 
-/// Instantiates suite functions as `#[tokio::test]`s against one fixture.
+/// Instantiates suite functions as `#[tokio::test]`s against every listed fixture, so each adapter
+/// runs exactly the same list.
 ///
-/// `contract_suite!(sqlite, TestStore::sqlite(), api_key_store: [a, b, …]);` makes a module
-/// `sqlite` with one test per listed function, each on a fresh database.
+/// `contract_suite!(api_key_store: [a, b] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });`
+/// makes modules `sqlite` and `postgres` in the calling module, each with one test per function,
+/// each test on a fresh database.
 #[macro_export]
 macro_rules! contract_suite {
-    ($adapter:ident, $fixture:expr, $suite:ident: [$($test:ident),* $(,)?]) => {
+    ($suite:ident: $tests:tt on { $($adapter:ident: $fixture:expr),+ $(,)? }) => {
+        $( $crate::contract_suite!(@adapter $suite, $adapter, $fixture, $tests); )+
+    };
+    (@adapter $suite:ident, $adapter:ident, $fixture:expr, [$($test:ident),* $(,)?]) => {
         mod $adapter {
             #[allow(unused_imports)]
             use super::*;
