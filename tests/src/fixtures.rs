@@ -110,3 +110,95 @@ fn unique_suffix() -> String {
     getrandom::fill(&mut bytes).expect("randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Where the Redis server for tests is; override with `HEXASPIN_TEST_REDIS_URL`.
+pub const DEFAULT_TEST_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+
+/// The Redis URL tests use.
+pub fn test_redis_url() -> String {
+    std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS_URL.to_owned())
+}
+
+/// Job ports on a fresh, migrated SQLite file.
+pub struct SqliteTestJobs {
+    /// The ports.
+    pub store: hexaspin_store_sql::jobs::SqliteJobs<hexaspin_native::SqliteExecutor>,
+    _dir: tempfile::TempDir,
+}
+
+impl SqliteTestJobs {
+    /// Creates and migrates the file.
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let executor =
+            hexaspin_native::SqliteExecutor::open(&dir.path().join("jobs.db")).expect("SQLite opens");
+        migrate::up(&executor, Timestamp::from_millis(0))
+            .await
+            .expect("migrations apply to SQLite");
+        Self {
+            store: hexaspin_store_sql::jobs::SqliteJobs::new(executor),
+            _dir: dir,
+        }
+    }
+
+    /// Removes the file (with the directory).
+    pub async fn finish(self) {}
+}
+
+/// Job ports under a fresh key prefix of the test Redis.
+pub struct RedisTestJobs {
+    /// The ports.
+    pub store: hexaspin_redis::RedisJobs<hexaspin_native::NativeRedis>,
+    prefix: String,
+}
+
+impl RedisTestJobs {
+    /// Connects; fails loudly when Redis is not there.
+    pub async fn new() -> Self {
+        let redis = test_redis().await;
+        let prefix = format!("hx_test_{}:", unique_suffix());
+        Self {
+            store: hexaspin_redis::RedisJobs::new(redis, prefix.clone()),
+            prefix,
+        }
+    }
+
+    /// Deletes the prefix's keys.
+    pub async fn finish(self) {
+        delete_prefix(self.store.executor(), &self.prefix).await;
+    }
+}
+
+/// A connection to the test Redis, or a panic that says how to provide one.
+pub async fn test_redis() -> hexaspin_native::NativeRedis {
+    let url = test_redis_url();
+    hexaspin_native::NativeRedis::connect(&url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "Redis is required for these tests and is not reachable at {url}: {e}. \
+             Start it (see README, 'Running the tests') or set HEXASPIN_TEST_REDIS_URL."
+            )
+        })
+}
+
+/// Deletes every key under `prefix`.
+pub async fn delete_prefix(redis: &hexaspin_native::NativeRedis, prefix: &str) {
+    let mut cursor = "0".to_owned();
+    loop {
+        let reply = redis
+            .command(&["SCAN", &cursor, "MATCH", &format!("{prefix}*"), "COUNT", "1000"])
+            .await
+            .expect("SCAN");
+        cursor = reply.first().map(|v| v.text()).unwrap_or_else(|| "0".into());
+        let keys: Vec<String> = reply.iter().skip(1).map(|v| v.text()).collect();
+        if !keys.is_empty() {
+            let mut command = vec!["DEL"];
+            command.extend(keys.iter().map(String::as_str));
+            redis.command(&command).await.expect("DEL");
+        }
+        if cursor == "0" {
+            break;
+        }
+    }
+}

@@ -28,3 +28,29 @@ mod audit_log {
         entries_page_by_cursor_and_filter_by_key,
     ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
 }
+
+mod jobs {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(jobs: [
+        a_dispatched_job_is_stored_and_queued,
+        a_future_job_waits_until_promoted_when_due,
+        a_repeated_idempotency_key_returns_the_original_job,
+        concurrent_repeats_create_one_job,
+        the_rate_limit_refuses_beyond_the_burst_and_stores_nothing,
+        the_daily_quota_refuses_until_the_next_day,
+        claims_follow_priority_then_dispatch_order,
+        claims_respect_per_key_concurrency_without_blocking_other_keys,
+        ack_records_success_for_the_lease_holder_only,
+        failures_retry_until_attempts_run_out_then_the_job_is_dead,
+        a_released_job_is_queued_again_without_using_an_attempt,
+        expired_leases_are_rescued,
+        cancellation_depends_on_the_state,
+        queue_depths_count_jobs_by_state_and_priority,
+        dead_jobs_can_be_retried_and_jobs_deleted,
+        lists_filter_by_key_and_state_and_page_newest_first,
+        cleaning_removes_only_old_finished_jobs,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+}

@@ -9,6 +9,8 @@
 //! - [`api_key`]: API keys: ids, secrets and their peppered hashes, limits, refill, state.
 //! - [`audit`]: what an admin did, to which key, when.
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
+//! - [`job`]: jobs, their fields and states.
+//! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
 //! - [`use_cases`]: admin key management and key verification, written against the ports.
@@ -17,8 +19,10 @@ pub mod admin_auth;
 pub mod api_key;
 pub mod audit;
 pub mod error;
+pub mod job;
 pub mod pagination;
 pub mod ports;
+pub mod quota;
 pub mod time;
 pub mod use_cases;
 

@@ -1,15 +1,18 @@
-//! Native adapters: hexaspin's SQL executors over rusqlite and tokio-postgres, for the worker,
-//! the CLI and the test suites.
+//! Native adapters: hexaspin's SQL executors over rusqlite and tokio-postgres and its Redis
+//! executor over the redis crate, for the worker, the CLI, the tests and the benchmarks.
 //!
 //! # Layout
 //! - [`sqlite`]: [`SqliteExecutor`], one connection to a database file shared with `spin up`.
 //! - [`postgres`]: [`PostgresExecutor`], one tokio-postgres connection.
+//! - [`redis`]: [`NativeRedis`], a reconnecting Redis connection running hexaspin's scripts.
 //! - [`any`]: [`NativeExecutor`], either of them chosen at run time.
 
 pub mod any;
 pub mod postgres;
+pub mod redis;
 pub mod sqlite;
 
 pub use any::NativeExecutor;
 pub use postgres::PostgresExecutor;
+pub use redis::NativeRedis;
 pub use sqlite::SqliteExecutor;

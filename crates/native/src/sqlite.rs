@@ -5,20 +5,24 @@
 //! locks instead of failing at once.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::value::Row;
-use hexaspin_store_sql::{Dialect, ScriptExecutor, SqlExecutor, SqlValue};
+use hexaspin_store_sql::{
+    Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, SqlValue, TransactionalExecutor,
+};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
+use tokio::sync::{Mutex, MutexGuard};
 
 /// How long to wait for another process's lock before reporting the store unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One SQLite connection. Statements run synchronously under a mutex: SQLite allows one writer at
-/// a time anyway, and each statement here is short.
+/// One SQLite connection. Statements run synchronously under an async mutex: SQLite allows one
+/// writer at a time anyway, each statement here is short, and a transaction holds the mutex until
+/// it ends, so no other task's statement can slip into it.
 #[derive(Clone)]
 pub struct SqliteExecutor {
     connection: Arc<Mutex<Connection>>,
@@ -46,16 +50,67 @@ impl SqliteExecutor {
             connection: Arc::new(Mutex::new(connection)),
         })
     }
+}
 
-    fn with_connection<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
-    ) -> Result<T, StoreError> {
-        let connection = self
-            .connection
-            .lock()
-            .map_err(|_| StoreError::Failed("sqlite connection mutex poisoned".into()))?;
-        f(&connection).map_err(to_store_error)
+fn run_query(connection: &Connection, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+    let run = || -> Result<Vec<Row>, rusqlite::Error> {
+        let mut statement = connection.prepare_cached(sql)?;
+        let values: Vec<Value> = params.iter().map(to_sqlite_value).collect();
+        let column_count = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(column_count);
+            for index in 0..column_count {
+                values.push(from_sqlite_value(row.get_ref(index)?)?);
+            }
+            out.push(values);
+        }
+        Ok(out)
+    };
+    run().map_err(to_store_error)
+}
+
+/// A write transaction holding the connection.
+pub struct SqliteTransaction<'a> {
+    connection: MutexGuard<'a, Connection>,
+    open: bool,
+}
+
+impl SqlTransaction for SqliteTransaction<'_> {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        run_query(&self.connection, sql, params)
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        self.connection.execute_batch("COMMIT").map_err(to_store_error)?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing useful to do if even the rollback fails: the connection is unusable then and
+            // the next statement reports it.
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl TransactionalExecutor for SqliteExecutor {
+    type Transaction<'a> = SqliteTransaction<'a>;
+
+    async fn begin_write(&self) -> Result<SqliteTransaction<'_>, StoreError> {
+        let connection = self.connection.lock().await;
+        connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(to_store_error)?;
+        Ok(SqliteTransaction {
+            connection,
+            open: true,
+        })
     }
 }
 
@@ -65,27 +120,17 @@ impl SqlExecutor for SqliteExecutor {
     }
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        self.with_connection(|connection| {
-            let mut statement = connection.prepare_cached(sql)?;
-            let values: Vec<Value> = params.iter().map(to_sqlite_value).collect();
-            let column_count = statement.column_count();
-            let mut rows = statement.query(rusqlite::params_from_iter(values))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let mut values = Vec::with_capacity(column_count);
-                for index in 0..column_count {
-                    values.push(from_sqlite_value(row.get_ref(index)?)?);
-                }
-                out.push(values);
-            }
-            Ok(out)
-        })
+        run_query(&*self.connection.lock().await, sql, params)
     }
 }
 
 impl ScriptExecutor for SqliteExecutor {
     async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
-        self.with_connection(|connection| connection.execute_batch(sql))
+        self.connection
+            .lock()
+            .await
+            .execute_batch(sql)
+            .map_err(to_store_error)
     }
 }
 

@@ -40,6 +40,20 @@ pub fn key_params(key: &ApiKey) -> Vec<SqlValue> {
     ]
 }
 
+/// The 19 parameters of `update_key`: the admin-editable fields, then the version read.
+pub fn key_update_params(key: &ApiKey, expected_version: i64) -> Vec<SqlValue> {
+    let all = key_params(key);
+    // Positions in key_params: 11 remaining, 14 last_refill_at_ms, 18 created_at_ms (immutable).
+    let mut params: Vec<SqlValue> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !matches!(index, 11 | 14 | 18))
+        .map(|(_, value)| value)
+        .collect();
+    params.push(SqlValue::Int(expected_version));
+    params
+}
+
 /// A key from a row of `find_key`/`list_keys`.
 pub fn key_from_row(row: &[SqlValue]) -> Result<ApiKey, StoreError> {
     let c = Columns::new(row);

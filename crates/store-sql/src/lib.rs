@@ -12,10 +12,12 @@
 //! - [`queries`]: the statements, one `.sql` file each, per dialect.
 //! - [`codec`]: domain records to parameters and rows back to domain records.
 //! - [`store`]: [`SqlStore`], the port implementations.
+//! - [`jobs`]: [`jobs::SqliteJobs`], the job and quota ports on SQLite (the embedded default).
 //! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
 
 pub mod codec;
 pub mod executor;
+pub mod jobs;
 pub mod migrate;
 pub mod queries;
 pub mod store;
@@ -24,6 +26,6 @@ pub mod value;
 /// Added to store errors caused by a missing table: the operator has not migrated this database.
 pub const NOT_MIGRATED_HINT: &str = "the database is not migrated; run `runtime-worker migrate up`";
 
-pub use executor::{Dialect, ScriptExecutor, SqlExecutor};
+pub use executor::{Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, TransactionalExecutor};
 pub use store::SqlStore;
 pub use value::SqlValue;

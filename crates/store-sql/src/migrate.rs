@@ -59,7 +59,10 @@ macro_rules! migration {
     };
 }
 
-static SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001", "api_keys")];
+static SQLITE: &[Migration] = &[
+    migration!("sqlite", 1, "0001", "api_keys"),
+    migration!("sqlite", 2, "0002", "jobs"),
+];
 static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
 
 /// The migrations of `dialect`, in order.

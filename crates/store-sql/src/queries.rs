@@ -12,12 +12,18 @@ pub struct Queries {
     pub find_key: &'static str,
     /// Keys by owner/state, after a cursor, newest first.
     pub list_keys: &'static str,
-    /// Replace a key if its version matches.
+    /// Replace a key's admin fields if its version matches ([`crate::codec::key_update_params`]).
     pub update_key: &'static str,
     /// Append to the audit log.
     pub append_audit: &'static str,
     /// Read the audit log, newest first.
     pub list_audit: &'static str,
+    /// Take one use from a key's budget (refilling first when due).
+    pub consume_use: &'static str,
+    /// Does the key have a budget at all?
+    pub key_has_budget: &'static str,
+    /// Give one use back.
+    pub refund_use: &'static str,
     /// Cheapest round trip, for readiness checks.
     pub ping: &'static str,
 }
@@ -31,6 +37,9 @@ macro_rules! dialect_queries {
             update_key: include_str!(concat!("../queries/", $dir, "/update_key.sql")),
             append_audit: include_str!(concat!("../queries/", $dir, "/append_audit.sql")),
             list_audit: include_str!(concat!("../queries/", $dir, "/list_audit.sql")),
+            consume_use: include_str!(concat!("../queries/", $dir, "/consume_use.sql")),
+            key_has_budget: include_str!(concat!("../queries/", $dir, "/key_has_budget.sql")),
+            refund_use: include_str!(concat!("../queries/", $dir, "/refund_use.sql")),
             ping: include_str!(concat!("../queries/", $dir, "/ping.sql")),
         }
     };

@@ -4,10 +4,11 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, Owner};
 use hexaspin_core::audit::{AuditEntry, NewAuditEntry};
 use hexaspin_core::pagination::AuditCursor;
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, KeyFilter, StoreError};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, KeyFilter, StoreError, UseCharge, UsePeriods};
 
-use crate::codec::{audit_from_row, audit_params, key_from_row, key_params};
+use crate::codec::{audit_from_row, audit_params, key_from_row, key_params, key_update_params};
 use crate::queries::Queries;
+use crate::value::Columns;
 use crate::{SqlExecutor, SqlValue};
 
 /// hexaspin's stores on one SQL database.
@@ -72,10 +73,38 @@ impl<E: SqlExecutor> ApiKeyStore for SqlStore<E> {
     }
 
     async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError> {
-        let mut params = key_params(key);
-        params.push(SqlValue::Int(expected_version));
+        let params = key_update_params(key, expected_version);
         let rows = self.executor.query(self.queries().update_key, &params).await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn consume_use(&self, id: &ApiKeyId, periods: &UsePeriods) -> Result<UseCharge, StoreError> {
+        let params = [
+            SqlValue::Text(id.to_string()),
+            SqlValue::Int(periods.day_start.as_millis()),
+            SqlValue::Int(periods.month_start.as_millis()),
+            SqlValue::Int(periods.now.as_millis()),
+        ];
+        let rows = self.executor.query(self.queries().consume_use, &params).await?;
+        if let Some(row) = rows.first() {
+            let remaining = Columns::new(row).opt_u64(0)?.unwrap_or(0);
+            return Ok(UseCharge::Charged { remaining });
+        }
+        let budget = self
+            .executor
+            .query(self.queries().key_has_budget, &[SqlValue::Text(id.to_string())])
+            .await?;
+        match budget.first().map(|row| Columns::new(row).bool(0)).transpose()? {
+            Some(false) => Ok(UseCharge::Unlimited),
+            Some(true) | None => Ok(UseCharge::Exhausted),
+        }
+    }
+
+    async fn refund_use(&self, id: &ApiKeyId) -> Result<(), StoreError> {
+        self.executor
+            .query(self.queries().refund_use, &[SqlValue::Text(id.to_string())])
+            .await
+            .map(drop)
     }
 }
 

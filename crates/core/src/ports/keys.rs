@@ -1,30 +1,10 @@
-//! The ports: what the use cases need from the outside world, as traits adapters implement.
-//!
-//! One method per query, time passed in as `now`. Every store port has one contract suite
-//! (`tests/`) that each adapter must pass against a real database.
+//! Ports for API keys and the audit log.
 
+use super::StoreError;
 use crate::Timestamp;
 use crate::api_key::{ApiKey, ApiKeyId, KeyState, Owner};
 use crate::audit::{AuditEntry, NewAuditEntry};
 use crate::pagination::{AuditCursor, KeyCursor};
-
-/// Why a store call failed. The text is for logs only: it never reaches a client.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// The store could not be reached or is busy (connection refused, pool exhausted, locked): the
-    /// caller may retry later. Maps to 503 `store_unavailable`.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// A uniqueness rule was violated (e.g. an id that already exists).
-    #[error("store conflict: {0}")]
-    Conflict(String),
-    /// A stored row could not be read back into the domain (schema drift, manual edits).
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    /// Any other failure of the store (a bug in a query, a missing migration).
-    #[error("store failed: {0}")]
-    Failed(String),
-}
 
 /// What to list: all filters optional; newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +33,52 @@ pub trait ApiKeyStore {
     /// Replaces the stored key if it still has `expected_version`; `false` if someone else changed
     /// it first (or it does not exist). The caller sets the new version in `key`.
     async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError>;
+
+    /// Atomically takes one use from a key's `remaining` budget, first refilling it if its refill
+    /// period began after the last refill (`day_start`/`month_start` are the current periods'
+    /// starts). Never touches `version`: usage is not an admin edit.
+    async fn consume_use(&self, id: &ApiKeyId, periods: &UsePeriods) -> Result<UseCharge, StoreError>;
+
+    /// Gives back a use taken by [`consume_use`](Self::consume_use) for a request that was then
+    /// refused.
+    async fn refund_use(&self, id: &ApiKeyId) -> Result<(), StoreError>;
+}
+
+/// The instants a usage charge needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsePeriods {
+    /// Now.
+    pub now: Timestamp,
+    /// Start of the current UTC day.
+    pub day_start: Timestamp,
+    /// Start of the current UTC month.
+    pub month_start: Timestamp,
+}
+
+impl UsePeriods {
+    /// The periods containing `now`.
+    pub fn at(now: Timestamp) -> Self {
+        use crate::api_key::RefillInterval;
+        Self {
+            now,
+            day_start: RefillInterval::Daily.period_start(now),
+            month_start: RefillInterval::Monthly.period_start(now),
+        }
+    }
+}
+
+/// The result of [`ApiKeyStore::consume_use`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseCharge {
+    /// The key has no budget: nothing to charge.
+    Unlimited,
+    /// One use taken; this many are left.
+    Charged {
+        /// Uses left.
+        remaining: u64,
+    },
+    /// No use left (or the key is gone).
+    Exhausted,
 }
 
 /// The append-only audit log.
@@ -68,14 +94,3 @@ pub trait AuditLog {
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 }
-
-/// The operating system's CSPRNG (WASI random inside Spin).
-pub trait Entropy {
-    /// Fills `buf` with cryptographically secure random bytes.
-    fn fill(&self, buf: &mut [u8]) -> Result<(), EntropyUnavailable>;
-}
-
-/// The CSPRNG could not deliver: a host fault, never worked around with a weaker source.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the system random number generator failed: {0}")]
-pub struct EntropyUnavailable(pub String);

@@ -1,0 +1,147 @@
+//! Ports for jobs: [`JobStore`] for the HTTP side (dispatch, read, cancel, admin) and
+//! [`JobQueue`] for the worker (claim with a lease, ack, fail, rescue). Adapters: Redis in
+//! production, SQLite for the embedded default; one contract suite for both.
+
+use super::StoreError;
+use crate::Timestamp;
+use crate::api_key::ApiKeyId;
+use crate::job::{IdempotencyKey, Job, JobId, JobState, NewJob, Priority};
+use crate::quota::{Decision, QuotaRules};
+
+/// Everything dispatch asks the store to do in ONE atomic step: honour the idempotency key,
+/// check and charge the quota, store and queue the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchRequest {
+    /// The job to store.
+    pub job: NewJob,
+    /// The key's quota rules.
+    pub rules: QuotaRules,
+    /// The client's `Idempotency-Key`, if any.
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// How long an idempotency key is remembered, in milliseconds.
+    pub idempotency_ttl_ms: i64,
+}
+
+/// What dispatch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DispatchOutcome {
+    /// Stored and queued (or scheduled); quota charged.
+    Accepted {
+        /// The stored job.
+        job: Job,
+        /// The quota after the charge.
+        decision: Decision,
+    },
+    /// The idempotency key was seen before: this is the original job; nothing was charged.
+    Duplicate {
+        /// The original job.
+        job: Job,
+    },
+    /// Refused by the quota; nothing was stored.
+    Rejected {
+        /// Why, and when to retry.
+        decision: Decision,
+    },
+}
+
+/// Which jobs to list: newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFilter {
+    /// Only this key's jobs.
+    pub key_id: Option<ApiKeyId>,
+    /// Only jobs in this state.
+    pub state: Option<JobState>,
+    /// Only jobs dispatched before this sequence number (the cursor).
+    pub before_seq: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// How many jobs are in one state at one priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// The state.
+    pub state: JobState,
+    /// The priority.
+    pub priority: Priority,
+    /// How many jobs.
+    pub count: u64,
+}
+
+/// What happens to a job whose attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Try again at this instant if attempts remain, else the job is dead.
+    RetryAt(Timestamp),
+    /// The handler declared the failure final: `failed`, no retry.
+    Fail,
+}
+
+/// The HTTP side's view of jobs.
+pub trait JobStore {
+    /// Idempotency, quota and enqueue, atomically.
+    async fn dispatch(
+        &self,
+        request: &DispatchRequest,
+        now: Timestamp,
+    ) -> Result<DispatchOutcome, StoreError>;
+
+    /// A job by id.
+    async fn find_job(&self, id: &JobId) -> Result<Option<Job>, StoreError>;
+
+    /// Jobs matching `filter`, newest first.
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>, StoreError>;
+
+    /// Cancels a job: scheduled, queued or retrying ones at once; running ones are marked and the
+    /// worker stops them; finished ones are left as they are. `None` if there is no such job.
+    async fn cancel_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError>;
+
+    /// Job counts by state and priority (states with no jobs are omitted).
+    async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError>;
+
+    /// Puts a dead job back in the queue with a fresh set of attempts. `None` if it is not dead.
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError>;
+
+    /// Removes a job that is not running; `false` if there is none (or it is running).
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError>;
+}
+
+/// The worker's view of jobs.
+pub trait JobQueue {
+    /// Moves scheduled and retrying jobs whose time has come to the queue; returns how many.
+    async fn promote_due(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError>;
+
+    /// Claims up to `limit` queued jobs, by priority then dispatch order, skipping (not waiting
+    /// for) jobs whose key is at its concurrency limit. Each claim starts an attempt with a lease
+    /// until `now + timeout + lease_grace_ms`.
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease_grace_ms: i64,
+        now: Timestamp,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// Records success of a job this worker holds; `false` if it no longer holds it.
+    async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt of a job this worker holds; `false` if it no longer holds it.
+    async fn fail(
+        &self,
+        id: &JobId,
+        worker: &str,
+        error: &str,
+        outcome: &FailOutcome,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives a held job back to the queue without counting the attempt (graceful shutdown).
+    async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Running jobs whose lease expired (their worker died) go back to the queue, or are dead if
+    /// that was their last attempt; returns how many.
+    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Deletes finished jobs that finished before `before`, and forgets expired idempotency keys.
+    async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError>;
+}

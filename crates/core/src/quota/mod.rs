@@ -1,0 +1,14 @@
+//! Per-key quotas: GCRA rate limiting with a burst, a daily quota, and the decision that combines
+//! them. Pure functions: the SQLite adapter calls them inside its transaction, the Redis adapter
+//! runs the same arithmetic in Lua, and a differential test holds the two to identical decisions.
+//!
+//! Times are integer microseconds since the epoch, so Lua's doubles represent them exactly.
+
+mod decide;
+mod gcra;
+
+pub use decide::{Decision, QuotaRules, QuotaState, RejectReason, decide};
+pub use gcra::{RateRule, gcra};
+
+/// Microseconds in a UTC day.
+pub const DAY_US: i64 = 86_400_000_000;

@@ -1,0 +1,335 @@
+//! [`RedisJobs`]: the job ports on Redis.
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::job::{Job, JobId, JobState, Priority};
+use hexaspin_core::ports::{
+    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, StoreError,
+};
+use hexaspin_core::quota::{Decision, RejectReason};
+use hexaspin_store_sql::SqlValue;
+use hexaspin_store_sql::jobs::job_from_row;
+
+use crate::executor::{RedisExecutor, RedisValue};
+use crate::scripts;
+
+/// Fields per job in script replies (the column order of the SQL job statements).
+const JOB_FIELDS: usize = 21;
+/// Job fields that are integers; the rest are text.
+const INT_FIELDS: [usize; 13] = [0, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 20];
+/// How many finished jobs one clean call removes at most.
+const CLEAN_BATCH: u32 = 1000;
+
+/// Jobs, quota state and idempotency keys under one key prefix of one Redis.
+#[derive(Debug, Clone)]
+pub struct RedisJobs<E> {
+    executor: E,
+    prefix: String,
+}
+
+impl<E: RedisExecutor> RedisJobs<E> {
+    /// Jobs under `prefix` (e.g. `hx:`) on `executor`.
+    pub fn new(executor: E, prefix: impl Into<String>) -> Self {
+        Self {
+            executor,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The executor.
+    pub fn executor(&self) -> &E {
+        &self.executor
+    }
+
+    async fn run(&self, script: &scripts::Script, args: &[String]) -> Result<Vec<RedisValue>, StoreError> {
+        let mut argv = Vec::with_capacity(args.len() + 1);
+        argv.push(self.prefix.clone());
+        argv.extend_from_slice(args);
+        self.executor.run_script(script, &argv).await
+    }
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One job from `JOB_FIELDS` reply values, through the SQL row codec.
+fn job_from_fields(fields: &[RedisValue]) -> Result<Job, StoreError> {
+    if fields.len() != JOB_FIELDS {
+        return Err(StoreError::Corrupt(format!(
+            "a job reply has {} fields, not {JOB_FIELDS}",
+            fields.len()
+        )));
+    }
+    let row: Vec<SqlValue> = fields
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let text = value.text();
+            if text.is_empty() {
+                Ok(SqlValue::Null)
+            } else if INT_FIELDS.contains(&index) {
+                text.parse()
+                    .map(SqlValue::Int)
+                    .map_err(|_| StoreError::Corrupt(format!("job field {index} is not a number")))
+            } else {
+                Ok(SqlValue::Text(text))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    job_from_row(&row)
+}
+
+/// `{n, job…×n}` to jobs.
+fn jobs_from_reply(reply: &[RedisValue]) -> Result<Vec<Job>, StoreError> {
+    let count = reply.first().and_then(RedisValue::int).unwrap_or(0) as usize;
+    let body = reply.get(1..).unwrap_or_default();
+    if body.len() != count * JOB_FIELDS {
+        return Err(StoreError::Corrupt("job list reply has the wrong length".into()));
+    }
+    body.chunks(JOB_FIELDS).map(job_from_fields).collect()
+}
+
+fn optional_job(reply: &[RedisValue]) -> Result<Option<Job>, StoreError> {
+    if reply.is_empty() {
+        Ok(None)
+    } else {
+        job_from_fields(reply).map(Some)
+    }
+}
+
+fn number(reply: &[RedisValue], index: usize) -> Result<i64, StoreError> {
+    reply
+        .get(index)
+        .and_then(RedisValue::int)
+        .ok_or_else(|| StoreError::Corrupt(format!("reply element {index} is not a number")))
+}
+
+/// -1 in a script reply means "no limit".
+fn unlimited(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+fn flag(reply: &[RedisValue]) -> Result<bool, StoreError> {
+    number(reply, 0).map(|n| n == 1)
+}
+
+impl<E: RedisExecutor> JobStore for RedisJobs<E> {
+    async fn dispatch(
+        &self,
+        request: &DispatchRequest,
+        now: Timestamp,
+    ) -> Result<DispatchOutcome, StoreError> {
+        let job = &request.job;
+        let args = [
+            job.id.to_string(),
+            job.key_id.to_string(),
+            job.kind.as_str().to_owned(),
+            job.payload.clone(),
+            job.priority.get().to_string(),
+            job.max_attempts.get().to_string(),
+            job.timeout.as_millis().to_string(),
+            opt(job.concurrency_limit),
+            opt(job.run_at.map(Timestamp::as_millis)),
+            now.as_millis().to_string(),
+            opt(request.idempotency_key.as_ref().map(|k| k.as_str())),
+            request.idempotency_ttl_ms.to_string(),
+            opt(request.rules.rate.map(|r| r.rate_per_sec)),
+            opt(request.rules.rate.map(|r| r.burst)),
+            opt(request.rules.daily_quota),
+        ];
+        let reply = self.run(&scripts::dispatch, &args).await?;
+        let outcome = reply.first().map(RedisValue::text).unwrap_or_default();
+        match outcome.as_str() {
+            "duplicate" => Ok(DispatchOutcome::Duplicate {
+                job: job_from_fields(&reply[1..])?,
+            }),
+            "rejected" => {
+                let reason = match reply.get(1).map(RedisValue::text).as_deref() {
+                    Some("rate_limited") => RejectReason::RateLimited,
+                    Some("quota_exhausted") => RejectReason::QuotaExhausted,
+                    other => return Err(StoreError::Corrupt(format!("unknown rejection {other:?}"))),
+                };
+                let decision = Decision {
+                    rejected: Some(reason),
+                    limit: unlimited(number(&reply, 2)?),
+                    remaining: unlimited(number(&reply, 3)?),
+                    reset_after_us: number(&reply, 4)?,
+                    retry_after_us: number(&reply, 5)?,
+                };
+                Ok(DispatchOutcome::Rejected { decision })
+            }
+            "accepted" => {
+                let decision = Decision {
+                    rejected: None,
+                    limit: unlimited(number(&reply, 1)?),
+                    remaining: unlimited(number(&reply, 2)?),
+                    reset_after_us: number(&reply, 3)?,
+                    retry_after_us: number(&reply, 4)?,
+                };
+                Ok(DispatchOutcome::Accepted {
+                    job: job_from_fields(&reply[5..])?,
+                    decision,
+                })
+            }
+            other => Err(StoreError::Corrupt(format!(
+                "unexpected dispatch reply {other:?}"
+            ))),
+        }
+    }
+
+    async fn find_job(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
+        optional_job(&self.run(&scripts::find_job, &[id.to_string()]).await?)
+    }
+
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>, StoreError> {
+        let args = [
+            opt(filter.key_id.as_ref()),
+            opt(filter.state.map(JobState::as_str)),
+            opt(filter.before_seq),
+            filter.limit.to_string(),
+        ];
+        jobs_from_reply(&self.run(&scripts::list_jobs, &args).await?)
+    }
+
+    async fn cancel_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError> {
+        optional_job(
+            &self
+                .run(
+                    &scripts::cancel_job,
+                    &[id.to_string(), now.as_millis().to_string()],
+                )
+                .await?,
+        )
+    }
+
+    async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let reply = self.run(&scripts::queue_depths, &[]).await?;
+        let mut depths = reply
+            .chunks(2)
+            .map(|pair| {
+                let name = pair[0].text();
+                let (state, priority) = name
+                    .split_once(':')
+                    .ok_or_else(|| StoreError::Corrupt(format!("depth field {name:?}")))?;
+                Ok(QueueDepth {
+                    state: JobState::parse(state).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    priority: priority
+                        .parse()
+                        .ok()
+                        .and_then(|p| Priority::new(p).ok())
+                        .ok_or_else(|| StoreError::Corrupt(format!("depth field {name:?}")))?,
+                    count: pair.get(1).and_then(RedisValue::int).map_or(0, unlimited),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        depths.sort_by_key(|d| (d.state.as_str(), d.priority));
+        Ok(depths)
+    }
+
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError> {
+        optional_job(
+            &self
+                .run(
+                    &scripts::retry_dead_job,
+                    &[id.to_string(), now.as_millis().to_string()],
+                )
+                .await?,
+        )
+    }
+
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
+        flag(&self.run(&scripts::delete_job, &[id.to_string()]).await?)
+    }
+}
+
+impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
+    async fn promote_due(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let reply = self
+            .run(
+                &scripts::promote_due,
+                &[now.as_millis().to_string(), limit.to_string()],
+            )
+            .await?;
+        number(&reply, 0).map(unlimited)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease_grace_ms: i64,
+        now: Timestamp,
+    ) -> Result<Vec<Job>, StoreError> {
+        let args = [
+            worker.to_owned(),
+            limit.to_string(),
+            lease_grace_ms.to_string(),
+            now.as_millis().to_string(),
+        ];
+        jobs_from_reply(&self.run(&scripts::claim, &args).await?)
+    }
+
+    async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let args = [
+            id.to_string(),
+            worker.to_owned(),
+            result.to_owned(),
+            now.as_millis().to_string(),
+        ];
+        flag(&self.run(&scripts::ack, &args).await?)
+    }
+
+    async fn fail(
+        &self,
+        id: &JobId,
+        worker: &str,
+        error: &str,
+        outcome: &FailOutcome,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let retry_at = match outcome {
+            FailOutcome::RetryAt(at) => at.as_millis().to_string(),
+            FailOutcome::Fail => String::new(),
+        };
+        let args = [
+            id.to_string(),
+            worker.to_owned(),
+            error.to_owned(),
+            retry_at,
+            now.as_millis().to_string(),
+        ];
+        flag(&self.run(&scripts::fail, &args).await?)
+    }
+
+    async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let args = [id.to_string(), worker.to_owned(), now.as_millis().to_string()];
+        flag(&self.run(&scripts::release, &args).await?)
+    }
+
+    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
+        number(
+            &self
+                .run(&scripts::rescue_expired, &[now.as_millis().to_string()])
+                .await?,
+            0,
+        )
+        .map(unlimited)
+    }
+
+    async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let reply = self
+                .run(
+                    &scripts::clean_finished,
+                    &[before.as_millis().to_string(), CLEAN_BATCH.to_string()],
+                )
+                .await?;
+            let removed = number(&reply, 0).map(unlimited)?;
+            total += removed;
+            if removed < u64::from(CLEAN_BATCH) {
+                return Ok(total);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! hexaspin's Redis stores, written once for the native (redis crate) and Spin (spin-sdk redis)
+//! adapters.
+//!
+//! Every operation is one Lua script call (`scripts/*.lua`, each prefixed with `lib.lua`), so it
+//! is atomic and costs one round trip: dispatch checks the idempotency key, charges the quota with
+//! the same arithmetic as [`hexaspin_core::quota::decide`] and queues the job in a single `EVALSHA`.
+//! Scripts return flat arrays because Spin's Redis interface flattens nested replies.
+//!
+//! # Layout
+//! - [`executor`]: [`RedisExecutor`], what an adapter provides (run a script), and [`RedisValue`].
+//! - [`scripts`]: the scripts and their SHA-1s.
+//! - [`jobs`]: [`RedisJobs`], the job ports.
+
+pub mod executor;
+pub mod jobs;
+pub mod scripts;
+
+pub use executor::{RedisExecutor, RedisValue};
+pub use jobs::RedisJobs;
+pub use scripts::Script;

@@ -1,0 +1,1 @@
+SELECT remaining IS NOT NULL FROM api_keys WHERE id = $1::text

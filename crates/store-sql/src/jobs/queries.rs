@@ -1,0 +1,36 @@
+//! The job statements (`queries/sqlite/jobs/*.sql`).
+
+macro_rules! job_query {
+    ($name:ident) => {
+        pub const $name: &str = include_str!(concat!(
+            "../../queries/sqlite/jobs/",
+            stringify!($name),
+            ".sql"
+        ));
+    };
+}
+
+#[allow(non_upper_case_globals)]
+mod statements {
+    job_query!(find_idempotent);
+    job_query!(remember_idempotent);
+    job_query!(read_quota);
+    job_query!(write_quota);
+    job_query!(insert_job);
+    job_query!(find_job);
+    job_query!(list_jobs);
+    job_query!(cancel_job);
+    job_query!(queue_depths);
+    job_query!(retry_dead_job);
+    job_query!(delete_job);
+    job_query!(promote_due);
+    job_query!(claim);
+    job_query!(ack);
+    job_query!(fail);
+    job_query!(release);
+    job_query!(rescue_expired);
+    job_query!(clean_finished);
+    job_query!(clean_idempotency);
+}
+
+pub use statements::*;

@@ -1,0 +1,107 @@
+//! [`JobQueue`] on SQLite: the worker's side.
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::job::{Job, JobId};
+use hexaspin_core::ports::{FailOutcome, JobQueue, StoreError};
+
+use super::codec::jobs_from_rows;
+use super::{SqliteJobs, queries};
+use crate::{SqlTransaction, SqlValue, TransactionalExecutor};
+
+fn count(rows: Vec<Vec<SqlValue>>) -> u64 {
+    rows.len() as u64
+}
+
+impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
+    async fn promote_due(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let params = [SqlValue::Int(now.as_millis()), SqlValue::Int(i64::from(limit))];
+        self.executor
+            .query(queries::promote_due, &params)
+            .await
+            .map(count)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease_grace_ms: i64,
+        now: Timestamp,
+    ) -> Result<Vec<Job>, StoreError> {
+        // One statement, but inside an immediate transaction so that two workers on the same file
+        // cannot both count the same key's running jobs before either claims.
+        let tx = self.executor.begin_write().await?;
+        let params = [
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Int(i64::from(limit)),
+            SqlValue::Int(lease_grace_ms),
+            SqlValue::Int(now.as_millis()),
+        ];
+        let rows = tx.query(queries::claim, &params).await?;
+        tx.commit().await?;
+        let mut jobs = jobs_from_rows(&rows)?;
+        // RETURNING gives rows in storage order: hand them out by priority, then dispatch order.
+        jobs.sort_by_key(|job| (job.spec.priority, job.seq));
+        Ok(jobs)
+    }
+
+    async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let params = [
+            SqlValue::Text(id.to_string()),
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Text(result.to_owned()),
+            SqlValue::Int(now.as_millis()),
+        ];
+        Ok(!self.executor.query(queries::ack, &params).await?.is_empty())
+    }
+
+    async fn fail(
+        &self,
+        id: &JobId,
+        worker: &str,
+        error: &str,
+        outcome: &FailOutcome,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let retry_at = match outcome {
+            FailOutcome::RetryAt(at) => SqlValue::Int(at.as_millis()),
+            FailOutcome::Fail => SqlValue::Null,
+        };
+        let params = [
+            SqlValue::Text(id.to_string()),
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Text(error.to_owned()),
+            retry_at,
+            SqlValue::Int(now.as_millis()),
+        ];
+        Ok(!self.executor.query(queries::fail, &params).await?.is_empty())
+    }
+
+    async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let params = [
+            SqlValue::Text(id.to_string()),
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Int(now.as_millis()),
+        ];
+        Ok(!self.executor.query(queries::release, &params).await?.is_empty())
+    }
+
+    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
+        self.executor
+            .query(queries::rescue_expired, &[SqlValue::Int(now.as_millis())])
+            .await
+            .map(count)
+    }
+
+    async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let removed = self
+            .executor
+            .query(queries::clean_finished, &[SqlValue::Int(before.as_millis())])
+            .await
+            .map(count)?;
+        self.executor
+            .query(queries::clean_idempotency, &[SqlValue::Int(before.as_millis())])
+            .await?;
+        Ok(removed)
+    }
+}

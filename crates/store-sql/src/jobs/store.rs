@@ -1,0 +1,180 @@
+//! [`JobStore`] on SQLite.
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::job::{JobId, JobState, Priority};
+use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, StoreError};
+use hexaspin_core::quota::{QuotaState, decide};
+
+use super::codec::{job_from_row, jobs_from_rows};
+use super::{SqliteJobs, queries};
+use crate::value::Columns;
+use crate::{SqlTransaction, SqlValue, TransactionalExecutor};
+
+fn text(value: &impl ToString) -> SqlValue {
+    SqlValue::Text(value.to_string())
+}
+
+impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
+    async fn dispatch(
+        &self,
+        request: &DispatchRequest,
+        now: Timestamp,
+    ) -> Result<DispatchOutcome, StoreError> {
+        let job = &request.job;
+        let key_id = text(&job.key_id);
+        let now_ms = SqlValue::Int(now.as_millis());
+        let tx = self.executor.begin_write().await?;
+
+        if let Some(idem) = &request.idempotency_key {
+            let found = tx
+                .query(
+                    queries::find_idempotent,
+                    &[key_id.clone(), text(&idem.as_str()), now_ms.clone()],
+                )
+                .await?;
+            if let Some(row) = found.first() {
+                let original = tx.query(queries::find_job, &[row[0].clone()]).await?;
+                if let Some(original) = original.first() {
+                    return Ok(DispatchOutcome::Duplicate {
+                        job: job_from_row(original)?,
+                    });
+                }
+            }
+        }
+
+        let stored = tx.query(queries::read_quota, std::slice::from_ref(&key_id)).await?;
+        let state = match stored.first() {
+            Some(row) => {
+                let c = Columns::new(row);
+                QuotaState {
+                    tat_us: c.int(0)?,
+                    day: c.int(1)?,
+                    day_count: c.opt_u64(2)?.unwrap_or(0),
+                }
+            }
+            None => QuotaState::default(),
+        };
+        let (decision, next) = decide(state, request.rules, now.as_millis().saturating_mul(1000));
+        if decision.rejected.is_some() {
+            // Dropping the transaction rolls it back: a refused request leaves nothing behind.
+            return Ok(DispatchOutcome::Rejected { decision });
+        }
+        let quota_params = [
+            key_id.clone(),
+            SqlValue::Int(next.tat_us),
+            SqlValue::Int(next.day),
+            SqlValue::Int(i64::try_from(next.day_count).unwrap_or(i64::MAX)),
+        ];
+        tx.query(queries::write_quota, &quota_params).await?;
+
+        let scheduled = job.run_at.filter(|at| *at > now);
+        let state = if scheduled.is_some() {
+            JobState::Scheduled
+        } else {
+            JobState::Queued
+        };
+        let insert = [
+            text(&job.id),
+            key_id.clone(),
+            text(&job.kind.as_str()),
+            SqlValue::Text(job.payload.clone()),
+            SqlValue::Int(i64::from(job.priority.get())),
+            SqlValue::Int(i64::from(job.max_attempts.get())),
+            SqlValue::Int(i64::from(job.timeout.as_millis())),
+            SqlValue::from(job.concurrency_limit.map(i64::from)),
+            text(&state.as_str()),
+            SqlValue::from(scheduled.map(Timestamp::as_millis)),
+            now_ms,
+        ];
+        let inserted = tx.query(queries::insert_job, &insert).await?;
+        let stored_job = job_from_row(
+            inserted
+                .first()
+                .ok_or_else(|| StoreError::Failed("insert returned no row".into()))?,
+        )?;
+
+        if let Some(idem) = &request.idempotency_key {
+            let expires = now.as_millis().saturating_add(request.idempotency_ttl_ms);
+            let params = [
+                key_id,
+                text(&idem.as_str()),
+                text(&job.id),
+                SqlValue::Int(expires),
+            ];
+            tx.query(queries::remember_idempotent, &params).await?;
+        }
+        tx.commit().await?;
+        Ok(DispatchOutcome::Accepted {
+            job: stored_job,
+            decision,
+        })
+    }
+
+    async fn find_job(&self, id: &JobId) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
+        let rows = self.executor.query(queries::find_job, &[text(id)]).await?;
+        rows.first().map(|row| job_from_row(row)).transpose()
+    }
+
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<hexaspin_core::job::Job>, StoreError> {
+        let params = [
+            SqlValue::from(filter.key_id.as_ref().map(|k| k.as_str())),
+            SqlValue::from(filter.state.map(JobState::as_str)),
+            SqlValue::from(filter.before_seq),
+            SqlValue::Int(i64::from(filter.limit)),
+        ];
+        jobs_from_rows(&self.executor.query(queries::list_jobs, &params).await?)
+    }
+
+    async fn cancel_job(
+        &self,
+        id: &JobId,
+        now: Timestamp,
+    ) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
+        let rows = self
+            .executor
+            .query(queries::cancel_job, &[text(id), SqlValue::Int(now.as_millis())])
+            .await?;
+        match rows.first() {
+            Some(row) => job_from_row(row).map(Some),
+            // Finished (or unknown) jobs are left as they are.
+            None => self.find_job(id).await,
+        }
+    }
+
+    async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let rows = self.executor.query(queries::queue_depths, &[]).await?;
+        rows.iter()
+            .map(|row| {
+                let c = Columns::new(row);
+                Ok(QueueDepth {
+                    state: JobState::parse(&c.text(0)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    priority: Priority::new(c.int(1)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    count: c.opt_u64(2)?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn retry_dead_job(
+        &self,
+        id: &JobId,
+        now: Timestamp,
+    ) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
+        let rows = self
+            .executor
+            .query(
+                queries::retry_dead_job,
+                &[text(id), SqlValue::Int(now.as_millis())],
+            )
+            .await?;
+        rows.first().map(|row| job_from_row(row)).transpose()
+    }
+
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
+        Ok(!self
+            .executor
+            .query(queries::delete_job, &[text(id)])
+            .await?
+            .is_empty())
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE quota_state;
+DROP TABLE jobs;
