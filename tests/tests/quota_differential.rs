@@ -40,7 +40,8 @@ async fn rust_sqlite_and_redis_make_identical_quota_decisions() {
     let (mut compared, mut rate_limited, mut exhausted) = (0, 0, 0);
     for seed in 1..=24u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let rate = (rng.below(3) > 0).then(|| RateRule::new(1 + rng.below(40) as u32, 1 + rng.below(8) as u32).expect("rule"));
+        let rate = (rng.below(3) > 0)
+            .then(|| RateRule::new(1 + rng.below(40) as u32, 1 + rng.below(8) as u32).expect("rule"));
         let daily_quota = (rng.below(2) == 0).then(|| 1 + rng.below(25));
         let rules = QuotaRules { rate, daily_quota };
         // Start a few seconds before a UTC midnight so day roll-over is exercised too.
@@ -59,12 +60,24 @@ async fn rust_sqlite_and_redis_make_identical_quota_decisions() {
             }
             // Key id seed 100+seed keeps each sequence's quota state apart in both stores.
             let job = new_job(100 + seed as u8, 5);
-            let req = DispatchRequest { rules, ..request(job) };
+            let req = DispatchRequest {
+                rules,
+                ..request(job)
+            };
             let from_sqlite = decision_of(sqlite.store.dispatch(&req, at).await.expect("sqlite dispatch"));
-            let req = DispatchRequest { job: new_job(100 + seed as u8, 5), ..req };
+            let req = DispatchRequest {
+                job: new_job(100 + seed as u8, 5),
+                ..req
+            };
             let from_redis = decision_of(redis.store.dispatch(&req, at).await.expect("redis dispatch"));
-            assert_eq!(from_sqlite, expected, "SQLite differs from the rules (seed {seed}, step {step}, {rules:?})");
-            assert_eq!(from_redis, expected, "Redis differs from the rules (seed {seed}, step {step}, {rules:?})");
+            assert_eq!(
+                from_sqlite, expected,
+                "SQLite differs from the rules (seed {seed}, step {step}, {rules:?})"
+            );
+            assert_eq!(
+                from_redis, expected,
+                "Redis differs from the rules (seed {seed}, step {step}, {rules:?})"
+            );
             compared += 1;
             match expected.rejected {
                 Some(hexaspin_core::quota::RejectReason::RateLimited) => rate_limited += 1,
@@ -73,8 +86,13 @@ async fn rust_sqlite_and_redis_make_identical_quota_decisions() {
             }
         }
     }
-    println!("{compared} decisions identical across Rust, SQLite and Redis ({rate_limited} rate-limited, {exhausted} quota-exhausted)");
-    assert!(rate_limited > 50 && exhausted > 50, "the sequences must exercise both refusals");
+    println!(
+        "{compared} decisions identical across Rust, SQLite and Redis ({rate_limited} rate-limited, {exhausted} quota-exhausted)"
+    );
+    assert!(
+        rate_limited > 50 && exhausted > 50,
+        "the sequences must exercise both refusals"
+    );
     sqlite.finish().await;
     redis.finish().await;
 }

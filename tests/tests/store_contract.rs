@@ -52,5 +52,6 @@ mod jobs {
         dead_jobs_can_be_retried_and_jobs_deleted,
         lists_filter_by_key_and_state_and_page_newest_first,
         cleaning_removes_only_old_finished_jobs,
+        a_rate_limiter_bucket_admits_its_burst_then_refuses,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }

@@ -108,6 +108,136 @@ impl StoreSettings {
     }
 }
 
+/// Where jobs, quota state and idempotency keys live.
+#[derive(Clone, PartialEq, Eq)]
+pub enum QueueSettings {
+    /// The embedded default: the same SQLite database as the keys (`sqlite_path` natively).
+    Sqlite {
+        /// Database file for native processes.
+        path: String,
+    },
+    /// Redis at `url` (setting `redis_url`), keys under `prefix` (setting `redis_prefix`, `hx:`).
+    Redis {
+        /// Connection URL (may hold a password).
+        url: String,
+        /// Key prefix.
+        prefix: String,
+    },
+}
+
+impl std::fmt::Debug for QueueSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            Self::Redis { prefix, .. } => f
+                .debug_struct("Redis")
+                .field("prefix", prefix)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl QueueSettings {
+    /// Reads `queue` (`sqlite`, the default, or `redis`), `redis_url`, `redis_prefix`, `sqlite_path`.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        match source.get("queue")?.as_deref() {
+            None | Some("sqlite") => Ok(Self::Sqlite {
+                path: source
+                    .get("sqlite_path")?
+                    .unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_owned()),
+            }),
+            Some("redis") => {
+                let url = required(source, "redis_url")?;
+                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                    return Err(ConfigError::Invalid {
+                        name: "redis_url",
+                        reason: "must start with redis:// or rediss://".into(),
+                    });
+                }
+                Ok(Self::Redis {
+                    url,
+                    prefix: source.get("redis_prefix")?.unwrap_or_else(|| "hx:".to_owned()),
+                })
+            }
+            Some(_) => Err(ConfigError::Invalid {
+                name: "queue",
+                reason: "must be \"sqlite\" or \"redis\"".into(),
+            }),
+        }
+    }
+}
+
+/// Reads a positive whole number, or `default` when unset.
+fn number<T: std::str::FromStr + PartialOrd + Default>(
+    source: &dyn ConfigSource,
+    name: &'static str,
+    default: Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    match source.get(name)? {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<T>() {
+            Ok(value) if value > T::default() => Ok(Some(value)),
+            _ => Err(ConfigError::Invalid {
+                name,
+                reason: "must be a positive whole number".into(),
+            }),
+        },
+    }
+}
+
+/// Reads the dispatch settings: `job_kinds` (comma-separated, default `echo,webhook`),
+/// `max_payload_bytes` (262144), `default_rate_per_sec` (10), `default_burst` (20),
+/// `default_daily_quota` (none), `default_concurrency` (none), `idempotency_ttl_seconds` (86400).
+pub fn load_dispatch_settings(
+    source: &dyn ConfigSource,
+) -> Result<hexaspin_core::use_cases::DispatchSettings, ConfigError> {
+    let kinds_text = source
+        .get("job_kinds")?
+        .unwrap_or_else(|| "echo,webhook".to_owned());
+    let kinds = kinds_text
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(hexaspin_core::job::JobKind::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ConfigError::Invalid {
+            name: "job_kinds",
+            reason: e.to_string(),
+        })?;
+    if kinds.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: "job_kinds",
+            reason: "must name at least one kind".into(),
+        });
+    }
+    let defaults = hexaspin_core::api_key::Limits {
+        rate_per_sec: number(source, "default_rate_per_sec", Some(10))?,
+        burst: number(source, "default_burst", Some(20))?,
+        concurrency: number(source, "default_concurrency", None)?,
+        daily_quota: number(source, "default_daily_quota", None)?,
+    };
+    let ttl: u32 = number(source, "idempotency_ttl_seconds", Some(86_400))?.unwrap_or(86_400);
+    Ok(hexaspin_core::use_cases::DispatchSettings {
+        kinds,
+        max_payload_bytes: number(source, "max_payload_bytes", Some(256 * 1024))?.unwrap_or(256 * 1024),
+        defaults,
+        idempotency_ttl_ms: i64::from(ttl) * 1000,
+    })
+}
+
+/// Reads the limit on failed key verifications per client address: `auth_failure_rate_per_sec`
+/// (1) and `auth_failure_burst` (10).
+pub fn load_auth_failure_rule(
+    source: &dyn ConfigSource,
+) -> Result<hexaspin_core::quota::RateRule, ConfigError> {
+    let rate = number(source, "auth_failure_rate_per_sec", Some(1))?.unwrap_or(1);
+    let burst = number(source, "auth_failure_burst", Some(10))?.unwrap_or(10);
+    hexaspin_core::quota::RateRule::new(rate, burst).map_err(|e| ConfigError::Invalid {
+        name: "auth_failure_rate_per_sec",
+        reason: e.to_string(),
+    })
+}
+
 /// What the admin API needs: who may call it and how key secrets are hashed.
 #[derive(Debug, Clone)]
 pub struct AdminSettings {

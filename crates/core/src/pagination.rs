@@ -113,6 +113,26 @@ impl AuditCursor {
     }
 }
 
+/// Position in a job list (newest first): the sequence number of the last job seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobCursor(pub i64);
+
+impl JobCursor {
+    /// The opaque form.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("j:{}", self.0))
+    }
+
+    /// Parses the opaque form.
+    pub fn decode(text: &str) -> Result<Self, DomainError> {
+        let invalid = || DomainError::invalid("cursor", "is not a cursor this list gave out");
+        let raw = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let raw = String::from_utf8(raw).map_err(|_| invalid())?;
+        let seq = raw.strip_prefix("j:").ok_or_else(invalid)?;
+        seq.parse().map(Self).map_err(|_| invalid())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

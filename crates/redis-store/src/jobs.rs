@@ -3,9 +3,10 @@
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{Job, JobId, JobState, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, StoreError,
+    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
+    StoreError,
 };
-use hexaspin_core::quota::{Decision, RejectReason};
+use hexaspin_core::quota::{Decision, RateRule, RejectReason};
 use hexaspin_store_sql::SqlValue;
 use hexaspin_store_sql::jobs::job_from_row;
 
@@ -331,5 +332,24 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
                 return Ok(total);
             }
         }
+    }
+}
+
+impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
+    async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+        let args = [
+            bucket.to_owned(),
+            rule.rate_per_sec.to_string(),
+            rule.burst.to_string(),
+            now.as_millis().to_string(),
+        ];
+        let reply = self.run(&scripts::hit, &args).await?;
+        Ok(Decision {
+            rejected: (number(&reply, 0)? == 0).then_some(RejectReason::RateLimited),
+            limit: unlimited(number(&reply, 1)?),
+            remaining: unlimited(number(&reply, 2)?),
+            reset_after_us: number(&reply, 3)?,
+            retry_after_us: number(&reply, 4)?,
+        })
     }
 }

@@ -60,6 +60,7 @@ mod all {
     script!(release);
     script!(rescue_expired);
     script!(clean_finished);
+    script!(hit);
 }
 
 pub use all::*;

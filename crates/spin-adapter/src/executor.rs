@@ -3,7 +3,7 @@
 use hexaspin_api::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::value::Row;
-use hexaspin_store_sql::{Dialect, SqlExecutor, SqlStore, SqlValue};
+use hexaspin_store_sql::{Dialect, SqlExecutor, SqlStore, SqlTransaction, SqlValue, TransactionalExecutor};
 use spin_sdk::{pg4, sqlite};
 
 /// A connection to the configured store, opened for one request.
@@ -26,6 +26,64 @@ pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, St
         }
     };
     Ok(SqlStore::new(executor))
+}
+
+/// Opens Spin's `default` SQLite database with a busy timeout: the worker writes to the same file,
+/// and without one a request would fail at once on its lock instead of waiting a moment.
+pub fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
+    let connection = sqlite::Connection::open_default().map_err(sqlite_error)?;
+    connection
+        .execute("PRAGMA busy_timeout = 5000", &[])
+        .map_err(sqlite_error)?;
+    Ok(connection)
+}
+
+/// A transaction on the request's own connection (Spin gives each request its own), ended by
+/// `COMMIT`, or `ROLLBACK` when dropped.
+pub struct SpinTransaction<'a> {
+    executor: &'a SpinExecutor,
+    open: bool,
+}
+
+impl SqlTransaction for SpinTransaction<'_> {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.executor.query(sql, params).await
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        self.executor.query("COMMIT", &[]).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SpinTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Spin's database calls are synchronous host calls, so rolling back here is possible;
+            // if it fails, the connection dies with the request anyway.
+            let _ = match self.executor {
+                SpinExecutor::Sqlite(c) => c.execute("ROLLBACK", &[]).map(drop).map_err(drop),
+                SpinExecutor::Postgres(c) => c.execute("ROLLBACK", &[]).map(drop).map_err(drop),
+            };
+        }
+    }
+}
+
+impl TransactionalExecutor for SpinExecutor {
+    type Transaction<'a> = SpinTransaction<'a>;
+
+    async fn begin_write(&self) -> Result<SpinTransaction<'_>, StoreError> {
+        let begin = match self {
+            Self::Sqlite(_) => "BEGIN IMMEDIATE",
+            Self::Postgres(_) => "BEGIN",
+        };
+        self.query(begin, &[]).await?;
+        Ok(SpinTransaction {
+            executor: self,
+            open: true,
+        })
+    }
 }
 
 impl SqlExecutor for SpinExecutor {

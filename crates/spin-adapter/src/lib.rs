@@ -3,10 +3,13 @@
 //! # Layout
 //! - [`executor`]: [`SpinExecutor`], the store-sql executor over Spin's SQLite (`default`
 //!   database) or Postgres (`pg4`, connections pooled by the host).
+//! - [`redis`]: [`SpinRedis`], hexaspin's Redis scripts over Spin's outbound Redis.
 //! - [`variables`]: [`SpinVariables`], settings from Spin variables.
 
 pub mod executor;
+pub mod redis;
 pub mod variables;
 
-pub use executor::{SpinExecutor, open_store};
+pub use executor::{SpinExecutor, open_default_sqlite, open_store};
+pub use redis::SpinRedis;
 pub use variables::SpinVariables;

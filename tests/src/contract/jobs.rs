@@ -700,3 +700,36 @@ pub async fn cleaning_removes_only_old_finished_jobs<S: JobStore + JobQueue>(sto
     assert!(store.find_job(&recent.spec.id).await.expect("find").is_some());
     assert!(store.find_job(&waiting.spec.id).await.expect("find").is_some());
 }
+
+/// A plain bucket admits its burst, then refuses with the time until the next slot.
+pub async fn a_rate_limiter_bucket_admits_its_burst_then_refuses<S: hexaspin_core::ports::RateLimiter>(
+    store: &S,
+) {
+    let rule = RateRule::new(1, 3).expect("rule");
+    for expected_left in [2, 1, 0] {
+        let decision = store.hit("client:10.0.0.1", rule, T0).await.expect("hit");
+        assert_eq!((decision.rejected, decision.remaining), (None, expected_left));
+    }
+    let refused = store.hit("client:10.0.0.1", rule, T0).await.expect("hit");
+    assert_eq!(
+        (refused.rejected, refused.retry_after_us),
+        (Some(RejectReason::RateLimited), 1_000_000)
+    );
+    assert!(
+        store
+            .hit("client:10.0.0.2", rule, T0)
+            .await
+            .expect("hit")
+            .rejected
+            .is_none(),
+        "buckets are separate"
+    );
+    assert!(
+        store
+            .hit("client:10.0.0.1", rule, T0.plus_seconds(1))
+            .await
+            .expect("hit")
+            .rejected
+            .is_none()
+    );
+}

@@ -145,3 +145,14 @@ pub trait JobQueue {
     /// Deletes finished jobs that finished before `before`, and forgets expired idempotency keys.
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError>;
 }
+
+/// A plain GCRA bucket, e.g. failed key verifications per client address.
+pub trait RateLimiter {
+    /// Charges one hit to `bucket` under `rule`; the decision says whether it was within the rule.
+    async fn hit(
+        &self,
+        bucket: &str,
+        rule: crate::quota::RateRule,
+        now: Timestamp,
+    ) -> Result<Decision, StoreError>;
+}

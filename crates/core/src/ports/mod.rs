@@ -6,7 +6,9 @@
 mod jobs;
 mod keys;
 
-pub use jobs::{DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth};
+pub use jobs::{
+    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
+};
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 
 /// Why a store call failed. The text is for logs only: it never reaches a client.

@@ -2,6 +2,8 @@
 
 mod admin_keys;
 mod audit_trail;
+mod dispatch;
+mod jobs;
 mod verify_key;
 
 pub use admin_keys::{
@@ -9,4 +11,9 @@ pub use admin_keys::{
     list_api_keys, revoke_api_key, rotate_api_key, update_api_key,
 };
 pub use audit_trail::{AuditQuery, list_audit};
+pub use dispatch::{
+    DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, READ_SCOPE, WRITE_SCOPE,
+    authorize_key, dispatch_job,
+};
+pub use jobs::{JobListQuery, list_key_jobs};
 pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};

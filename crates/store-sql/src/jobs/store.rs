@@ -2,8 +2,10 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobId, JobState, Priority};
-use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, StoreError};
-use hexaspin_core::quota::{QuotaState, decide};
+use hexaspin_core::ports::{
+    DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateLimiter, StoreError,
+};
+use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, RateRule, decide};
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
@@ -12,6 +14,54 @@ use crate::{SqlTransaction, SqlValue, TransactionalExecutor};
 
 fn text(value: &impl ToString) -> SqlValue {
     SqlValue::Text(value.to_string())
+}
+
+/// Reads the bucket's state, decides with the core's rules and writes the new state when accepted.
+async fn charge_quota<T: SqlTransaction>(
+    tx: &T,
+    bucket: &SqlValue,
+    rules: QuotaRules,
+    now: Timestamp,
+) -> Result<Decision, StoreError> {
+    let stored = tx
+        .query(queries::read_quota, std::slice::from_ref(bucket))
+        .await?;
+    let state = match stored.first() {
+        Some(row) => {
+            let c = Columns::new(row);
+            QuotaState {
+                tat_us: c.int(0)?,
+                day: c.int(1)?,
+                day_count: c.opt_u64(2)?.unwrap_or(0),
+            }
+        }
+        None => QuotaState::default(),
+    };
+    let (decision, next) = decide(state, rules, now.as_millis().saturating_mul(1000));
+    if decision.rejected.is_none() {
+        let params = [
+            bucket.clone(),
+            SqlValue::Int(next.tat_us),
+            SqlValue::Int(next.day),
+            SqlValue::Int(i64::try_from(next.day_count).unwrap_or(i64::MAX)),
+        ];
+        tx.query(queries::write_quota, &params).await?;
+    }
+    Ok(decision)
+}
+
+impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
+    async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+        let tx = self.executor.begin_write().await?;
+        let rules = QuotaRules {
+            rate: Some(rule),
+            daily_quota: None,
+        };
+        // Buckets share the quota table with keys; the prefix keeps them apart from key ids.
+        let decision = charge_quota(&tx, &SqlValue::Text(format!("bucket:{bucket}")), rules, now).await?;
+        tx.commit().await?;
+        Ok(decision)
+    }
 }
 
 impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
@@ -42,7 +92,9 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
             }
         }
 
-        let stored = tx.query(queries::read_quota, std::slice::from_ref(&key_id)).await?;
+        let stored = tx
+            .query(queries::read_quota, std::slice::from_ref(&key_id))
+            .await?;
         let state = match stored.first() {
             Some(row) => {
                 let c = Columns::new(row);

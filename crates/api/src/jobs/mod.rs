@@ -1,0 +1,362 @@
+//! The jobs API (component `jobs`): clients dispatch and read jobs with their API key; admins
+//! (JWT) inspect queues and manage dead jobs.
+//!
+//! Client routes (`Authorization: Bearer <api key>` or `X-API-Key`): `POST /api/jobs`,
+//! `GET /api/jobs`, `GET|DELETE /api/jobs/{id}`. Admin routes (admin JWT):
+//! `GET /api/admin/queues`, `GET /api/admin/jobs`, `POST /api/admin/jobs/{id}/retry`,
+//! `DELETE /api/admin/jobs/{id}`.
+
+mod dto;
+mod problems;
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::KeyHasher;
+use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
+use hexaspin_core::pagination::{JobCursor, PageSize};
+use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
+use hexaspin_core::quota::RateRule;
+use hexaspin_core::use_cases::{
+    self, DispatchContext, DispatchError, DispatchSettings, JobListQuery, JobRequest, READ_SCOPE,
+    VerifiedKey, WRITE_SCOPE,
+};
+use http::{HeaderValue, Method, StatusCode, header};
+
+use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
+use crate::admin_keys::{authenticate, json};
+use crate::body::{json_body, query};
+use crate::settings::AdminSettings;
+use crate::{ApiError, Request, Response};
+
+/// Where jobs live; `Location` headers point below it.
+pub const JOBS_PATH: &str = "/api/jobs";
+/// Bytes a dispatch body may carry beyond the payload limit (the other fields).
+const ENVELOPE_BYTES: usize = 4096;
+
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    Jobs,
+    Job,
+    Queues,
+    AdminJobs,
+    AdminJob,
+    AdminRetry,
+}
+
+fn router() -> matchit::Router<Route> {
+    let mut router = matchit::Router::new();
+    let routes = [
+        (JOBS_PATH, Route::Jobs),
+        ("/api/jobs/{id}", Route::Job),
+        ("/api/admin/queues", Route::Queues),
+        ("/api/admin/jobs", Route::AdminJobs),
+        ("/api/admin/jobs/{id}", Route::AdminJob),
+        ("/api/admin/jobs/{id}/retry", Route::AdminRetry),
+    ];
+    for (path, route) in routes {
+        #[allow(clippy::expect_used)]
+        router.insert(path, route).expect("job routes do not conflict");
+    }
+    router
+}
+
+/// The jobs API over its stores.
+pub struct JobsApi<'a, K, J, E> {
+    /// API keys.
+    pub keys: &'a K,
+    /// Jobs, quotas and the failed-verification limiter.
+    pub jobs: &'a J,
+    /// Randomness for job ids.
+    pub entropy: &'a E,
+    /// Key hashing and admin JWTs.
+    pub admin: &'a AdminSettings,
+    /// Kinds, payload limit, default limits.
+    pub settings: &'a DispatchSettings,
+    /// Failed verifications allowed per client address.
+    pub auth_failures: RateRule,
+}
+
+impl<K, J, E> JobsApi<'_, K, J, E>
+where
+    K: ApiKeyStore,
+    J: JobStore + RateLimiter,
+    E: Entropy,
+{
+    /// Handles one request at `now`.
+    pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
+        match self.dispatch_route(request, now).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    async fn dispatch_route(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        let router = router();
+        let matched = router
+            .at(request.uri().path())
+            .map_err(|_| ApiError::not_found())?;
+        let route = *matched.value;
+        let id = matched
+            .params
+            .get("id")
+            .map(|id| JobId::parse(id).map_err(|_| ApiError::not_found()));
+        let job_id = || id.clone().unwrap_or_else(|| Err(ApiError::not_found()));
+        match (route, request.method()) {
+            (Route::Jobs, &Method::POST) => {
+                let key = self.client(request, WRITE_SCOPE, now).await?;
+                self.create(request, &key, now).await
+            }
+            (Route::Jobs, &Method::GET) => {
+                let key = self.client(request, READ_SCOPE, now).await?;
+                self.list(request, Some(&key), false).await
+            }
+            (Route::Job, &Method::GET) => {
+                let key = self.client(request, READ_SCOPE, now).await?;
+                let job = self.own_job(&key, &job_id()?).await?;
+                Ok(json(StatusCode::OK, &JobView::of(&job)))
+            }
+            (Route::Job, &Method::DELETE) => {
+                let key = self.client(request, WRITE_SCOPE, now).await?;
+                let id = job_id()?;
+                self.own_job(&key, &id).await?;
+                let job = self
+                    .jobs
+                    .cancel_job(&id, now)
+                    .await?
+                    .ok_or_else(ApiError::not_found)?;
+                Ok(json(StatusCode::OK, &JobView::of(&job)))
+            }
+            (Route::Queues, &Method::GET) => {
+                authenticate(self.admin, request, now)?;
+                let depths: Vec<DepthView> = self
+                    .jobs
+                    .queue_depths()
+                    .await?
+                    .iter()
+                    .map(DepthView::from)
+                    .collect();
+                Ok(json(StatusCode::OK, &serde_json::json!({ "depths": depths })))
+            }
+            (Route::AdminJobs, &Method::GET) => {
+                authenticate(self.admin, request, now)?;
+                self.list(request, None, true).await
+            }
+            (Route::AdminRetry, &Method::POST) => {
+                authenticate(self.admin, request, now)?;
+                let id = job_id()?;
+                match self.jobs.retry_dead_job(&id, now).await? {
+                    Some(job) => Ok(json(StatusCode::OK, &JobView::for_admin(&job))),
+                    None if self.jobs.find_job(&id).await?.is_some() => Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "job_not_dead",
+                        "only dead jobs can be retried",
+                    )),
+                    None => Err(ApiError::not_found()),
+                }
+            }
+            (Route::AdminJob, &Method::DELETE) => {
+                authenticate(self.admin, request, now)?;
+                let id = job_id()?;
+                if self.jobs.delete_job(&id).await? {
+                    Ok(http::Response::builder()
+                        .status(StatusCode::NO_CONTENT)
+                        .body(Vec::new())
+                        .unwrap_or_default())
+                } else if self.jobs.find_job(&id).await?.is_some() {
+                    Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "job_running",
+                        "a running job cannot be deleted; cancel it first",
+                    ))
+                } else {
+                    Err(ApiError::not_found())
+                }
+            }
+            (route, _) => Err(method_not_allowed(route)),
+        }
+    }
+
+    /// Verifies the presented API key and scope; failures are counted per client address.
+    async fn client(
+        &self,
+        request: &Request,
+        scope: &'static str,
+        now: Timestamp,
+    ) -> Result<VerifiedKey, ApiError> {
+        let presented = presented_key(request).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing_api_key",
+                "an API key is required (Authorization: Bearer or X-API-Key)",
+            )
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+        })?;
+        match use_cases::authorize_key(self.keys, self.hasher(), &presented, scope, now).await {
+            Ok(key) => Ok(key),
+            Err(DispatchError::Key(rejection)) => {
+                let bucket = format!("authfail:{}", client_address(request));
+                let limited = self.jobs.hit(&bucket, self.auth_failures, now).await?;
+                if limited.rejected.is_some() {
+                    return Err(problems::too_many_failures(&limited));
+                }
+                Err(problems::key_rejected(rejection))
+            }
+            Err(other) => Err(problems::dispatch_error(other, now)),
+        }
+    }
+
+    fn hasher(&self) -> &KeyHasher {
+        &self.admin.hasher
+    }
+
+    /// The key's own job, or 404 (another key's job is as good as absent).
+    async fn own_job(&self, key: &VerifiedKey, id: &JobId) -> Result<hexaspin_core::job::Job, ApiError> {
+        match self.jobs.find_job(id).await? {
+            Some(job) if job.spec.key_id == key.id => Ok(job),
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    async fn create(
+        &self,
+        request: &Request,
+        key: &VerifiedKey,
+        now: Timestamp,
+    ) -> Result<Response, ApiError> {
+        let body: DispatchBody = json_body(request, self.settings.max_payload_bytes + ENVELOPE_BYTES, false)?;
+        let idempotency_key = request
+            .headers()
+            .get("idempotency-key")
+            .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
+            .transpose()?;
+        let job_request = JobRequest {
+            kind: body.kind,
+            payload: body.payload.to_string(),
+            priority: body.priority,
+            run_at: body
+                .run_at
+                .as_deref()
+                .map(|t| {
+                    Timestamp::parse_rfc3339(t)
+                        .map_err(|e| hexaspin_core::DomainError::invalid("run_at", e.reason))
+                })
+                .transpose()?,
+            delay_ms: body.delay_ms,
+            max_attempts: body.max_attempts,
+            timeout_ms: body.timeout_ms,
+            idempotency_key,
+        };
+        let ctx = DispatchContext {
+            keys: self.keys,
+            jobs: self.jobs,
+            entropy: self.entropy,
+            hasher: self.hasher(),
+            settings: self.settings,
+        };
+        let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
+            .await
+            .map_err(|e| problems::dispatch_error(e, now))?;
+        let status = if dispatched.duplicate {
+            StatusCode::OK
+        } else {
+            StatusCode::ACCEPTED
+        };
+        let mut response = json(status, &JobView::of(&dispatched.job));
+        let headers = response.headers_mut();
+        if let Ok(location) = HeaderValue::from_str(&format!("{JOBS_PATH}/{}", dispatched.job.spec.id)) {
+            headers.insert(header::LOCATION, location);
+        }
+        if dispatched.duplicate {
+            headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        if let Some(decision) = dispatched.decision {
+            problems::rate_limit_headers(headers, &decision);
+        }
+        Ok(response)
+    }
+
+    async fn list(
+        &self,
+        request: &Request,
+        key: Option<&VerifiedKey>,
+        admin: bool,
+    ) -> Result<Response, ApiError> {
+        let q: ListJobsQuery = query(request)?;
+        let bad = |e: hexaspin_core::DomainError| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string())
+        };
+        let list = JobListQuery {
+            state: q.state.as_deref().map(JobState::parse).transpose().map_err(bad)?,
+            before_seq: q
+                .cursor
+                .as_deref()
+                .map(JobCursor::decode)
+                .transpose()
+                .map_err(bad)?
+                .map(|c| c.0),
+            size: q
+                .limit
+                .as_deref()
+                .map(PageSize::parse)
+                .transpose()
+                .map_err(bad)?
+                .unwrap_or_default(),
+        };
+        let page = use_cases::list_key_jobs(self.jobs, key.map(|k| &k.id), &list).await?;
+        let view = |job: &hexaspin_core::job::Job| {
+            if admin {
+                JobView::for_admin(job)
+            } else {
+                JobView::of(job)
+            }
+        };
+        let items: Vec<JobView> = page.items.iter().map(view).collect();
+        Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({ "items": items, "next_cursor": page.next_cursor }),
+        ))
+    }
+}
+
+/// The key from `Authorization: Bearer …` or `X-API-Key`.
+fn presented_key(request: &Request) -> Option<String> {
+    let headers = request.headers();
+    if let Some(value) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(value.trim().to_owned());
+    }
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// The client's IP as Spin reports it (`spin-client-addr: ip:port`), for the failure limiter.
+fn client_address(request: &Request) -> String {
+    let raw = request
+        .headers()
+        .get("spin-client-addr")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown");
+    match raw.rsplit_once(':') {
+        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+            ip.trim_matches(['[', ']']).to_owned()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+fn method_not_allowed(route: Route) -> ApiError {
+    let allow = match route {
+        Route::Jobs => "GET, POST",
+        Route::Job => "GET, DELETE",
+        Route::Queues | Route::AdminJobs => "GET",
+        Route::AdminJob => "DELETE",
+        Route::AdminRetry => "POST",
+    };
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed here",
+    )
+    .with_header(header::ALLOW, allow)
+}

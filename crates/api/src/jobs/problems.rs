@@ -1,0 +1,125 @@
+//! How dispatch failures look to clients: status, stable code, and the rate-limit headers.
+
+use hexaspin_core::quota::{Decision, RejectReason};
+use hexaspin_core::use_cases::{DispatchError, KeyRejection};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::ApiError;
+
+/// Whole seconds, rounded up (a client that waits this long is past the limit).
+fn seconds_up(us: i64) -> u64 {
+    u64::try_from(us.max(0)).unwrap_or(0).div_ceil(1_000_000)
+}
+
+/// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF draft names, seconds).
+pub fn rate_limit_headers(headers: &mut HeaderMap, decision: &Decision) {
+    if decision.limit == u64::MAX {
+        return; // no limit applies to this key
+    }
+    let mut set = |name: &'static str, value: u64| {
+        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(name, value);
+        }
+    };
+    set("ratelimit-limit", decision.limit);
+    set("ratelimit-remaining", decision.remaining);
+    set("ratelimit-reset", seconds_up(decision.reset_after_us));
+}
+
+fn with_retry_after(mut problem: ApiError, retry_after_us: i64) -> ApiError {
+    if let Ok(value) = HeaderValue::from_str(&seconds_up(retry_after_us).max(1).to_string()) {
+        problem.headers.push((header::RETRY_AFTER, value));
+    }
+    problem
+}
+
+/// 429 for a refused quota, with all headers.
+pub fn refused(decision: &Decision) -> ApiError {
+    let (code, detail) = match decision.rejected {
+        Some(RejectReason::QuotaExhausted) => (
+            "quota_exhausted",
+            "the daily job quota of this API key is used up",
+        ),
+        _ => (
+            "rate_limited",
+            "too many jobs in too short a time for this API key",
+        ),
+    };
+    let mut problem = with_retry_after(
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail),
+        decision.retry_after_us,
+    );
+    let mut headers = HeaderMap::new();
+    rate_limit_headers(&mut headers, decision);
+    for (name, value) in headers.iter() {
+        problem.headers.push((name.clone(), value.clone()));
+    }
+    problem
+}
+
+/// 429 when a client address has failed verification too often.
+pub fn too_many_failures(decision: &Decision) -> ApiError {
+    let problem = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_failed_attempts",
+        "too many requests with invalid API keys from this address",
+    );
+    with_retry_after(problem, decision.retry_after_us)
+}
+
+/// 401 (or 429 for used-up keys) for a key that did not verify.
+pub fn key_rejected(rejection: KeyRejection) -> ApiError {
+    let (status, code) = match rejection {
+        KeyRejection::Unknown => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
+        KeyRejection::Revoked => (StatusCode::UNAUTHORIZED, "api_key_revoked"),
+        KeyRejection::Expired => (StatusCode::UNAUTHORIZED, "api_key_expired"),
+        KeyRejection::Disabled => (StatusCode::UNAUTHORIZED, "api_key_disabled"),
+        KeyRejection::Exhausted => (StatusCode::TOO_MANY_REQUESTS, "quota_exhausted"),
+    };
+    let problem = ApiError::new(status, code, rejection.to_string());
+    if status == StatusCode::UNAUTHORIZED {
+        problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+    } else {
+        problem
+    }
+}
+
+/// Every other dispatch failure.
+pub fn dispatch_error(error: DispatchError, now: hexaspin_core::Timestamp) -> ApiError {
+    match error {
+        DispatchError::Key(rejection) => key_rejected(rejection),
+        DispatchError::MissingScope(scope) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "missing_scope",
+            format!("the API key lacks the {scope} scope"),
+        ),
+        DispatchError::Invalid(e) => e.into(),
+        DispatchError::UnknownKind(kind) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_kind",
+            format!("{kind:?} is not a job kind this service runs"),
+        ),
+        DispatchError::PayloadTooLarge(limit) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the payload exceeds {limit} bytes"),
+        ),
+        DispatchError::Refused(decision) => refused(&decision),
+        DispatchError::UsesExhausted { retry_at } => {
+            let problem = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exhausted",
+                "this API key has no uses left",
+            );
+            match retry_at {
+                Some(at) => {
+                    let wait_us = (at.as_millis() - now.as_millis()).saturating_mul(1000);
+                    with_retry_after(problem, wait_us)
+                }
+                None => problem,
+            }
+        }
+        DispatchError::Entropy(e) => ApiError::internal("entropy", &e),
+        DispatchError::Store(e) => e.into(),
+    }
+}

@@ -1,0 +1,277 @@
+//! Dispatching a job with an API key: verify the key and its scope, validate the job, take a use
+//! from the key's budget, then idempotency + quota + enqueue in one atomic store call.
+
+use crate::Timestamp;
+use crate::api_key::KeyHasher;
+use crate::error::DomainError;
+use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
+use crate::ports::{
+    ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, StoreError,
+    UseCharge, UsePeriods,
+};
+use crate::quota::{Decision, QuotaRules, RateRule};
+use crate::use_cases::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
+
+/// The scope a key needs to dispatch and cancel jobs.
+pub const WRITE_SCOPE: &str = "jobs:write";
+/// The scope a key needs to read its jobs.
+pub const READ_SCOPE: &str = "jobs:read";
+/// Longest accepted delay: a year.
+const MAX_DELAY_MS: i64 = 365 * 86_400_000;
+
+/// Server-wide dispatch settings (Spin variables).
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// The job kinds this deployment runs.
+    pub kinds: Vec<JobKind>,
+    /// Largest accepted payload, in bytes of JSON.
+    pub max_payload_bytes: usize,
+    /// Limits for keys that set none.
+    pub defaults: crate::api_key::Limits,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl_ms: i64,
+}
+
+impl DispatchSettings {
+    /// The quota rules of a key: its own limits, else the defaults.
+    pub fn rules_for(&self, key: &VerifiedKey) -> QuotaRules {
+        let rate = key.limits.rate_per_sec.or(self.defaults.rate_per_sec);
+        let burst = key.limits.burst.or(self.defaults.burst);
+        QuotaRules {
+            rate: rate.and_then(|r| RateRule::new(r, burst.unwrap_or(r)).ok()),
+            daily_quota: key.limits.daily_quota.or(self.defaults.daily_quota),
+        }
+    }
+
+    /// The concurrency limit of a key.
+    pub fn concurrency_for(&self, key: &VerifiedKey) -> Option<u32> {
+        key.limits.concurrency.or(self.defaults.concurrency)
+    }
+}
+
+/// A job as a client asks for it, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct JobRequest {
+    /// Kind name.
+    pub kind: String,
+    /// The payload, as JSON text.
+    pub payload: String,
+    /// 0–9.
+    pub priority: Option<i64>,
+    /// Absolute start time.
+    pub run_at: Option<Timestamp>,
+    /// Relative start time (exclusive with `run_at`).
+    pub delay_ms: Option<i64>,
+    /// Attempts.
+    pub max_attempts: Option<i64>,
+    /// Per-attempt timeout.
+    pub timeout_ms: Option<i64>,
+    /// `Idempotency-Key` header.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// Why a dispatch did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The API key did not verify.
+    #[error(transparent)]
+    Key(#[from] KeyRejection),
+    /// The key lacks the scope.
+    #[error("the API key lacks the {0} scope")]
+    MissingScope(&'static str),
+    /// A field is invalid.
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    /// The kind is not one this deployment runs.
+    #[error("unknown job kind {0:?}")]
+    UnknownKind(String),
+    /// The payload is over the limit.
+    #[error("the payload exceeds {0} bytes")]
+    PayloadTooLarge(usize),
+    /// The quota refused.
+    #[error("quota: {0:?}")]
+    Refused(Decision),
+    /// The key's uses are exhausted; `retry_at` is the next refill, if any.
+    #[error("the API key has no uses left")]
+    UsesExhausted {
+        /// When the next refill happens.
+        retry_at: Option<Timestamp>,
+    },
+    /// No randomness for the job id.
+    #[error(transparent)]
+    Entropy(#[from] EntropyUnavailable),
+    /// A store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<VerifyError> for DispatchError {
+    fn from(error: VerifyError) -> Self {
+        match error {
+            VerifyError::Rejected(r) => Self::Key(r),
+            VerifyError::Store(s) => Self::Store(s),
+        }
+    }
+}
+
+/// A dispatch that happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispatched {
+    /// The job (new, or the original for a repeated idempotency key).
+    pub job: Job,
+    /// True when the idempotency key was seen before.
+    pub duplicate: bool,
+    /// The quota after the charge (none for duplicates).
+    pub decision: Option<Decision>,
+}
+
+/// The stores and settings dispatch works with.
+pub struct DispatchContext<'a, K, J, E> {
+    /// Keys.
+    pub keys: &'a K,
+    /// Jobs.
+    pub jobs: &'a J,
+    /// Randomness for job ids.
+    pub entropy: &'a E,
+    /// Key hashing.
+    pub hasher: &'a KeyHasher,
+    /// Settings.
+    pub settings: &'a DispatchSettings,
+}
+
+/// Verifies `presented` and checks it has `scope`.
+pub async fn authorize_key<K: ApiKeyStore>(
+    keys: &K,
+    hasher: &KeyHasher,
+    presented: &str,
+    scope: &'static str,
+    now: Timestamp,
+) -> Result<VerifiedKey, DispatchError> {
+    let key = verify_api_key(keys, hasher, presented, now).await?;
+    if !key.scopes.contains(scope) {
+        return Err(DispatchError::MissingScope(scope));
+    }
+    Ok(key)
+}
+
+/// Dispatches `request` for an already authorised key.
+pub async fn dispatch_job<K, J, E>(
+    ctx: &DispatchContext<'_, K, J, E>,
+    key: &VerifiedKey,
+    request: JobRequest,
+    now: Timestamp,
+) -> Result<Dispatched, DispatchError>
+where
+    K: ApiKeyStore,
+    J: JobStore,
+    E: Entropy,
+{
+    let job = validate(ctx, key, request.clone(), now)?;
+    let charged = match ctx.keys.consume_use(&key.id, &UsePeriods::at(now)).await? {
+        UseCharge::Exhausted => {
+            return Err(DispatchError::UsesExhausted {
+                retry_at: next_refill(key, ctx, now).await,
+            });
+        }
+        UseCharge::Charged { .. } => true,
+        UseCharge::Unlimited => false,
+    };
+    let dispatch = DispatchRequest {
+        job,
+        rules: ctx.settings.rules_for(key),
+        idempotency_key: request.idempotency_key,
+        idempotency_ttl_ms: ctx.settings.idempotency_ttl_ms,
+    };
+    let outcome = ctx.jobs.dispatch(&dispatch, now).await;
+    // A request that did not create a job must not cost a use.
+    let refund = !matches!(outcome, Ok(DispatchOutcome::Accepted { .. }));
+    if charged && refund {
+        ctx.keys.refund_use(&key.id).await?;
+    }
+    match outcome? {
+        DispatchOutcome::Accepted { job, decision } => Ok(Dispatched {
+            job,
+            duplicate: false,
+            decision: Some(decision),
+        }),
+        DispatchOutcome::Duplicate { job } => Ok(Dispatched {
+            job,
+            duplicate: true,
+            decision: None,
+        }),
+        DispatchOutcome::Rejected { decision } => Err(DispatchError::Refused(decision)),
+    }
+}
+
+fn validate<K, J, E: Entropy>(
+    ctx: &DispatchContext<'_, K, J, E>,
+    key: &VerifiedKey,
+    request: JobRequest,
+    now: Timestamp,
+) -> Result<NewJob, DispatchError> {
+    let kind = JobKind::parse(&request.kind)?;
+    if !ctx.settings.kinds.contains(&kind) {
+        return Err(DispatchError::UnknownKind(request.kind));
+    }
+    if request.payload.len() > ctx.settings.max_payload_bytes {
+        return Err(DispatchError::PayloadTooLarge(ctx.settings.max_payload_bytes));
+    }
+    let run_at = match (request.run_at, request.delay_ms) {
+        (Some(_), Some(_)) => {
+            return Err(DomainError::invalid("delay_ms", "cannot be combined with run_at").into());
+        }
+        (Some(at), None) => Some(at),
+        (None, Some(delay)) if (0..=MAX_DELAY_MS).contains(&delay) => {
+            Some(Timestamp::from_millis(now.as_millis() + delay))
+        }
+        (None, Some(_)) => return Err(DomainError::invalid("delay_ms", "must be from 0 to a year").into()),
+        (None, None) => None,
+    };
+    if run_at.is_some_and(|at| at.as_millis() > now.as_millis() + MAX_DELAY_MS) {
+        return Err(DomainError::invalid("run_at", "must be within a year").into());
+    }
+    let mut id = [0u8; 16];
+    ctx.entropy.fill(&mut id)?;
+    Ok(NewJob {
+        id: JobId::from_random(id),
+        key_id: key.id.clone(),
+        kind,
+        payload: request.payload,
+        priority: request
+            .priority
+            .map(Priority::new)
+            .transpose()?
+            .unwrap_or_default(),
+        run_at: run_at.filter(|at| *at > now),
+        max_attempts: request
+            .max_attempts
+            .map(MaxAttempts::new)
+            .transpose()?
+            .unwrap_or_default(),
+        timeout: request
+            .timeout_ms
+            .map(JobTimeout::from_millis)
+            .transpose()?
+            .unwrap_or_default(),
+        concurrency_limit: ctx.settings.concurrency_for(key),
+    })
+}
+
+async fn next_refill<K, J, E>(
+    key: &VerifiedKey,
+    ctx: &DispatchContext<'_, K, J, E>,
+    now: Timestamp,
+) -> Option<Timestamp>
+where
+    K: ApiKeyStore,
+{
+    let stored = ctx.keys.find_key(&key.id).await.ok().flatten()?;
+    let refill = stored.refill?;
+    let start = refill.interval.period_start(now);
+    // The next period starts one period after this one's start.
+    let probe = match refill.interval {
+        crate::api_key::RefillInterval::Daily => start.plus_seconds(86_400),
+        crate::api_key::RefillInterval::Monthly => start.plus_seconds(32 * 86_400),
+    };
+    Some(refill.interval.period_start(probe))
+}

@@ -1,0 +1,65 @@
+//! [`SpinRedis`]: Spin's outbound Redis behind hexaspin-redis's executor trait.
+
+use hexaspin_core::ports::StoreError;
+use hexaspin_redis::{RedisExecutor, RedisValue, Script};
+use spin_sdk::redis::{self, RedisParameter, RedisResult};
+
+/// A Redis connection opened for one request (Spin opens a new one per request; every
+/// operation here is one script call, so a request costs one round trip after connecting).
+pub struct SpinRedis {
+    connection: redis::Connection,
+}
+
+impl SpinRedis {
+    /// Opens `url`; its host must be in the component's `allowed_outbound_hosts`.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        redis::Connection::open(url)
+            .map(|connection| Self { connection })
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    fn execute(&self, command: &str, head: &str, args: &[String]) -> Result<Vec<RedisResult>, redis::Error> {
+        let mut params = Vec::with_capacity(args.len() + 2);
+        params.push(RedisParameter::Binary(head.as_bytes().to_vec()));
+        params.push(RedisParameter::Int64(0));
+        params.extend(args.iter().map(|a| RedisParameter::Binary(a.as_bytes().to_vec())));
+        self.connection.execute(command, &params)
+    }
+}
+
+impl RedisExecutor for SpinRedis {
+    async fn run_script(&self, script: &Script, args: &[String]) -> Result<Vec<RedisValue>, StoreError> {
+        let reply = match self.execute("EVALSHA", script.sha1(), args) {
+            Err(error) if error.to_string().contains("NOSCRIPT") => self.execute("EVAL", script.source, args),
+            other => other,
+        };
+        reply
+            .map(|values| values.into_iter().map(convert).collect())
+            .map_err(|e| to_store_error(script, e))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.connection
+            .execute("PING", &[])
+            .map(drop)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+}
+
+fn convert(value: RedisResult) -> RedisValue {
+    match value {
+        RedisResult::Nil => RedisValue::Nil,
+        RedisResult::Status(s) => RedisValue::Text(s),
+        RedisResult::Int64(n) => RedisValue::Int(n),
+        RedisResult::Binary(bytes) => RedisValue::Text(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
+fn to_store_error(script: &Script, error: redis::Error) -> StoreError {
+    match error {
+        redis::Error::InvalidAddress | redis::Error::TooManyConnections => {
+            StoreError::Unavailable(error.to_string())
+        }
+        other => StoreError::Failed(format!("script {}: {other}", script.name)),
+    }
+}
