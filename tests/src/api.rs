@@ -34,6 +34,25 @@ pub struct Reply {
     pub json: serde_json::Value,
 }
 
+impl From<hexaspin_api::Response> for Reply {
+    fn from(response: hexaspin_api::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body();
+        let json = if body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)))
+        };
+        Reply {
+            status,
+            headers,
+            json,
+        }
+    }
+}
+
 impl Reply {
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -112,21 +131,7 @@ impl AdminHarness {
             entropy: &OsEntropy,
             settings: &self.settings,
         };
-        let response = api.handle(&request, now).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.into_body();
-        let json = if body.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&body)))
-        };
-        Reply {
-            status,
-            headers,
-            json,
-        }
+        Reply::from(api.handle(&request, now).await)
     }
 
     /// Drops the database.

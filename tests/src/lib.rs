@@ -7,8 +7,10 @@
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`samples`]: domain values for tests.
 //! - [`api`]: the admin API driven in-process on a test store.
+//! - [`jobs_api`]: the jobs API driven in-process on test stores.
 
 pub mod api;
 pub mod contract;
 pub mod fixtures;
+pub mod jobs_api;
 pub mod samples;

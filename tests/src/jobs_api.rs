@@ -1,0 +1,141 @@
+//! Drives the jobs API in-process, exactly as the `jobs` component does, on real stores.
+
+use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::settings::AdminSettings;
+use hexaspin_api::system::OsEntropy;
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::{KeyName, Limits, Scopes};
+use hexaspin_core::job::JobKind;
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, RateLimiter};
+use hexaspin_core::quota::RateRule;
+use hexaspin_core::use_cases::{AdminContext, DispatchSettings, NewKey, create_api_key};
+
+use crate::api::{Reply, TestConfig, admin_token};
+
+/// The dispatch settings tests run with: kinds `echo` and `webhook`, 1 KiB payloads, no default
+/// limits (each test sets its key's own).
+pub fn test_dispatch_settings() -> DispatchSettings {
+    DispatchSettings {
+        kinds: vec![
+            JobKind::parse("echo").expect("kind"),
+            JobKind::parse("webhook").expect("kind"),
+        ],
+        max_payload_bytes: 1024,
+        defaults: Limits::default(),
+        idempotency_ttl_ms: 86_400_000,
+    }
+}
+
+/// The jobs API over a key store and a job store.
+pub struct JobsHarness<'a, K, J> {
+    /// Keys.
+    pub keys: &'a K,
+    /// Jobs.
+    pub jobs: &'a J,
+    /// Admin settings (pepper, JWT).
+    pub admin: AdminSettings,
+    /// Dispatch settings.
+    pub settings: DispatchSettings,
+    /// Failed verifications per address.
+    pub auth_failures: RateRule,
+}
+
+impl<'a, K, J> JobsHarness<'a, K, J>
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    /// A harness with the test settings.
+    pub fn new(keys: &'a K, jobs: &'a J) -> Self {
+        Self {
+            keys,
+            jobs,
+            admin: AdminSettings::load(&TestConfig).expect("settings"),
+            settings: test_dispatch_settings(),
+            auth_failures: RateRule::new(1, 5).expect("rule"),
+        }
+    }
+
+    /// Creates a key with `scopes`, `limits` and `remaining`; returns its plaintext.
+    pub async fn key(
+        &self,
+        scopes: &[&str],
+        limits: Limits,
+        remaining: Option<u64>,
+        now: Timestamp,
+    ) -> String {
+        let ctx = AdminContext {
+            store: self.keys,
+            entropy: &OsEntropy,
+            hasher: &self.admin.hasher,
+            actor: "test",
+            now,
+        };
+        let new = NewKey {
+            name: KeyName::parse("client").expect("name"),
+            owner: None,
+            scopes: Scopes::parse(scopes).expect("scopes"),
+            expires_at: None,
+            remaining,
+            refill: None,
+            limits,
+        };
+        create_api_key(&ctx, new).await.expect("key").plaintext
+    }
+
+    /// Sends a request with `headers` at `now`.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        now: Timestamp,
+    ) -> Reply {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("http://localhost{path}"));
+        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("spin-client-addr")) {
+            builder = builder.header("spin-client-addr", "203.0.113.7:50000");
+        }
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder
+            .body(body.unwrap_or("").as_bytes().to_vec())
+            .expect("request");
+        let api = JobsApi {
+            keys: self.keys,
+            jobs: self.jobs,
+            entropy: &OsEntropy,
+            admin: &self.admin,
+            settings: &self.settings,
+            auth_failures: self.auth_failures,
+        };
+        Reply::from(api.handle(&request, now).await)
+    }
+
+    /// Sends a request with an API key.
+    pub async fn with_key(
+        &self,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        now: Timestamp,
+    ) -> Reply {
+        let bearer = format!("Bearer {key}");
+        self.send(method, path, &[("authorization", &bearer)], body, now)
+            .await
+    }
+
+    /// Sends a request with an admin token.
+    pub async fn as_admin(&self, method: &str, path: &str, body: Option<&str>, now: Timestamp) -> Reply {
+        let bearer = format!("Bearer {}", admin_token("ops", now));
+        self.send(method, path, &[("authorization", &bearer)], body, now)
+            .await
+    }
+}

@@ -1,0 +1,553 @@
+//! The jobs API end to end in-process on both deployments' stores: keys on SQLite with jobs on
+//! SQLite (the embedded default), and keys on Postgres with jobs on Redis (production).
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::Limits;
+use hexaspin_core::job::JobId;
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, FailOutcome, JobQueue, JobStore, RateLimiter};
+use hexaspin_tests::api::Reply;
+use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, TestStore};
+use hexaspin_tests::jobs_api::JobsHarness;
+use serde_json::json;
+
+const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
+const ALL: &[&str] = &["jobs:read", "jobs:write"];
+
+fn echo(n: u32) -> String {
+    json!({"kind": "echo", "payload": {"n": n}}).to_string()
+}
+
+fn assert_problem(reply: &Reply, status: u16, code: &str) {
+    assert_eq!((reply.status, reply.code()), (status, code), "{:?}", reply.json);
+    assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+}
+
+macro_rules! on_both_deployments {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            use super::*;
+            $(#[tokio::test] async fn $test() {
+                let keys = TestStore::sqlite().await;
+                let jobs = SqliteTestJobs::new().await;
+                super::$test(&JobsHarness::new(&keys.store, &jobs.store)).await;
+                jobs.finish().await;
+                keys.finish().await;
+            })*
+        }
+        mod production {
+            use super::*;
+            $(#[tokio::test] async fn $test() {
+                let keys = TestStore::postgres().await;
+                let jobs = RedisTestJobs::new().await;
+                super::$test(&JobsHarness::new(&keys.store, &jobs.store)).await;
+                jobs.finish().await;
+                keys.finish().await;
+            })*
+        }
+    };
+}
+
+on_both_deployments!(
+    a_dispatched_job_is_accepted_with_location_and_rate_limit_headers,
+    dispatching_past_the_burst_gets_429_until_retry_after_has_passed,
+    the_daily_quota_gets_429_quota_exhausted,
+    a_refused_dispatch_does_not_use_up_the_key_budget,
+    a_repeated_idempotency_key_returns_the_original_job,
+    keys_are_checked_for_validity_and_scope,
+    failed_verifications_are_limited_per_client_address,
+    a_key_sees_and_cancels_only_its_own_jobs,
+    bad_job_requests_get_precise_problems,
+    admins_see_queues_and_manage_dead_jobs,
+);
+
+async fn a_dispatched_job_is_accepted_with_location_and_rate_limit_headers<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let limits = Limits {
+        rate_per_sec: Some(5),
+        burst: Some(10),
+        ..Limits::default()
+    };
+    let key = api.key(ALL, limits, None, NOW).await;
+    let body = json!({"kind": "echo", "payload": {"hello": "wörld"}, "priority": 2, "max_attempts": 4, "timeout_ms": 5000});
+    let reply = api
+        .with_key(&key, "POST", "/api/jobs", Some(&body.to_string()), NOW)
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.json);
+    let id = reply.json["id"].as_str().expect("id").to_owned();
+    assert_eq!(reply.header("location"), Some(format!("/api/jobs/{id}").as_str()));
+    assert_eq!(
+        (
+            reply.header("ratelimit-limit"),
+            reply.header("ratelimit-remaining")
+        ),
+        (Some("10"), Some("9"))
+    );
+    assert_eq!(reply.header("ratelimit-reset"), Some("1"));
+    assert_eq!(reply.json["state"], "queued");
+    assert_eq!(
+        (reply.json["priority"].clone(), reply.json["max_attempts"].clone()),
+        (json!(2), json!(4))
+    );
+    let shown = api
+        .with_key(&key, "GET", &format!("/api/jobs/{id}"), None, NOW)
+        .await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.json["payload"], json!({"hello": "wörld"}));
+    let later = api
+        .send(
+            "POST",
+            "/api/jobs",
+            &[("x-api-key", &key)],
+            Some(&json!({"kind": "echo", "delay_ms": 60_000}).to_string()),
+            NOW,
+        )
+        .await;
+    assert_eq!(
+        (later.status, later.json["state"].clone()),
+        (202, json!("scheduled"))
+    );
+    assert_eq!(later.json["run_at"], json!(NOW.plus_seconds(60).to_rfc3339()));
+}
+
+async fn dispatching_past_the_burst_gets_429_until_retry_after_has_passed<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let limits = Limits {
+        rate_per_sec: Some(1),
+        burst: Some(2),
+        ..Limits::default()
+    };
+    let key = api.key(ALL, limits, None, NOW).await;
+    for n in 0..2 {
+        assert_eq!(
+            api.with_key(&key, "POST", "/api/jobs", Some(&echo(n)), NOW)
+                .await
+                .status,
+            202
+        );
+    }
+    let refused = api.with_key(&key, "POST", "/api/jobs", Some(&echo(2)), NOW).await;
+    assert_problem(&refused, 429, "rate_limited");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(
+        (
+            refused.header("ratelimit-limit"),
+            refused.header("ratelimit-remaining")
+        ),
+        (Some("2"), Some("0"))
+    );
+    let listed = api.with_key(&key, "GET", "/api/jobs", None, NOW).await;
+    assert_eq!(
+        listed.json["items"].as_array().expect("items").len(),
+        2,
+        "the refused request stored nothing"
+    );
+    let after = Timestamp::from_millis(NOW.as_millis() + 1000);
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(3)), after)
+            .await
+            .status,
+        202
+    );
+}
+
+async fn the_daily_quota_gets_429_quota_exhausted<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let key = api
+        .key(
+            ALL,
+            Limits {
+                daily_quota: Some(1),
+                ..Limits::default()
+            },
+            None,
+            NOW,
+        )
+        .await;
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await
+            .status,
+        202
+    );
+    let refused = api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW).await;
+    assert_problem(&refused, 429, "quota_exhausted");
+    assert!(
+        refused
+            .header("retry-after")
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|s| s > 0 && s <= 86_400)
+    );
+}
+
+async fn a_refused_dispatch_does_not_use_up_the_key_budget<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let limits = Limits {
+        rate_per_sec: Some(1),
+        burst: Some(1),
+        ..Limits::default()
+    };
+    let key = api.key(ALL, limits, Some(2), NOW).await;
+    let id = hexaspin_core::api_key::PresentedKey::parse(&key)
+        .expect("key")
+        .id()
+        .clone();
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await
+            .status,
+        202
+    );
+    assert_problem(
+        &api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW).await,
+        429,
+        "rate_limited",
+    );
+    assert_eq!(
+        api.keys
+            .find_key(&id)
+            .await
+            .expect("find")
+            .expect("key")
+            .remaining,
+        Some(1),
+        "the refused job was refunded"
+    );
+    let later = NOW.plus_seconds(1);
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(2)), later)
+            .await
+            .status,
+        202
+    );
+    let spent = api
+        .with_key(&key, "POST", "/api/jobs", Some(&echo(3)), later.plus_seconds(1))
+        .await;
+    assert_problem(&spent, 429, "quota_exhausted");
+}
+
+async fn a_repeated_idempotency_key_returns_the_original_job<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let key = api
+        .key(
+            ALL,
+            Limits {
+                rate_per_sec: Some(1),
+                burst: Some(1),
+                ..Limits::default()
+            },
+            None,
+            NOW,
+        )
+        .await;
+    let bearer = format!("Bearer {key}");
+    let headers = [("authorization", bearer.as_str()), ("idempotency-key", "order-7")];
+    let first = api.send("POST", "/api/jobs", &headers, Some(&echo(0)), NOW).await;
+    assert_eq!(first.status, 202);
+    let repeat = api.send("POST", "/api/jobs", &headers, Some(&echo(0)), NOW).await;
+    assert_eq!(
+        repeat.status, 200,
+        "a repeat is not charged, so the burst of 1 does not refuse it"
+    );
+    assert_eq!(repeat.json["id"], first.json["id"]);
+    assert_eq!(repeat.header("idempotent-replayed"), Some("true"));
+    let bad = [
+        ("authorization", bearer.as_str()),
+        ("idempotency-key", "has spaces"),
+    ];
+    assert_problem(
+        &api.send("POST", "/api/jobs", &bad, Some(&echo(0)), NOW).await,
+        422,
+        "invalid_field",
+    );
+}
+
+async fn keys_are_checked_for_validity_and_scope<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    assert_problem(
+        &api.send("POST", "/api/jobs", &[], Some(&echo(0)), NOW).await,
+        401,
+        "missing_api_key",
+    );
+    let unknown = "hx_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_problem(
+        &api.with_key(unknown, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await,
+        401,
+        "invalid_api_key",
+    );
+    let reader = api.key(&["jobs:read"], Limits::default(), None, NOW).await;
+    assert_problem(
+        &api.with_key(&reader, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await,
+        403,
+        "missing_scope",
+    );
+    assert_eq!(
+        api.with_key(&reader, "GET", "/api/jobs", None, NOW).await.status,
+        200
+    );
+
+    let revoked = api.key(ALL, Limits::default(), None, NOW).await;
+    let id = hexaspin_core::api_key::PresentedKey::parse(&revoked)
+        .expect("key")
+        .id()
+        .clone();
+    let mut stored = api.keys.find_key(&id).await.expect("find").expect("key");
+    let version = stored.version;
+    stored.revoked_at = Some(NOW);
+    stored.version += 1;
+    assert!(api.keys.update_key(&stored, version).await.expect("revoke"));
+    assert_problem(
+        &api.with_key(&revoked, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await,
+        401,
+        "api_key_revoked",
+    );
+}
+
+async fn failed_verifications_are_limited_per_client_address<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let wrong = "hx_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    for _ in 0..5 {
+        assert_problem(
+            &api.with_key(wrong, "GET", "/api/jobs", None, NOW).await,
+            401,
+            "invalid_api_key",
+        );
+    }
+    let blocked = api.with_key(wrong, "GET", "/api/jobs", None, NOW).await;
+    assert_problem(&blocked, 429, "too_many_failed_attempts");
+    assert_eq!(blocked.header("retry-after"), Some("1"));
+    let elsewhere = api
+        .send(
+            "GET",
+            "/api/jobs",
+            &[
+                ("authorization", &format!("Bearer {wrong}")),
+                ("spin-client-addr", "198.51.100.1:1"),
+            ],
+            None,
+            NOW,
+        )
+        .await;
+    assert_problem(&elsewhere, 401, "invalid_api_key");
+}
+
+async fn a_key_sees_and_cancels_only_its_own_jobs<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let mine = api.key(ALL, Limits::default(), None, NOW).await;
+    let theirs = api.key(ALL, Limits::default(), None, NOW).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            api.with_key(&mine, "POST", "/api/jobs", Some(&echo(n)), NOW)
+                .await
+                .json["id"]
+                .clone(),
+        );
+    }
+    let other = api
+        .with_key(&theirs, "POST", "/api/jobs", Some(&echo(9)), NOW)
+        .await
+        .json["id"]
+        .clone();
+    let other_id = other.as_str().expect("id");
+    assert_problem(
+        &api.with_key(&mine, "GET", &format!("/api/jobs/{other_id}"), None, NOW)
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &api.with_key(&mine, "DELETE", &format!("/api/jobs/{other_id}"), None, NOW)
+            .await,
+        404,
+        "not_found",
+    );
+
+    let page = api.with_key(&mine, "GET", "/api/jobs?limit=2", None, NOW).await;
+    assert_eq!(
+        page.json["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|j| j["id"].clone())
+            .collect::<Vec<_>>(),
+        vec![ids[2].clone(), ids[1].clone()]
+    );
+    let cursor = page.json["next_cursor"].as_str().expect("cursor");
+    let rest = api
+        .with_key(
+            &mine,
+            "GET",
+            &format!("/api/jobs?limit=2&cursor={cursor}"),
+            None,
+            NOW,
+        )
+        .await;
+    assert_eq!(
+        rest.json["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|j| j["id"].clone())
+            .collect::<Vec<_>>(),
+        vec![ids[0].clone()]
+    );
+
+    let first = ids[0].as_str().expect("id");
+    let cancelled = api
+        .with_key(&mine, "DELETE", &format!("/api/jobs/{first}"), None, NOW)
+        .await;
+    assert_eq!(
+        (cancelled.status, cancelled.json["state"].clone()),
+        (200, json!("cancelled"))
+    );
+    let by_state = api
+        .with_key(&mine, "GET", "/api/jobs?state=cancelled", None, NOW)
+        .await;
+    assert_eq!(by_state.json["items"].as_array().expect("items").len(), 1);
+}
+
+async fn bad_job_requests_get_precise_problems<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter,
+{
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let big = json!({"kind": "echo", "payload": "x".repeat(2000)}).to_string();
+    let huge = json!({"kind": "echo", "payload": "x".repeat(10_000)}).to_string();
+    let cases: &[(&str, u16, &str)] = &[
+        (r#"{"kind": "resize-image"}"#, 422, "unknown_kind"),
+        (r#"{"kind": "Not A Kind"}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo", "priority": 10}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo", "max_attempts": 0}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo", "timeout_ms": 5}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo", "delay_ms": -1}"#, 422, "invalid_field"),
+        (
+            r#"{"kind": "echo", "delay_ms": 5, "run_at": "2026-12-01T00:00:00Z"}"#,
+            422,
+            "invalid_field",
+        ),
+        (r#"{"kind": "echo", "run_at": "soon"}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo", "colour": "red"}"#, 422, "invalid_field"),
+        (r#"{"kind": 7}"#, 422, "invalid_field"),
+        (r#"{"kind": "echo""#, 400, "invalid_json"),
+        (&big, 413, "payload_too_large"),
+        (&huge, 413, "payload_too_large"),
+    ];
+    for (body, status, code) in cases {
+        let reply = api.with_key(&key, "POST", "/api/jobs", Some(body), NOW).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (*status, *code),
+            "{body}: {:?}",
+            reply.json
+        );
+    }
+    assert_problem(
+        &api.with_key(&key, "GET", "/api/jobs?state=sleeping", None, NOW)
+            .await,
+        400,
+        "invalid_query",
+    );
+    assert_problem(
+        &api.with_key(&key, "GET", "/api/jobs/not-a-job", None, NOW).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &api.with_key(&key, "PUT", "/api/jobs", None, NOW).await,
+        405,
+        "method_not_allowed",
+    );
+    assert!(
+        api.with_key(&key, "GET", "/api/jobs", None, NOW).await.json["items"]
+            .as_array()
+            .expect("items")
+            .is_empty()
+    );
+}
+
+async fn admins_see_queues_and_manage_dead_jobs<K, J>(api: &JobsHarness<'_, K, J>)
+where
+    K: ApiKeyStore + AuditLog,
+    J: JobStore + RateLimiter + JobQueue,
+{
+    assert_problem(
+        &api.send("GET", "/api/admin/queues", &[], None, NOW).await,
+        401,
+        "missing_token",
+    );
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let body = json!({"kind": "echo", "max_attempts": 1}).to_string();
+    let doomed = api
+        .with_key(&key, "POST", "/api/jobs", Some(&body), NOW)
+        .await
+        .json["id"]
+        .clone();
+    api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW).await;
+    let doomed_id = JobId::parse(doomed.as_str().expect("id")).expect("job id");
+    let claimed = api.jobs.claim("w", 1, 1000, NOW).await.expect("claim");
+    assert_eq!(claimed[0].spec.id, doomed_id);
+    api.jobs
+        .fail(&doomed_id, "w", "boom", &FailOutcome::RetryAt(NOW), NOW)
+        .await
+        .expect("fail");
+
+    let queues = api.as_admin("GET", "/api/admin/queues", None, NOW).await;
+    assert_eq!(queues.status, 200);
+    let mut depths = queues.json["depths"].as_array().expect("depths").clone();
+    depths.sort_by_key(|d| d["state"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        depths,
+        vec![
+            json!({"state": "dead", "priority": 5, "count": 1}),
+            json!({"state": "queued", "priority": 5, "count": 1})
+        ]
+    );
+
+    let dead = api.as_admin("GET", "/api/admin/jobs?state=dead", None, NOW).await;
+    assert_eq!(dead.json["items"][0]["id"], doomed);
+    assert!(
+        dead.json["items"][0]["key_id"].is_string(),
+        "admins see which key a job belongs to"
+    );
+    let path = format!("/api/admin/jobs/{}", doomed_id);
+    let retried = api.as_admin("POST", &format!("{path}/retry"), None, NOW).await;
+    assert_eq!(
+        (retried.status, retried.json["state"].clone()),
+        (200, json!("queued"))
+    );
+    assert_problem(
+        &api.as_admin("POST", &format!("{path}/retry"), None, NOW).await,
+        409,
+        "job_not_dead",
+    );
+    assert_eq!(api.as_admin("DELETE", &path, None, NOW).await.status, 204);
+    assert_problem(&api.as_admin("DELETE", &path, None, NOW).await, 404, "not_found");
+}
