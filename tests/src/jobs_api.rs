@@ -95,7 +95,10 @@ where
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("http://localhost{path}"));
-        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("spin-client-addr")) {
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("spin-client-addr"))
+        {
             builder = builder.header("spin-client-addr", "203.0.113.7:50000");
         }
         if body.is_some() {

@@ -17,6 +17,9 @@ mod api_key_store {
         keys_filter_by_owner,
         keys_filter_by_state_exactly_as_the_domain_decides,
         the_limit_caps_a_page,
+        uses_are_consumed_down_to_zero_and_refunded,
+        uses_are_refilled_when_a_new_period_began,
+        keys_without_a_budget_are_unlimited,
     ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
 }
 

@@ -1,4 +1,5 @@
-//! The Lua scripts, each with `lib.lua` in front, and their SHA-1 for `EVALSHA`.
+//! The Lua scripts, each with `lib.lua` (and, for job scripts, `lib_jobs.lua`) in front, and
+//! their SHA-1 for `EVALSHA`.
 
 use std::sync::OnceLock;
 
@@ -29,7 +30,22 @@ impl Script {
 }
 
 macro_rules! script {
+    // A job script: the shared library, the job helpers, the body.
     ($name:ident) => {
+        /// `scripts/<name>.lua`.
+        pub static $name: Script = Script::new(
+            stringify!($name),
+            concat!(
+                include_str!("../scripts/lib.lua"),
+                "\n",
+                include_str!("../scripts/lib_jobs.lua"),
+                "\n",
+                include_str!(concat!("../scripts/", stringify!($name), ".lua"))
+            ),
+        );
+    };
+    // A small script that needs only the shared library (kept lean: EVALSHA runs it all per call).
+    ($name:ident, lean) => {
         /// `scripts/<name>.lua`.
         pub static $name: Script = Script::new(
             stringify!($name),
@@ -60,7 +76,7 @@ mod all {
     script!(release);
     script!(rescue_expired);
     script!(clean_finished);
-    script!(hit);
+    script!(hit, lean);
 }
 
 pub use all::*;

@@ -2,8 +2,9 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, KeyState, Owner};
+use hexaspin_core::api_key::{Refill, RefillInterval};
 use hexaspin_core::pagination::KeyCursor;
-use hexaspin_core::ports::{ApiKeyStore, KeyFilter, StoreError};
+use hexaspin_core::ports::{ApiKeyStore, KeyFilter, StoreError, UseCharge, UsePeriods};
 
 use crate::samples::{full_key, minimal_key};
 
@@ -71,6 +72,9 @@ pub async fn an_update_replaces_only_the_version_that_was_read<S: ApiKeyStore>(s
             .await
             .expect("update")
     );
+    // Usage counters belong to consume_use, not to admin updates: they keep their stored values.
+    changed.remaining = original.remaining;
+    changed.last_refill_at = original.last_refill_at;
     assert_eq!(
         store.find_key(&original.id).await.expect("find"),
         Some(changed.clone())
@@ -204,4 +208,89 @@ pub async fn the_limit_caps_a_page<S: ApiKeyStore>(store: &S) {
         store.insert_key(&minimal_key(seed, T0)).await.expect("insert");
     }
     assert_eq!(store.list_keys(&all(3), T0).await.expect("list").len(), 3);
+}
+
+/// Uses are taken one at a time down to zero, then refused; a refund gives one back.
+pub async fn uses_are_consumed_down_to_zero_and_refunded<S: ApiKeyStore>(store: &S) {
+    let mut key = minimal_key(50, T0);
+    key.remaining = Some(2);
+    store.insert_key(&key).await.expect("insert");
+    let periods = UsePeriods::at(T0);
+    assert_eq!(
+        store.consume_use(&key.id, &periods).await.expect("use"),
+        UseCharge::Charged { remaining: 1 }
+    );
+    assert_eq!(
+        store.consume_use(&key.id, &periods).await.expect("use"),
+        UseCharge::Charged { remaining: 0 }
+    );
+    assert_eq!(
+        store.consume_use(&key.id, &periods).await.expect("use"),
+        UseCharge::Exhausted
+    );
+    store.refund_use(&key.id).await.expect("refund");
+    assert_eq!(
+        store.consume_use(&key.id, &periods).await.expect("use"),
+        UseCharge::Charged { remaining: 0 }
+    );
+    let stored = store.find_key(&key.id).await.expect("find").expect("key");
+    assert_eq!(
+        (stored.remaining, stored.version),
+        (Some(0), key.version),
+        "usage does not bump the admin version"
+    );
+}
+
+/// A key whose refill period began after its last refill is refilled before the use is taken.
+pub async fn uses_are_refilled_when_a_new_period_began<S: ApiKeyStore>(store: &S) {
+    let mut key = minimal_key(51, T0);
+    key.remaining = Some(0);
+    key.refill = Some(Refill {
+        interval: RefillInterval::Daily,
+        amount: 5,
+    });
+    key.last_refill_at = Some(T0);
+    store.insert_key(&key).await.expect("insert");
+    assert_eq!(
+        store
+            .consume_use(&key.id, &UsePeriods::at(T0))
+            .await
+            .expect("use"),
+        UseCharge::Exhausted
+    );
+    let tomorrow = T0.plus_seconds(86_400);
+    assert_eq!(
+        store
+            .consume_use(&key.id, &UsePeriods::at(tomorrow))
+            .await
+            .expect("use"),
+        UseCharge::Charged { remaining: 4 }
+    );
+    assert_eq!(
+        store
+            .consume_use(&key.id, &UsePeriods::at(tomorrow))
+            .await
+            .expect("use"),
+        UseCharge::Charged { remaining: 3 }
+    );
+    let stored = store.find_key(&key.id).await.expect("find").expect("key");
+    assert_eq!(stored.last_refill_at, Some(tomorrow));
+}
+
+/// Keys without a budget are unlimited; unknown keys are exhausted.
+pub async fn keys_without_a_budget_are_unlimited<S: ApiKeyStore>(store: &S) {
+    let key = minimal_key(52, T0);
+    store.insert_key(&key).await.expect("insert");
+    assert_eq!(
+        store
+            .consume_use(&key.id, &UsePeriods::at(T0))
+            .await
+            .expect("use"),
+        UseCharge::Unlimited
+    );
+    let ghost = ApiKeyId::from_random([53; 8]);
+    assert_eq!(
+        store.consume_use(&ghost, &UsePeriods::at(T0)).await.expect("use"),
+        UseCharge::Exhausted
+    );
 }

@@ -1,0 +1,238 @@
+//! `cargo run --release -p hexaspin-bench [-- <operations>]`: prints throughput and latency of
+//! hexaspin's store operations next to a plain Redis `SET` on the same server, in the same run.
+//!
+//! Measured per operation: sequential latency (one request in flight: p50, p99, ops/s) and
+//! concurrent throughput (`CONCURRENCY` requests in flight on the multiplexed connection). Redis at
+//! `HEXASPIN_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/0`); keys under a random prefix,
+//! deleted afterwards. SQLite in a temporary file with the default (rollback journal, fsync'd)
+//! settings, as `spin up` uses it.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::ApiKeyId;
+use hexaspin_core::job::{JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
+use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, RateLimiter};
+use hexaspin_core::quota::{QuotaRules, RateRule};
+use hexaspin_native::{NativeRedis, SqliteExecutor};
+use hexaspin_redis::RedisJobs;
+use hexaspin_store_sql::jobs::SqliteJobs;
+
+const CONCURRENCY: usize = 32;
+
+struct Figures {
+    name: String,
+    sequential_ops: f64,
+    p50: Duration,
+    p99: Duration,
+    concurrent_ops: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Runs `op(i)` `n` times one at a time, then `n` times with `CONCURRENCY` in flight.
+async fn measure<F, Fut>(name: &str, n: usize, op: F) -> anyhow::Result<Figures>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    for i in 0..n / 10 {
+        op(i).await?; // warm-up: connections, script cache, page cache
+    }
+    let mut latencies = Vec::with_capacity(n);
+    let started = Instant::now();
+    for i in 0..n {
+        let t = Instant::now();
+        op(n + i).await?;
+        latencies.push(t.elapsed());
+    }
+    let sequential = started.elapsed();
+    latencies.sort();
+    let started = Instant::now();
+    let mut next = 2 * n;
+    while next < 3 * n {
+        let batch: Vec<_> = (next..(next + CONCURRENCY).min(3 * n)).map(&op).collect();
+        next += batch.len();
+        for result in futures_join(batch).await {
+            result?;
+        }
+    }
+    let concurrent = started.elapsed();
+    Ok(Figures {
+        name: name.to_owned(),
+        sequential_ops: n as f64 / sequential.as_secs_f64(),
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        concurrent_ops: n as f64 / concurrent.as_secs_f64(),
+    })
+}
+
+/// Polls all futures together on this task (the multiplexed connection pipelines them).
+async fn futures_join<Fut: Future>(futures: Vec<Fut>) -> Vec<Fut::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<Fut::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+fn job(i: usize) -> NewJob {
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    let mut random = [0u8; 8];
+    let _ = getrandom::fill(&mut random);
+    id[8..].copy_from_slice(&random);
+    NewJob {
+        id: JobId::from_random(id),
+        key_id: ApiKeyId::from_random([(i % 64) as u8; 8]),
+        kind: JobKind::parse("echo").expect("kind"),
+        payload: r#"{"n":1}"#.to_owned(),
+        priority: Priority::new((i % 10) as i64).expect("priority"),
+        run_at: None,
+        max_attempts: MaxAttempts::default(),
+        timeout: JobTimeout::default(),
+        concurrency_limit: None,
+    }
+}
+
+fn now() -> Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_millis(since.as_millis() as i64)
+}
+
+async fn dispatch<S: JobStore>(store: &S, i: usize) -> anyhow::Result<()> {
+    // Generous rules: the quota is checked and charged on every call, and accepts.
+    let rules = QuotaRules {
+        rate: Some(RateRule::new(1_000_000, 1_000_000)?),
+        daily_quota: Some(1_000_000_000),
+    };
+    let request = DispatchRequest {
+        job: job(i),
+        rules,
+        idempotency_key: None,
+        idempotency_ttl_ms: 86_400_000,
+    };
+    match store.dispatch(&request, now()).await? {
+        DispatchOutcome::Accepted { .. } => Ok(()),
+        other => anyhow::bail!("dispatch was not accepted: {other:?}"),
+    }
+}
+
+fn print(rows: &[Figures], baseline: Option<&Figures>) {
+    println!(
+        "{:<44} {:>12} {:>10} {:>10} {:>14} {:>10}",
+        "operation", "seq ops/s", "p50 µs", "p99 µs", "32-way ops/s", "p50 / SET"
+    );
+    for row in rows {
+        let ratio = baseline.map_or(String::from("-"), |b| {
+            format!("{:.2}×", row.p50.as_secs_f64() / b.p50.as_secs_f64())
+        });
+        println!(
+            "{:<44} {:>12.0} {:>10.1} {:>10.1} {:>14.0} {:>10}",
+            row.name,
+            row.sequential_ops,
+            row.p50.as_secs_f64() * 1e6,
+            row.p99.as_secs_f64() * 1e6,
+            row.concurrent_ops,
+            ratio
+        );
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let url = std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let redis = NativeRedis::connect(&url)
+        .await
+        .with_context(|| format!("Redis at {url}"))?;
+    let mut suffix = [0u8; 4];
+    getrandom::fill(&mut suffix).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let prefix = format!("hx_bench_{:08x}:", u32::from_be_bytes(suffix));
+    let jobs = RedisJobs::new(redis.clone(), prefix.clone());
+    println!(
+        "hexaspin bench: n = {n} per measurement, Redis {url}, {CONCURRENCY} in flight for the concurrent column\n"
+    );
+
+    let set = measure("Redis SET (baseline)", n, |i| {
+        let redis = redis.clone();
+        let key = format!("{prefix}set:{}", i % 1000);
+        async move {
+            redis
+                .command(&["SET", &key, "1"])
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+    })
+    .await?;
+    let rule = RateRule::new(1_000_000, 1_000_000)?;
+    let gcra = measure("quota check+charge (GCRA, 1 EVALSHA)", n, |i| {
+        let jobs = &jobs;
+        async move {
+            let decision = jobs.hit(&format!("bench:{}", i % 1000), rule, now()).await?;
+            anyhow::ensure!(decision.rejected.is_none(), "the generous rule refused");
+            Ok(())
+        }
+    })
+    .await?;
+    let redis_dispatch = measure("dispatch: quota + enqueue on Redis", n, |i| dispatch(&jobs, i)).await?;
+
+    let dir = tempfile::tempdir()?;
+    let sqlite = SqliteExecutor::open(&dir.path().join("bench.db"))?;
+    hexaspin_store_sql::migrate::up(&sqlite, now()).await?;
+    let sqlite_jobs = SqliteJobs::new(sqlite);
+    let sqlite_n = (n / 4).max(100);
+    let sqlite_dispatch = measure("dispatch: quota + enqueue on SQLite (fsync)", sqlite_n, |i| {
+        dispatch(&sqlite_jobs, i)
+    })
+    .await?;
+
+    let rows = [set, gcra, redis_dispatch, sqlite_dispatch];
+    print(&rows, rows.first());
+    println!("\n(SQLite rows: n = {sqlite_n}; the SET row is the baseline of the ratio column)");
+    cleanup(&redis, &prefix).await?;
+    Ok(())
+}
+
+async fn cleanup(redis: &NativeRedis, prefix: &str) -> anyhow::Result<()> {
+    let mut cursor = "0".to_owned();
+    loop {
+        let reply = redis
+            .command(&["SCAN", &cursor, "MATCH", &format!("{prefix}*"), "COUNT", "1000"])
+            .await?;
+        cursor = reply.first().map(|v| v.text()).unwrap_or_else(|| "0".into());
+        let keys: Vec<String> = reply.iter().skip(1).map(|v| v.text()).collect();
+        if !keys.is_empty() {
+            let mut command = vec!["DEL"];
+            command.extend(keys.iter().map(String::as_str));
+            redis.command(&command).await?;
+        }
+        if cursor == "0" {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,44 @@
+-- Job helpers, prepended (after lib.lua) to every job script.
+local JOB_FIELDS = {'seq', 'id', 'key_id', 'kind', 'payload', 'priority', 'state', 'attempts',
+  'max_attempts', 'timeout_ms', 'concurrency_limit', 'run_at_ms', 'created_at_ms', 'updated_at_ms',
+  'started_at_ms', 'finished_at_ms', 'result', 'last_error', 'cancel_requested', 'lease_owner',
+  'lease_expires_at_ms'}
+local PRIORITY_WEIGHT = 100000000000000 -- 1e14: priority dominates, then dispatch order (seq)
+
+local function job_key(id) return P .. 'job:' .. id end
+
+-- The job's fields in JOB_FIELDS order ('' for unset), appended to out; false if no such job.
+local function push_job(out, id)
+  local values = redis.call('HMGET', job_key(id), unpack(JOB_FIELDS))
+  if not values[1] then return false end
+  for i = 1, #JOB_FIELDS do out[#out + 1] = values[i] or '' end
+  return true
+end
+
+-- Moves a job between states, keeping the per-state index and the depth counters in step.
+local function move(id, from, to, priority, seq)
+  if from then
+    redis.call('ZREM', P .. 'state:' .. from, id)
+    redis.call('HINCRBY', P .. 'depth', from .. ':' .. priority, -1)
+  end
+  if to then
+    redis.call('ZADD', P .. 'state:' .. to, seq, id)
+    redis.call('HINCRBY', P .. 'depth', to .. ':' .. priority, 1)
+    redis.call('HSET', job_key(id), 'state', to)
+  end
+end
+
+local function ready_score(priority, seq) return tonumber(priority) * PRIORITY_WEIGHT + tonumber(seq) end
+
+-- Leaves the running set: lease index and the key's running counter.
+local function stop_running(id, key_id)
+  redis.call('ZREM', P .. 'leases', id)
+  local left = redis.call('DECR', P .. 'running:' .. key_id)
+  if left <= 0 then redis.call('DEL', P .. 'running:' .. key_id) end
+  redis.call('HDEL', job_key(id), 'lease_owner', 'lease_expires_at_ms')
+end
+
+local function finish(id, now)
+  redis.call('HSET', job_key(id), 'finished_at_ms', fmt(now), 'updated_at_ms', fmt(now))
+  redis.call('ZADD', P .. 'finished', now, id)
+end
