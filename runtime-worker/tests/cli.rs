@@ -77,12 +77,24 @@ fn migrate_applies_reports_and_reverts_on_a_sqlite_file() {
     assert!(!text(&status.stdout).contains("pending"));
     let down = worker(&["migrate", "down"], &sqlite);
     assert!(
-        text(&down.stdout).contains("reverted 0001"),
-        "{}",
+        text(&down.stdout).contains("reverted 0002"),
+        "the newest goes first: {}",
         text(&down.stdout)
     );
     let status = worker(&["migrate", "status"], &sqlite);
     assert!(text(&status.stdout).contains("pending"));
+    let rest = worker(&["migrate", "down", "--steps", "5"], &sqlite);
+    assert!(
+        text(&rest.stdout).contains("reverted 0001"),
+        "{}",
+        text(&rest.stdout)
+    );
+    let none = worker(&["migrate", "down"], &sqlite);
+    assert!(
+        text(&none.stdout).contains("nothing to revert"),
+        "{}",
+        text(&none.stdout)
+    );
 }
 
 #[test]

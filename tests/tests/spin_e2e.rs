@@ -49,6 +49,18 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 request with `Connection: close`; returns status and JSON body.
 fn call(port: u16, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    let (status, _, json) = call_with_headers(port, method, path, token, body);
+    (status, json)
+}
+
+/// Like [`call`], also returning the response headers (lower-cased names).
+fn call_with_headers(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<(String, String)>, Value) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to spin");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -74,7 +86,17 @@ fn call(port: u16, method: &str, path: &str, token: &str, body: Option<&Value>) 
     } else {
         rest.to_owned()
     };
-    (status, serde_json::from_str(&json_text).unwrap_or(Value::Null))
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    (
+        status,
+        headers,
+        serde_json::from_str(&json_text).unwrap_or(Value::Null),
+    )
 }
 
 fn dechunk(mut rest: &str) -> String {
@@ -111,22 +133,29 @@ async fn migrated_database(dir: &Path) -> PathBuf {
     path
 }
 
-#[tokio::test]
-async fn the_admin_api_works_through_spin_up_on_the_embedded_database() {
+/// A running `spin up` of this app on a fresh, migrated embedded database.
+struct App {
+    port: u16,
+    _spin: SpinUp,
+    _state: tempfile::TempDir,
+}
+
+/// Starts the app, or says why it cannot (then the caller prints SKIPPED).
+async fn start_app(extra_env: &[(&str, &str)]) -> Result<App, String> {
     let Some(version) = spin_version() else {
-        println!("SKIPPED: `spin` is not on PATH; install Spin >= 3.6 to run the end-to-end test");
-        return;
+        return Err("`spin` is not on PATH; install Spin >= 3.6 to run the end-to-end tests".into());
     };
     let root = workspace_root();
-    let wasm = root.join("target/wasm32-wasip2/release/admin_keys.wasm");
-    if !wasm.is_file() {
-        assert!(
-            std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-            "{} is missing",
-            wasm.display()
-        );
-        println!("SKIPPED: {} is not built; run `cargo xtask test`", wasm.display());
-        return;
+    for component in ["admin_keys", "jobs"] {
+        let wasm = root.join(format!("target/wasm32-wasip2/release/{component}.wasm"));
+        if !wasm.is_file() {
+            assert!(
+                std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+                "{} is missing",
+                wasm.display()
+            );
+            return Err(format!("{} is not built; run `cargo xtask test`", wasm.display()));
+        }
     }
     println!("running against {version}");
     let state = tempfile::tempdir().expect("tempdir");
@@ -156,12 +185,25 @@ async fn the_admin_api_works_through_spin_up_on_the_embedded_database() {
             "SPIN_VARIABLE_KEY_PEPPER",
             String::from_utf8_lossy(PEPPER).as_ref(),
         )
+        .envs(extra_env.iter().copied())
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn spin up");
     wait_until_listening(port, &mut child);
-    let _spin = SpinUp(child);
+    Ok(App {
+        port,
+        _spin: SpinUp(child),
+        _state: state,
+    })
+}
 
+#[tokio::test]
+async fn the_admin_api_works_through_spin_up_on_the_embedded_database() {
+    let app = match start_app(&[]).await {
+        Ok(app) => app,
+        Err(why) => return println!("SKIPPED: {why}"),
+    };
+    let port = app.port;
     let token = admin_token("e2e", system_now());
     let (status, created) = call(
         port,
@@ -207,4 +249,41 @@ async fn the_admin_api_works_through_spin_up_on_the_embedded_database() {
 
     let (status, problem) = call(port, "GET", "/api/admin/api-keys", "not-a-token", None);
     assert_eq!((status, &problem["code"]), (401, &json!("invalid_token")));
+}
+
+#[tokio::test]
+async fn dispatch_through_spin_up_is_limited_with_retry_after_and_accepted_again() {
+    let app = match start_app(&[]).await {
+        Ok(app) => app,
+        Err(why) => return println!("SKIPPED: {why}"),
+    };
+    let port = app.port;
+    let token = admin_token("e2e", system_now());
+    let body = json!({"name": "burst", "scopes": ["jobs:read", "jobs:write"], "limits": {"rate_per_sec": 1, "burst": 3}});
+    let (status, created) = call(port, "POST", "/api/admin/api-keys", &token, Some(&body));
+    assert_eq!(status, 201, "{created}");
+    let key = created["key"].as_str().expect("key").to_owned();
+    let job = json!({"kind": "echo", "payload": {"hello": "spin"}});
+    let mut accepted = 0;
+    let refused = loop {
+        let (status, headers, reply) = call_with_headers(port, "POST", "/api/jobs", &key, Some(&job));
+        match status {
+            202 => accepted += 1,
+            429 => break (headers, reply),
+            other => panic!("unexpected {other}: {reply}"),
+        }
+        assert!(accepted <= 3, "the burst of 3 must be enforced");
+    };
+    let (headers, problem) = refused;
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(problem["code"], json!("rate_limited"));
+    assert_eq!(header("ratelimit-limit").as_deref(), Some("3"));
+    assert_eq!(header("ratelimit-remaining").as_deref(), Some("0"));
+    let wait: u64 = header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    std::thread::sleep(Duration::from_secs(wait));
+    let (status, again) = call(port, "POST", "/api/jobs", &key, Some(&job));
+    assert_eq!(status, 202, "{again}");
 }

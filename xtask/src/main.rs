@@ -105,7 +105,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         .is_err()
     {
         println!(
-            "xtask: SKIPPED the spin end-to-end test: `spin` is not on PATH (install Spin >= 3.6 to run it)"
+            "xtask: SKIPPED the spin end-to-end tests: `spin` is not on PATH (install Spin >= 3.6 to run them)"
         );
     }
     // One closing line for the whole run, so a reader (or CI) need not add up every binary's.
