@@ -321,6 +321,30 @@ where
         401,
         "api_key_revoked",
     );
+
+    // Expired and disabled keys are told apart too (the admin API sets both; here the store does).
+    for (code, change) in [("api_key_expired", 0), ("api_key_disabled", 1)] {
+        let plaintext = api.key(ALL, Limits::default(), None, NOW).await;
+        let id = hexaspin_core::api_key::PresentedKey::parse(&plaintext)
+            .expect("key")
+            .id()
+            .clone();
+        let mut stored = api.keys.find_key(&id).await.expect("find").expect("key");
+        let version = stored.version;
+        if change == 0 {
+            stored.expires_at = Some(NOW);
+        } else {
+            stored.enabled = false;
+        }
+        stored.version += 1;
+        assert!(api.keys.update_key(&stored, version).await.expect("update"));
+        assert_problem(
+            &api.with_key(&plaintext, "POST", "/api/jobs", Some(&echo(0)), NOW)
+                .await,
+            401,
+            code,
+        );
+    }
 }
 
 async fn failed_verifications_are_limited_per_client_address<K, J>(api: &JobsHarness<'_, K, J>)
