@@ -23,6 +23,29 @@ impl ConfigSource for TestConfig {
     }
 }
 
+/// An in-process request as Spin would hand it over: JSON content type when there is a body
+/// (unless `headers` set one), then `headers`.
+pub fn build_request(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> hexaspin_api::Request {
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(format!("http://localhost{path}"));
+    let has = |wanted: &str| headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(wanted));
+    if body.is_some() && !has("content-type") {
+        builder = builder.header("content-type", "application/json");
+    }
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(body.unwrap_or("").as_bytes().to_vec())
+        .expect("a valid test request")
+}
+
 /// A response, with its body parsed as JSON (`Null` when empty).
 #[derive(Debug)]
 pub struct Reply {
@@ -110,22 +133,7 @@ impl AdminHarness {
         body: Option<&str>,
         now: Timestamp,
     ) -> Reply {
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("http://localhost{path}"));
-        if body.is_some()
-            && !headers
-                .iter()
-                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-        {
-            builder = builder.header("content-type", "application/json");
-        }
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let request = builder
-            .body(body.unwrap_or("").as_bytes().to_vec())
-            .expect("request");
+        let request = build_request(method, path, headers, body);
         let api = AdminApi {
             store: &self.fixture.store,
             entropy: &OsEntropy,

@@ -10,7 +10,7 @@ use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, RateLimiter};
 use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::{AdminContext, DispatchSettings, NewKey, create_api_key};
 
-use crate::api::{Reply, TestConfig, admin_token};
+use crate::api::{Reply, TestConfig, admin_token, build_request};
 
 /// The dispatch settings tests run with: kinds `echo` and `webhook`, 1 KiB payloads, no default
 /// limits (each test sets its key's own).
@@ -92,24 +92,17 @@ where
         body: Option<&str>,
         now: Timestamp,
     ) -> Reply {
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("http://localhost{path}"));
-        if !headers
+        // Every request comes from one client address unless the test names another.
+        let default_address = [("spin-client-addr", "203.0.113.7:50000")];
+        let named = headers
             .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("spin-client-addr"))
-        {
-            builder = builder.header("spin-client-addr", "203.0.113.7:50000");
-        }
-        if body.is_some() {
-            builder = builder.header("content-type", "application/json");
-        }
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let request = builder
-            .body(body.unwrap_or("").as_bytes().to_vec())
-            .expect("request");
+            .any(|(name, _)| name.eq_ignore_ascii_case("spin-client-addr"));
+        let all: Vec<(&str, &str)> = headers
+            .iter()
+            .copied()
+            .chain(default_address.into_iter().filter(|_| !named))
+            .collect();
+        let request = build_request(method, path, &all, body);
         let api = JobsApi {
             keys: self.keys,
             jobs: self.jobs,
