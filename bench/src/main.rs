@@ -56,7 +56,7 @@ where
     while next < 3 * n {
         let batch: Vec<_> = (next..(next + CONCURRENCY).min(3 * n)).map(&op).collect();
         next += batch.len();
-        for result in futures_join(batch).await {
+        for result in futures::future::join_all(batch).await {
             result?;
         }
     }
@@ -68,30 +68,6 @@ where
         p99: percentile(&latencies, 0.99),
         concurrent_ops: n as f64 / concurrent.as_secs_f64(),
     })
-}
-
-/// Polls all futures together on this task (the multiplexed connection pipelines them).
-async fn futures_join<Fut: Future>(futures: Vec<Fut>) -> Vec<Fut::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<Fut::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *output = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 fn job(i: usize) -> NewJob {

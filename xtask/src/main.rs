@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("build-wasm") => build_wasm(),
+        Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         _ => {
             eprintln!("usage: cargo xtask <dev|test|build-wasm> [args for spin up | cargo test]");
             return ExitCode::from(2);
@@ -35,15 +36,22 @@ fn main() -> ExitCode {
 /// Where spin.toml expects the components, relative to the workspace root.
 pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
 
-/// The Spin components: every crate under `components/`.
+/// Every wasm crate: the Spin components under `components/` and the job components under
+/// `job-components/` (package names read from their manifests).
 pub fn components() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    let entries =
-        std::fs::read_dir(shell::root().join("components")).map_err(|e| format!("components/: {e}"))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| e.to_string())?;
-        if entry.path().join("Cargo.toml").is_file() {
-            names.push(entry.file_name().to_string_lossy().into_owned());
+    for folder in ["components", "job-components"] {
+        let entries = std::fs::read_dir(shell::root().join(folder)).map_err(|e| format!("{folder}/: {e}"))?;
+        for entry in entries {
+            let manifest = entry.map_err(|e| e.to_string())?.path().join("Cargo.toml");
+            if let Ok(text) = std::fs::read_to_string(&manifest) {
+                let name = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("name = "))
+                    .map(|n| n.trim().trim_matches('"').to_owned())
+                    .ok_or_else(|| format!("{}: no package name", manifest.display()))?;
+                names.push(name);
+            }
         }
     }
     names.sort();

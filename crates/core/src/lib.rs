@@ -11,6 +11,7 @@
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
 //! - [`job`]: jobs, their fields and states.
 //! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
+//! - [`retry`]: exponential backoff with jitter for failed attempts.
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
 //! - [`use_cases`]: admin key management and key verification, written against the ports.
@@ -23,6 +24,7 @@ pub mod job;
 pub mod pagination;
 pub mod ports;
 pub mod quota;
+pub mod retry;
 pub mod time;
 pub mod use_cases;
 

@@ -1,0 +1,62 @@
+//! Write a hexaspin job component in a few lines.
+//!
+//! A job component implements the `hexaspin:jobs/job` world (`wit/jobs.wit`): it exports `run`,
+//! which gets one attempt of one job and returns its output (JSON text) or an error that says
+//! whether to retry. The worker runs it in a fresh, sandboxed instance per attempt.
+//!
+//! ```ignore
+//! struct Echo;
+//!
+//! impl hexaspin_job::Handler for Echo {
+//!     fn run(job: hexaspin_job::Job) -> Result<String, hexaspin_job::JobError> {
+//!         hexaspin_job::log::info(&format!("echoing {} bytes", job.payload.len()));
+//!         Ok(job.payload)
+//!     }
+//! }
+//!
+//! hexaspin_job::bindings::export_job!(Echo);
+//! ```
+//!
+//! Build with `cargo build --target wasm32-wasip2 --release`; outbound HTTP goes through
+//! `wasi:http` (for example with the `wstd` crate) and only reaches the hosts the worker allows
+//! for the job's kind.
+
+#![allow(missing_docs)] // the generated bindings document themselves from the WIT
+
+/// The generated bindings of the `hexaspin:jobs/handler` world.
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "handler",
+        path: "../../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_job",
+        default_bindings_module: "hexaspin_job::bindings",
+    });
+}
+
+pub use bindings::{Guest as Handler, Job, JobError};
+
+/// Logging into the worker's structured logs, tagged with the job id.
+pub mod log {
+    use super::bindings::hexaspin::jobs::log::{Level, write};
+
+    /// Debug detail.
+    pub fn debug(message: &str) {
+        write(Level::Debug, message);
+    }
+
+    /// Progress.
+    pub fn info(message: &str) {
+        write(Level::Info, message);
+    }
+
+    /// Something odd, but the job goes on.
+    pub fn warn(message: &str) {
+        write(Level::Warn, message);
+    }
+
+    /// Something failed.
+    pub fn error(message: &str) {
+        write(Level::Error, message);
+    }
+}

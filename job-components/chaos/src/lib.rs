@@ -1,0 +1,62 @@
+//! Test job component `chaos`: does what `payload.action` says, including what a job must not
+//! get away with, so the worker's sandbox can be tested with a real component:
+//! `ok`, `log`, `retry`, `fail`, `panic`, `loop` (never returns), `alloc` (grows memory without
+//! end), `fetch` (GET `payload.url`).
+
+// The export macro expands to wit-bindgen's export glue, which is `unsafe` by nature.
+#![allow(unsafe_code)]
+
+use hexaspin_job::bindings::export_job;
+use hexaspin_job::{Handler, Job, JobError, log};
+use serde::Deserialize;
+use wstd::http::{Client, Request};
+
+#[derive(Deserialize)]
+struct Orders {
+    action: String,
+    #[serde(default)]
+    url: String,
+}
+
+struct Chaos;
+
+impl Handler for Chaos {
+    fn run(job: Job) -> Result<String, JobError> {
+        let orders: Orders = serde_json::from_str(&job.payload).map_err(|e| JobError::Fail(e.to_string()))?;
+        match orders.action.as_str() {
+            "ok" => Ok(format!("{{\"attempt\":{}}}", job.attempt)),
+            "log" => {
+                log::info(&format!("hello from job {}", job.id));
+                Ok("{}".into())
+            }
+            "retry" => Err(JobError::Retry("asked to retry".into())),
+            "fail" => Err(JobError::Fail("asked to fail".into())),
+            "panic" => panic!("asked to panic"),
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "fetch" => wstd::runtime::block_on(async {
+                let request = Request::get(&orders.url)
+                    .body(())
+                    .map_err(|e| JobError::Fail(e.to_string()))?;
+                match Client::new().send(request).await {
+                    Ok(response) => Ok(format!("{{\"status\":{}}}", response.status().as_u16())),
+                    Err(error) => Err(JobError::Retry(format!("fetch failed: {error}"))),
+                }
+            }),
+            other => Err(JobError::Fail(format!("unknown action {other}"))),
+        }
+    }
+}
+
+export_job!(Chaos);
