@@ -24,6 +24,7 @@
 #![allow(missing_docs)] // the generated bindings document themselves from the WIT
 
 /// The generated bindings of the `hexaspin:jobs/handler` world.
+#[allow(clippy::too_many_arguments)] // generated glue
 pub mod bindings {
     wit_bindgen::generate!({
         world: "handler",
