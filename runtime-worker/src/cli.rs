@@ -54,6 +54,10 @@ impl ConfigSource for StoreArgs {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the worker: claim jobs and run each attempt in a sandboxed wasm instance. The queue is
+    /// the embedded SQLite file (--sqlite-path) unless QUEUE=redis with REDIS_URL (and
+    /// REDIS_PREFIX, default "hx:") are set.
+    Run(RunArgs),
     /// Apply, revert or list the SQL migrations.
     Migrate(MigrateArgs),
     /// Print an admin JWT signed with JWT_SECRET.
@@ -100,4 +104,12 @@ pub struct AdminTokenArgs {
     /// `aud` claim (must match the app's `jwt_audience` if that is set).
     #[arg(long, env = "JWT_AUDIENCE")]
     pub audience: Option<String>,
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The worker configuration (TOML): kinds, limits, periodic jobs, admin port.
+    #[arg(long, env = "HEXASPIN_WORKER_CONFIG", default_value = "worker.toml")]
+    pub config: String,
 }

@@ -1,16 +1,17 @@
-//! `runtime-worker`: hexaspin's native process.
-//!
-//! Today it is the operator CLI: `migrate` applies the SQL migrations to SQLite or Postgres and
-//! `admin-token` mints an admin JWT. The job-running loop (`run`) arrives with the worker issue.
+//! `runtime-worker`: hexaspin's native process — the job worker (`run`) and the operator CLI
+//! (`migrate`, `admin-token`).
 //!
 //! # Layout
 //! - `cli`: the command line (clap), every option also readable from the environment.
+//! - `run`: `run`, the worker.
 //! - `migrate`: `migrate up|down|status` against the configured store.
 //! - `admin_token`: `admin-token`.
+//! - the library (`runtime_worker`): configuration, services, telemetry.
 
 mod admin_token;
 mod cli;
 mod migrate;
+mod run;
 
 use clap::Parser;
 
@@ -27,11 +28,8 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::AdminToken(args) => admin_token::run(&args),
-        Command::Migrate(args) => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(anyhow::Error::from)
-            .and_then(|runtime| runtime.block_on(migrate::run(&cli.store, &args))),
+        Command::Migrate(args) => runtime(false).and_then(|rt| rt.block_on(migrate::run(&cli.store, &args))),
+        Command::Run(args) => runtime(true).and_then(|rt| rt.block_on(run::run(&cli.store, &args))),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -40,4 +38,13 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn runtime(multi_thread: bool) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    Ok(builder.enable_all().build()?)
 }

@@ -56,5 +56,6 @@ mod jobs {
         lists_filter_by_key_and_state_and_page_newest_first,
         cleaning_removes_only_old_finished_jobs,
         a_rate_limiter_bucket_admits_its_burst_then_refuses,
+        a_worker_ends_a_cancelled_running_job_as_cancelled,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }

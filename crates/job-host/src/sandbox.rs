@@ -85,7 +85,6 @@ pub struct Sandbox {
     engine: Engine,
     kinds: HashMap<String, LoadedKind>,
     admission: Arc<Semaphore>,
-    epoch_tick: Duration,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -147,7 +146,6 @@ impl Sandbox {
             engine,
             kinds: loaded,
             admission: Arc::new(Semaphore::new(config.max_instances as usize)),
-            epoch_tick: config.epoch_tick,
             ticker_stop,
         })
     }
@@ -195,16 +193,26 @@ impl Sandbox {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        let ticks = timeout.as_nanos().div_ceil(self.epoch_tick.as_nanos().max(1));
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
-        store.epoch_deadline_trap();
+        // Every epoch tick the guest yields to the async runtime. That is what lets the deadline
+        // below (and a cancellation, or a shutdown) stop a guest stuck in a loop: a future that
+        // never yields could not be dropped.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        let deadline = tokio::time::Instant::now() + timeout;
 
         let started = Instant::now();
-        let instance = kind.pre.instantiate_async(&mut store).await;
+        let instance = tokio::time::timeout_at(deadline, kind.pre.instantiate_async(&mut store)).await;
         let instantiate = started.elapsed();
         let instance = match instance {
-            Ok(instance) => instance,
-            Err(error) => {
+            Ok(Ok(instance)) => instance,
+            Err(_elapsed) => {
+                return AttemptReport {
+                    outcome: Err(timed_out()),
+                    instantiate,
+                    call: Duration::ZERO,
+                };
+            }
+            Ok(Err(error)) => {
                 let failure = classify(&error, &exceeded, &refused, FailureCause::Instantiation);
                 return AttemptReport {
                     outcome: Err(failure),
@@ -221,17 +229,12 @@ impl Sandbox {
             deadline_ms: deadline_ms(timeout),
         };
         let started = Instant::now();
-        // The epoch deadline stops wasm that computes; a guest blocked in a host call (waiting on
-        // an HTTP response) is stopped by this timer instead, which drops the instance.
-        let result =
-            tokio::time::timeout(timeout + self.epoch_tick * 2, instance.call_run(&mut store, &job)).await;
+        // Dropping the call at the deadline stops the guest wherever it is: computing (it yields
+        // every tick) or waiting in a host call such as an HTTP request.
+        let result = tokio::time::timeout_at(deadline, instance.call_run(&mut store, &job)).await;
         let call = started.elapsed();
         let outcome = match result {
-            Err(_elapsed) => Err(Failure {
-                cause: FailureCause::Timeout,
-                retryable: true,
-                message: "the attempt ran past its deadline and was stopped".into(),
-            }),
+            Err(_elapsed) => Err(timed_out()),
             Ok(result) => match result {
                 Ok(Ok(output)) => Ok(output),
                 Ok(Err(JobError::Retry(message))) => Err(handler_failure(
@@ -302,6 +305,14 @@ fn spawn_epoch_ticker(engine: Engine, tick: Duration, stop: Arc<AtomicBool>) {
         );
 }
 
+fn timed_out() -> Failure {
+    Failure {
+        cause: FailureCause::Timeout,
+        retryable: true,
+        message: "the attempt ran past its deadline and was stopped".into(),
+    }
+}
+
 fn deadline_ms(timeout: Duration) -> u64 {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     u64::try_from((now + timeout).as_millis()).unwrap_or(u64::MAX)
@@ -336,11 +347,7 @@ fn classify(
     otherwise: FailureCause,
 ) -> Failure {
     if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-        return Failure {
-            cause: FailureCause::Timeout,
-            retryable: true,
-            message: "the attempt ran past its deadline and was stopped".into(),
-        };
+        return timed_out();
     }
     if exceeded.load(Ordering::Relaxed) {
         return Failure {

@@ -5,14 +5,17 @@
 //! - [`sqlite`]: [`SqliteExecutor`], one connection to a database file shared with `spin up`.
 //! - [`postgres`]: [`PostgresExecutor`], one tokio-postgres connection.
 //! - [`redis`]: [`NativeRedis`], a reconnecting Redis connection running hexaspin's scripts.
+//! - [`jobs`]: [`NativeJobs`], the job ports on SQLite or Redis chosen at run time.
 //! - [`any`]: [`NativeExecutor`], either of them chosen at run time.
 
 pub mod any;
+pub mod jobs;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;
 
 pub use any::NativeExecutor;
+pub use jobs::NativeJobs;
 pub use postgres::PostgresExecutor;
 pub use redis::NativeRedis;
 pub use sqlite::SqliteExecutor;

@@ -71,19 +71,31 @@ fn run_query(connection: &Connection, sql: &str, params: &[SqlValue]) -> Result<
     run().map_err(to_store_error)
 }
 
-/// A write transaction holding the connection.
+/// A write transaction holding the connection. The guard sits in a std mutex (never contended:
+/// one transaction, one task) only to make the transaction `Sync`, so futures that borrow it across
+/// an `.await` stay `Send` for multi-threaded runtimes.
 pub struct SqliteTransaction<'a> {
-    connection: MutexGuard<'a, Connection>,
+    connection: std::sync::Mutex<MutexGuard<'a, Connection>>,
     open: bool,
+}
+
+impl SqliteTransaction<'_> {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let guard = self
+            .connection
+            .lock()
+            .map_err(|_| StoreError::Failed("sqlite transaction lock poisoned".into()))?;
+        f(&guard)
+    }
 }
 
 impl SqlTransaction for SqliteTransaction<'_> {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        run_query(&self.connection, sql, params)
+        self.with(|connection| run_query(connection, sql, params))
     }
 
     async fn commit(mut self) -> Result<(), StoreError> {
-        self.connection.execute_batch("COMMIT").map_err(to_store_error)?;
+        self.with(|connection| connection.execute_batch("COMMIT").map_err(to_store_error))?;
         self.open = false;
         Ok(())
     }
@@ -94,7 +106,7 @@ impl Drop for SqliteTransaction<'_> {
         if self.open {
             // Nothing useful to do if even the rollback fails: the connection is unusable then and
             // the next statement reports it.
-            let _ = self.connection.execute_batch("ROLLBACK");
+            let _ = self.with(|connection| connection.execute_batch("ROLLBACK").map_err(to_store_error));
         }
     }
 }
@@ -108,7 +120,7 @@ impl TransactionalExecutor for SqliteExecutor {
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(to_store_error)?;
         Ok(SqliteTransaction {
-            connection,
+            connection: std::sync::Mutex::new(connection),
             open: true,
         })
     }

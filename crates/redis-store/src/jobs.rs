@@ -302,6 +302,11 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
         flag(&self.run(&scripts::fail, &args).await?)
     }
 
+    async fn cancelled(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let args = [id.to_string(), worker.to_owned(), now.as_millis().to_string()];
+        flag(&self.run(&scripts::cancelled, &args).await?)
+    }
+
     async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
         let args = [id.to_string(), worker.to_owned(), now.as_millis().to_string()];
         flag(&self.run(&scripts::release, &args).await?)

@@ -74,6 +74,7 @@ mod all {
     script!(ack);
     script!(fail);
     script!(release);
+    script!(cancelled);
     script!(rescue_expired);
     script!(clean_finished);
     script!(hit, lean);

@@ -733,3 +733,33 @@ pub async fn a_rate_limiter_bucket_admits_its_burst_then_refuses<S: hexaspin_cor
             .is_none()
     );
 }
+
+/// A running job whose cancellation was asked ends `cancelled` when its worker stops it.
+pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + JobQueue>(store: &S) {
+    let job = accept(store, &request(new_job(20, 5)), T0).await;
+    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.cancel_job(&job.spec.id, T0).await.expect("ask");
+    assert!(
+        !store
+            .cancelled(&job.spec.id, "other", T0)
+            .await
+            .expect("not the holder")
+    );
+    assert!(
+        store
+            .cancelled(&job.spec.id, "w", T0.plus_seconds(1))
+            .await
+            .expect("cancelled")
+    );
+    let done = store.find_job(&job.spec.id).await.expect("find").expect("job");
+    assert_eq!(
+        (done.state, done.finished_at),
+        (JobState::Cancelled, Some(T0.plus_seconds(1)))
+    );
+    assert!(store.claim("w", 1, 500, T0).await.expect("claim").is_empty());
+    let depths = store.queue_depths().await.expect("depths");
+    assert_eq!(
+        depths.iter().map(|d| (d.state, d.count)).collect::<Vec<_>>(),
+        vec![(JobState::Cancelled, 1)]
+    );
+}

@@ -135,6 +135,9 @@ pub trait JobQueue {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
+    /// Records that a held job was stopped because its cancellation was asked: `cancelled`.
+    async fn cancelled(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError>;
+
     /// Gives a held job back to the queue without counting the attempt (graceful shutdown).
     async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError>;
 

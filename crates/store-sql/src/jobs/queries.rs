@@ -28,6 +28,7 @@ mod statements {
     job_query!(ack);
     job_query!(fail);
     job_query!(release);
+    job_query!(cancelled);
     job_query!(rescue_expired);
     job_query!(clean_finished);
     job_query!(clean_idempotency);

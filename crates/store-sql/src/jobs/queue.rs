@@ -77,6 +77,15 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         Ok(!self.executor.query(queries::fail, &params).await?.is_empty())
     }
 
+    async fn cancelled(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let params = [
+            SqlValue::Text(id.to_string()),
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Int(now.as_millis()),
+        ];
+        Ok(!self.executor.query(queries::cancelled, &params).await?.is_empty())
+    }
+
     async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
         let params = [
             SqlValue::Text(id.to_string()),

@@ -1,0 +1,18 @@
+//! `runtime-worker`: hexaspin's native process, as a library so tests drive its services directly.
+//!
+//! The worker drains the job queue (Redis, or the embedded SQLite file shared with `spin up`) and
+//! runs every attempt in a fresh wasm instance (see `hexaspin-job-host`).
+//!
+//! # Layout
+//! - [`config`]: the TOML configuration, validated.
+//! - [`connect`]: reaching the store at start-up, with backoff and jitter.
+//! - [`telemetry`]: metric names and the Prometheus recorder.
+//! - [`worker`]: the services — executor, promoter, rescuer, cleaner, periodic enqueuer, admin port —
+//!   each with a `run_once()` tests call and a loop that stops on shutdown.
+
+pub mod config;
+pub mod connect;
+pub mod telemetry;
+pub mod worker;
+
+pub use worker::Worker;

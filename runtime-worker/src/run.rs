@@ -1,0 +1,76 @@
+//! `runtime-worker run`: connect, load components, serve the admin port, run the services until
+//! SIGTERM/SIGINT, then shut down gracefully and exit 0.
+
+use std::path::Path;
+
+use anyhow::Context;
+use hexaspin_api::settings::{ConfigSource, EnvSource, QueueSettings};
+use runtime_worker::config::WorkerConfig;
+use runtime_worker::worker::serve_admin;
+use runtime_worker::{Worker, connect, telemetry};
+use tokio::sync::watch;
+
+use crate::cli::{RunArgs, StoreArgs};
+
+/// The queue settings: `QUEUE`/`REDIS_URL`/`REDIS_PREFIX` from the environment, the SQLite file
+/// from `--sqlite-path`/`SQLITE_PATH` (the file `spin up` uses by default).
+struct QueueSource<'a>(&'a StoreArgs);
+
+impl ConfigSource for QueueSource<'_> {
+    fn get(&self, name: &str) -> Result<Option<String>, hexaspin_api::settings::ConfigError> {
+        match name {
+            "sqlite_path" => Ok(Some(self.0.sqlite_path.clone())),
+            other => EnvSource.get(other),
+        }
+    }
+}
+
+pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
+    let config = WorkerConfig::load(Path::new(&args.config))?;
+    let settings = QueueSettings::load(&QueueSource(store)).context("queue settings")?;
+    telemetry::prometheus();
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received: shutting down");
+        let _ = stop.send(true);
+    });
+    let mut waiting = shutdown.clone();
+    let Some(jobs) = connect::open_with_backoff(&settings, async move {
+        let _ = waiting.wait_for(|s| *s).await;
+    })
+    .await
+    else {
+        return Ok(());
+    };
+    let worker = Worker::new(config, jobs).context("loading the job components")?;
+    let listener = tokio::net::TcpListener::bind(&worker.config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", worker.config.admin_listen))?;
+    tracing::info!(
+        worker = worker.config.id,
+        kinds = ?worker.sandbox.kinds().collect::<Vec<_>>(),
+        admin = %listener.local_addr()?,
+        "worker started"
+    );
+    let admin = tokio::spawn(serve_admin(worker.clone(), listener, shutdown.clone()));
+    worker.run(shutdown).await;
+    let _ = admin.await;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The admin port: `/healthz` (the process is alive), `/readyz` (components loaded and the store
+//! answering), `/metrics` (Prometheus text format).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::{Worker, stopped};
+use crate::telemetry;
+
+/// Serves the admin port on `listener` until shutdown.
+pub async fn serve_admin(worker: Arc<Worker>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+    let metrics = telemetry::prometheus();
+    loop {
+        let accepted = tokio::select! {
+            () = stopped(&mut shutdown) => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let worker = worker.clone();
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request: Request<Incoming>| {
+                let worker = worker.clone();
+                let metrics = metrics.clone();
+                async move { Ok::<_, Infallible>(route(&worker, &metrics, request.uri().path()).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn route(
+    worker: &Worker,
+    metrics: &metrics_exporter_prometheus::PrometheusHandle,
+    path: &str,
+) -> Response<Full<Bytes>> {
+    match path {
+        "/healthz" => text(StatusCode::OK, "text/plain", "ok\n".into()),
+        "/readyz" => {
+            let store = worker.jobs.ping().await;
+            match (worker.is_ready(), store) {
+                (true, Ok(())) => text(StatusCode::OK, "text/plain", "ready\n".into()),
+                (_, Err(error)) => text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/plain",
+                    format!("job store unavailable: {error}\n"),
+                ),
+                (false, Ok(())) => text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/plain",
+                    "recovering from store errors\n".into(),
+                ),
+            }
+        }
+        "/metrics" => text(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics.render(),
+        ),
+        _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
+    }
+}
+
+fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    response
+}

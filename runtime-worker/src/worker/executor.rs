@@ -1,0 +1,225 @@
+//! The executor: claims jobs into free slots and runs each attempt in the sandbox, then records
+//! the outcome: ack, retry with backoff, dead, failed, or cancelled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hexaspin_api::system::system_now;
+use hexaspin_core::job::Job;
+use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore};
+use hexaspin_job_host::{Attempt, AttemptReport, FailureCause};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::{Worker, stopped};
+use crate::connect::random;
+use crate::telemetry;
+
+/// Runs until shutdown: claim into free slots, run, repeat; then drain within the grace period.
+pub async fn run(worker: Arc<Worker>, mut shutdown: watch::Receiver<bool>) {
+    let mut running = JoinSet::new();
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let free = worker.slots.available_permits();
+        let claimed = if free > 0 {
+            worker.claim(free as u32).await
+        } else {
+            Vec::new()
+        };
+        let idle = claimed.is_empty();
+        for job in claimed {
+            let worker = worker.clone();
+            running.spawn(async move { worker.execute(job).await });
+        }
+        while running.try_join_next().is_some() {}
+        if idle {
+            tokio::select! {
+                () = stopped(&mut shutdown) => break,
+                () = tokio::time::sleep(worker.config.poll_interval) => {}
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+            }
+        }
+    }
+    drain(&worker, running).await;
+}
+
+/// Lets running attempts finish within the grace period, then gives the rest back to the queue.
+async fn drain(worker: &Worker, mut running: JoinSet<()>) {
+    let grace = worker.config.shutdown_grace;
+    tracing::info!(
+        running = running.len(),
+        grace_ms = grace.as_millis() as u64,
+        "shutting down: no more claims"
+    );
+    let finished = tokio::time::timeout(grace, async { while running.join_next().await.is_some() {} }).await;
+    if finished.is_err() {
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+        let held: Vec<_> = worker
+            .held
+            .lock()
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default();
+        for id in held {
+            match worker.jobs.release(&id, &worker.config.id, system_now()).await {
+                Ok(true) => tracing::info!(job_id = %id, "released back to the queue"),
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::error!(job_id = %id, %error, "could not release; the rescuer will take it back")
+                }
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Claims up to `limit` jobs (holding a slot for each) .
+    async fn claim(&self, limit: u32) -> Vec<Job> {
+        let grace = self.config.lease_grace.as_millis() as i64;
+        match self.jobs.claim(&self.config.id, limit, grace, system_now()).await {
+            Ok(jobs) => {
+                self.set_ready(true);
+                if let Ok(mut held) = self.held.lock() {
+                    held.extend(jobs.iter().map(|j| j.spec.id.clone()));
+                }
+                jobs
+            }
+            Err(error) => {
+                metrics::counter!(telemetry::STORE_ERRORS, "operation" => "claim").increment(1);
+                tracing::error!(%error, "claim failed");
+                self.set_ready(false);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Claims and runs one batch to completion: what tests use instead of the loop.
+    pub async fn run_once(self: &Arc<Self>) -> usize {
+        let claimed = self.claim(self.slots.available_permits() as u32).await;
+        let count = claimed.len();
+        let runs = claimed.into_iter().map(|job| {
+            let worker = self.clone();
+            async move { worker.execute(job).await }
+        });
+        futures::future::join_all(runs).await;
+        count
+    }
+
+    /// Runs one claimed job's attempt and records the outcome.
+    async fn execute(self: Arc<Self>, job: Job) {
+        let _slot = self.slots.clone().acquire_owned().await;
+        let kind = job.spec.kind.as_str().to_owned();
+        metrics::counter!(telemetry::CLAIMED, "kind" => kind.clone()).increment(1);
+        metrics::gauge!(telemetry::RUNNING).increment(1.0);
+        let _kind_slot = match self.kind_slots.get(&kind) {
+            Some(slots) => Some(slots.clone().acquire_owned().await),
+            None => None,
+        };
+        let attempt = Attempt {
+            job_id: job.spec.id.to_string(),
+            kind: kind.clone(),
+            payload: job.spec.payload.clone(),
+            attempt: job.attempts,
+            timeout: Duration::from_millis(u64::from(job.spec.timeout.as_millis())),
+        };
+        let outcome = tokio::select! {
+            report = self.sandbox.run(&attempt) => Some(report),
+            () = self.cancellation(&job) => None,
+        };
+        match outcome {
+            Some(report) => self.record(&job, &kind, report).await,
+            None => {
+                metrics::counter!(telemetry::CANCELLED, "kind" => kind.clone()).increment(1);
+                let done = self
+                    .jobs
+                    .cancelled(&job.spec.id, &self.config.id, system_now())
+                    .await;
+                self.check("cancelled", done);
+                tracing::info!(job_id = %job.spec.id, kind, "stopped: cancellation was asked");
+            }
+        }
+        if let Ok(mut held) = self.held.lock() {
+            held.remove(&job.spec.id);
+        }
+        metrics::gauge!(telemetry::RUNNING).decrement(1.0);
+    }
+
+    /// Resolves when the job's cancellation is asked (read every `cancel_check`).
+    async fn cancellation(&self, job: &Job) {
+        if job.cancel_requested {
+            return;
+        }
+        loop {
+            tokio::time::sleep(self.config.cancel_check).await;
+            if let Ok(Some(current)) = self.jobs.find_job(&job.spec.id).await {
+                if current.cancel_requested {
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn record(&self, job: &Job, kind: &str, report: AttemptReport) {
+        let now = system_now();
+        let id = &job.spec.id;
+        metrics::histogram!(telemetry::INSTANTIATE, "kind" => kind.to_owned())
+            .record(report.instantiate.as_secs_f64());
+        metrics::histogram!(telemetry::DURATION, "kind" => kind.to_owned()).record(report.call.as_secs_f64());
+        match report.outcome {
+            Ok(output) => {
+                metrics::counter!(telemetry::SUCCEEDED, "kind" => kind.to_owned()).increment(1);
+                let done = self.jobs.ack(id, &self.config.id, &output, now).await;
+                self.check("ack", done);
+            }
+            Err(failure) => {
+                let cause = cause_label(&failure.cause);
+                metrics::counter!(telemetry::FAILED, "kind" => kind.to_owned(), "cause" => cause)
+                    .increment(1);
+                let last = job.attempts >= job.spec.max_attempts.get();
+                let outcome = if failure.retryable {
+                    if last {
+                        metrics::counter!(telemetry::DEAD, "kind" => kind.to_owned()).increment(1);
+                    } else {
+                        metrics::counter!(telemetry::RETRIED, "kind" => kind.to_owned()).increment(1);
+                    }
+                    FailOutcome::RetryAt(self.config.backoff.next_attempt_at(now, job.attempts, random()))
+                } else {
+                    FailOutcome::Fail
+                };
+                tracing::warn!(job_id = %id, kind, attempt = job.attempts, cause, error = %failure.message, "attempt failed");
+                let done = self
+                    .jobs
+                    .fail(id, &self.config.id, &failure.message, &outcome, now)
+                    .await;
+                self.check("fail", done);
+            }
+        }
+    }
+
+    /// Logs store failures and lost leases after an attempt; the rescuer covers both.
+    fn check(&self, operation: &'static str, result: Result<bool, hexaspin_core::ports::StoreError>) {
+        match result {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(operation, "the lease was lost before the outcome was recorded"),
+            Err(error) => {
+                metrics::counter!(telemetry::STORE_ERRORS, "operation" => operation).increment(1);
+                tracing::error!(operation, %error, "could not record the outcome; the rescuer will retry the job");
+            }
+        }
+    }
+}
+
+fn cause_label(cause: &FailureCause) -> &'static str {
+    match cause {
+        FailureCause::HandlerRetry => "handler_retry",
+        FailureCause::HandlerFail => "handler_fail",
+        FailureCause::Timeout => "timeout",
+        FailureCause::MemoryLimit => "memory_limit",
+        FailureCause::Trap => "trap",
+        FailureCause::ForbiddenHost(_) => "forbidden_host",
+        FailureCause::UnknownKind => "unknown_kind",
+        FailureCause::Instantiation => "instantiation",
+    }
+}

@@ -1,0 +1,98 @@
+//! The promoter, the rescuer and the cleaner: small periodic services over the job queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hexaspin_api::system::system_now;
+use hexaspin_core::job::JobState;
+use hexaspin_core::ports::{JobQueue, JobStore, StoreError};
+use tokio::sync::watch;
+
+use super::{Worker, stopped};
+use crate::telemetry;
+
+/// Jobs promoted per call at most; the next tick takes the rest.
+const PROMOTE_BATCH: u32 = 1000;
+
+impl Worker {
+    /// Moves due scheduled/retrying jobs to the queue and samples the queue depths.
+    pub async fn promote_once(&self) -> Result<u64, StoreError> {
+        let promoted = self.jobs.promote_due(system_now(), PROMOTE_BATCH).await?;
+        let depths = self.jobs.queue_depths().await?;
+        for state in JobState::ALL {
+            let count: u64 = depths.iter().filter(|d| d.state == state).map(|d| d.count).sum();
+            metrics::gauge!(telemetry::QUEUE_DEPTH, "state" => state.as_str()).set(count as f64);
+        }
+        Ok(promoted)
+    }
+
+    /// Takes back jobs whose lease expired.
+    pub async fn rescue_once(&self) -> Result<u64, StoreError> {
+        let rescued = self.jobs.rescue_expired(system_now()).await?;
+        if rescued > 0 {
+            metrics::counter!(telemetry::RESCUED).increment(rescued);
+            tracing::warn!(rescued, "took back jobs whose worker stopped responding");
+        }
+        Ok(rescued)
+    }
+
+    /// Deletes finished jobs older than the retention.
+    pub async fn clean_once(&self) -> Result<u64, StoreError> {
+        let retention = i64::try_from(self.config.job_retention.as_secs()).unwrap_or(i64::MAX);
+        let before = system_now().plus_seconds(-retention);
+        let removed = self.jobs.clean_finished(before).await?;
+        metrics::counter!(telemetry::CLEANED).increment(removed);
+        Ok(removed)
+    }
+}
+
+async fn every<F, Fut>(
+    worker: &Worker,
+    period: Duration,
+    name: &'static str,
+    mut shutdown: watch::Receiver<bool>,
+    once: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<u64, StoreError>>,
+{
+    loop {
+        if let Err(error) = once().await {
+            metrics::counter!(telemetry::STORE_ERRORS, "operation" => name).increment(1);
+            tracing::error!(service = name, %error, "store call failed");
+            worker.set_ready(false);
+        }
+        tokio::select! {
+            () = stopped(&mut shutdown) => return,
+            () = tokio::time::sleep(period) => {}
+        }
+    }
+}
+
+/// The promoter's loop.
+pub async fn promoter(worker: Arc<Worker>, shutdown: watch::Receiver<bool>) {
+    every(
+        &worker,
+        worker.config.promote_interval,
+        "promote",
+        shutdown,
+        || worker.promote_once(),
+    )
+    .await;
+}
+
+/// The rescuer's loop.
+pub async fn rescuer(worker: Arc<Worker>, shutdown: watch::Receiver<bool>) {
+    every(&worker, worker.config.rescue_interval, "rescue", shutdown, || {
+        worker.rescue_once()
+    })
+    .await;
+}
+
+/// The cleaner's loop.
+pub async fn cleaner(worker: Arc<Worker>, shutdown: watch::Receiver<bool>) {
+    every(&worker, worker.config.clean_interval, "clean", shutdown, || {
+        worker.clean_once()
+    })
+    .await;
+}

@@ -1,0 +1,94 @@
+//! The worker and its services (River's split: each service a small module with a `run_once()`
+//! that tests call directly, and a loop that stops when shutdown is signalled).
+//!
+//! | service      | period                 | does                                                  |
+//! |--------------|------------------------|-------------------------------------------------------|
+//! | executor     | continuous             | claims jobs into free slots, runs each attempt        |
+//! | promoter     | `promote_interval`     | due scheduled/retrying jobs → queued; samples depths |
+//! | rescuer      | `rescue_interval`      | expired leases (dead workers) → queued or dead        |
+//! | cleaner      | `clean_interval`       | finished jobs past their retention → deleted          |
+//! | periodic     | every second           | cron ticks → one job each, across all workers         |
+//! | admin        | —                      | `/healthz`, `/readyz`, `/metrics`                     |
+
+mod admin;
+mod executor;
+mod maintenance;
+mod periodic;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hexaspin_core::job::JobId;
+use hexaspin_job_host::Sandbox;
+use hexaspin_native::NativeJobs;
+use tokio::sync::{Semaphore, watch};
+
+use crate::config::WorkerConfig;
+
+pub use admin::serve_admin;
+
+/// A running worker's shared state.
+pub struct Worker {
+    /// The configuration.
+    pub config: WorkerConfig,
+    /// The job store.
+    pub jobs: NativeJobs,
+    /// The wasm sandbox with every kind loaded.
+    pub sandbox: Sandbox,
+    slots: Arc<Semaphore>,
+    kind_slots: HashMap<String, Arc<Semaphore>>,
+    held: std::sync::Mutex<HashSet<JobId>>,
+    ready: AtomicBool,
+}
+
+impl Worker {
+    /// Loads every kind's component and prepares the services.
+    pub fn new(config: WorkerConfig, jobs: NativeJobs) -> anyhow::Result<Arc<Self>> {
+        let kinds: Vec<_> = config.kinds.values().map(|k| k.sandbox.clone()).collect();
+        let sandbox = Sandbox::new(&config.sandbox_config(), &kinds)?;
+        let kind_slots = config
+            .kinds
+            .iter()
+            .map(|(name, kind)| (name.clone(), Arc::new(Semaphore::new(kind.concurrency as usize))))
+            .collect();
+        Ok(Arc::new(Self {
+            slots: Arc::new(Semaphore::new(config.concurrency as usize)),
+            kind_slots,
+            held: std::sync::Mutex::new(HashSet::new()),
+            ready: AtomicBool::new(true),
+            config,
+            jobs,
+            sandbox,
+        }))
+    }
+
+    /// Whether `/readyz` may say yes (components loaded, store reachable at the last check).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Runs every service until `shutdown` turns true; then stops claiming, lets running attempts
+    /// finish within the grace period and releases the rest to the queue.
+    pub async fn run(self: &Arc<Self>, shutdown: watch::Receiver<bool>) {
+        let services = [
+            tokio::spawn(maintenance::promoter(self.clone(), shutdown.clone())),
+            tokio::spawn(maintenance::rescuer(self.clone(), shutdown.clone())),
+            tokio::spawn(maintenance::cleaner(self.clone(), shutdown.clone())),
+            tokio::spawn(periodic::enqueuer(self.clone(), shutdown.clone())),
+        ];
+        executor::run(self.clone(), shutdown).await;
+        for service in services {
+            let _ = service.await;
+        }
+    }
+}
+
+/// Waits until the watch turns true.
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}

@@ -1,0 +1,273 @@
+//! The worker's services, driven through `run_once()` on real stores (SQLite and Redis) with real
+//! job components: success, retries with backoff, dead jobs, final failures, runaway jobs,
+//! cancellation, periodic de-duplication across workers, graceful shutdown.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hexaspin_api::system::system_now;
+use hexaspin_core::Timestamp;
+use hexaspin_core::job::{JobKind, JobState, JobTimeout, MaxAttempts, NewJob};
+use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
+use hexaspin_native::NativeJobs;
+use hexaspin_tests::contract::jobs::{new_job, request};
+use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+use runtime_worker::Worker;
+use runtime_worker::config::WorkerConfig;
+
+fn wasm_dir() -> Option<PathBuf> {
+    let dir = std::env::var("HEXASPIN_WASM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release")
+        });
+    if dir.join("echo_job.wasm").is_file() && dir.join("chaos_job.wasm").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+        "job components missing in {}",
+        dir.display()
+    );
+    println!("SKIPPED: job components are not built; run `cargo xtask test`");
+    None
+}
+
+/// A worker configuration with echo and chaos, fast service periods and a 50 ms backoff base.
+pub fn config(id: &str, extra: &str) -> Option<WorkerConfig> {
+    let dir = wasm_dir()?;
+    let text = format!(
+        r#"
+[worker]
+id = "{id}"
+concurrency = 4
+poll_interval_ms = 20
+lease_grace_ms = 300
+shutdown_grace_ms = 300
+cancel_check_ms = 50
+{extra}
+
+[backoff]
+base_ms = 50
+max_ms = 200
+
+[kinds.echo]
+component = "echo_job.wasm"
+
+[kinds.chaos]
+component = "chaos_job.wasm"
+memory_mb = 16
+
+[[periodic]]
+name = "every-second"
+cron = "* * * * * *"
+kind = "echo"
+payload = {{ tick = true }}
+"#
+    );
+    Some(WorkerConfig::parse(&text, &dir).expect("test configuration"))
+}
+
+fn job(kind: &str, payload: &str, max_attempts: i64, timeout_ms: i64) -> NewJob {
+    let mut spec = new_job(42, 5);
+    spec.kind = JobKind::parse(kind).expect("kind");
+    spec.payload = payload.into();
+    spec.max_attempts = MaxAttempts::new(max_attempts).expect("attempts");
+    spec.timeout = JobTimeout::from_millis(timeout_ms).expect("timeout");
+    spec
+}
+
+async fn enqueue(jobs: &NativeJobs, spec: NewJob) -> NewJob {
+    match jobs
+        .dispatch(&request(spec.clone()), system_now())
+        .await
+        .expect("dispatch")
+    {
+        DispatchOutcome::Accepted { .. } => spec,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn state(jobs: &NativeJobs, spec: &NewJob) -> hexaspin_core::job::Job {
+    jobs.find_job(&spec.id).await.expect("find").expect("job")
+}
+
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() {
+                let fixture = super::SqliteTestJobs::new().await;
+                super::$test(super::NativeJobs::Sqlite(fixture.store.clone())).await;
+                fixture.finish().await;
+            })*
+        }
+        mod redis {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() {
+                let fixture = super::RedisTestJobs::new().await;
+                super::$test(super::NativeJobs::Redis(fixture.store.clone())).await;
+                fixture.finish().await;
+            })*
+        }
+    };
+}
+
+on_both_stores!(
+    a_queued_job_runs_and_its_output_is_stored,
+    a_failing_job_is_retried_with_backoff_until_it_is_dead,
+    a_final_failure_is_not_retried,
+    a_runaway_job_fails_its_attempt_and_the_next_job_runs,
+    a_running_job_is_stopped_when_its_cancellation_is_asked,
+    periodic_ticks_are_enqueued_once_across_two_workers,
+    graceful_shutdown_releases_jobs_that_did_not_finish,
+);
+
+async fn a_queued_job_runs_and_its_output_is_stored(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let spec = enqueue(&jobs, job("echo", r#"{"hello":"world"}"#, 3, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    assert_eq!(worker.run_once().await, 1);
+    let done = state(&jobs, &spec).await;
+    assert_eq!(
+        (done.state, done.attempts, done.result.as_deref()),
+        (JobState::Succeeded, 1, Some(r#"{"hello":"world"}"#))
+    );
+}
+
+async fn a_failing_job_is_retried_with_backoff_until_it_is_dead(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let spec = enqueue(&jobs, job("chaos", r#"{"action":"retry"}"#, 2, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    let before = system_now();
+    worker.run_once().await;
+    let retrying = state(&jobs, &spec).await;
+    assert_eq!(
+        (retrying.state, retrying.last_error.as_deref()),
+        (JobState::Retrying, Some("asked to retry"))
+    );
+    let wait = retrying.spec.run_at.expect("retry time").as_millis() - before.as_millis();
+    assert!(
+        (25..=1_000).contains(&wait),
+        "backoff after the first attempt is 25-50 ms (+ run time), was {wait} ms"
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(worker.promote_once().await.expect("promote"), 1);
+    worker.run_once().await;
+    let dead = state(&jobs, &spec).await;
+    assert_eq!((dead.state, dead.attempts), (JobState::Dead, 2));
+}
+
+async fn a_final_failure_is_not_retried(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let spec = enqueue(&jobs, job("chaos", r#"{"action":"fail"}"#, 5, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    worker.run_once().await;
+    let failed = state(&jobs, &spec).await;
+    assert_eq!((failed.state, failed.attempts), (JobState::Failed, 1));
+}
+
+async fn a_runaway_job_fails_its_attempt_and_the_next_job_runs(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let runaway = enqueue(&jobs, job("chaos", r#"{"action":"loop"}"#, 1, 200)).await;
+    let bomb = enqueue(&jobs, job("chaos", r#"{"action":"alloc"}"#, 1, 5000)).await;
+    let fine = enqueue(&jobs, job("echo", "7", 1, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    worker.run_once().await;
+    let stopped = state(&jobs, &runaway).await;
+    assert_eq!(
+        stopped.state,
+        JobState::Dead,
+        "a timeout is retryable, but this was the last attempt"
+    );
+    assert!(
+        stopped
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("deadline")),
+        "{:?}",
+        stopped.last_error
+    );
+    let capped = state(&jobs, &bomb).await;
+    assert_eq!(capped.state, JobState::Failed, "a memory bomb is not retried");
+    assert!(
+        capped.last_error.as_deref().is_some_and(|e| e.contains("memory")),
+        "{:?}",
+        capped.last_error
+    );
+    assert_eq!(state(&jobs, &fine).await.state, JobState::Succeeded);
+}
+
+async fn a_running_job_is_stopped_when_its_cancellation_is_asked(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let spec = enqueue(&jobs, job("chaos", r#"{"action":"loop"}"#, 3, 20_000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    let running = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run_once().await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state(&jobs, &spec).await.state, JobState::Running);
+    jobs.cancel_job(&spec.id, system_now()).await.expect("cancel");
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stopped in time")
+        .expect("task");
+    let cancelled = state(&jobs, &spec).await;
+    assert_eq!(cancelled.state, JobState::Cancelled);
+}
+
+async fn periodic_ticks_are_enqueued_once_across_two_workers(jobs: NativeJobs) {
+    let (Some(first), Some(second)) = (config("w1", ""), config("w2", "")) else {
+        return;
+    };
+    let a = Worker::new(first, jobs.clone()).expect("worker");
+    let b = Worker::new(second, jobs.clone()).expect("worker");
+    let since = Timestamp::from_millis((system_now().as_millis() / 1000) * 1000 - 3000);
+    let now = since.plus_seconds(3);
+    let (made_a, made_b) = tokio::join!(a.periodic_once(since, now), b.periodic_once(since, now));
+    assert_eq!(
+        made_a.expect("a") + made_b.expect("b"),
+        3,
+        "three ticks, each enqueued once"
+    );
+    let again = a.periodic_once(since, now).await.expect("again");
+    assert_eq!(again, 0);
+    let all = jobs
+        .list_jobs(&JobFilter {
+            key_id: None,
+            state: None,
+            before_seq: None,
+            limit: 100,
+        })
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|j| j.spec.payload == r#"{"tick":true}"#));
+}
+
+async fn graceful_shutdown_releases_jobs_that_did_not_finish(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else { return };
+    let spec = enqueue(&jobs, job("chaos", r#"{"action":"loop"}"#, 3, 20_000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn({
+        let worker: Arc<Worker> = worker.clone();
+        async move { worker.run(shutdown).await }
+    });
+    for _ in 0..100 {
+        if state(&jobs, &spec).await.state == JobState::Running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).expect("signal");
+    tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .expect("stopped within the grace")
+        .expect("task");
+    let released = state(&jobs, &spec).await;
+    assert_eq!(
+        (released.state, released.attempts, released.lease_owner),
+        (JobState::Queued, 0, None)
+    );
+}
