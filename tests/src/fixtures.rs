@@ -141,6 +141,11 @@ impl SqliteTestJobs {
         }
     }
 
+    /// The database file (for processes that must open the same one).
+    pub fn path(&self) -> std::path::PathBuf {
+        self._dir.path().join("jobs.db")
+    }
+
     /// Removes the file (with the directory).
     pub async fn finish(self) {}
 }
@@ -149,7 +154,8 @@ impl SqliteTestJobs {
 pub struct RedisTestJobs {
     /// The ports.
     pub store: hexaspin_redis::RedisJobs<hexaspin_native::NativeRedis>,
-    prefix: String,
+    /// The key prefix (for processes that must use the same keys).
+    pub prefix: String,
 }
 
 impl RedisTestJobs {

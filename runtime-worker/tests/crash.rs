@@ -1,0 +1,206 @@
+//! The real binary under a burst of jobs: killed with SIGKILL mid-burst and started again, every
+//! job still ends `succeeded` exactly once; the admin port answers while it runs; SIGTERM exits 0.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hexaspin_api::system::system_now;
+use hexaspin_core::job::{JobState, JobTimeout};
+use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
+use hexaspin_native::NativeJobs;
+use hexaspin_tests::contract::jobs::{new_job, request};
+use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, test_redis_url};
+
+const JOBS: usize = 2000;
+const CONCURRENCY: usize = 8;
+
+fn wasm_dir() -> Option<PathBuf> {
+    let dir = std::env::var("HEXASPIN_WASM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release")
+        });
+    if dir.join("echo_job.wasm").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+        "echo_job.wasm missing in {}",
+        dir.display()
+    );
+    println!("SKIPPED: job components are not built; run `cargo xtask test`");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn write_config(dir: &Path, wasm: &Path, admin_port: u16) -> PathBuf {
+    let path = dir.join("worker.toml");
+    let text = format!(
+        r#"
+[worker]
+concurrency = {CONCURRENCY}
+poll_interval_ms = 10
+lease_grace_ms = 300
+rescue_interval_ms = 200
+shutdown_grace_ms = 2000
+admin_listen = "127.0.0.1:{admin_port}"
+
+[kinds.echo]
+component = {echo:?}
+"#,
+        echo = wasm.join("echo_job.wasm")
+    );
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+fn start(config: &Path, env: &[(&str, String)]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env_remove("QUEUE")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the worker")
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    let _ = write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+async fn succeeded(jobs: &NativeJobs) -> u64 {
+    let depths = jobs.queue_depths().await.expect("depths");
+    depths
+        .iter()
+        .filter(|d| d.state == JobState::Succeeded)
+        .map(|d| d.count)
+        .sum()
+}
+
+async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn burst_survives_sigkill(jobs: NativeJobs, env: Vec<(&'static str, String)>) {
+    let Some(wasm) = wasm_dir() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let admin = free_port();
+    let config = write_config(dir.path(), &wasm, admin);
+    for n in 0..JOBS {
+        let mut spec = new_job((n % 50) as u8, (n % 10) as u8);
+        spec.timeout = JobTimeout::from_millis(1000).expect("timeout");
+        assert!(matches!(
+            jobs.dispatch(&request(spec), system_now())
+                .await
+                .expect("dispatch"),
+            DispatchOutcome::Accepted { .. }
+        ));
+    }
+
+    let mut first = start(&config, &env);
+    wait_for("the first quarter", Duration::from_secs(60), async || {
+        succeeded(&jobs).await >= (JOBS / 4) as u64
+    })
+    .await;
+    assert_eq!(get(admin, "/healthz").0, 200);
+    assert_eq!(get(admin, "/readyz").0, 200);
+    let (status, metrics) = get(admin, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("hexaspin_worker_jobs_succeeded_total{kind=\"echo\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE hexaspin_worker_instantiate_seconds histogram"),
+        "{metrics}"
+    );
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let at_kill = succeeded(&jobs).await;
+    assert!(at_kill < JOBS as u64, "the kill came mid-burst ({at_kill} done)");
+
+    let mut second = start(&config, &env);
+    wait_for("every job", Duration::from_secs(120), async || {
+        succeeded(&jobs).await == JOBS as u64
+    })
+    .await;
+    let all = jobs
+        .list_jobs(&JobFilter {
+            key_id: None,
+            state: None,
+            before_seq: None,
+            limit: (JOBS + 10) as u32,
+        })
+        .await
+        .expect("list");
+    assert_eq!(all.len(), JOBS, "no job lost, none duplicated");
+    assert!(all.iter().all(|j| j.state == JobState::Succeeded));
+    let rerun = all.iter().filter(|j| j.attempts > 1).count();
+    assert!(
+        all.iter().all(|j| j.attempts <= 2),
+        "only the attempts cut by the kill ran again"
+    );
+    assert!(
+        rerun <= CONCURRENCY,
+        "{rerun} jobs ran twice, more than were in flight"
+    );
+    println!("{at_kill} jobs done before SIGKILL, {rerun} attempt(s) rescued and rerun, {JOBS} succeeded");
+
+    let pid = second.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("SIGTERM");
+    let status = second.wait().expect("exit");
+    assert!(
+        status.success(),
+        "SIGTERM ends the worker with exit 0, got {status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_on_redis_survives_a_sigkill_with_every_job_done_exactly_once() {
+    let fixture = RedisTestJobs::new().await;
+    let env = vec![
+        ("QUEUE", "redis".to_owned()),
+        ("REDIS_URL", test_redis_url()),
+        ("REDIS_PREFIX", fixture.prefix.clone()),
+    ];
+    burst_survives_sigkill(NativeJobs::Redis(fixture.store.clone()), env).await;
+    fixture.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_on_sqlite_survives_a_sigkill_with_every_job_done_exactly_once() {
+    let fixture = SqliteTestJobs::new().await;
+    let env = vec![("SQLITE_PATH", fixture.path().to_string_lossy().into_owned())];
+    burst_survives_sigkill(NativeJobs::Sqlite(fixture.store.clone()), env).await;
+    fixture.finish().await;
+}
