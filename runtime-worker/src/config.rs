@@ -307,6 +307,14 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_development_configuration_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../worker.toml");
+        let config = WorkerConfig::load(&path).unwrap();
+        assert!(config.kinds.contains_key("echo") && config.kinds.contains_key("webhook"));
+        assert_eq!(config.kinds["webhook"].sandbox.allowed_hosts, ["127.0.0.1:8080"]);
+    }
+
+    #[test]
     fn mistakes_are_reported_by_name() {
         let cases = [
             ("", "at least one job kind"),

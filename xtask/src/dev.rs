@@ -3,7 +3,9 @@
 //! 1. Makes local-only secrets once (`.spin/dev.env`, git-ignored): `jwt_secret`, `key_pepper`.
 //! 2. Builds the wasm components.
 //! 3. Migrates the embedded SQLite database at `.spin/sqlite_db.db`, the file `spin up` serves.
-//! 4. Prints an admin token and runs `spin up` with the secrets as `SPIN_VARIABLE_*`.
+//! 4. Starts the worker (`runtime-worker run --config worker.toml`) on the same database file.
+//! 5. Prints an admin token and runs `spin up` with the secrets as `SPIN_VARIABLE_*`; when it
+//!    exits, stops the worker.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,13 +54,33 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     println!(
         "xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p runtime-worker -- admin-token --sub you)"
     );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut worker = Command::new(&cargo)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "runtime-worker",
+            "--",
+            "run",
+            "--config",
+            "worker.toml",
+        ])
+        .current_dir(&root)
+        .spawn()
+        .map_err(|e| format!("cannot start the worker: {e}"))?;
+    println!("xtask: worker started (admin port http://127.0.0.1:9090/metrics)");
     println!("xtask: local secrets are in {DEV_ENV}; starting spin up on http://127.0.0.1:3000");
     let mut spin = Command::new("spin");
     spin.arg("up").args(spin_args).current_dir(&root);
     for (name, value) in &secrets {
         spin.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
     }
-    let status = spin.status().map_err(|e| {
+    let status = spin.status();
+    // The worker's own SIGTERM handling matters in production; a dev loop can just stop it.
+    let _ = worker.kill();
+    let _ = worker.wait();
+    let status = status.map_err(|e| {
         format!("cannot run `spin` ({e}): install Spin >= 3.6 (https://spinframework.dev/install) and retry")
     })?;
     if status.success() {
