@@ -1,5 +1,7 @@
-//! `cargo run --release -p hexaspin-bench [-- <operations>]`: prints throughput and latency of
-//! hexaspin's store operations next to a plain Redis `SET` on the same server, in the same run.
+//! `cargo run --release -p hexaspin-bench [-- quota|worker]`: prints throughput and latency of
+//! hexaspin's store operations next to a plain Redis `SET` on the same server, in the same run
+//! (`quota`, the default), or of the worker running no-op jobs end to end (`worker`, see
+//! `worker_bench.rs`).
 //!
 //! Measured per operation: sequential latency (one request in flight: p50, p99, ops/s) and
 //! concurrent throughput (`CONCURRENCY` requests in flight on the multiplexed connection). Redis at
@@ -29,7 +31,7 @@ struct Figures {
     concurrent_ops: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
@@ -70,7 +72,7 @@ where
     })
 }
 
-fn job(i: usize) -> NewJob {
+pub(crate) fn job(i: usize) -> NewJob {
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&(i as u64).to_be_bytes());
     let mut random = [0u8; 8];
@@ -89,7 +91,7 @@ fn job(i: usize) -> NewJob {
     }
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -135,8 +137,17 @@ fn print(rows: &[Figures], baseline: Option<&Figures>) {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+mod worker_bench;
+
+fn main() -> anyhow::Result<()> {
+    match std::env::args().nth(1).as_deref() {
+        None | Some("quota") => tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(quota()),
+        Some("worker") => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(worker_bench::run()),
+        Some(other) => anyhow::bail!("unknown benchmark {other:?}: use quota or worker"),
+    }
+}
+
+async fn quota() -> anyhow::Result<()> {
     let n: usize = std::env::var("BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -194,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn cleanup(redis: &NativeRedis, prefix: &str) -> anyhow::Result<()> {
+pub(crate) async fn cleanup(redis: &NativeRedis, prefix: &str) -> anyhow::Result<()> {
     let mut cursor = "0".to_owned();
     loop {
         let reply = redis

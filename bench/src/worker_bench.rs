@@ -1,0 +1,162 @@
+//! `hexaspin-bench worker`: no-op (`echo`) jobs through Redis and the in-process worker.
+//!
+//! Reports: enqueue rate; drain rate (jobs/s) of N queued jobs; per-job instantiate+call time
+//! (median, p99) from the sandbox; enqueue→start latency (p50, p99) while jobs arrive at half the
+//! measured drain rate; peak RSS with `BENCH_INSTANCES` (default 1000) instances alive at once.
+//! `BENCH_JOBS` (default 100 000) and `BENCH_CONCURRENCY` (default 32) size the run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hexaspin_core::job::JobState;
+use hexaspin_core::ports::{DispatchRequest, JobFilter, JobStore};
+use hexaspin_core::quota::QuotaRules;
+use hexaspin_job_host::{Attempt, KindConfig, Sandbox, SandboxConfig};
+use hexaspin_native::{NativeJobs, NativeRedis};
+use hexaspin_redis::RedisJobs;
+use runtime_worker::Worker;
+use runtime_worker::config::WorkerConfig;
+
+use crate::{cleanup, job, now, percentile};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn wasm_dir() -> PathBuf {
+    std::env::var("HEXASPIN_WASM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release"))
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Result<()> {
+    let requests: Vec<_> = range
+        .map(|i| DispatchRequest { job: job(i), rules: QuotaRules::default(), idempotency_key: None, idempotency_ttl_ms: 60_000 })
+        .collect();
+    for chunk in requests.chunks(64) {
+        let results = futures::future::join_all(chunk.iter().map(|r| jobs.dispatch(r, now()))).await;
+        for result in results {
+            result?;
+        }
+    }
+    Ok(())
+}
+
+async fn done(jobs: &NativeJobs) -> anyhow::Result<u64> {
+    let depths = jobs.queue_depths().await?;
+    Ok(depths.iter().filter(|d| d.state == JobState::Succeeded).map(|d| d.count).sum())
+}
+
+/// Runs the whole benchmark.
+pub async fn run() -> anyhow::Result<()> {
+    let n = env_number("BENCH_JOBS", 100_000);
+    let concurrency = env_number("BENCH_CONCURRENCY", 32);
+    let instances = env_number("BENCH_INSTANCES", 1000);
+    let url = std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let redis = NativeRedis::connect(&url).await.with_context(|| format!("Redis at {url}"))?;
+    let prefix = format!("hx_bench_worker_{}:", std::process::id());
+    let jobs = NativeJobs::Redis(RedisJobs::new(redis.clone(), prefix.clone()));
+    let dir = wasm_dir();
+    let config_text = format!(
+        "[worker]\nid = \"bench\"\nconcurrency = {concurrency}\npoll_interval_ms = 1\n\n[kinds.echo]\ncomponent = {:?}\n",
+        dir.join("echo_job.wasm")
+    );
+    let config = WorkerConfig::parse(&config_text, &dir)?;
+    println!("hexaspin worker bench: {n} no-op jobs, {concurrency} in flight, Redis {url}\n");
+
+    // 1. Enqueue.
+    let started = Instant::now();
+    enqueue(&jobs, 0..n).await?;
+    let enqueue_rate = n as f64 / started.elapsed().as_secs_f64();
+
+    // 2. Drain.
+    let worker = Worker::new(config.clone(), jobs.clone())?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn({
+        let worker: Arc<Worker> = worker.clone();
+        async move { worker.run(shutdown).await }
+    });
+    let started = Instant::now();
+    while done(&jobs).await? < n as u64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let drain = started.elapsed();
+    let throughput = n as f64 / drain.as_secs_f64();
+
+    // 3. Enqueue→start latency at half the drain rate, for ~5 s.
+    let rate = (throughput / 2.0).max(1.0);
+    let latency_jobs = (rate * 5.0) as usize;
+    let base = n;
+    let started = Instant::now();
+    for i in 0..latency_jobs {
+        let due = started + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(due.into()).await;
+        enqueue(&jobs, base + i..base + i + 1).await?;
+    }
+    while done(&jobs).await? < (n + latency_jobs) as u64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true)?;
+    running.await?;
+    let recent = jobs
+        .list_jobs(&JobFilter { key_id: None, state: Some(JobState::Succeeded), before_seq: None, limit: latency_jobs as u32 })
+        .await?;
+    let mut waits: Vec<Duration> = recent
+        .iter()
+        .filter_map(|j| j.started_at.map(|s| s.as_millis() - j.created_at.as_millis()))
+        .map(|ms| Duration::from_millis(ms.max(0) as u64))
+        .collect();
+    waits.sort();
+
+    // 4. Instantiate + call of one echo attempt, sequentially.
+    let sandbox = Sandbox::new(&config.sandbox_config(), &[config.kinds["echo"].sandbox.clone()])?;
+    let mut costs = Vec::new();
+    for i in 0..5_000 {
+        let attempt = Attempt { job_id: format!("{i:032x}"), kind: "echo".into(), payload: "{}".into(), attempt: 1, timeout: Duration::from_secs(5) };
+        let report = sandbox.run(&attempt).await;
+        anyhow::ensure!(report.outcome.is_ok(), "echo failed: {:?}", report.outcome);
+        costs.push(report.instantiate + report.call);
+    }
+    costs.sort();
+    drop(sandbox);
+
+    // 5. Peak RSS with `instances` instances alive at once (each attempt of `chaos loop` stays
+    //    alive until its 2 s deadline, yielding every epoch tick).
+    let chaos = dir.join("chaos_job.wasm");
+    let pool = SandboxConfig { max_instances: instances as u32, max_memory_bytes: 16 << 20, ..SandboxConfig::default() };
+    let kind = KindConfig { name: "chaos".into(), component: chaos, max_timeout: Duration::from_secs(2), memory_bytes: 16 << 20, allowed_hosts: vec![] };
+    let wide = Sandbox::new(&pool, &[kind])?;
+    let rss_before = peak_rss_mb();
+    let attempts: Vec<_> = (0..instances)
+        .map(|i| Attempt { job_id: format!("{i:032x}"), kind: "chaos".into(), payload: r#"{"action":"loop"}"#.into(), attempt: 1, timeout: Duration::from_secs(2) })
+        .collect();
+    let reports = futures::future::join_all(attempts.iter().map(|a| wide.run(a))).await;
+    let stopped = reports.iter().filter(|r| r.outcome.is_err()).count();
+    let rss_peak = peak_rss_mb();
+
+    println!("{:<58} {:>14}", "measure", "value");
+    println!("{:<58} {:>14.0}", "enqueue (Redis, 64 in flight), jobs/s", enqueue_rate);
+    println!("{:<58} {:>14.0}", format!("drain {n} queued no-op jobs, jobs/s"), throughput);
+    println!("{:<58} {:>14.1}", "instantiate+call per job, median µs", percentile(&costs, 0.5).as_secs_f64() * 1e6);
+    println!("{:<58} {:>14.1}", "instantiate+call per job, p99 µs", percentile(&costs, 0.99).as_secs_f64() * 1e6);
+    println!("{:<58} {:>14.1}", format!("enqueue→start at {rate:.0} jobs/s (half load), p50 ms"), percentile(&waits, 0.5).as_secs_f64() * 1e3);
+    println!("{:<58} {:>14.1}", "enqueue→start at half load, p99 ms", percentile(&waits, 0.99).as_secs_f64() * 1e3);
+    println!("{:<58} {:>14.0}", "process peak RSS before the wide pool, MB", rss_before);
+    println!("{:<58} {:>14.0}", format!("process peak RSS with {instances} live instances, MB"), rss_peak);
+    println!("({stopped}/{instances} wide-pool attempts ran to their deadline, as intended)");
+    cleanup(&redis, &prefix).await?;
+    Ok(())
+}
