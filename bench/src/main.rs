@@ -141,8 +141,14 @@ mod worker_bench;
 
 fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
-        None | Some("quota") => tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(quota()),
-        Some("worker") => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(worker_bench::run()),
+        None | Some("quota") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(quota()),
+        Some("worker") => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(worker_bench::run()),
         Some(other) => anyhow::bail!("unknown benchmark {other:?}: use quota or worker"),
     }
 }

@@ -22,7 +22,10 @@ use runtime_worker::config::WorkerConfig;
 use crate::{cleanup, job, now, percentile};
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn wasm_dir() -> PathBuf {
@@ -44,7 +47,12 @@ fn peak_rss_mb() -> f64 {
 
 async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Result<()> {
     let requests: Vec<_> = range
-        .map(|i| DispatchRequest { job: job(i), rules: QuotaRules::default(), idempotency_key: None, idempotency_ttl_ms: 60_000 })
+        .map(|i| DispatchRequest {
+            job: job(i),
+            rules: QuotaRules::default(),
+            idempotency_key: None,
+            idempotency_ttl_ms: 60_000,
+        })
         .collect();
     for chunk in requests.chunks(64) {
         let results = futures::future::join_all(chunk.iter().map(|r| jobs.dispatch(r, now()))).await;
@@ -57,7 +65,11 @@ async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Re
 
 async fn done(jobs: &NativeJobs) -> anyhow::Result<u64> {
     let depths = jobs.queue_depths().await?;
-    Ok(depths.iter().filter(|d| d.state == JobState::Succeeded).map(|d| d.count).sum())
+    Ok(depths
+        .iter()
+        .filter(|d| d.state == JobState::Succeeded)
+        .map(|d| d.count)
+        .sum())
 }
 
 /// Runs the whole benchmark.
@@ -66,7 +78,9 @@ pub async fn run() -> anyhow::Result<()> {
     let concurrency = env_number("BENCH_CONCURRENCY", 32);
     let instances = env_number("BENCH_INSTANCES", 1000);
     let url = std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
-    let redis = NativeRedis::connect(&url).await.with_context(|| format!("Redis at {url}"))?;
+    let redis = NativeRedis::connect(&url)
+        .await
+        .with_context(|| format!("Redis at {url}"))?;
     let prefix = format!("hx_bench_worker_{}:", std::process::id());
     let jobs = NativeJobs::Redis(RedisJobs::new(redis.clone(), prefix.clone()));
     let dir = wasm_dir();
@@ -112,7 +126,12 @@ pub async fn run() -> anyhow::Result<()> {
     stop.send(true)?;
     running.await?;
     let recent = jobs
-        .list_jobs(&JobFilter { key_id: None, state: Some(JobState::Succeeded), before_seq: None, limit: latency_jobs as u32 })
+        .list_jobs(&JobFilter {
+            key_id: None,
+            state: Some(JobState::Succeeded),
+            before_seq: None,
+            limit: latency_jobs as u32,
+        })
         .await?;
     let mut waits: Vec<Duration> = recent
         .iter()
@@ -125,7 +144,13 @@ pub async fn run() -> anyhow::Result<()> {
     let sandbox = Sandbox::new(&config.sandbox_config(), &[config.kinds["echo"].sandbox.clone()])?;
     let mut costs = Vec::new();
     for i in 0..5_000 {
-        let attempt = Attempt { job_id: format!("{i:032x}"), kind: "echo".into(), payload: "{}".into(), attempt: 1, timeout: Duration::from_secs(5) };
+        let attempt = Attempt {
+            job_id: format!("{i:032x}"),
+            kind: "echo".into(),
+            payload: "{}".into(),
+            attempt: 1,
+            timeout: Duration::from_secs(5),
+        };
         let report = sandbox.run(&attempt).await;
         anyhow::ensure!(report.outcome.is_ok(), "echo failed: {:?}", report.outcome);
         costs.push(report.instantiate + report.call);
@@ -136,26 +161,72 @@ pub async fn run() -> anyhow::Result<()> {
     // 5. Peak RSS with `instances` instances alive at once (each attempt of `chaos loop` stays
     //    alive until its 2 s deadline, yielding every epoch tick).
     let chaos = dir.join("chaos_job.wasm");
-    let pool = SandboxConfig { max_instances: instances as u32, max_memory_bytes: 16 << 20, ..SandboxConfig::default() };
-    let kind = KindConfig { name: "chaos".into(), component: chaos, max_timeout: Duration::from_secs(2), memory_bytes: 16 << 20, allowed_hosts: vec![] };
+    let pool = SandboxConfig {
+        max_instances: instances as u32,
+        max_memory_bytes: 16 << 20,
+        ..SandboxConfig::default()
+    };
+    let kind = KindConfig {
+        name: "chaos".into(),
+        component: chaos,
+        max_timeout: Duration::from_secs(2),
+        memory_bytes: 16 << 20,
+        allowed_hosts: vec![],
+    };
     let wide = Sandbox::new(&pool, &[kind])?;
     let rss_before = peak_rss_mb();
     let attempts: Vec<_> = (0..instances)
-        .map(|i| Attempt { job_id: format!("{i:032x}"), kind: "chaos".into(), payload: r#"{"action":"loop"}"#.into(), attempt: 1, timeout: Duration::from_secs(2) })
+        .map(|i| Attempt {
+            job_id: format!("{i:032x}"),
+            kind: "chaos".into(),
+            payload: r#"{"action":"loop"}"#.into(),
+            attempt: 1,
+            timeout: Duration::from_secs(2),
+        })
         .collect();
     let reports = futures::future::join_all(attempts.iter().map(|a| wide.run(a))).await;
     let stopped = reports.iter().filter(|r| r.outcome.is_err()).count();
     let rss_peak = peak_rss_mb();
 
     println!("{:<58} {:>14}", "measure", "value");
-    println!("{:<58} {:>14.0}", "enqueue (Redis, 64 in flight), jobs/s", enqueue_rate);
-    println!("{:<58} {:>14.0}", format!("drain {n} queued no-op jobs, jobs/s"), throughput);
-    println!("{:<58} {:>14.1}", "instantiate+call per job, median µs", percentile(&costs, 0.5).as_secs_f64() * 1e6);
-    println!("{:<58} {:>14.1}", "instantiate+call per job, p99 µs", percentile(&costs, 0.99).as_secs_f64() * 1e6);
-    println!("{:<58} {:>14.1}", format!("enqueue→start at {rate:.0} jobs/s (half load), p50 ms"), percentile(&waits, 0.5).as_secs_f64() * 1e3);
-    println!("{:<58} {:>14.1}", "enqueue→start at half load, p99 ms", percentile(&waits, 0.99).as_secs_f64() * 1e3);
-    println!("{:<58} {:>14.0}", "process peak RSS before the wide pool, MB", rss_before);
-    println!("{:<58} {:>14.0}", format!("process peak RSS with {instances} live instances, MB"), rss_peak);
+    println!(
+        "{:<58} {:>14.0}",
+        "enqueue (Redis, 64 in flight), jobs/s", enqueue_rate
+    );
+    println!(
+        "{:<58} {:>14.0}",
+        format!("drain {n} queued no-op jobs, jobs/s"),
+        throughput
+    );
+    println!(
+        "{:<58} {:>14.1}",
+        "instantiate+call per job, median µs",
+        percentile(&costs, 0.5).as_secs_f64() * 1e6
+    );
+    println!(
+        "{:<58} {:>14.1}",
+        "instantiate+call per job, p99 µs",
+        percentile(&costs, 0.99).as_secs_f64() * 1e6
+    );
+    println!(
+        "{:<58} {:>14.1}",
+        format!("enqueue→start at {rate:.0} jobs/s (half load), p50 ms"),
+        percentile(&waits, 0.5).as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<58} {:>14.1}",
+        "enqueue→start at half load, p99 ms",
+        percentile(&waits, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<58} {:>14.0}",
+        "process peak RSS before the wide pool, MB", rss_before
+    );
+    println!(
+        "{:<58} {:>14.0}",
+        format!("process peak RSS with {instances} live instances, MB"),
+        rss_peak
+    );
     println!("({stopped}/{instances} wide-pool attempts ran to their deadline, as intended)");
     cleanup(&redis, &prefix).await?;
     Ok(())

@@ -39,7 +39,11 @@ pub async fn open_with_backoff(
     };
     let mut shutdown = std::pin::pin!(shutdown);
     for attempt in 1u32.. {
-        match open(settings).await {
+        let tried = tokio::select! {
+            tried = open(settings) => tried,
+            () = &mut shutdown => return None,
+        };
+        match tried {
             Ok(jobs) => {
                 tracing::info!(attempt, store = ?settings, "connected to the job store");
                 return Some(jobs);

@@ -2,6 +2,7 @@
 //! SIGTERM/SIGINT, then shut down gracefully and exit 0.
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use hexaspin_api::settings::{ConfigSource, EnvSource, QueueSettings};
@@ -35,25 +36,29 @@ pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
         tracing::info!("signal received: shutting down");
         let _ = stop.send(true);
     });
+    let listener = tokio::net::TcpListener::bind(&config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.admin_listen))?;
+    let admin_address = listener.local_addr()?;
+    let started: Arc<OnceLock<Arc<Worker>>> = Arc::default();
+    let admin = tokio::spawn(serve_admin(started.clone(), listener, shutdown.clone()));
     let mut waiting = shutdown.clone();
     let Some(jobs) = connect::open_with_backoff(&settings, async move {
         let _ = waiting.wait_for(|s| *s).await;
     })
     .await
     else {
+        let _ = admin.await;
         return Ok(());
     };
     let worker = Worker::new(config, jobs).context("loading the job components")?;
-    let listener = tokio::net::TcpListener::bind(&worker.config.admin_listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", worker.config.admin_listen))?;
+    let _ = started.set(worker.clone());
     tracing::info!(
         worker = worker.config.id,
         kinds = ?worker.sandbox.kinds().collect::<Vec<_>>(),
-        admin = %listener.local_addr()?,
+        admin = %admin_address,
         "worker started"
     );
-    let admin = tokio::spawn(serve_admin(worker.clone(), listener, shutdown.clone()));
     worker.run(shutdown).await;
     let _ = admin.await;
     tracing::info!("worker stopped");

@@ -120,6 +120,7 @@ on_both_stores!(
     a_running_job_is_stopped_when_its_cancellation_is_asked,
     periodic_ticks_are_enqueued_once_across_two_workers,
     graceful_shutdown_releases_jobs_that_did_not_finish,
+    two_workers_share_a_queue_without_running_a_job_twice,
 );
 
 async fn a_queued_job_runs_and_its_output_is_stored(jobs: NativeJobs) {
@@ -269,5 +270,62 @@ async fn graceful_shutdown_releases_jobs_that_did_not_finish(jobs: NativeJobs) {
     assert_eq!(
         (released.state, released.attempts, released.lease_owner),
         (JobState::Queued, 0, None)
+    );
+}
+
+async fn two_workers_share_a_queue_without_running_a_job_twice(jobs: NativeJobs) {
+    let (Some(first), Some(second)) = (config("w1", ""), config("w2", "")) else {
+        return;
+    };
+    let mut specs = Vec::new();
+    for n in 0..300 {
+        specs.push(enqueue(&jobs, job("echo", &n.to_string(), 3, 5000)).await);
+    }
+    let workers = [
+        Worker::new(first, jobs.clone()).expect("w1"),
+        Worker::new(second, jobs.clone()).expect("w2"),
+    ];
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let runs: Vec<_> = workers
+        .iter()
+        .map(|w| {
+            let (worker, shutdown) = (w.clone(), shutdown.clone());
+            tokio::spawn(async move { worker.run(shutdown).await })
+        })
+        .collect();
+    for _ in 0..500 {
+        let all = jobs
+            .list_jobs(&JobFilter {
+                key_id: Some(specs[0].key_id.clone()),
+                state: Some(JobState::Succeeded),
+                before_seq: None,
+                limit: 400,
+            })
+            .await
+            .expect("list");
+        if all.len() == specs.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).expect("stop");
+    for run in runs {
+        run.await.expect("worker");
+    }
+    // The periodic enqueuer runs too (the test configuration has one): count this key's jobs only.
+    let all = jobs
+        .list_jobs(&JobFilter {
+            key_id: Some(specs[0].key_id.clone()),
+            state: None,
+            before_seq: None,
+            limit: 400,
+        })
+        .await
+        .expect("list");
+    assert_eq!(all.len(), specs.len());
+    assert!(
+        all.iter()
+            .all(|j| j.state == JobState::Succeeded && j.attempts == 1),
+        "each job ran exactly once"
     );
 }

@@ -3,7 +3,7 @@
 
 use hexaspin_core::ports::StoreError;
 use hexaspin_redis::{RedisExecutor, RedisValue, Script};
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, Value};
 
 /// A multiplexed, reconnecting connection; cheap to clone.
@@ -20,9 +20,17 @@ impl std::fmt::Debug for NativeRedis {
 
 impl NativeRedis {
     /// Connects to `url` (`redis://host:port/db`); the URL may carry a password, never logged.
+    ///
+    /// Fails fast (no retry, a 2 s connection timeout) when Redis is not there, so the caller's own
+    /// backoff and shutdown handling decide; once connected, the manager reconnects by itself.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(to_store_error)?;
-        let connection = ConnectionManager::new(client).await.map_err(to_store_error)?;
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(std::time::Duration::from_secs(2));
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(to_store_error)?;
         Ok(Self { connection })
     }
 

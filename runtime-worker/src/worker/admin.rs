@@ -2,7 +2,7 @@
 //! answering), `/metrics` (Prometheus text format).
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -16,8 +16,13 @@ use tokio::sync::watch;
 use super::{Worker, stopped};
 use crate::telemetry;
 
-/// Serves the admin port on `listener` until shutdown.
-pub async fn serve_admin(worker: Arc<Worker>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+/// Serves the admin port on `listener` until shutdown. It starts before the store is reached:
+/// `/healthz` answers at once, `/readyz` says 503 until `worker` holds the started worker.
+pub async fn serve_admin(
+    worker: Arc<OnceLock<Arc<Worker>>>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let metrics = telemetry::prometheus();
     loop {
         let accepted = tokio::select! {
@@ -41,13 +46,20 @@ pub async fn serve_admin(worker: Arc<Worker>, listener: TcpListener, mut shutdow
 }
 
 async fn route(
-    worker: &Worker,
+    worker: &OnceLock<Arc<Worker>>,
     metrics: &metrics_exporter_prometheus::PrometheusHandle,
     path: &str,
 ) -> Response<Full<Bytes>> {
     match path {
         "/healthz" => text(StatusCode::OK, "text/plain", "ok\n".into()),
         "/readyz" => {
+            let Some(worker) = worker.get() else {
+                return text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/plain",
+                    "connecting to the job store\n".into(),
+                );
+            };
             let store = worker.jobs.ping().await;
             match (worker.is_ready(), store) {
                 (true, Ok(())) => text(StatusCode::OK, "text/plain", "ready\n".into()),

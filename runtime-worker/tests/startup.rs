@@ -1,0 +1,91 @@
+//! Start-up against a store that is not there yet: the admin port answers at once, readiness
+//! stays false, every connection try is logged with its backoff, and SIGTERM still exits 0.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    let _ = write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    (
+        text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0),
+        text,
+    )
+}
+
+#[test]
+fn an_unreachable_store_keeps_the_worker_alive_but_not_ready() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let config = dir.path().join("worker.toml");
+    // The component is never loaded: loading happens after the store answers.
+    std::fs::write(
+        &config,
+        format!("[worker]\nadmin_listen = \"127.0.0.1:{port}\"\n\n[kinds.echo]\ncomponent = \"echo.wasm\"\n"),
+    )
+    .expect("config");
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("QUEUE", "redis")
+        .env("REDIS_URL", "redis://127.0.0.1:1/0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let started = Instant::now();
+    while get(port, "/healthz").0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the admin port never answered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = get(port, "/readyz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("connecting to the job store"), "{body}");
+    std::thread::sleep(Duration::from_millis(2500));
+    let kill = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = worker.wait().expect("exit");
+    assert!(status.success(), "SIGTERM while connecting exits 0, got {status}");
+    let mut logs = String::new();
+    worker
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut logs)
+        .expect("logs");
+    let tries: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("cannot reach the job store"))
+        .collect();
+    assert!(tries.len() >= 2, "each try is logged: {logs}");
+    assert!(
+        tries
+            .iter()
+            .all(|l| l.starts_with('{') && l.contains("\"attempt\"") && l.contains("\"delay_ms\"")),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("127.0.0.1:1/0") || !logs.contains("password"),
+        "no secrets in logs"
+    );
+}
