@@ -11,6 +11,7 @@
 //! memory_mb = 64
 //! allowed_hosts = []          # outbound HTTP: "host" or "host:port"
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
+//! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!
 //! [[periodic]]
 //! name = "heartbeat"
@@ -106,6 +107,8 @@ struct KindSection {
     allowed_hosts: Vec<String>,
     #[serde(default)]
     concurrency: Option<u32>,
+    #[serde(default)]
+    max_attempts: Option<u32>,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -135,6 +138,8 @@ pub struct KindSettings {
     pub sandbox: KindConfig,
     /// Attempts of this kind in flight.
     pub concurrency: u32,
+    /// Cap on attempts, whatever a job asked for at dispatch.
+    pub max_attempts: Option<u32>,
 }
 
 /// A job the worker enqueues on a schedule.
@@ -226,7 +231,17 @@ impl WorkerConfig {
                 allowed_hosts: kind.allowed_hosts,
             };
             let concurrency = kind.concurrency.unwrap_or(w.concurrency).clamp(1, w.concurrency);
-            kinds.insert(name, KindSettings { sandbox, concurrency });
+            if kind.max_attempts == Some(0) {
+                bail!("kinds.{name}.max_attempts must be positive");
+            }
+            kinds.insert(
+                name,
+                KindSettings {
+                    sandbox,
+                    concurrency,
+                    max_attempts: kind.max_attempts,
+                },
+            );
         }
         let mut periodic = Vec::new();
         for entry in file.periodic {

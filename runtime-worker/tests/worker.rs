@@ -36,6 +36,11 @@ fn wasm_dir() -> Option<PathBuf> {
 
 /// A worker configuration with echo and chaos, fast service periods and a 50 ms backoff base.
 pub fn config(id: &str, extra: &str) -> Option<WorkerConfig> {
+    config_with_chaos_cap(id, extra, 25)
+}
+
+/// Like [`config`], with a cap on the chaos kind's attempts.
+pub fn config_with_chaos_cap(id: &str, extra: &str, chaos_attempts: u32) -> Option<WorkerConfig> {
     let dir = wasm_dir()?;
     let text = format!(
         r#"
@@ -58,6 +63,7 @@ component = "echo_job.wasm"
 [kinds.chaos]
 component = "chaos_job.wasm"
 memory_mb = 16
+max_attempts = {chaos_attempts}
 
 [[periodic]]
 name = "every-second"
@@ -121,6 +127,7 @@ on_both_stores!(
     periodic_ticks_are_enqueued_once_across_two_workers,
     graceful_shutdown_releases_jobs_that_did_not_finish,
     two_workers_share_a_queue_without_running_a_job_twice,
+    the_kind_attempt_cap_beats_the_job_max_attempts,
 );
 
 async fn a_queued_job_runs_and_its_output_is_stored(jobs: NativeJobs) {
@@ -327,5 +334,20 @@ async fn two_workers_share_a_queue_without_running_a_job_twice(jobs: NativeJobs)
         all.iter()
             .all(|j| j.state == JobState::Succeeded && j.attempts == 1),
         "each job ran exactly once"
+    );
+}
+
+async fn the_kind_attempt_cap_beats_the_job_max_attempts(jobs: NativeJobs) {
+    let Some(config) = config_with_chaos_cap("w1", "", 1) else {
+        return;
+    };
+    let spec = enqueue(&jobs, job("chaos", r#"{"action":"retry"}"#, 5, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    worker.run_once().await;
+    let dead = state(&jobs, &spec).await;
+    assert_eq!(
+        (dead.state, dead.attempts),
+        (JobState::Dead, 1),
+        "the kind allows one attempt"
     );
 }

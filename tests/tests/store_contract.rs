@@ -57,5 +57,6 @@ mod jobs {
         cleaning_removes_only_old_finished_jobs,
         a_rate_limiter_bucket_admits_its_burst_then_refuses,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
+        a_job_the_worker_gives_up_on_is_dead,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }

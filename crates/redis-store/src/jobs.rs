@@ -288,9 +288,10 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
         outcome: &FailOutcome,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let retry_at = match outcome {
-            FailOutcome::RetryAt(at) => at.as_millis().to_string(),
-            FailOutcome::Fail => String::new(),
+        let (retry_at, give_up) = match outcome {
+            FailOutcome::RetryAt(at) => (at.as_millis().to_string(), "0"),
+            FailOutcome::Fail => (String::new(), "0"),
+            FailOutcome::GiveUp => (String::new(), "1"),
         };
         let args = [
             id.to_string(),
@@ -298,6 +299,7 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
             error.to_owned(),
             retry_at,
             now.as_millis().to_string(),
+            give_up.to_owned(),
         ];
         flag(&self.run(&scripts::fail, &args).await?)
     }

@@ -8,7 +8,7 @@ use hexaspin_api::system::system_now;
 use hexaspin_core::job::Job;
 use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore};
 use hexaspin_job_host::{Attempt, AttemptReport, FailureCause};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::task::JoinSet;
 
 use super::{Worker, stopped};
@@ -22,16 +22,11 @@ pub async fn run(worker: Arc<Worker>, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
-        let free = worker.slots.available_permits();
-        let claimed = if free > 0 {
-            worker.claim(free as u32).await
-        } else {
-            Vec::new()
-        };
+        let (claimed, slots) = worker.claim_into_free_slots().await;
         let idle = claimed.is_empty();
-        for job in claimed {
+        for (job, slot) in claimed.into_iter().zip(slots) {
             let worker = worker.clone();
-            running.spawn(async move { worker.execute(job).await });
+            running.spawn(async move { worker.execute(job, slot).await });
         }
         while running.try_join_next().is_some() {}
         if idle {
@@ -95,21 +90,35 @@ impl Worker {
         }
     }
 
+    /// Takes every free slot, then claims at most that many jobs: a job is only claimed (and its
+    /// lease only starts) when a slot is ready to run it. Unused slots are given back.
+    async fn claim_into_free_slots(&self) -> (Vec<Job>, Vec<OwnedSemaphorePermit>) {
+        let mut slots = Vec::new();
+        while let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            slots.push(slot);
+        }
+        if slots.is_empty() {
+            return (Vec::new(), slots);
+        }
+        let claimed = self.claim(slots.len() as u32).await;
+        slots.truncate(claimed.len());
+        (claimed, slots)
+    }
+
     /// Claims and runs one batch to completion: what tests use instead of the loop.
     pub async fn run_once(self: &Arc<Self>) -> usize {
-        let claimed = self.claim(self.slots.available_permits() as u32).await;
+        let (claimed, slots) = self.claim_into_free_slots().await;
         let count = claimed.len();
-        let runs = claimed.into_iter().map(|job| {
+        let runs = claimed.into_iter().zip(slots).map(|(job, slot)| {
             let worker = self.clone();
-            async move { worker.execute(job).await }
+            async move { worker.execute(job, slot).await }
         });
         futures::future::join_all(runs).await;
         count
     }
 
-    /// Runs one claimed job's attempt and records the outcome.
-    async fn execute(self: Arc<Self>, job: Job) {
-        let _slot = self.slots.clone().acquire_owned().await;
+    /// Runs one claimed job's attempt in its slot and records the outcome.
+    async fn execute(self: Arc<Self>, job: Job, _slot: OwnedSemaphorePermit) {
         let kind = job.spec.kind.as_str().to_owned();
         metrics::counter!(telemetry::CLAIMED, "kind" => kind.clone()).increment(1);
         metrics::gauge!(telemetry::RUNNING).increment(1.0);
@@ -177,16 +186,25 @@ impl Worker {
                 let cause = cause_label(&failure.cause);
                 metrics::counter!(telemetry::FAILED, "kind" => kind.to_owned(), "cause" => cause)
                     .increment(1);
-                let last = job.attempts >= job.spec.max_attempts.get();
-                let outcome = if failure.retryable {
-                    if last {
+                let kind_cap = self.config.kinds.get(kind).and_then(|k| k.max_attempts);
+                let capped = kind_cap.is_some_and(|cap| job.attempts >= cap);
+                let last = capped || job.attempts >= job.spec.max_attempts.get();
+                let outcome = match (failure.retryable, last) {
+                    (false, _) => FailOutcome::Fail,
+                    (true, true) => {
                         metrics::counter!(telemetry::DEAD, "kind" => kind.to_owned()).increment(1);
-                    } else {
-                        metrics::counter!(telemetry::RETRIED, "kind" => kind.to_owned()).increment(1);
+                        // The store turns a retry of a job without attempts left into `dead` by
+                        // itself; the kind's cap needs saying.
+                        if capped {
+                            FailOutcome::GiveUp
+                        } else {
+                            FailOutcome::RetryAt(now)
+                        }
                     }
-                    FailOutcome::RetryAt(self.config.backoff.next_attempt_at(now, job.attempts, random()))
-                } else {
-                    FailOutcome::Fail
+                    (true, false) => {
+                        metrics::counter!(telemetry::RETRIED, "kind" => kind.to_owned()).increment(1);
+                        FailOutcome::RetryAt(self.config.backoff.next_attempt_at(now, job.attempts, random()))
+                    }
                 };
                 tracing::warn!(job_id = %id, kind, attempt = job.attempts, cause, error = %failure.message, "attempt failed");
                 let done = self

@@ -763,3 +763,29 @@ pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + Jo
         vec![(JobState::Cancelled, 1)]
     );
 }
+
+/// A worker that gives up on a job (its kind's attempt cap) makes it `dead` even with attempts left.
+pub async fn a_job_the_worker_gives_up_on_is_dead<S: JobStore + JobQueue>(store: &S) {
+    let mut spec = new_job(21, 5);
+    spec.max_attempts = MaxAttempts::new(5).expect("attempts");
+    let job = accept(store, &request(spec), T0).await;
+    store.claim("w", 1, 500, T0).await.expect("claim");
+    assert!(
+        store
+            .fail(&job.spec.id, "w", "gave up", &FailOutcome::GiveUp, T0)
+            .await
+            .expect("fail")
+    );
+    let dead = store.find_job(&job.spec.id).await.expect("find").expect("job");
+    assert_eq!(
+        (dead.state, dead.attempts, dead.finished_at),
+        (JobState::Dead, 1, Some(T0))
+    );
+    assert_eq!(
+        store
+            .promote_due(T0.plus_seconds(3600), 10)
+            .await
+            .expect("promote"),
+        0
+    );
+}

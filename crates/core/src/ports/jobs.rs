@@ -75,6 +75,8 @@ pub enum FailOutcome {
     RetryAt(Timestamp),
     /// The handler declared the failure final: `failed`, no retry.
     Fail,
+    /// Retryable, but the worker gives up (its kind's attempt cap is reached): `dead`.
+    GiveUp,
 }
 
 /// The HTTP side's view of jobs.

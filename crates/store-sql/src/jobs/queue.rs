@@ -63,9 +63,10 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         outcome: &FailOutcome,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let retry_at = match outcome {
-            FailOutcome::RetryAt(at) => SqlValue::Int(at.as_millis()),
-            FailOutcome::Fail => SqlValue::Null,
+        let (retry_at, give_up) = match outcome {
+            FailOutcome::RetryAt(at) => (SqlValue::Int(at.as_millis()), 0),
+            FailOutcome::Fail => (SqlValue::Null, 0),
+            FailOutcome::GiveUp => (SqlValue::Null, 1),
         };
         let params = [
             SqlValue::Text(id.to_string()),
@@ -73,6 +74,7 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
             SqlValue::Text(error.to_owned()),
             retry_at,
             SqlValue::Int(now.as_millis()),
+            SqlValue::Int(give_up),
         ];
         Ok(!self.executor.query(queries::fail, &params).await?.is_empty())
     }
