@@ -9,12 +9,14 @@
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
 //! - [`settings`]: typed settings read from Spin variables or environment variables.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
+//! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
 //! - [`system`]: the OS CSPRNG (WASI random inside Spin) and clock.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
 pub mod admin_keys;
 pub mod body;
+pub mod health;
 pub mod jobs;
 pub mod log;
 pub mod problem;
