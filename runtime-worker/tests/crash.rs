@@ -1,8 +1,7 @@
 //! The real binary under a burst of jobs: killed with SIGKILL mid-burst and started again, every
 //! job still ends `succeeded` exactly once; the admin port answers while it runs; SIGTERM exits 0.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
 use hexaspin_native::NativeJobs;
 use hexaspin_tests::contract::jobs::{new_job, request};
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, test_redis_url};
+use hexaspin_tests::http::get;
 
 const JOBS: usize = 2000;
 const CONCURRENCY: usize = 8;
@@ -75,20 +75,6 @@ fn start(config: &Path, env: &[(&str, String)]) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the worker")
-}
-
-fn get(port: u16, path: &str) -> (u16, String) {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
-    let _ = write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    );
-    let mut text = String::new();
-    let _ = stream.read_to_string(&mut text);
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text)
 }
 
 async fn succeeded(jobs: &NativeJobs) -> u64 {

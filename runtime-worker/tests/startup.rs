@@ -1,26 +1,11 @@
 //! Start-up against a store that is not there yet: the admin port answers at once, readiness
 //! stays false, every connection try is logged with its backoff, and SIGTERM still exits 0.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use hexaspin_tests::http::get;
+use std::io::Read;
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn get(port: u16, path: &str) -> (u16, String) {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
-    let _ = write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    );
-    let mut text = String::new();
-    let _ = stream.read_to_string(&mut text);
-    (
-        text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0),
-        text,
-    )
-}
 
 #[test]
 fn an_unreachable_store_keeps_the_worker_alive_but_not_ready() {

@@ -7,10 +7,12 @@
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`samples`]: domain values for tests.
 //! - [`api`]: the admin API driven in-process on a test store.
+//! - [`http`]: a one-shot HTTP GET for tests against real processes.
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
 
 pub mod api;
 pub mod contract;
 pub mod fixtures;
+pub mod http;
 pub mod jobs_api;
 pub mod samples;
