@@ -15,6 +15,10 @@ use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: Request) -> Response {
+    hexaspin_api::log::with_access_log("admin-keys", request, serve_logged).await
+}
+
+async fn serve_logged(request: Request) -> Response {
     let now = system_now();
     let settings = match AdminSettings::load(&SpinVariables) {
         Ok(settings) => settings,

@@ -13,6 +13,10 @@ use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: Request) -> Response {
+    hexaspin_api::log::with_access_log("health", request, serve_logged).await
+}
+
+async fn serve_logged(request: Request) -> Response {
     let dependencies = if wants_readiness(&request) {
         check().await
     } else {

@@ -21,6 +21,10 @@ use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: Request) -> Response {
+    hexaspin_api::log::with_access_log("jobs", request, serve_logged).await
+}
+
+async fn serve_logged(request: Request) -> Response {
     match serve(&request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
