@@ -92,32 +92,11 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
             }
         }
 
-        let stored = tx
-            .query(queries::read_quota, std::slice::from_ref(&key_id))
-            .await?;
-        let state = match stored.first() {
-            Some(row) => {
-                let c = Columns::new(row);
-                QuotaState {
-                    tat_us: c.int(0)?,
-                    day: c.int(1)?,
-                    day_count: c.opt_u64(2)?.unwrap_or(0),
-                }
-            }
-            None => QuotaState::default(),
-        };
-        let (decision, next) = decide(state, request.rules, now.as_millis().saturating_mul(1000));
+        let decision = charge_quota(&tx, &key_id, request.rules, now).await?;
         if decision.rejected.is_some() {
             // Dropping the transaction rolls it back: a refused request leaves nothing behind.
             return Ok(DispatchOutcome::Rejected { decision });
         }
-        let quota_params = [
-            key_id.clone(),
-            SqlValue::Int(next.tat_us),
-            SqlValue::Int(next.day),
-            SqlValue::Int(i64::try_from(next.day_count).unwrap_or(i64::MAX)),
-        ];
-        tx.query(queries::write_quota, &quota_params).await?;
 
         let scheduled = job.run_at.filter(|at| *at > now);
         let state = if scheduled.is_some() {
