@@ -12,7 +12,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::ApiKeyId;
 use hexaspin_core::job::{JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
 use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, RateLimiter};
@@ -91,12 +90,7 @@ pub(crate) fn job(i: usize) -> NewJob {
     }
 }
 
-pub(crate) fn now() -> Timestamp {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp::from_millis(since.as_millis() as i64)
-}
+pub(crate) use hexaspin_api::system::system_now as now;
 
 async fn dispatch<S: JobStore>(store: &S, i: usize) -> anyhow::Result<()> {
     // Generous rules: the quota is checked and charged on every call, and accepts.
@@ -207,25 +201,6 @@ async fn quota() -> anyhow::Result<()> {
     let rows = [set, gcra, redis_dispatch, sqlite_dispatch];
     print(&rows, rows.first());
     println!("\n(SQLite rows: n = {sqlite_n}; the SET row is the baseline of the ratio column)");
-    cleanup(&redis, &prefix).await?;
+    redis.delete_prefix(&prefix).await?;
     Ok(())
-}
-
-pub(crate) async fn cleanup(redis: &NativeRedis, prefix: &str) -> anyhow::Result<()> {
-    let mut cursor = "0".to_owned();
-    loop {
-        let reply = redis
-            .command(&["SCAN", &cursor, "MATCH", &format!("{prefix}*"), "COUNT", "1000"])
-            .await?;
-        cursor = reply.first().map(|v| v.text()).unwrap_or_else(|| "0".into());
-        let keys: Vec<String> = reply.iter().skip(1).map(|v| v.text()).collect();
-        if !keys.is_empty() {
-            let mut command = vec!["DEL"];
-            command.extend(keys.iter().map(String::as_str));
-            redis.command(&command).await?;
-        }
-        if cursor == "0" {
-            return Ok(());
-        }
-    }
 }

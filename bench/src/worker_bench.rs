@@ -19,7 +19,7 @@ use hexaspin_redis::RedisJobs;
 use runtime_worker::Worker;
 use runtime_worker::config::WorkerConfig;
 
-use crate::{cleanup, job, now, percentile};
+use crate::{job, now, percentile};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -228,6 +228,6 @@ pub async fn run() -> anyhow::Result<()> {
         rss_peak
     );
     println!("({stopped}/{instances} wide-pool attempts ran to their deadline, as intended)");
-    cleanup(&redis, &prefix).await?;
+    redis.delete_prefix(&prefix).await?;
     Ok(())
 }

@@ -18,21 +18,7 @@ const JOBS: usize = 2000;
 const CONCURRENCY: usize = 8;
 
 fn wasm_dir() -> Option<PathBuf> {
-    let dir = std::env::var("HEXASPIN_WASM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release")
-        });
-    if dir.join("echo_job.wasm").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-        "echo_job.wasm missing in {}",
-        dir.display()
-    );
-    println!("SKIPPED: job components are not built; run `cargo xtask test`");
-    None
+    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"])
 }
 
 fn free_port() -> u16 {

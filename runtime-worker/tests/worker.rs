@@ -17,21 +17,7 @@ use runtime_worker::Worker;
 use runtime_worker::config::WorkerConfig;
 
 fn wasm_dir() -> Option<PathBuf> {
-    let dir = std::env::var("HEXASPIN_WASM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release")
-        });
-    if dir.join("echo_job.wasm").is_file() && dir.join("chaos_job.wasm").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-        "job components missing in {}",
-        dir.display()
-    );
-    println!("SKIPPED: job components are not built; run `cargo xtask test`");
-    None
+    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm", "chaos_job.wasm"])
 }
 
 /// A worker configuration with echo and chaos, fast service periods and a 50 ms backoff base.

@@ -171,7 +171,11 @@ impl RedisTestJobs {
 
     /// Deletes the prefix's keys.
     pub async fn finish(self) {
-        delete_prefix(self.store.executor(), &self.prefix).await;
+        self.store
+            .executor()
+            .delete_prefix(&self.prefix)
+            .await
+            .expect("test keys are deleted");
     }
 }
 
@@ -188,23 +192,27 @@ pub async fn test_redis() -> hexaspin_native::NativeRedis {
         })
 }
 
-/// Deletes every key under `prefix`.
-pub async fn delete_prefix(redis: &hexaspin_native::NativeRedis, prefix: &str) {
-    let mut cursor = "0".to_owned();
-    loop {
-        let reply = redis
-            .command(&["SCAN", &cursor, "MATCH", &format!("{prefix}*"), "COUNT", "1000"])
-            .await
-            .expect("SCAN");
-        cursor = reply.first().map(|v| v.text()).unwrap_or_else(|| "0".into());
-        let keys: Vec<String> = reply.iter().skip(1).map(|v| v.text()).collect();
-        if !keys.is_empty() {
-            let mut command = vec!["DEL"];
-            command.extend(keys.iter().map(String::as_str));
-            redis.command(&command).await.expect("DEL");
-        }
-        if cursor == "0" {
-            break;
-        }
+/// The folder of the built wasm components (`HEXASPIN_WASM_DIR`, set by `cargo xtask test`, else
+/// the workspace's release target folder) if every one of `files` is there. When one is missing:
+/// a failure under `HEXASPIN_REQUIRE_WASM=1`, otherwise `None` after printing SKIPPED.
+pub fn built_wasm(files: &[&str]) -> Option<std::path::PathBuf> {
+    let dir = std::env::var("HEXASPIN_WASM_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release")
+        });
+    let missing: Vec<_> = files.iter().filter(|f| !dir.join(f).is_file()).collect();
+    if missing.is_empty() {
+        return Some(dir);
     }
+    assert!(
+        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+        "{missing:?} missing in {}",
+        dir.display()
+    );
+    println!(
+        "SKIPPED: {missing:?} not built in {}; run `cargo xtask test`",
+        dir.display()
+    );
+    None
 }

@@ -22,6 +22,12 @@ fn assert_problem(reply: &Reply, status: u16, code: &str) {
     assert_eq!(reply.header("content-type"), Some("application/problem+json"));
 }
 
+/// What the jobs API needs of its stores, named once for every test below.
+trait Keys: ApiKeyStore + AuditLog {}
+impl<T: ApiKeyStore + AuditLog> Keys for T {}
+trait Jobs: JobStore + RateLimiter {}
+impl<T: JobStore + RateLimiter> Jobs for T {}
+
 macro_rules! on_both_deployments {
     ($($test:ident),* $(,)?) => {
         mod embedded {
@@ -60,11 +66,9 @@ on_both_deployments!(
     admins_see_queues_and_manage_dead_jobs,
 );
 
-async fn a_dispatched_job_is_accepted_with_location_and_rate_limit_headers<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn a_dispatched_job_is_accepted_with_location_and_rate_limit_headers<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
     let limits = Limits {
         rate_per_sec: Some(5),
         burst: Some(10),
@@ -112,11 +116,9 @@ where
     assert_eq!(later.json["run_at"], json!(NOW.plus_seconds(60).to_rfc3339()));
 }
 
-async fn dispatching_past_the_burst_gets_429_until_retry_after_has_passed<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn dispatching_past_the_burst_gets_429_until_retry_after_has_passed<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
     let limits = Limits {
         rate_per_sec: Some(1),
         burst: Some(2),
@@ -156,11 +158,7 @@ where
     );
 }
 
-async fn the_daily_quota_gets_429_quota_exhausted<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn the_daily_quota_gets_429_quota_exhausted<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let key = api
         .key(
             ALL,
@@ -188,11 +186,7 @@ where
     );
 }
 
-async fn a_refused_dispatch_does_not_use_up_the_key_budget<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn a_refused_dispatch_does_not_use_up_the_key_budget<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let limits = Limits {
         rate_per_sec: Some(1),
         burst: Some(1),
@@ -237,11 +231,7 @@ where
     assert_problem(&spent, 429, "quota_exhausted");
 }
 
-async fn a_repeated_idempotency_key_returns_the_original_job<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn a_repeated_idempotency_key_returns_the_original_job<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let key = api
         .key(
             ALL,
@@ -276,11 +266,7 @@ where
     );
 }
 
-async fn keys_are_checked_for_validity_and_scope<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn keys_are_checked_for_validity_and_scope<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     assert_problem(
         &api.send("POST", "/api/jobs", &[], Some(&echo(0)), NOW).await,
         401,
@@ -347,11 +333,7 @@ where
     }
 }
 
-async fn failed_verifications_are_limited_per_client_address<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn failed_verifications_are_limited_per_client_address<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let wrong = "hx_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
     for _ in 0..5 {
         assert_problem(
@@ -378,11 +360,7 @@ where
     assert_problem(&elsewhere, 401, "invalid_api_key");
 }
 
-async fn a_key_sees_and_cancels_only_its_own_jobs<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn a_key_sees_and_cancels_only_its_own_jobs<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let mine = api.key(ALL, Limits::default(), None, NOW).await;
     let theirs = api.key(ALL, Limits::default(), None, NOW).await;
     let mut ids = Vec::new();
@@ -457,11 +435,7 @@ where
     assert_eq!(by_state.json["items"].as_array().expect("items").len(), 1);
 }
 
-async fn bad_job_requests_get_precise_problems<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
-{
+async fn bad_job_requests_get_precise_problems<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
     let key = api.key(ALL, Limits::default(), None, NOW).await;
     let big = json!({"kind": "echo", "payload": "x".repeat(2000)}).to_string();
     let huge = json!({"kind": "echo", "payload": "x".repeat(10_000)}).to_string();
@@ -517,11 +491,7 @@ where
     );
 }
 
-async fn admins_see_queues_and_manage_dead_jobs<K, J>(api: &JobsHarness<'_, K, J>)
-where
-    K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter + JobQueue,
-{
+async fn admins_see_queues_and_manage_dead_jobs<K: Keys, J: Jobs + JobQueue>(api: &JobsHarness<'_, K, J>) {
     assert_problem(
         &api.send("GET", "/api/admin/queues", &[], None, NOW).await,
         401,

@@ -34,6 +34,33 @@ impl NativeRedis {
         Ok(Self { connection })
     }
 
+    /// Deletes every key under `prefix` (SCAN + DEL in batches, never `KEYS`): how tests and the
+    /// benchmarks clean up after themselves. Returns how many keys were deleted.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        let pattern = format!("{prefix}*");
+        let (mut cursor, mut deleted) = ("0".to_owned(), 0);
+        loop {
+            let reply = self
+                .command(&["SCAN", &cursor, "MATCH", &pattern, "COUNT", "1000"])
+                .await?;
+            cursor = reply.first().map(RedisValue::text).unwrap_or_else(|| "0".into());
+            let keys: Vec<String> = reply.iter().skip(1).map(RedisValue::text).collect();
+            if !keys.is_empty() {
+                let mut command = vec!["DEL"];
+                command.extend(keys.iter().map(String::as_str));
+                deleted += self
+                    .command(&command)
+                    .await?
+                    .first()
+                    .and_then(RedisValue::int)
+                    .unwrap_or(0) as u64;
+            }
+            if cursor == "0" {
+                return Ok(deleted);
+            }
+        }
+    }
+
     /// Runs a raw command (for tests and benchmarks).
     pub async fn command(&self, args: &[&str]) -> Result<Vec<RedisValue>, StoreError> {
         let mut command = redis::cmd(args.first().copied().unwrap_or("PING"));
