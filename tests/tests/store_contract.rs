@@ -20,6 +20,7 @@ mod api_key_store {
         uses_are_consumed_down_to_zero_and_refunded,
         uses_are_refilled_when_a_new_period_began,
         keys_without_a_budget_are_unlimited,
+        keys_are_counted_by_state_as_the_domain_decides,
     ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
 }
 
@@ -58,5 +59,17 @@ mod jobs {
         a_rate_limiter_bucket_admits_its_burst_then_refuses,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
         a_job_the_worker_gives_up_on_is_dead,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+}
+
+mod metrics {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(metrics: [
+        job_outcomes_are_counted_by_kind,
+        request_counts_add_up,
+        heartbeats_keep_the_latest_instant_per_worker,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }

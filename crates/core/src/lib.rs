@@ -11,6 +11,7 @@
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
 //! - [`job`]: jobs, their fields and states.
 //! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
+//! - [`metrics`]: the counters the stores aggregate for `/metrics`, and worker heartbeats.
 //! - [`retry`]: exponential backoff with jitter for failed attempts.
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
@@ -21,6 +22,7 @@ pub mod api_key;
 pub mod audit;
 pub mod error;
 pub mod job;
+pub mod metrics;
 pub mod pagination;
 pub mod ports;
 pub mod quota;

@@ -2,8 +2,10 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{Job, JobId};
+use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, StoreError,
+    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, MetricsStore, QueueDepth,
+    StoreError,
 };
 use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -110,5 +112,23 @@ impl JobQueue for NativeJobs {
     }
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {
         delegate!(self, s => s.clean_finished(before).await)
+    }
+}
+
+impl MetricsStore for NativeJobs {
+    async fn add_counts(&self, increments: &[(Series, u64)]) -> Result<(), StoreError> {
+        delegate!(self, s => s.add_counts(increments).await)
+    }
+    async fn counters(&self) -> Result<Vec<CounterValue>, StoreError> {
+        delegate!(self, s => s.counters().await)
+    }
+    async fn heartbeat(&self, worker: &str, now: Timestamp) -> Result<(), StoreError> {
+        delegate!(self, s => s.heartbeat(worker, now).await)
+    }
+    async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        delegate!(self, s => s.heartbeats().await)
+    }
+    async fn forget_workers(&self, before: Timestamp) -> Result<u64, StoreError> {
+        delegate!(self, s => s.forget_workers(before).await)
     }
 }

@@ -15,7 +15,21 @@ local function push_job(out, id)
   return true
 end
 
--- Moves a job between states, keeping the per-state index and the depth counters in step.
+-- Adds one to a /metrics counter of the job's kind: field "<counter>|<kind>[|<extra>]", as
+-- hexaspin_core::metrics::Series writes it (the SQLite triggers of migration 0003 do the same).
+local function count_job(id, counter, extra)
+  local field = counter .. '|' .. redis.call('HGET', job_key(id), 'kind')
+  if extra then field = field .. '|' .. extra end
+  redis.call('HINCRBY', P .. 'counters', field, 1)
+end
+
+-- The counter a move into each state adds to (a shutdown handing a job back to the queue and an
+-- admin retrying a dead job count nothing; the rescuer counts its retries itself).
+local OUTCOME_COUNTERS = {succeeded = 'jobs_succeeded', retrying = 'jobs_retried',
+  cancelled = 'jobs_cancelled', failed = 'jobs_failed', dead = 'jobs_failed'}
+
+-- Moves a job between states, keeping the per-state index, the depth counters and the /metrics
+-- counters in step.
 local function move(id, from, to, priority, seq)
   if from then
     redis.call('ZREM', P .. 'state:' .. from, id)
@@ -25,6 +39,12 @@ local function move(id, from, to, priority, seq)
     redis.call('ZADD', P .. 'state:' .. to, seq, id)
     redis.call('HINCRBY', P .. 'depth', to .. ':' .. priority, 1)
     redis.call('HSET', job_key(id), 'state', to)
+    local counter = OUTCOME_COUNTERS[to]
+    if not from then
+      count_job(id, 'jobs_enqueued')
+    elseif counter and from ~= to then
+      count_job(id, counter, counter == 'jobs_failed' and to or nil)
+    end
   end
 end
 

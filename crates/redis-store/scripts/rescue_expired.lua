@@ -10,6 +10,7 @@ for _, id in ipairs(expired) do
   if tonumber(job[4]) < tonumber(job[5]) then
     redis.call('ZADD', P .. 'ready', ready_score(job[2], job[3]), id)
     move(id, 'running', 'queued', job[2], job[3])
+    count_job(id, 'jobs_retried')
   else
     move(id, 'running', 'dead', job[2], job[3])
     finish(id, now)

@@ -41,7 +41,11 @@ impl<E: RedisExecutor> RedisJobs<E> {
         &self.executor
     }
 
-    async fn run(&self, script: &scripts::Script, args: &[String]) -> Result<Vec<RedisValue>, StoreError> {
+    pub(crate) async fn run(
+        &self,
+        script: &scripts::Script,
+        args: &[String],
+    ) -> Result<Vec<RedisValue>, StoreError> {
         let mut argv = Vec::with_capacity(args.len() + 1);
         argv.push(self.prefix.clone());
         argv.extend_from_slice(args);

@@ -10,9 +10,12 @@
 //! - [`executor`]: [`RedisExecutor`], what an adapter provides (run a script), and [`RedisValue`].
 //! - [`scripts`]: the scripts and their SHA-1s.
 //! - [`jobs`]: [`RedisJobs`], the job ports.
+//! - [`metrics`]: the metrics port on the same [`RedisJobs`]; job lifecycle counters are kept by
+//!   the job scripts themselves (`lib_jobs.lua`).
 
 pub mod executor;
 pub mod jobs;
+pub mod metrics;
 pub mod scripts;
 
 pub use executor::{RedisExecutor, RedisValue};

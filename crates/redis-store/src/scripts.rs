@@ -78,6 +78,11 @@ mod all {
     script!(rescue_expired);
     script!(clean_finished);
     script!(hit, lean);
+    script!(add_counts, lean);
+    script!(read_counters, lean);
+    script!(heartbeat, lean);
+    script!(heartbeats, lean);
+    script!(forget_workers, lean);
 }
 
 pub use all::*;

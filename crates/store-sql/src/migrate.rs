@@ -62,6 +62,7 @@ macro_rules! migration {
 static SQLITE: &[Migration] = &[
     migration!("sqlite", 1, "0001", "api_keys"),
     migration!("sqlite", 2, "0002", "jobs"),
+    migration!("sqlite", 3, "0003", "metrics"),
 ];
 static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
 

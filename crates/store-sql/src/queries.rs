@@ -24,6 +24,8 @@ pub struct Queries {
     pub key_has_budget: &'static str,
     /// Give one use back.
     pub refund_use: &'static str,
+    /// Keys per state at an instant.
+    pub count_keys: &'static str,
     /// Cheapest round trip, for readiness checks.
     pub ping: &'static str,
 }
@@ -40,6 +42,7 @@ macro_rules! dialect_queries {
             consume_use: include_str!(concat!("../queries/", $dir, "/consume_use.sql")),
             key_has_budget: include_str!(concat!("../queries/", $dir, "/key_has_budget.sql")),
             refund_use: include_str!(concat!("../queries/", $dir, "/refund_use.sql")),
+            count_keys: include_str!(concat!("../queries/", $dir, "/count_keys.sql")),
             ping: include_str!(concat!("../queries/", $dir, "/ping.sql")),
         }
     };

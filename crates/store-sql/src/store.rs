@@ -1,7 +1,7 @@
 //! [`SqlStore`]: the core's store ports over any [`SqlExecutor`].
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId, Owner};
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, KeyState, Owner};
 use hexaspin_core::audit::{AuditEntry, NewAuditEntry};
 use hexaspin_core::pagination::AuditCursor;
 use hexaspin_core::ports::{ApiKeyStore, AuditLog, KeyFilter, StoreError, UseCharge, UsePeriods};
@@ -105,6 +105,25 @@ impl<E: SqlExecutor> ApiKeyStore for SqlStore<E> {
             .query(self.queries().refund_use, &[SqlValue::Text(id.to_string())])
             .await
             .map(drop)
+    }
+
+    async fn count_keys(&self, now: Timestamp) -> Result<Vec<(KeyState, u64)>, StoreError> {
+        let rows = self
+            .executor
+            .query(self.queries().count_keys, &[SqlValue::Int(now.as_millis())])
+            .await?;
+        let mut counts: Vec<(KeyState, u64)> = KeyState::ALL.iter().map(|&state| (state, 0)).collect();
+        for row in &rows {
+            let columns = Columns::new(row);
+            let state = KeyState::parse(&columns.text(0)?)
+                .map_err(|e| StoreError::Corrupt(format!("key state count: {}", e.reason)))?;
+            let count = u64::try_from(columns.int(1)?)
+                .map_err(|_| StoreError::Corrupt("a negative key count".into()))?;
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 = count;
+            }
+        }
+        Ok(counts)
     }
 }
 

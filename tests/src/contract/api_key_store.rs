@@ -294,3 +294,40 @@ pub async fn keys_without_a_budget_are_unlimited<S: ApiKeyStore>(store: &S) {
         UseCharge::Exhausted
     );
 }
+
+/// Keys are counted in every state exactly as the domain decides, zeros included.
+pub async fn keys_are_counted_by_state_as_the_domain_decides<S: ApiKeyStore>(store: &S) {
+    let now = T0.plus_seconds(1000);
+    let empty = store.count_keys(now).await.expect("count empty");
+    assert_eq!(empty, KeyState::ALL.map(|state| (state, 0)).to_vec());
+    let mut keys = Vec::new();
+    for seed in 60..73u8 {
+        let mut key = minimal_key(seed, T0.plus_seconds(i64::from(seed)));
+        match seed % 4 {
+            0 => key.revoked_at = Some(T0),
+            1 => key.enabled = false,
+            2 => key.expires_at = Some(now),
+            _ => key.expires_at = Some(now.plus_seconds(1)),
+        }
+        if seed == 64 {
+            key.enabled = false; // revoked and disabled: revoked wins
+        }
+        store.insert_key(&key).await.expect("insert");
+        keys.push(key);
+    }
+    let counted = store.count_keys(now).await.expect("count");
+    let expected: Vec<_> = KeyState::ALL
+        .iter()
+        .map(|&state| {
+            (
+                state,
+                keys.iter().filter(|k| k.state(now) == state).count() as u64,
+            )
+        })
+        .collect();
+    assert_eq!(counted, expected);
+    assert!(
+        expected.iter().all(|(_, n)| *n > 0),
+        "the sample covers every state"
+    );
+}

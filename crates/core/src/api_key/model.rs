@@ -60,6 +60,9 @@ pub enum KeyState {
 }
 
 impl KeyState {
+    /// Every state.
+    pub const ALL: [KeyState; 4] = [Self::Active, Self::Revoked, Self::Expired, Self::Disabled];
+
     /// The name used in URLs and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -42,6 +42,9 @@ pub trait ApiKeyStore {
     /// Gives back a use taken by [`consume_use`](Self::consume_use) for a request that was then
     /// refused.
     async fn refund_use(&self, id: &ApiKeyId) -> Result<(), StoreError>;
+
+    /// How many keys are in each state at `now` (every state, zeros included).
+    async fn count_keys(&self, now: Timestamp) -> Result<Vec<(KeyState, u64)>, StoreError>;
 }
 
 /// The instants a usage charge needs.

@@ -5,11 +5,13 @@
 
 mod jobs;
 mod keys;
+mod metrics;
 
 pub use jobs::{
     DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
 };
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
+pub use metrics::MetricsStore;
 
 /// Why a store call failed. The text is for logs only: it never reaches a client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

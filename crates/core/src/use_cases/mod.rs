@@ -4,6 +4,7 @@ mod admin_keys;
 mod audit_trail;
 mod dispatch;
 mod jobs;
+mod metrics;
 mod verify_key;
 
 pub use admin_keys::{
@@ -16,4 +17,5 @@ pub use dispatch::{
     authorize_key, dispatch_job,
 };
 pub use jobs::{JobListQuery, list_key_jobs};
+pub use metrics::{MetricsSnapshot, collect_metrics};
 pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};

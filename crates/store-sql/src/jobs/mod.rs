@@ -5,6 +5,7 @@
 //! Either all of it is committed or none of it.
 
 mod codec;
+mod metrics;
 mod queries;
 mod queue;
 mod store;
@@ -18,7 +19,7 @@ pub struct SqliteJobs<E> {
 }
 
 impl<E> SqliteJobs<E> {
-    /// Jobs on `executor`, which must be an SQLite database migrated to at least version 2.
+    /// Jobs on `executor`, which must be an SQLite database migrated to at least version 3.
     pub fn new(executor: E) -> Self {
         Self { executor }
     }

@@ -32,6 +32,11 @@ mod statements {
     job_query!(rescue_expired);
     job_query!(clean_finished);
     job_query!(clean_idempotency);
+    job_query!(add_count);
+    job_query!(read_counters);
+    job_query!(heartbeat);
+    job_query!(heartbeats);
+    job_query!(forget_workers);
 }
 
 pub use statements::*;

@@ -1,0 +1,2 @@
+-- ARGV: 1 prefix. Returns {field, value, …} of every /metrics counter.
+return redis.call('HGETALL', P .. 'counters')

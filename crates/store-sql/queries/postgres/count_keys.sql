@@ -1,0 +1,8 @@
+-- $1 now (ms). Keys per state; the rules mirror ApiKey::state (revoked, disabled, expired, active).
+SELECT CASE WHEN revoked_at_ms IS NOT NULL THEN 'revoked'
+            WHEN NOT enabled THEN 'disabled'
+            WHEN expires_at_ms <= $1::bigint THEN 'expired'
+            ELSE 'active' END AS state,
+       COUNT(*)
+FROM api_keys
+GROUP BY 1

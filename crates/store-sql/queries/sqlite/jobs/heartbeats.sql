@@ -1,0 +1,1 @@
+SELECT worker, last_seen_ms FROM worker_heartbeats ORDER BY worker

@@ -1,0 +1,1 @@
+SELECT field, value FROM metric_counters ORDER BY field
