@@ -1,12 +1,13 @@
 //! Drives the jobs API in-process, exactly as the `jobs` component does, on real stores.
 
 use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::settings::AdminSettings;
 use hexaspin_api::system::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyName, Limits, Scopes};
 use hexaspin_core::job::JobKind;
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, MetricsStore, RateLimiter};
 use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::{AdminContext, DispatchSettings, NewKey, create_api_key};
 
@@ -43,7 +44,7 @@ pub struct JobsHarness<'a, K, J> {
 impl<'a, K, J> JobsHarness<'a, K, J>
 where
     K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
+    J: JobStore + RateLimiter + MetricsStore,
 {
     /// A harness with the test settings.
     pub fn new(keys: &'a K, jobs: &'a J) -> Self {
@@ -111,7 +112,10 @@ where
             settings: &self.settings,
             auth_failures: self.auth_failures,
         };
-        Reply::from(api.handle(&request, now).await)
+        // Counted after answering, exactly as the component does.
+        let response = api.handle(&request, now).await;
+        count_request(self.jobs, "jobs", &response).await;
+        Reply::from(response)
     }
 
     /// Sends a request with an API key.
@@ -134,4 +138,32 @@ where
         self.send(method, path, &[("authorization", &bearer)], body, now)
             .await
     }
+}
+
+/// Runs each `async fn(&JobsHarness)` on both deployments' stores: `embedded` (keys and jobs on
+/// SQLite) and `production` (keys on Postgres, jobs on Redis), each on fresh databases.
+#[macro_export]
+macro_rules! on_both_deployments {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            use super::*;
+            $(#[tokio::test] async fn $test() {
+                let keys = $crate::fixtures::TestStore::sqlite().await;
+                let jobs = $crate::fixtures::SqliteTestJobs::new().await;
+                super::$test(&$crate::jobs_api::JobsHarness::new(&keys.store, &jobs.store)).await;
+                jobs.finish().await;
+                keys.finish().await;
+            })*
+        }
+        mod production {
+            use super::*;
+            $(#[tokio::test] async fn $test() {
+                let keys = $crate::fixtures::TestStore::postgres().await;
+                let jobs = $crate::fixtures::RedisTestJobs::new().await;
+                super::$test(&$crate::jobs_api::JobsHarness::new(&keys.store, &jobs.store)).await;
+                jobs.finish().await;
+                keys.finish().await;
+            })*
+        }
+    };
 }

@@ -9,10 +9,12 @@
 //! - [`api`]: the admin API driven in-process on a test store.
 //! - [`http`]: a one-shot HTTP GET for tests against real processes.
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
+//! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
 
 pub mod api;
 pub mod contract;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;
+pub mod prometheus;
 pub mod samples;

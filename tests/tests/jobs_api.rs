@@ -4,9 +4,10 @@
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::Limits;
 use hexaspin_core::job::JobId;
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, FailOutcome, JobQueue, JobStore, RateLimiter};
+use hexaspin_core::ports::{
+    ApiKeyStore, AuditLog, FailOutcome, JobQueue, JobStore, MetricsStore, RateLimiter,
+};
 use hexaspin_tests::api::Reply;
-use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, TestStore};
 use hexaspin_tests::jobs_api::JobsHarness;
 use serde_json::json;
 
@@ -25,35 +26,10 @@ fn assert_problem(reply: &Reply, status: u16, code: &str) {
 /// What the jobs API needs of its stores, named once for every test below.
 trait Keys: ApiKeyStore + AuditLog {}
 impl<T: ApiKeyStore + AuditLog> Keys for T {}
-trait Jobs: JobStore + RateLimiter {}
-impl<T: JobStore + RateLimiter> Jobs for T {}
+trait Jobs: JobStore + RateLimiter + MetricsStore {}
+impl<T: JobStore + RateLimiter + MetricsStore> Jobs for T {}
 
-macro_rules! on_both_deployments {
-    ($($test:ident),* $(,)?) => {
-        mod embedded {
-            use super::*;
-            $(#[tokio::test] async fn $test() {
-                let keys = TestStore::sqlite().await;
-                let jobs = SqliteTestJobs::new().await;
-                super::$test(&JobsHarness::new(&keys.store, &jobs.store)).await;
-                jobs.finish().await;
-                keys.finish().await;
-            })*
-        }
-        mod production {
-            use super::*;
-            $(#[tokio::test] async fn $test() {
-                let keys = TestStore::postgres().await;
-                let jobs = RedisTestJobs::new().await;
-                super::$test(&JobsHarness::new(&keys.store, &jobs.store)).await;
-                jobs.finish().await;
-                keys.finish().await;
-            })*
-        }
-    };
-}
-
-on_both_deployments!(
+hexaspin_tests::on_both_deployments!(
     a_dispatched_job_is_accepted_with_location_and_rate_limit_headers,
     dispatching_past_the_burst_gets_429_until_retry_after_has_passed,
     the_daily_quota_gets_429_quota_exhausted,

@@ -97,6 +97,7 @@ fn ensure_wasm_target() -> Result<(), String> {
 
 fn test(extra: &[String]) -> Result<(), String> {
     services::require_all()?;
+    services::require_prometheus_parser()?;
     build_wasm()?;
     let wasm_dir = shell::root().join(WASM_DIR);
     let wasm_dir = wasm_dir.to_string_lossy();

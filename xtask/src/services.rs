@@ -55,3 +55,32 @@ fn reachable(address: &str) -> bool {
         .iter()
         .any(|a| TcpStream::connect_timeout(a, Duration::from_secs(2)).is_ok())
 }
+
+/// The Prometheus project's own Python client, whose text-format parser the metrics tests use as
+/// an independent check of the exposition. Pinned; installed for the user when missing.
+const PROMETHEUS_CLIENT: &str = "prometheus_client==0.26.0";
+
+/// Makes sure `python3` can import `prometheus_client`, installing it with pip when it cannot.
+pub fn require_prometheus_parser() -> Result<(), String> {
+    let importable = || {
+        std::process::Command::new("python3")
+            .args(["-c", "import prometheus_client.parser"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if importable() {
+        return Ok(());
+    }
+    println!("xtask: installing {PROMETHEUS_CLIENT} (the metrics tests parse the exposition with it)");
+    let installed = std::process::Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--user", PROMETHEUS_CLIENT])
+        .status()
+        .map_err(|e| format!("python3 is required for the metrics tests: {e}"))?;
+    if installed.success() && importable() {
+        Ok(())
+    } else {
+        Err(format!(
+            "could not install {PROMETHEUS_CLIENT}: run `python3 -m pip install {PROMETHEUS_CLIENT}`"
+        ))
+    }
+}

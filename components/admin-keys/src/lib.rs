@@ -1,7 +1,8 @@
 //! Spin component `admin-keys`: the admin API for API keys and the audit log.
 //!
 //! A thin shell: settings from Spin variables, admin JWT checked before any store is opened, then
-//! [`hexaspin_api::admin_keys::AdminApi`] does the work.
+//! [`hexaspin_api::admin_keys::AdminApi`] does the work; the request is counted for `/metrics`
+//! in the queue store afterwards.
 
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -10,21 +11,29 @@ use hexaspin_api::admin_keys::{AdminApi, authenticate};
 use hexaspin_api::settings::{AdminSettings, StoreSettings};
 use hexaspin_api::system::{OsEntropy, system_now};
 use hexaspin_api::{ApiError, Request, Response};
-use hexaspin_spin::{SpinVariables, open_store};
+use hexaspin_spin::{SpinVariables, count_request_in_queue_store, open_store};
 use spin_sdk::http_component;
+
+const COMPONENT: &str = "admin-keys";
 
 #[http_component]
 async fn handle(request: Request) -> Response {
-    hexaspin_api::log::with_access_log("admin-keys", request, serve_logged).await
+    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
 }
 
 async fn serve_logged(request: Request) -> Response {
+    let response = serve(&request).await;
+    count_request_in_queue_store(COMPONENT, &response).await;
+    response
+}
+
+async fn serve(request: &Request) -> Response {
     let now = system_now();
     let settings = match AdminSettings::load(&SpinVariables) {
         Ok(settings) => settings,
         Err(error) => return ApiError::misconfigured(&error).into_response(),
     };
-    let claims = match authenticate(&settings, &request, now) {
+    let claims = match authenticate(&settings, request, now) {
         Ok(claims) => claims,
         Err(error) => return error.into_response(),
     };
@@ -41,5 +50,5 @@ async fn serve_logged(request: Request) -> Response {
         entropy: &OsEntropy,
         settings: &settings,
     };
-    api.handle_authenticated(&request, &claims, now).await
+    api.handle_authenticated(request, &claims, now).await
 }

@@ -1,5 +1,5 @@
 //! Spin component `health`: `/health` and `/healthz` (liveness, no I/O) and `/readyz` (every
-//! configured store answers a ping).
+//! configured store answers a ping; counted for `/metrics` like other requests).
 
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -7,22 +7,24 @@
 use hexaspin_api::health::{Dependency, respond, wants_readiness};
 use hexaspin_api::settings::{QueueSettings, StoreSettings};
 use hexaspin_api::{Request, Response};
-use hexaspin_redis::RedisExecutor;
-use hexaspin_spin::{SpinRedis, SpinVariables, open_store};
+use hexaspin_spin::{SpinVariables, count_request_in_queue_store, open_jobs, open_store};
 use spin_sdk::http_component;
+
+const COMPONENT: &str = "health";
 
 #[http_component]
 async fn handle(request: Request) -> Response {
-    hexaspin_api::log::with_access_log("health", request, serve_logged).await
+    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
 }
 
 async fn serve_logged(request: Request) -> Response {
-    let dependencies = if wants_readiness(&request) {
-        check().await
-    } else {
-        Vec::new()
-    };
-    respond(&request, &dependencies)
+    if !wants_readiness(&request) {
+        // Liveness does no I/O at all, so it is not counted either.
+        return respond(&request, &[]);
+    }
+    let response = respond(&request, &check().await);
+    count_request_in_queue_store(COMPONENT, &response).await;
+    response
 }
 
 /// Pings the key store and, when it is Redis, the queue. (Spin's own connection timeouts bound
@@ -36,9 +38,9 @@ async fn check() -> Vec<Dependency> {
     };
     dependencies.push(Dependency { name, ping });
     match QueueSettings::load(&SpinVariables) {
-        Ok(QueueSettings::Redis { url, .. }) => {
-            let ping = match SpinRedis::open(&url) {
-                Ok(redis) => redis.ping().await.map_err(|e| e.to_string()),
+        Ok(settings @ QueueSettings::Redis { .. }) => {
+            let ping = match open_jobs(&settings) {
+                Ok(jobs) => jobs.ping().await.map_err(|e| e.to_string()),
                 Err(error) => Err(error.to_string()),
             };
             dependencies.push(Dependency { name: "redis", ping });

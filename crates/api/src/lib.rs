@@ -11,6 +11,7 @@
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
 //! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
+//! - [`metrics`]: `/metrics` in the Prometheus text format, rendered from store aggregates.
 //! - [`system`]: the OS CSPRNG (WASI random inside Spin) and clock.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
@@ -19,6 +20,7 @@ pub mod body;
 pub mod health;
 pub mod jobs;
 pub mod log;
+pub mod metrics;
 pub mod problem;
 pub mod settings;
 pub mod system;

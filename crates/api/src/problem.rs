@@ -4,12 +4,14 @@
 
 use hexaspin_core::DomainError;
 use hexaspin_core::admin_auth::AuthError;
+use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::StoreError;
 use hexaspin_core::use_cases::AdminError;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use crate::Response;
+use crate::metrics::requests::Counted;
 
 /// An error response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,9 @@ pub struct ApiError {
     pub detail: String,
     /// Extra headers (`WWW-Authenticate`, `Allow`).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    /// Counter events this refusal stands for (a quota rejection), carried on the response for
+    /// the request's metrics flush.
+    pub counts: Vec<Series>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +46,14 @@ impl ApiError {
             code,
             detail: detail.into(),
             headers: Vec::new(),
+            counts: Vec::new(),
         }
+    }
+
+    /// Marks the response as counting one event of `series`.
+    pub fn counting(mut self, series: Series) -> Self {
+        self.counts.push(series);
+        self
     }
 
     /// Adds a header to the response.
@@ -94,6 +106,9 @@ impl ApiError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         for (name, value) in self.headers {
             headers.append(name, value);
+        }
+        if !self.counts.is_empty() {
+            response.extensions_mut().insert(Counted(self.counts));
         }
         response
     }

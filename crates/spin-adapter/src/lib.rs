@@ -3,13 +3,16 @@
 //! # Layout
 //! - [`executor`]: [`SpinExecutor`], the store-sql executor over Spin's SQLite (`default`
 //!   database) or Postgres (`pg4`, connections pooled by the host).
+//! - [`jobs`]: [`SpinJobs`], the job and metrics ports on SQLite or Redis as configured.
 //! - [`redis`]: [`SpinRedis`], hexaspin's Redis scripts over Spin's outbound Redis.
 //! - [`variables`]: [`SpinVariables`], settings from Spin variables.
 
 pub mod executor;
+pub mod jobs;
 pub mod redis;
 pub mod variables;
 
 pub use executor::{SpinExecutor, open_default_sqlite, open_store};
+pub use jobs::{SpinJobs, count_request_in_queue_store, open_jobs};
 pub use redis::SpinRedis;
 pub use variables::SpinVariables;

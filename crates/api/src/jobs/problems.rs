@@ -1,10 +1,15 @@
 //! How dispatch failures look to clients: status, stable code, and the rate-limit headers.
 
+use hexaspin_core::metrics::Series;
 use hexaspin_core::quota::{Decision, RejectReason};
 use hexaspin_core::use_cases::{DispatchError, KeyRejection};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::ApiError;
+
+/// The quota-rejection reason for a key whose `remaining` budget is used up (the response code
+/// is `quota_exhausted`, as for the daily quota; the metric tells them apart).
+const USES_EXHAUSTED: &str = "uses_exhausted";
 
 /// Whole seconds, rounded up (a client that waits this long is past the limit).
 fn seconds_up(us: i64) -> u64 {
@@ -46,7 +51,7 @@ pub fn refused(decision: &Decision) -> ApiError {
         ),
     };
     let mut problem = with_retry_after(
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail),
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).counting(Series::quota_rejection(code)),
         decision.retry_after_us,
     );
     let mut headers = HeaderMap::new();
@@ -80,7 +85,7 @@ pub fn key_rejected(rejection: KeyRejection) -> ApiError {
     if status == StatusCode::UNAUTHORIZED {
         problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
     } else {
-        problem
+        problem.counting(Series::quota_rejection(USES_EXHAUSTED))
     }
 }
 
@@ -110,7 +115,8 @@ pub fn dispatch_error(error: DispatchError, now: hexaspin_core::Timestamp) -> Ap
                 StatusCode::TOO_MANY_REQUESTS,
                 "quota_exhausted",
                 "this API key has no uses left",
-            );
+            )
+            .counting(Series::quota_rejection(USES_EXHAUSTED));
             match retry_at {
                 Some(at) => {
                     let wait_us = (at.as_millis() - now.as_millis()).saturating_mul(1000);

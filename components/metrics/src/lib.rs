@@ -1,0 +1,50 @@
+//! Spin component `metrics`: `GET /metrics` in the Prometheus text format.
+//!
+//! A thin shell: settings from Spin variables, the key store and the queue store opened for this
+//! request, then [`hexaspin_api::metrics::MetricsApi`]. Nothing is counted in memory (an instance
+//! lives for one request); the scrape itself is counted like every other request.
+
+// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+#![allow(unsafe_code)]
+
+use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::metrics::{MetricsApi, MetricsToken};
+use hexaspin_api::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
+use hexaspin_api::system::system_now;
+use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use spin_sdk::http_component;
+
+const COMPONENT: &str = "metrics";
+
+#[http_component]
+async fn handle(request: Request) -> Response {
+    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
+}
+
+async fn serve_logged(request: Request) -> Response {
+    match serve(&request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve(request: &Request) -> Result<Response, ApiError> {
+    let config = &SpinVariables;
+    let token = MetricsToken::load(config).map_err(|e| ApiError::misconfigured(&e))?;
+    let kinds = load_dispatch_settings(config)
+        .map_err(|e| ApiError::misconfigured(&e))?
+        .kinds;
+    let keys = open_store(&StoreSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
+    let jobs = open_jobs(&QueueSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
+    let api = MetricsApi {
+        keys: &keys,
+        jobs: &jobs,
+        metrics: &jobs,
+        token: token.as_ref(),
+        kinds: &kinds,
+    };
+    let response = api.handle(request, system_now()).await;
+    count_request(&jobs, COMPONENT, &response).await;
+    Ok(response)
+}

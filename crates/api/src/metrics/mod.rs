@@ -1,0 +1,124 @@
+//! Metrics (component `metrics`): `GET /metrics` renders what the stores have aggregated — keys
+//! by state, jobs by state and priority, job outcome, quota and request counters, worker
+//! heartbeats — in the Prometheus text format. Nothing is counted in component memory.
+//!
+//! When the `metrics_token` setting is set, scrapes must send `Authorization: Bearer <token>`
+//! (Prometheus: `authorization.credentials_file`); it is compared in constant time.
+
+pub mod exposition;
+pub mod requests;
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::job::JobKind;
+use hexaspin_core::ports::{ApiKeyStore, JobStore, MetricsStore};
+use hexaspin_core::use_cases::collect_metrics;
+use http::{Method, StatusCode, header};
+use subtle::ConstantTimeEq;
+
+use crate::settings::{ConfigError, ConfigSource};
+use crate::{ApiError, Request, Response};
+
+/// The shortest token accepted: anything shorter is guessable.
+const MIN_TOKEN_CHARS: usize = 16;
+
+/// The bearer token scrapers must present (setting `metrics_token`). Never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(<redacted>)")
+    }
+}
+
+impl MetricsToken {
+    /// Reads `metrics_token`: `None` (open endpoint) when unset, an error when too short.
+    pub fn load(source: &dyn ConfigSource) -> Result<Option<Self>, ConfigError> {
+        match source.get("metrics_token")? {
+            None => Ok(None),
+            Some(token) if token.chars().count() < MIN_TOKEN_CHARS => Err(ConfigError::Invalid {
+                name: "metrics_token",
+                reason: format!("must be at least {MIN_TOKEN_CHARS} characters"),
+            }),
+            Some(token) => Ok(Some(Self(token))),
+        }
+    }
+
+    fn admits(&self, request: &Request) -> Result<(), ApiError> {
+        let unauthorized = |code, detail| {
+            ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
+                .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")
+        };
+        let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                "missing_token",
+                "send Authorization: Bearer <metrics token>",
+            ));
+        };
+        let presented = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        match presented {
+            Some(token) if bool::from(token.as_bytes().ct_eq(self.0.as_bytes())) => Ok(()),
+            _ => Err(unauthorized("invalid_token", "the metrics token is not valid")),
+        }
+    }
+}
+
+/// The metrics endpoint over its stores.
+pub struct MetricsApi<'a, K, J, M> {
+    /// API keys (counted by state).
+    pub keys: &'a K,
+    /// Jobs (depth by state and priority).
+    pub jobs: &'a J,
+    /// Counters and heartbeats.
+    pub metrics: &'a M,
+    /// Required bearer token, if configured.
+    pub token: Option<&'a MetricsToken>,
+    /// Kinds whose job counters are shown from zero.
+    pub kinds: &'a [JobKind],
+}
+
+impl<K: ApiKeyStore, J: JobStore, M: MetricsStore> MetricsApi<'_, K, J, M> {
+    /// Answers one request.
+    pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
+        match self.serve(request, now).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    async fn serve(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        if request.uri().path() != "/metrics" {
+            return Err(ApiError::not_found());
+        }
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return Err(
+                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "use GET")
+                    .with_header(header::ALLOW, "GET, HEAD"),
+            );
+        }
+        if let Some(token) = self.token {
+            token.admits(request)?;
+        }
+        let snapshot = collect_metrics(self.keys, self.jobs, self.metrics, now).await?;
+        let text =
+            exposition::render(&snapshot, self.kinds).map_err(|e| ApiError::internal("metrics", &e))?;
+        let body = if request.method() == Method::HEAD {
+            Vec::new()
+        } else {
+            text.into_bytes()
+        };
+        let mut response = http::Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static(exposition::CONTENT_TYPE),
+        );
+        headers.insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+        Ok(response)
+    }
+}
