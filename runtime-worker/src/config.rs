@@ -57,6 +57,7 @@ struct WorkerSection {
     promote_interval_ms: u64,
     rescue_interval_ms: u64,
     clean_interval_ms: u64,
+    heartbeat_interval_ms: u64,
     cancel_check_ms: u64,
 }
 
@@ -73,6 +74,7 @@ impl Default for WorkerSection {
             promote_interval_ms: 1_000,
             rescue_interval_ms: 5_000,
             clean_interval_ms: 60_000,
+            heartbeat_interval_ms: 5_000,
             cancel_check_ms: 1_000,
         }
     }
@@ -180,6 +182,8 @@ pub struct WorkerConfig {
     pub rescue_interval: Duration,
     /// Service periods.
     pub clean_interval: Duration,
+    /// How often the worker records that it is alive (shown by the `metrics` component).
+    pub heartbeat_interval: Duration,
     /// How often a running job's cancellation flag is read.
     pub cancel_check: Duration,
     /// Retry backoff.
@@ -271,6 +275,7 @@ impl WorkerConfig {
             promote_interval: Duration::from_millis(w.promote_interval_ms.max(10)),
             rescue_interval: Duration::from_millis(w.rescue_interval_ms.max(10)),
             clean_interval: Duration::from_millis(w.clean_interval_ms.max(10)),
+            heartbeat_interval: Duration::from_millis(w.heartbeat_interval_ms.max(10)),
             cancel_check: Duration::from_millis(w.cancel_check_ms.max(10)),
             backoff: Backoff {
                 base_ms: file.backoff.base_ms.max(1),

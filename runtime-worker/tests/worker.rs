@@ -9,7 +9,7 @@ use std::time::Duration;
 use hexaspin_api::system::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobKind, JobState, JobTimeout, MaxAttempts, NewJob};
-use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
+use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore, MetricsStore};
 use hexaspin_native::NativeJobs;
 use hexaspin_tests::contract::jobs::{new_job, request};
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
@@ -114,7 +114,36 @@ on_both_stores!(
     graceful_shutdown_releases_jobs_that_did_not_finish,
     two_workers_share_a_queue_without_running_a_job_twice,
     the_kind_attempt_cap_beats_the_job_max_attempts,
+    the_worker_beats_its_heart_and_silent_workers_are_forgotten,
 );
+
+async fn the_worker_beats_its_heart_and_silent_workers_are_forgotten(jobs: NativeJobs) {
+    let Some(config) = config("w-heart", "") else {
+        return;
+    };
+    let long_gone = system_now().plus_seconds(-2 * 86_400);
+    jobs.heartbeat("w-gone", long_gone)
+        .await
+        .expect("an old heartbeat");
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    let before = system_now();
+    worker.heartbeat_once().await.expect("heartbeat");
+    let beats = jobs.heartbeats().await.expect("heartbeats");
+    let mine = beats
+        .iter()
+        .find(|b| b.worker == "w-heart")
+        .expect("this worker's heartbeat");
+    assert!(mine.at >= before && mine.at <= system_now());
+    worker.clean_once().await.expect("clean");
+    let left: Vec<_> = jobs
+        .heartbeats()
+        .await
+        .expect("heartbeats")
+        .into_iter()
+        .map(|b| b.worker)
+        .collect();
+    assert_eq!(left, ["w-heart"], "the worker silent for two days is forgotten");
+}
 
 async fn a_queued_job_runs_and_its_output_is_stored(jobs: NativeJobs) {
     let Some(config) = config("w1", "") else { return };

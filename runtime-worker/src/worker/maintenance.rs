@@ -1,11 +1,12 @@
-//! The promoter, the rescuer and the cleaner: small periodic services over the job queue.
+//! The promoter, the rescuer, the cleaner and the heartbeat: small periodic services over the job
+//! queue.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hexaspin_api::system::system_now;
 use hexaspin_core::job::JobState;
-use hexaspin_core::ports::{JobQueue, JobStore, StoreError};
+use hexaspin_core::ports::{JobQueue, JobStore, MetricsStore, StoreError};
 use tokio::sync::watch;
 
 use super::{Worker, stopped};
@@ -13,6 +14,9 @@ use crate::telemetry;
 
 /// Jobs promoted per call at most; the next tick takes the rest.
 const PROMOTE_BATCH: u32 = 1000;
+/// Workers silent this long are forgotten by the cleaner (scaled away or renamed): their last
+/// heartbeat stops being shown.
+const FORGET_SILENT_WORKERS_AFTER_SECONDS: i64 = 24 * 3600;
 
 impl Worker {
     /// Moves due scheduled/retrying jobs to the queue and samples the queue depths.
@@ -42,7 +46,16 @@ impl Worker {
         let before = system_now().plus_seconds(-retention);
         let removed = self.jobs.clean_finished(before).await?;
         metrics::counter!(telemetry::CLEANED).increment(removed);
+        self.jobs
+            .forget_workers(system_now().plus_seconds(-FORGET_SILENT_WORKERS_AFTER_SECONDS))
+            .await?;
         Ok(removed)
+    }
+
+    /// Records in the store that this worker is alive (the `metrics` component shows it).
+    pub async fn heartbeat_once(&self) -> Result<u64, StoreError> {
+        self.jobs.heartbeat(&self.config.id, system_now()).await?;
+        Ok(1)
     }
 }
 
@@ -94,5 +107,17 @@ pub async fn cleaner(worker: Arc<Worker>, shutdown: watch::Receiver<bool>) {
     every(&worker, worker.config.clean_interval, "clean", shutdown, || {
         worker.clean_once()
     })
+    .await;
+}
+
+/// The heartbeat's loop.
+pub async fn heartbeat(worker: Arc<Worker>, shutdown: watch::Receiver<bool>) {
+    every(
+        &worker,
+        worker.config.heartbeat_interval,
+        "heartbeat",
+        shutdown,
+        || worker.heartbeat_once(),
+    )
     .await;
 }

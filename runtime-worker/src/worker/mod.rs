@@ -7,6 +7,7 @@
 //! | promoter     | `promote_interval`     | due scheduled/retrying jobs → queued; samples depths |
 //! | rescuer      | `rescue_interval`      | expired leases (dead workers) → queued or dead        |
 //! | cleaner      | `clean_interval`       | finished jobs past their retention → deleted          |
+//! | heartbeat    | `heartbeat_interval`   | records this worker alive in the store (`/metrics`)   |
 //! | periodic     | every second           | cron ticks → one job each, across all workers         |
 //! | admin        | —                      | `/healthz`, `/readyz`, `/metrics`                     |
 
@@ -79,6 +80,7 @@ impl Worker {
             tokio::spawn(maintenance::promoter(self.clone(), shutdown.clone())),
             tokio::spawn(maintenance::rescuer(self.clone(), shutdown.clone())),
             tokio::spawn(maintenance::cleaner(self.clone(), shutdown.clone())),
+            tokio::spawn(maintenance::heartbeat(self.clone(), shutdown.clone())),
             tokio::spawn(periodic::enqueuer(self.clone(), shutdown.clone())),
         ];
         executor::run(self.clone(), shutdown).await;
