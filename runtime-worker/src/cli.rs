@@ -62,6 +62,10 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print an admin JWT signed with JWT_SECRET.
     AdminToken(AdminTokenArgs),
+    /// Check a running app end to end after a deploy: health, readiness, a key, a job run by a
+    /// worker, /metrics, revocation. Needs JWT_SECRET (the app's jwt_secret). Exits non-zero at
+    /// the first failed step.
+    Smoke(SmokeArgs),
 }
 
 /// `migrate`.
@@ -95,6 +99,14 @@ pub struct AdminTokenArgs {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 3600)]
     pub ttl: i64,
+    /// Claims the app checks.
+    #[command(flatten)]
+    pub claims: ClaimArgs,
+}
+
+/// The token header and claims an app may check besides the signature.
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
     /// Key id header, selecting the secret during a JWT secret rotation.
     #[arg(long, env = "JWT_KID")]
     pub kid: Option<String>,
@@ -104,6 +116,26 @@ pub struct AdminTokenArgs {
     /// `aud` claim (must match the app's `jwt_audience` if that is set).
     #[arg(long, env = "JWT_AUDIENCE")]
     pub audience: Option<String>,
+}
+
+/// `smoke`.
+#[derive(Debug, Args)]
+pub struct SmokeArgs {
+    /// The app's base URL: http://127.0.0.1:3000 for `spin up`, the Service or Ingress URL on k8s.
+    #[arg(long, env = "HEXASPIN_BASE_URL")]
+    pub base_url: String,
+    /// How long to wait for the job to succeed, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// The job kind to dispatch (the app's job_kinds and the worker's configuration must have it).
+    #[arg(long, default_value = "echo")]
+    pub kind: String,
+    /// Bearer token for /metrics, when the app sets metrics_token.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Claims for the admin token.
+    #[command(flatten)]
+    pub claims: ClaimArgs,
 }
 
 /// `run`.

@@ -1,17 +1,19 @@
 //! `runtime-worker`: hexaspin's native process — the job worker (`run`) and the operator CLI
-//! (`migrate`, `admin-token`).
+//! (`migrate`, `admin-token`, `smoke`).
 //!
 //! # Layout
 //! - `cli`: the command line (clap), every option also readable from the environment.
 //! - `run`: `run`, the worker.
 //! - `migrate`: `migrate up|down|status` against the configured store.
 //! - `admin_token`: `admin-token`.
+//! - `smoke`: `smoke`, the post-deploy check.
 //! - the library (`runtime_worker`): configuration, services, telemetry.
 
 mod admin_token;
 mod cli;
 mod migrate;
 mod run;
+mod smoke;
 
 use clap::Parser;
 
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::AdminToken(args) => admin_token::run(&args),
+        Command::Smoke(args) => smoke::run(&args),
         Command::Migrate(args) => runtime(false).and_then(|rt| rt.block_on(migrate::run(&cli.store, &args))),
         Command::Run(args) => runtime(true).and_then(|rt| rt.block_on(run::run(&cli.store, &args))),
     };

@@ -1,0 +1,235 @@
+//! `runtime-worker smoke` end to end: the real binary checks an app served over real HTTP, with
+//! the real worker binary running the job. Without Spin on this machine, the app is a native
+//! stand-in that routes exactly as spin.toml does to the same `hexaspin_api` handlers the
+//! components call, on one SQLite file shared with the worker (the embedded default). With the
+//! worker running, every step passes; without it, the smoke test stops at the job with ✗ and a
+//! non-zero exit.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hexaspin_api::admin_keys::AdminApi;
+use hexaspin_api::health::{Dependency, respond, wants_readiness};
+use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::metrics::MetricsApi;
+use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::settings::{AdminSettings, load_dispatch_settings};
+use hexaspin_api::system::{OsEntropy, system_now};
+use hexaspin_core::Timestamp;
+use hexaspin_core::quota::RateRule;
+use hexaspin_core::use_cases::DispatchSettings;
+use hexaspin_native::{NativeExecutor, SqliteExecutor};
+use hexaspin_store_sql::SqlStore;
+use hexaspin_store_sql::jobs::SqliteJobs;
+use hexaspin_tests::api::TestConfig;
+use hexaspin_tests::samples::JWT_SECRET;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+/// The app's stores and settings: what each component opens per request in Spin.
+struct App {
+    keys: SqlStore<NativeExecutor>,
+    jobs: SqliteJobs<SqliteExecutor>,
+    admin: AdminSettings,
+    dispatch: DispatchSettings,
+}
+
+impl App {
+    /// Routes as spin.toml does, answers with the component's handler, then counts the request
+    /// as that component does.
+    async fn serve(&self, request: hexaspin_api::Request) -> hexaspin_api::Response {
+        let path = request.uri().path().to_owned();
+        let now = system_now();
+        let (component, response) = if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {
+            let api = AdminApi {
+                store: &self.keys,
+                entropy: &OsEntropy,
+                settings: &self.admin,
+            };
+            ("admin-keys", api.handle(&request, now).await)
+        } else if path.starts_with("/api/jobs") || path.starts_with("/api/admin/") {
+            let api = JobsApi {
+                keys: &self.keys,
+                jobs: &self.jobs,
+                entropy: &OsEntropy,
+                admin: &self.admin,
+                settings: &self.dispatch,
+                auth_failures: RateRule::new(1, 10).expect("rule"),
+            };
+            ("jobs", api.handle(&request, now).await)
+        } else if path == "/metrics" {
+            let api = MetricsApi {
+                keys: &self.keys,
+                jobs: &self.jobs,
+                metrics: &self.jobs,
+                token: None,
+                kinds: &self.dispatch.kinds,
+            };
+            ("metrics", api.handle(&request, now).await)
+        } else if wants_readiness(&request) {
+            let ping = self.keys.ping().await.map_err(|e| e.to_string());
+            (
+                "health",
+                respond(&request, &[Dependency { name: "sqlite", ping }]),
+            )
+        } else {
+            return respond(&request, &[]); // liveness: no I/O, not counted
+        };
+        count_request(&self.jobs, component, &response).await;
+        response
+    }
+}
+
+/// Serves `app` on a free port until the test ends.
+async fn serve(app: App) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = Arc::new(app);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                    let app = app.clone();
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let bytes = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes().to_vec())
+                            .unwrap_or_default();
+                        let response = app.serve(http::Request::from_parts(parts, bytes)).await;
+                        Ok::<_, Infallible>(response.map(|body| Full::new(Bytes::from(body))))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+async fn app_on(database: &Path) -> App {
+    let executor = NativeExecutor::sqlite(database).expect("SQLite opens");
+    hexaspin_store_sql::migrate::up(&executor, Timestamp::from_millis(0))
+        .await
+        .expect("migrations");
+    App {
+        keys: SqlStore::new(executor),
+        jobs: SqliteJobs::new(SqliteExecutor::open(database).expect("SQLite opens")),
+        admin: AdminSettings::load(&TestConfig).expect("settings"),
+        dispatch: load_dispatch_settings(&TestConfig).expect("dispatch settings"),
+    }
+}
+
+fn start_worker(dir: &Path, wasm: &Path, database: &Path) -> Child {
+    let config = dir.join("worker.toml");
+    let text = format!(
+        "[worker]\nconcurrency = 2\npoll_interval_ms = 20\nadmin_listen = \"127.0.0.1:0\"\n\n\
+         [kinds.echo]\ncomponent = {:?}\n",
+        wasm.join("echo_job.wasm")
+    );
+    std::fs::write(&config, text).expect("config");
+    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env_remove("QUEUE")
+        .env("SQLITE_PATH", database)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the worker starts")
+}
+
+async fn smoke(address: SocketAddr, timeout_seconds: &str) -> Output {
+    let base_url = format!("http://{address}");
+    let timeout = timeout_seconds.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+            .args(["smoke", "--base-url", &base_url, "--timeout", &timeout])
+            .env("JWT_SECRET", JWT_SECRET)
+            .env_remove("METRICS_TOKEN")
+            .env_remove("JWT_KID")
+            .env_remove("JWT_ISSUER")
+            .env_remove("JWT_AUDIENCE")
+            .output()
+            .expect("smoke runs")
+    })
+    .await
+    .expect("smoke finishes")
+}
+
+fn wasm_dir() -> Option<PathBuf> {
+    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_passes_every_step_against_a_running_app_and_worker() {
+    let Some(wasm) = wasm_dir() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("app.db");
+    let address = serve(app_on(&database).await).await;
+    let mut worker = start_worker(dir.path(), &wasm, &database);
+
+    let output = smoke(address, "30").await;
+    worker.kill().expect("stop the worker");
+    worker.wait().expect("reaped");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    eprintln!("DEBUG\n{printed}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "smoke failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
+    assert!(!printed.contains('✗'), "{printed}");
+    for step in [
+        "readiness",
+        "the worker runs it to success",
+        "metrics counted it",
+        "refused",
+    ] {
+        assert!(printed.contains(step), "{step} in {printed}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_stops_with_a_cross_and_fails_when_no_worker_runs_the_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("app.db");
+    let address = serve(app_on(&database).await).await;
+
+    let output = smoke(address, "1").await;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    eprintln!("DEBUG\n{printed}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "{printed}");
+    assert_eq!(
+        printed.matches("  ✓ ").count(),
+        6,
+        "six steps pass before the job: {printed}"
+    );
+    assert!(
+        printed.contains("  ✗ the worker runs it to success: still queued after 1 s"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("metrics counted it"),
+        "it stops at the first failure: {printed}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("step 7 of 10"),
+        "the exit explains where it stopped"
+    );
+}
