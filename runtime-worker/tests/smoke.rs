@@ -233,3 +233,24 @@ async fn smoke_stops_with_a_cross_and_fails_when_no_worker_runs_the_job() {
         "the exit explains where it stopped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_passes_against_spin_up_and_the_worker_when_spin_is_installed() {
+    let Some(wasm) = wasm_dir() else { return };
+    let app = match hexaspin_tests::spin_up::start_app(&[]).await {
+        Ok(app) => app,
+        Err(why) => return println!("SKIPPED: {why}"),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut worker = start_worker(dir.path(), &wasm, &app.database);
+    let address = SocketAddr::from(([127, 0, 0, 1], app.port));
+    let output = smoke(address, "60").await;
+    worker.kill().expect("stop the worker");
+    worker.wait().expect("reaped");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "smoke failed against spin up:\n{printed}"
+    );
+    assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
+}

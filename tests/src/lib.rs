@@ -9,6 +9,7 @@
 //! - [`api`]: the admin API driven in-process on a test store.
 //! - [`http`]: a one-shot HTTP GET for tests against real processes.
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
+//! - [`spin_up`]: a real `spin up` of the app for end-to-end tests, when Spin is installed.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
 
 pub mod api;
@@ -18,3 +19,4 @@ pub mod http;
 pub mod jobs_api;
 pub mod prometheus;
 pub mod samples;
+pub mod spin_up;
