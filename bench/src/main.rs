@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use hexaspin_core::api_key::ApiKeyId;
 use hexaspin_core::job::{JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
-use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, RateLimiter};
+use hexaspin_core::metrics::Series;
+use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, MetricsStore, RateLimiter};
 use hexaspin_core::quota::{QuotaRules, RateRule};
 use hexaspin_native::{NativeRedis, SqliteExecutor};
 use hexaspin_redis::RedisJobs;
@@ -187,6 +188,22 @@ async fn quota() -> anyhow::Result<()> {
     })
     .await?;
     let redis_dispatch = measure("dispatch: quota + enqueue on Redis", n, |i| dispatch(&jobs, i)).await?;
+    // What /metrics costs on the request path: one more script call after the answer.
+    let counts = [
+        (Series::http_requests("jobs", 202), 1),
+        (Series::quota_rejection("rate_limited"), 1),
+    ];
+    let counts = &counts;
+    let jobs = &jobs;
+    let redis_count = measure("request counts (2 series, 1 EVALSHA)", n, |_| async move {
+        jobs.add_counts(counts).await.map_err(Into::into)
+    })
+    .await?;
+    let redis_counted = measure("dispatch + request count (2 round trips)", n, |i| async move {
+        dispatch(jobs, i).await?;
+        jobs.add_counts(&counts[..1]).await.map_err(Into::into)
+    })
+    .await?;
 
     let dir = tempfile::tempdir()?;
     let sqlite = SqliteExecutor::open(&dir.path().join("bench.db"))?;
@@ -198,7 +215,23 @@ async fn quota() -> anyhow::Result<()> {
     })
     .await?;
 
-    let rows = [set, gcra, redis_dispatch, sqlite_dispatch];
+    let sqlite_counts = &sqlite_jobs;
+    let sqlite_count = measure(
+        "request counts on SQLite (1 tx, fsync)",
+        sqlite_n,
+        |_| async move { sqlite_counts.add_counts(counts).await.map_err(Into::into) },
+    )
+    .await?;
+
+    let rows = [
+        set,
+        gcra,
+        redis_dispatch,
+        redis_count,
+        redis_counted,
+        sqlite_dispatch,
+        sqlite_count,
+    ];
     print(&rows, rows.first());
     println!("\n(SQLite rows: n = {sqlite_n}; the SET row is the baseline of the ratio column)");
     redis.delete_prefix(&prefix).await?;
