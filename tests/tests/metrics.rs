@@ -189,6 +189,20 @@ where
     K: ApiKeyStore,
     J: JobStore + MetricsStore,
 {
+    send("GET", keys, jobs, token, headers).await
+}
+
+async fn send<K, J>(
+    method: &str,
+    keys: &K,
+    jobs: &J,
+    token: Option<&MetricsToken>,
+    headers: &[(&str, &str)],
+) -> hexaspin_api::Response
+where
+    K: ApiKeyStore,
+    J: JobStore + MetricsStore,
+{
     let kinds = kinds();
     let api = MetricsApi {
         keys,
@@ -197,7 +211,7 @@ where
         token,
         kinds: &kinds,
     };
-    api.handle(&build_request("GET", "/metrics", headers, None), NOW)
+    api.handle(&build_request(method, "/metrics", headers, None), NOW)
         .await
 }
 
@@ -364,18 +378,7 @@ async fn a_key_store_that_does_not_answer_gives_503_and_other_methods_405() {
     let jobs = SqliteTestJobs::new().await;
     let reply = Reply::from(scrape(&keys.store, &jobs.store, None, &[]).await);
     assert_eq!((reply.status, reply.code()), (503, "store_unavailable"));
-    let kinds = kinds();
-    let api = MetricsApi {
-        keys: &keys.store,
-        jobs: &jobs.store,
-        metrics: &jobs.store,
-        token: None,
-        kinds: &kinds,
-    };
-    let post = Reply::from(
-        api.handle(&build_request("POST", "/metrics", &[], None), NOW)
-            .await,
-    );
+    let post = Reply::from(send("POST", &keys.store, &jobs.store, None, &[]).await);
     assert_eq!((post.status, post.code()), (405, "method_not_allowed"));
     jobs.finish().await;
     keys.finish().await;

@@ -23,10 +23,7 @@ async fn handle(request: Request) -> Response {
 }
 
 async fn serve_logged(request: Request) -> Response {
-    match serve(&request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    serve(&request).await.unwrap_or_else(ApiError::into_response)
 }
 
 async fn serve(request: &Request) -> Result<Response, ApiError> {
