@@ -72,11 +72,17 @@ pub fn require_prometheus_parser() -> Result<(), String> {
         return Ok(());
     }
     println!("xtask: installing {PROMETHEUS_CLIENT} (the metrics tests parse the exposition with it)");
-    let installed = std::process::Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--user", PROMETHEUS_CLIENT])
-        .status()
-        .map_err(|e| format!("python3 is required for the metrics tests: {e}"))?;
-    if installed.success() && importable() {
+    let pip = |extra: &[&str]| {
+        std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(extra)
+            .arg(PROMETHEUS_CLIENT)
+            .status()
+            .map_err(|e| format!("python3 is required for the metrics tests: {e}"))
+    };
+    // `--user` outside a virtualenv; inside one pip refuses it, and a plain install is right.
+    let installed = pip(&["--user"])?.success() || pip(&[])?.success();
+    if installed && importable() {
         Ok(())
     } else {
         Err(format!(
