@@ -14,6 +14,13 @@ use crate::Timestamp;
 /// Separates the counter name and its label values in a stored field name.
 pub const FIELD_SEPARATOR: char = '|';
 
+/// The reasons a quota refuses a dispatch, as counted: the GCRA rate, the daily quota, the key's
+/// `remaining` budget.
+pub const QUOTA_REJECTION_REASONS: [&str; 3] = ["rate_limited", "quota_exhausted", "uses_exhausted"];
+
+/// The final states of a failed job, the `state` label of [`Counter::JobsFailed`].
+pub const FAILED_STATES: [&str; 2] = ["failed", "dead"];
+
 /// A counter the stores keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Counter {

@@ -129,3 +129,66 @@ pub fn dispatch_error(error: DispatchError, now: hexaspin_core::Timestamp) -> Ap
         DispatchError::Store(e) => e.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hexaspin_core::Timestamp;
+    use hexaspin_core::metrics::{QUOTA_REJECTION_REASONS, Series};
+    use hexaspin_core::quota::{Decision, RejectReason};
+    use hexaspin_core::use_cases::{DispatchError, KeyRejection};
+
+    use super::*;
+    use crate::metrics::requests::Counted;
+
+    fn counted(error: ApiError) -> Vec<Series> {
+        let response = error.into_response();
+        response
+            .extensions()
+            .get::<Counted>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_quota_refusal_is_counted_with_a_known_reason() {
+        let decision = |reason| Decision {
+            rejected: Some(reason),
+            limit: 10,
+            remaining: 0,
+            reset_after_us: 1_000_000,
+            retry_after_us: 1_000_000,
+        };
+        let refusals = [
+            refused(&decision(RejectReason::RateLimited)),
+            refused(&decision(RejectReason::QuotaExhausted)),
+            key_rejected(KeyRejection::Exhausted),
+            dispatch_error(
+                DispatchError::UsesExhausted { retry_at: None },
+                Timestamp::from_millis(0),
+            ),
+        ];
+        let reasons: Vec<String> = refusals
+            .into_iter()
+            .flat_map(counted)
+            .map(|series| series.labels()[0].clone())
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "rate_limited",
+                "quota_exhausted",
+                "uses_exhausted",
+                "uses_exhausted"
+            ]
+        );
+        assert!(
+            reasons
+                .iter()
+                .all(|r| QUOTA_REJECTION_REASONS.contains(&r.as_str()))
+        );
+        assert!(
+            counted(key_rejected(KeyRejection::Revoked)).is_empty(),
+            "a bad key is not a quota refusal"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use hexaspin_core::api_key::KeyState;
 use hexaspin_core::job::{JobKind, JobState};
-use hexaspin_core::metrics::{Counter, Series};
+use hexaspin_core::metrics::{Counter, FAILED_STATES, QUOTA_REJECTION_REASONS, Series};
 use hexaspin_core::use_cases::MetricsSnapshot;
 use prometheus::core::Collector;
 use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
@@ -53,8 +53,8 @@ fn describe(counter: Counter) -> (&'static str, &'static str) {
 #[error("the metrics exposition could not be built: {0}")]
 pub struct ExpositionError(#[from] prometheus::Error);
 
-/// Renders `snapshot`. Counters of the `kinds` configured for dispatch are shown at zero before
-/// anything happened, so a rate over them starts from the first event.
+/// Renders `snapshot`. Counters of the `kinds` configured for dispatch and of every quota
+/// rejection reason are shown at zero before anything happened.
 pub fn render(snapshot: &MetricsSnapshot, kinds: &[JobKind]) -> Result<String, ExpositionError> {
     let registry = Registry::new();
 
@@ -90,10 +90,8 @@ pub fn render(snapshot: &MetricsSnapshot, kinds: &[JobKind]) -> Result<String, E
     for counter in Counter::ALL {
         let (name, help) = describe(counter);
         let family = IntCounterVec::new(Opts::new(name, help), counter.label_names())?;
-        if counter.label_names() == ["kind"] {
-            for kind in kinds {
-                family.with_label_values(&[kind.as_str()]).inc_by(0);
-            }
+        for labels in known_series(counter, kinds) {
+            family.with_label_values(&labels).inc_by(0);
         }
         for value in snapshot.counters.iter().filter(|c| c.series.counter() == counter) {
             family
@@ -121,6 +119,22 @@ pub fn render(snapshot: &MetricsSnapshot, kinds: &[JobKind]) -> Result<String, E
     TextEncoder::new().encode(&registry.gather(), &mut text)?;
     // The encoder writes only UTF-8 (names are ASCII, label values and help are Rust strings).
     Ok(String::from_utf8_lossy(&text).into_owned())
+}
+
+/// The series of `counter` known before anything is counted (shown at zero, so that rates and
+/// alerts work from the first event): per configured kind, per rejection reason.
+fn known_series(counter: Counter, kinds: &[JobKind]) -> Vec<Vec<&str>> {
+    match counter {
+        Counter::JobsEnqueued | Counter::JobsSucceeded | Counter::JobsRetried | Counter::JobsCancelled => {
+            kinds.iter().map(|kind| vec![kind.as_str()]).collect()
+        }
+        Counter::JobsFailed => kinds
+            .iter()
+            .flat_map(|kind| FAILED_STATES.map(|state| vec![kind.as_str(), state]))
+            .collect(),
+        Counter::QuotaRejections => QUOTA_REJECTION_REASONS.map(|reason| vec![reason]).to_vec(),
+        Counter::HttpRequests => Vec::new(),
+    }
 }
 
 fn labels(series: &Series) -> Vec<&str> {
