@@ -129,6 +129,17 @@ fn the_exposition_is_valid_and_every_value_reads_back() {
     assert_eq!(
         counter(
             "hexaspin_jobs_failed_total",
+            &[("kind", "webhook"), ("state", "failed")]
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        counter("hexaspin_quota_rejections_total", &[("reason", "uses_exhausted")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        counter(
+            "hexaspin_jobs_failed_total",
             &[("kind", "echo"), ("state", "dead")]
         ),
         Some(2.0)
