@@ -111,7 +111,7 @@ on_both_stores!(
     a_runaway_job_fails_its_attempt_and_the_next_job_runs,
     a_running_job_is_stopped_when_its_cancellation_is_asked,
     periodic_ticks_are_enqueued_once_across_two_workers,
-    graceful_shutdown_releases_jobs_that_did_not_finish,
+    graceful_shutdown_releases_jobs_that_did_not_finish_and_the_heartbeat,
     two_workers_share_a_queue_without_running_a_job_twice,
     the_kind_attempt_cap_beats_the_job_max_attempts,
     the_worker_beats_its_heart_and_silent_workers_are_forgotten,
@@ -268,7 +268,7 @@ async fn periodic_ticks_are_enqueued_once_across_two_workers(jobs: NativeJobs) {
     assert!(all.iter().all(|j| j.spec.payload == r#"{"tick":true}"#));
 }
 
-async fn graceful_shutdown_releases_jobs_that_did_not_finish(jobs: NativeJobs) {
+async fn graceful_shutdown_releases_jobs_that_did_not_finish_and_the_heartbeat(jobs: NativeJobs) {
     let Some(config) = config("w1", "") else { return };
     let spec = enqueue(&jobs, job("chaos", r#"{"action":"loop"}"#, 3, 20_000)).await;
     let worker = Worker::new(config, jobs.clone()).expect("worker");
@@ -283,6 +283,11 @@ async fn graceful_shutdown_releases_jobs_that_did_not_finish(jobs: NativeJobs) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let beating = jobs.heartbeats().await.expect("heartbeats");
+    assert!(
+        beating.iter().any(|b| b.worker == "w1"),
+        "the running worker beats"
+    );
     stop.send(true).expect("signal");
     tokio::time::timeout(Duration::from_secs(5), run)
         .await
@@ -292,6 +297,11 @@ async fn graceful_shutdown_releases_jobs_that_did_not_finish(jobs: NativeJobs) {
     assert_eq!(
         (released.state, released.attempts, released.lease_owner),
         (JobState::Queued, 0, None)
+    );
+    let after = jobs.heartbeats().await.expect("heartbeats");
+    assert!(
+        after.iter().all(|b| b.worker != "w1"),
+        "a clean exit removes the heartbeat"
     );
 }
 

@@ -131,6 +131,9 @@ impl<S: TransactionalExecutor, R: RedisExecutor> MetricsStore for AnyJobs<S, R> 
     async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
         delegate!(self, s => s.heartbeats().await)
     }
+    async fn forget_worker(&self, worker: &str) -> Result<bool, StoreError> {
+        delegate!(self, s => s.forget_worker(worker).await)
+    }
     async fn forget_workers(&self, before: Timestamp) -> Result<u64, StoreError> {
         delegate!(self, s => s.forget_workers(before).await)
     }

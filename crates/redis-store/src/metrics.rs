@@ -70,6 +70,11 @@ impl<E: RedisExecutor> MetricsStore for RedisJobs<E> {
         Ok(beats)
     }
 
+    async fn forget_worker(&self, worker: &str) -> Result<bool, StoreError> {
+        let reply = self.run(&scripts::forget_worker, &[worker.to_owned()]).await?;
+        Ok(reply.first().and_then(RedisValue::int) == Some(1))
+    }
+
     async fn forget_workers(&self, before: Timestamp) -> Result<u64, StoreError> {
         let reply = self
             .run(&scripts::forget_workers, &[before.as_millis().to_string()])

@@ -83,6 +83,7 @@ mod all {
     script!(heartbeat, lean);
     script!(heartbeats, lean);
     script!(forget_workers, lean);
+    script!(forget_worker, lean);
 }
 
 pub use all::*;

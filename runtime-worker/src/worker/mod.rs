@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hexaspin_core::job::JobId;
+use hexaspin_core::ports::MetricsStore;
 use hexaspin_job_host::Sandbox;
 use hexaspin_native::NativeJobs;
 use tokio::sync::{Semaphore, watch};
@@ -86,6 +87,11 @@ impl Worker {
         executor::run(self.clone(), shutdown).await;
         for service in services {
             let _ = service.await;
+        }
+        // A clean exit is not a dead worker: stop showing its heartbeat (a crashed one keeps its
+        // last heartbeat, so it shows as silent until the cleaner forgets it a day later).
+        if let Err(error) = self.jobs.forget_worker(&self.config.id).await {
+            tracing::warn!(%error, "could not remove this worker's heartbeat");
         }
     }
 }

@@ -147,4 +147,10 @@ pub async fn heartbeats_keep_the_latest_instant_per_worker<S: MetricsStore>(stor
         .map(|h| h.worker)
         .collect();
     assert_eq!(left, ["worker-a"]);
+    assert!(store.forget_worker("worker-a").await.expect("forget one"));
+    assert!(
+        !store.forget_worker("worker-a").await.expect("forget again"),
+        "already forgotten"
+    );
+    assert!(store.heartbeats().await.expect("beats").is_empty());
 }

@@ -19,6 +19,9 @@ pub trait MetricsStore {
     /// The last heartbeat of every worker not yet forgotten.
     async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError>;
 
+    /// Forgets one worker (it is shutting down cleanly); `false` if it was not known.
+    async fn forget_worker(&self, worker: &str) -> Result<bool, StoreError>;
+
     /// Forgets workers whose last heartbeat is older than `before` (they were scaled away);
     /// returns how many.
     async fn forget_workers(&self, before: Timestamp) -> Result<u64, StoreError>;

@@ -61,6 +61,14 @@ impl<E: TransactionalExecutor> MetricsStore for SqliteJobs<E> {
             .collect()
     }
 
+    async fn forget_worker(&self, worker: &str) -> Result<bool, StoreError> {
+        let rows = self
+            .executor
+            .query(queries::forget_worker, &[SqlValue::Text(worker.to_owned())])
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
     async fn forget_workers(&self, before: Timestamp) -> Result<u64, StoreError> {
         let rows = self
             .executor

@@ -37,6 +37,7 @@ mod statements {
     job_query!(heartbeat);
     job_query!(heartbeats);
     job_query!(forget_workers);
+    job_query!(forget_worker);
 }
 
 pub use statements::*;
