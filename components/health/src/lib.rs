@@ -5,9 +5,10 @@
 #![allow(unsafe_code)]
 
 use hexaspin_api::health::{Dependency, respond, wants_readiness};
-use hexaspin_api::settings::{QueueSettings, StoreSettings};
+use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::settings::{ConfigError, QueueSettings, StoreSettings};
 use hexaspin_api::{Request, Response};
-use hexaspin_spin::{SpinVariables, count_request_in_queue_store, open_jobs, open_store};
+use hexaspin_spin::{SpinJobs, SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "health";
@@ -22,14 +23,25 @@ async fn serve_logged(request: Request) -> Response {
         // Liveness does no I/O at all, so it is not counted either.
         return respond(&request, &[]);
     }
-    let response = respond(&request, &check().await);
-    count_request_in_queue_store(COMPONENT, &response).await;
+    // The queue store is opened once: pinged when it is Redis, then used to count the request.
+    let settings = QueueSettings::load(&SpinVariables);
+    let queue = settings
+        .as_ref()
+        .map_err(|e| e.to_string())
+        .and_then(|settings| open_jobs(settings).map_err(|e| e.to_string()));
+    let response = respond(&request, &check(&settings, &queue).await);
+    if let Ok(jobs) = &queue {
+        count_request(jobs, COMPONENT, &response).await;
+    }
     response
 }
 
 /// Pings the key store and, when it is Redis, the queue. (Spin's own connection timeouts bound
 /// each ping; a component cannot set a shorter one.)
-async fn check() -> Vec<Dependency> {
+async fn check(
+    settings: &Result<QueueSettings, ConfigError>,
+    queue: &Result<SpinJobs, String>,
+) -> Vec<Dependency> {
     let mut dependencies = Vec::new();
     let (name, ping) = match StoreSettings::load(&SpinVariables) {
         Ok(settings @ StoreSettings::Sqlite { .. }) => ("sqlite", ping_store(&settings).await),
@@ -37,20 +49,17 @@ async fn check() -> Vec<Dependency> {
         Err(error) => ("configuration", Err(error.to_string())),
     };
     dependencies.push(Dependency { name, ping });
-    match QueueSettings::load(&SpinVariables) {
-        Ok(settings @ QueueSettings::Redis { .. }) => {
-            let ping = match open_jobs(&settings) {
-                Ok(jobs) => jobs.ping().await.map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
-            };
-            dependencies.push(Dependency { name: "redis", ping });
-        }
-        Ok(QueueSettings::Sqlite { .. }) => {}
-        Err(error) => dependencies.push(Dependency {
-            name: "configuration",
-            ping: Err(error.to_string()),
-        }),
-    }
+    let name = match settings {
+        Ok(QueueSettings::Redis { .. }) => "redis",
+        // The embedded queue lives in the SQLite database pinged above.
+        Ok(QueueSettings::Sqlite { .. }) => return dependencies,
+        Err(_) => "configuration",
+    };
+    let ping = match queue {
+        Ok(jobs) => jobs.ping().await.map_err(|e| e.to_string()),
+        Err(error) => Err(error.clone()),
+    };
+    dependencies.push(Dependency { name, ping });
     dependencies
 }
 
