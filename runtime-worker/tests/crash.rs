@@ -124,12 +124,7 @@ async fn burst_survives_sigkill(jobs: NativeJobs, env: Vec<(&'static str, String
     })
     .await;
     let all = jobs
-        .list_jobs(&JobFilter {
-            key_id: None,
-            state: None,
-            before_seq: None,
-            limit: (JOBS + 10) as u32,
-        })
+        .list_jobs(&JobFilter::all((JOBS + 10) as u32))
         .await
         .expect("list");
     assert_eq!(all.len(), JOBS, "no job lost, none duplicated");

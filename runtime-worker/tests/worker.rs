@@ -255,15 +255,7 @@ async fn periodic_ticks_are_enqueued_once_across_two_workers(jobs: NativeJobs) {
     );
     let again = a.periodic_once(since, now).await.expect("again");
     assert_eq!(again, 0);
-    let all = jobs
-        .list_jobs(&JobFilter {
-            key_id: None,
-            state: None,
-            before_seq: None,
-            limit: 100,
-        })
-        .await
-        .expect("list");
+    let all = jobs.list_jobs(&JobFilter::all(100)).await.expect("list");
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|j| j.spec.payload == r#"{"tick":true}"#));
 }

@@ -30,6 +30,9 @@ fn series(counter: Counter, labels: &[&str]) -> Series {
     Series::new(counter, labels.iter().map(|l| (*l).to_owned()).collect()).expect("series")
 }
 
+/// Label name/value pairs of one sample.
+type Labels<'a> = &'a [(&'a str, &'a str)];
+
 /// A worker id with every character the format must escape, and some it must not trip on.
 const AWKWARD_WORKER: &str = "pod \"a\\b\"\nline2,x=y{z}";
 
@@ -112,49 +115,40 @@ fn the_exposition_is_valid_and_every_value_reads_back() {
     assert_eq!(depth("dead", "9"), Some(1.0));
     assert_eq!(depth("running", "5"), Some(0.0));
 
-    // Counters as stored; configured kinds start at zero.
-    let counter = |name: &str, labels: &[(&str, &str)]| value(&families, name, labels);
-    assert_eq!(
-        counter("hexaspin_jobs_enqueued_total", &[("kind", "echo")]),
-        Some(40.0)
-    );
-    assert_eq!(
-        counter("hexaspin_jobs_enqueued_total", &[("kind", "webhook")]),
-        Some(0.0)
-    );
-    assert_eq!(
-        counter("hexaspin_jobs_succeeded_total", &[("kind", "webhook")]),
-        Some(0.0)
-    );
-    assert_eq!(
-        counter(
+    // Counters as stored; configured kinds and every rejection reason start at zero.
+    let expected: [(&str, Labels, f64); 8] = [
+        ("hexaspin_jobs_enqueued_total", &[("kind", "echo")], 40.0),
+        ("hexaspin_jobs_enqueued_total", &[("kind", "webhook")], 0.0),
+        ("hexaspin_jobs_succeeded_total", &[("kind", "webhook")], 0.0),
+        (
             "hexaspin_jobs_failed_total",
-            &[("kind", "webhook"), ("state", "failed")]
+            &[("kind", "webhook"), ("state", "failed")],
+            0.0,
         ),
-        Some(0.0)
-    );
-    assert_eq!(
-        counter("hexaspin_quota_rejections_total", &[("reason", "uses_exhausted")]),
-        Some(0.0)
-    );
-    assert_eq!(
-        counter(
+        (
             "hexaspin_jobs_failed_total",
-            &[("kind", "echo"), ("state", "dead")]
+            &[("kind", "echo"), ("state", "dead")],
+            2.0,
         ),
-        Some(2.0)
-    );
-    assert_eq!(
-        counter("hexaspin_quota_rejections_total", &[("reason", "rate_limited")]),
-        Some(7.0)
-    );
-    assert_eq!(
-        counter(
+        (
+            "hexaspin_quota_rejections_total",
+            &[("reason", "uses_exhausted")],
+            0.0,
+        ),
+        (
+            "hexaspin_quota_rejections_total",
+            &[("reason", "rate_limited")],
+            7.0,
+        ),
+        (
             "hexaspin_http_requests_total",
-            &[("component", "jobs"), ("status_class", "5xx")]
+            &[("component", "jobs"), ("status_class", "5xx")],
+            5.0,
         ),
-        Some(5.0)
-    );
+    ];
+    for (name, labels, count) in expected {
+        assert_eq!(value(&families, name, labels), Some(count), "{name} {labels:?}");
+    }
 
     // The awkward label value survives escaping exactly.
     assert_eq!(

@@ -20,34 +20,10 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     let root = shell::root();
     let secrets = load_or_create_secrets(&root.join(DEV_ENV))?;
     crate::build_wasm()?;
-    shell::cargo(
-        &[
-            "run",
-            "--quiet",
-            "-p",
-            "runtime-worker",
-            "--",
-            "--store",
-            "sqlite",
-            "migrate",
-            "up",
-        ],
-        &[],
-    )?;
+    shell::cargo(&worker_cli(&["--store", "sqlite", "migrate", "up"]), &[])?;
     let jwt_secret = secrets.get("jwt_secret").map(String::as_str).unwrap_or_default();
     shell::cargo(
-        &[
-            "run",
-            "--quiet",
-            "-p",
-            "runtime-worker",
-            "--",
-            "admin-token",
-            "--sub",
-            "dev-admin",
-            "--ttl",
-            "86400",
-        ],
+        &worker_cli(&["admin-token", "--sub", "dev-admin", "--ttl", "86400"]),
         &[("JWT_SECRET", jwt_secret)],
     )
     .map_err(|e| format!("could not mint a dev admin token: {e}"))?;
@@ -56,16 +32,7 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut worker = Command::new(&cargo)
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "runtime-worker",
-            "--",
-            "run",
-            "--config",
-            "worker.toml",
-        ])
+        .args(worker_cli(&["run", "--config", "worker.toml"]))
         .current_dir(&root)
         .spawn()
         .map_err(|e| format!("cannot start the worker: {e}"))?;
@@ -131,3 +98,10 @@ fn restrict_permissions(path: &Path) {
 
 #[cfg(not(unix))]
 fn restrict_permissions(_: &Path) {}
+
+/// `cargo` arguments that run the `runtime-worker` binary with `args`.
+fn worker_cli<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["run", "--quiet", "-p", "runtime-worker", "--"];
+    all.extend_from_slice(args);
+    all
+}

@@ -22,33 +22,21 @@ async fn handle(request: Request) -> Response {
 }
 
 async fn serve_logged(request: Request) -> Response {
-    let response = serve(&request).await;
+    let response = serve(&request).await.unwrap_or_else(ApiError::into_response);
     count_request_in_queue_store(COMPONENT, &response).await;
     response
 }
 
-async fn serve(request: &Request) -> Response {
+async fn serve(request: &Request) -> Result<Response, ApiError> {
     let now = system_now();
-    let settings = match AdminSettings::load(&SpinVariables) {
-        Ok(settings) => settings,
-        Err(error) => return ApiError::misconfigured(&error).into_response(),
-    };
-    let claims = match authenticate(&settings, request, now) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
-    let store = match StoreSettings::load(&SpinVariables) {
-        Ok(store_settings) => open_store(&store_settings),
-        Err(error) => return ApiError::misconfigured(&error).into_response(),
-    };
-    let store = match store {
-        Ok(store) => store,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
+    let settings = AdminSettings::load(&SpinVariables)?;
+    // The token is checked before any store is opened.
+    let claims = authenticate(&settings, request, now)?;
+    let store = open_store(&StoreSettings::load(&SpinVariables)?)?;
     let api = AdminApi {
         store: &store,
         entropy: &OsEntropy,
         settings: &settings,
     };
-    api.handle_authenticated(request, &claims, now).await
+    Ok(api.handle_authenticated(request, &claims, now).await)
 }

@@ -32,11 +32,11 @@ async fn serve_logged(request: Request) -> Response {
 async fn serve(request: &Request) -> Result<Response, ApiError> {
     let now = system_now();
     let config = &SpinVariables;
-    let admin = AdminSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?;
-    let dispatch = load_dispatch_settings(config).map_err(|e| ApiError::misconfigured(&e))?;
-    let auth_failures = load_auth_failure_rule(config).map_err(|e| ApiError::misconfigured(&e))?;
-    let keys = open_store(&StoreSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
-    let jobs = open_jobs(&QueueSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
+    let admin = AdminSettings::load(config)?;
+    let dispatch = load_dispatch_settings(config)?;
+    let auth_failures = load_auth_failure_rule(config)?;
+    let keys = open_store(&StoreSettings::load(config)?)?;
+    let jobs = open_jobs(&QueueSettings::load(config)?)?;
     let api = JobsApi {
         keys: &keys,
         jobs: &jobs,

@@ -28,12 +28,10 @@ async fn serve_logged(request: Request) -> Response {
 
 async fn serve(request: &Request) -> Result<Response, ApiError> {
     let config = &SpinVariables;
-    let token = MetricsToken::load(config).map_err(|e| ApiError::misconfigured(&e))?;
-    let kinds = load_dispatch_settings(config)
-        .map_err(|e| ApiError::misconfigured(&e))?
-        .kinds;
-    let keys = open_store(&StoreSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
-    let jobs = open_jobs(&QueueSettings::load(config).map_err(|e| ApiError::misconfigured(&e))?)?;
+    let token = MetricsToken::load(config)?;
+    let kinds = load_dispatch_settings(config)?.kinds;
+    let keys = open_store(&StoreSettings::load(config)?)?;
+    let jobs = open_jobs(&QueueSettings::load(config)?)?;
     let api = MetricsApi {
         keys: &keys,
         jobs: &jobs,

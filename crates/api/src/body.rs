@@ -64,3 +64,15 @@ pub fn query<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
     serde_urlencoded::from_str(raw)
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string()))
 }
+
+/// An optional query parameter parsed with `parse`: absent is `None`, a bad value is 400
+/// `invalid_query` naming the parameter.
+pub fn query_param<T>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, hexaspin_core::DomainError>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(parse)
+        .transpose()
+        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string()))
+}

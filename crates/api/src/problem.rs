@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::Response;
 use crate::metrics::requests::Counted;
+use crate::settings::ConfigError;
 
 /// An error response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +122,13 @@ impl From<DomainError> for ApiError {
             "invalid_field",
             error.to_string(),
         )
+    }
+}
+
+impl From<ConfigError> for ApiError {
+    /// A setting is missing or wrong: 500 `server_misconfigured`, the setting named in the log.
+    fn from(error: ConfigError) -> Self {
+        Self::misconfigured(&error)
     }
 }
 

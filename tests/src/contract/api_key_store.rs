@@ -162,28 +162,38 @@ pub async fn keys_filter_by_owner<S: ApiKeyStore>(store: &S) {
     );
 }
 
-/// The state filter selects exactly the keys whose [`ApiKey::state`] at `now` is that state: the
-/// SQL and the domain rule agree, including at the expiry instant.
-pub async fn keys_filter_by_state_exactly_as_the_domain_decides<S: ApiKeyStore>(store: &S) {
-    let now = T0.plus_seconds(1000);
+/// Inserts one key per seed, cycling through active, revoked, disabled, expired at `now` exactly,
+/// and expiring a second later; the sixth is revoked and disabled and expired (revoked wins).
+async fn insert_keys_in_every_state<S: ApiKeyStore>(
+    store: &S,
+    seeds: std::ops::Range<u8>,
+    now: Timestamp,
+) -> Vec<ApiKey> {
     let mut keys = Vec::new();
-    for seed in 30..40u8 {
+    for (n, seed) in seeds.enumerate() {
         let mut key = minimal_key(seed, T0.plus_seconds(i64::from(seed)));
-        match seed % 5 {
+        match n % 5 {
             0 => key.revoked_at = Some(T0),
             1 => key.enabled = false,
             2 => key.expires_at = Some(now),
             3 => key.expires_at = Some(now.plus_seconds(1)),
             _ => {}
         }
-        if seed == 35 {
-            // Revoked and disabled and expired: revoked wins.
+        if n == 5 {
             key.enabled = false;
             key.expires_at = Some(T0);
         }
         store.insert_key(&key).await.expect("insert");
         keys.push(key);
     }
+    keys
+}
+
+/// The state filter selects exactly the keys whose [`ApiKey::state`] at `now` is that state: the
+/// SQL and the domain rule agree, including at the expiry instant.
+pub async fn keys_filter_by_state_exactly_as_the_domain_decides<S: ApiKeyStore>(store: &S) {
+    let now = T0.plus_seconds(1000);
+    let keys = insert_keys_in_every_state(store, 30..40, now).await;
     for state in [
         KeyState::Active,
         KeyState::Revoked,
@@ -300,21 +310,7 @@ pub async fn keys_are_counted_by_state_as_the_domain_decides<S: ApiKeyStore>(sto
     let now = T0.plus_seconds(1000);
     let empty = store.count_keys(now).await.expect("count empty");
     assert_eq!(empty, KeyState::ALL.map(|state| (state, 0)).to_vec());
-    let mut keys = Vec::new();
-    for seed in 60..73u8 {
-        let mut key = minimal_key(seed, T0.plus_seconds(i64::from(seed)));
-        match seed % 4 {
-            0 => key.revoked_at = Some(T0),
-            1 => key.enabled = false,
-            2 => key.expires_at = Some(now),
-            _ => key.expires_at = Some(now.plus_seconds(1)),
-        }
-        if seed == 64 {
-            key.enabled = false; // revoked and disabled: revoked wins
-        }
-        store.insert_key(&key).await.expect("insert");
-        keys.push(key);
-    }
+    let keys = insert_keys_in_every_state(store, 60..73, now).await;
     let counted = store.count_keys(now).await.expect("count");
     let expected: Vec<_> = KeyState::ALL
         .iter()

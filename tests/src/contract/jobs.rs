@@ -174,15 +174,7 @@ pub async fn concurrent_repeats_create_one_job<S: JobStore + JobQueue>(store: &S
         .collect();
     job_ids.dedup();
     assert_eq!(job_ids.len(), 1, "every repeat names the same job");
-    let all = store
-        .list_jobs(&JobFilter {
-            key_id: None,
-            state: None,
-            before_seq: None,
-            limit: 100,
-        })
-        .await
-        .expect("list");
+    let all = store.list_jobs(&JobFilter::all(100)).await.expect("list");
     assert_eq!(all.len(), 1);
 }
 

@@ -20,7 +20,7 @@ use self::dto::{
     AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery, PageView,
     RotateKeyBody, UpdateKeyBody,
 };
-use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query};
+use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
 use crate::settings::AdminSettings;
 use crate::{ApiError, Request, Response};
 
@@ -169,31 +169,10 @@ where
     async fn list(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
         let q: ListKeysQuery = query(request)?;
         let list_query = KeyListQuery {
-            owner: q
-                .owner
-                .as_deref()
-                .map(Owner::parse)
-                .transpose()
-                .map_err(bad_query)?,
-            state: q
-                .state
-                .as_deref()
-                .map(KeyState::parse)
-                .transpose()
-                .map_err(bad_query)?,
-            cursor: q
-                .cursor
-                .as_deref()
-                .map(KeyCursor::decode)
-                .transpose()
-                .map_err(bad_query)?,
-            size: q
-                .limit
-                .as_deref()
-                .map(PageSize::parse)
-                .transpose()
-                .map_err(bad_query)?
-                .unwrap_or_default(),
+            owner: query_param(q.owner.as_deref(), Owner::parse)?,
+            state: query_param(q.state.as_deref(), KeyState::parse)?,
+            cursor: query_param(q.cursor.as_deref(), KeyCursor::decode)?,
+            size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
         };
         let page = use_cases::list_api_keys(self.store, &list_query, now).await?;
         let view = PageView {
@@ -227,25 +206,9 @@ where
     async fn audit(&self, request: &Request) -> Result<Response, ApiError> {
         let q: ListAuditQuery = query(request)?;
         let audit_query = AuditQuery {
-            key_id: q
-                .key_id
-                .as_deref()
-                .map(ApiKeyId::parse)
-                .transpose()
-                .map_err(bad_query)?,
-            cursor: q
-                .cursor
-                .as_deref()
-                .map(AuditCursor::decode)
-                .transpose()
-                .map_err(bad_query)?,
-            size: q
-                .limit
-                .as_deref()
-                .map(PageSize::parse)
-                .transpose()
-                .map_err(bad_query)?
-                .unwrap_or_default(),
+            key_id: query_param(q.key_id.as_deref(), ApiKeyId::parse)?,
+            cursor: query_param(q.cursor.as_deref(), AuditCursor::decode)?,
+            size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
         };
         let page = use_cases::list_audit(self.store, &audit_query).await?;
         let view = PageView {
@@ -277,10 +240,6 @@ pub fn authenticate(
 
 fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {
     Timestamp::parse_rfc3339(text).map_err(|e| hexaspin_core::DomainError::invalid("expires_at", e.reason))
-}
-
-fn bad_query(error: hexaspin_core::DomainError) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
 }
 
 fn method_not_allowed(route: Route) -> ApiError {

@@ -23,7 +23,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
 use crate::admin_keys::{authenticate, json};
-use crate::body::{json_body, query};
+use crate::body::{json_body, query, query_param};
 use crate::settings::AdminSettings;
 use crate::{ApiError, Request, Response};
 
@@ -281,25 +281,10 @@ where
         admin: bool,
     ) -> Result<Response, ApiError> {
         let q: ListJobsQuery = query(request)?;
-        let bad = |e: hexaspin_core::DomainError| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string())
-        };
         let list = JobListQuery {
-            state: q.state.as_deref().map(JobState::parse).transpose().map_err(bad)?,
-            before_seq: q
-                .cursor
-                .as_deref()
-                .map(JobCursor::decode)
-                .transpose()
-                .map_err(bad)?
-                .map(|c| c.0),
-            size: q
-                .limit
-                .as_deref()
-                .map(PageSize::parse)
-                .transpose()
-                .map_err(bad)?
-                .unwrap_or_default(),
+            state: query_param(q.state.as_deref(), JobState::parse)?,
+            before_seq: query_param(q.cursor.as_deref(), JobCursor::decode)?.map(|c| c.0),
+            size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
         };
         let page = use_cases::list_key_jobs(self.jobs, key.map(|k| &k.id), &list).await?;
         let view = |job: &hexaspin_core::job::Job| {

@@ -57,6 +57,18 @@ pub struct JobFilter {
     pub limit: u32,
 }
 
+impl JobFilter {
+    /// Every key's jobs in every state, newest first, at most `limit`.
+    pub fn all(limit: u32) -> Self {
+        Self {
+            key_id: None,
+            state: None,
+            before_seq: None,
+            limit,
+        }
+    }
+}
+
 /// How many jobs are in one state at one priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueDepth {
