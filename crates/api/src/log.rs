@@ -3,11 +3,24 @@
 //!
 //! Callers pass errors whose `Display` carries no secret: store errors, config errors naming the
 //! variable, never its value.
+//!
+//! Every line reaches stderr in ONE write: `eprintln!` of a formatted value writes it piece by
+//! piece (the guest's stderr is unbuffered), and under concurrent instances Spin appends those
+//! pieces to one log file interleaved with other requests' pieces.
+
+use std::io::Write;
 
 /// Logs an error event as one JSON line.
 pub fn error(what: &str, error: &dyn std::fmt::Display) {
-    let line = serde_json::json!({ "level": "error", "what": what, "error": error.to_string() });
-    eprintln!("{line}");
+    write_line(&serde_json::json!({ "level": "error", "what": what, "error": error.to_string() }));
+}
+
+/// Serialises `line` completely, then hands it to stderr with its newline in a single write.
+pub fn write_line(line: &serde_json::Value) {
+    let mut bytes = line.to_string().into_bytes();
+    bytes.push(b'\n');
+    // A log line that cannot be written has nowhere else to go.
+    let _ = std::io::stderr().lock().write_all(&bytes);
 }
 
 /// The access-log line of one request: component, method, path (never the query string, which
@@ -60,10 +73,13 @@ where
     let (parts, body) = request.into_parts();
     let shadow = http::Request::from_parts(parts.clone(), Vec::new());
     let mut response = handler(http::Request::from_parts(parts, body)).await;
-    eprintln!(
-        "{}",
-        access_line(component, &shadow, &response, started.elapsed(), &id)
-    );
+    write_line(&access_line(
+        component,
+        &shadow,
+        &response,
+        started.elapsed(),
+        &id,
+    ));
     if let Ok(value) = http::HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
