@@ -2,7 +2,7 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_native::NativeExecutor;
-use hexaspin_store_sql::{SqlStore, migrate};
+use hexaspin_store_sql::{NeverEmpty, SqlStore, migrate};
 
 /// Where the Postgres server for tests is; override with `HEXASPIN_TEST_PG_URL`.
 pub const DEFAULT_TEST_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -13,9 +13,9 @@ pub fn test_pg_url() -> String {
 }
 
 /// A store on a database that exists for one test.
-pub struct TestStore {
+pub struct TestStore<E = NativeExecutor> {
     /// The store.
-    pub store: SqlStore<NativeExecutor>,
+    pub store: SqlStore<E>,
     cleanup: Cleanup,
 }
 
@@ -60,7 +60,22 @@ impl TestStore {
             cleanup: Cleanup::Postgres { admin, schema },
         }
     }
+}
 
+impl TestStore<NeverEmpty<NativeExecutor>> {
+    /// A migrated Postgres schema of its own, sent every statement exactly as the Spin adapter
+    /// sends it: wrapped so that it answers at least one row. An answer without rows fails the
+    /// operation, so a suite run on this proves no statement leaves Spin 4.0.x waiting.
+    pub async fn postgres_as_spin_sends() -> Self {
+        let TestStore { store, cleanup } = TestStore::postgres().await;
+        Self {
+            store: SqlStore::new(NeverEmpty(store.into_executor())),
+            cleanup,
+        }
+    }
+}
+
+impl<E> TestStore<E> {
     /// Removes the database.
     pub async fn finish(self) {
         if let Cleanup::Postgres { admin, schema } = self.cleanup {
@@ -105,7 +120,8 @@ pub async fn fresh_postgres() -> (NativeExecutor, tokio_postgres::Client, String
     (executor, admin, schema)
 }
 
-fn unique_suffix() -> String {
+/// 12 random hex characters, for names that must not collide between tests.
+pub fn unique_suffix() -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).expect("randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()

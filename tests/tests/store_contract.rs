@@ -21,7 +21,11 @@ mod api_key_store {
         uses_are_refilled_when_a_new_period_began,
         keys_without_a_budget_are_unlimited,
         keys_are_counted_by_state_as_the_domain_decides,
-    ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
+    ] on {
+        sqlite: TestStore::sqlite(),
+        postgres: TestStore::postgres(),
+        postgres_as_spin_sends: TestStore::postgres_as_spin_sends(),
+    });
 }
 
 mod audit_log {
@@ -30,7 +34,11 @@ mod audit_log {
     contract_suite!(audit_log: [
         entries_list_newest_first_with_every_field,
         entries_page_by_cursor_and_filter_by_key,
-    ] on { sqlite: TestStore::sqlite(), postgres: TestStore::postgres() });
+    ] on {
+        sqlite: TestStore::sqlite(),
+        postgres: TestStore::postgres(),
+        postgres_as_spin_sends: TestStore::postgres_as_spin_sends(),
+    });
 }
 
 mod jobs {

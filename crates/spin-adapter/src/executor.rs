@@ -3,15 +3,37 @@
 use hexaspin_api::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::value::Row;
-use hexaspin_store_sql::{Dialect, SqlExecutor, SqlStore, SqlTransaction, SqlValue, TransactionalExecutor};
+use hexaspin_store_sql::{
+    Dialect, NeverEmpty, SqlExecutor, SqlStore, SqlTransaction, SqlValue, TransactionalExecutor,
+};
 use spin_sdk::{pg4, sqlite};
 
 /// A connection to the configured store, opened for one request.
 pub enum SpinExecutor {
     /// Spin's `default` SQLite database (`.spin/sqlite_db.db` under `spin up`).
     Sqlite(sqlite::Connection),
-    /// Postgres through Spin's outbound pg interface.
-    Postgres(pg4::Connection),
+    /// Postgres through Spin's outbound pg interface. Every statement is sent so that it answers
+    /// at least one row ([`NeverEmpty`]): Spin 4.0.x deadlocks on an empty result.
+    Postgres(NeverEmpty<SpinPostgres>),
+}
+
+/// Spin's pg4 connection as it is: statements sent unchanged.
+pub struct SpinPostgres(pg4::Connection);
+
+impl SqlExecutor for SpinPostgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let values: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
+        let result = self.0.query(sql, &values).map_err(pg_error)?;
+        result
+            .rows
+            .into_iter()
+            .map(|row| row.into_iter().map(from_pg).collect())
+            .collect()
+    }
 }
 
 /// Opens the store the settings name. The Postgres URL's host must be in the component's
@@ -21,9 +43,9 @@ pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, St
         StoreSettings::Sqlite { .. } => {
             SpinExecutor::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
         }
-        StoreSettings::Postgres { url } => {
-            SpinExecutor::Postgres(pg4::Connection::open(url).map_err(pg_error)?)
-        }
+        StoreSettings::Postgres { url } => SpinExecutor::Postgres(NeverEmpty(SpinPostgres(
+            pg4::Connection::open(url).map_err(pg_error)?,
+        ))),
     };
     Ok(SqlStore::new(executor))
 }
@@ -51,7 +73,7 @@ impl SqlTransaction for SpinTransaction<'_> {
     }
 
     async fn commit(mut self) -> Result<(), StoreError> {
-        self.executor.query("COMMIT", &[]).await?;
+        self.executor.control("COMMIT")?;
         self.open = false;
         Ok(())
     }
@@ -62,10 +84,20 @@ impl Drop for SpinTransaction<'_> {
         if self.open {
             // Spin's database calls are synchronous host calls, so rolling back here is possible;
             // if it fails, the connection dies with the request anyway.
-            let _ = match self.executor {
-                SpinExecutor::Sqlite(c) => c.execute("ROLLBACK", &[]).map(drop).map_err(drop),
-                SpinExecutor::Postgres(c) => c.execute("ROLLBACK", &[]).map(drop).map_err(drop),
-            };
+            let _ = self.executor.control("ROLLBACK");
+        }
+    }
+}
+
+impl SpinExecutor {
+    /// Runs a statement that answers no rows (transaction control) with `execute`, which has no
+    /// result set to wait for (and so no empty-result deadlock on Spin 4.0.x).
+    fn control(&self, statement: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(c) => c.execute(statement, &[]).map(drop).map_err(sqlite_error),
+            Self::Postgres(NeverEmpty(SpinPostgres(c))) => {
+                c.execute(statement, &[]).map(drop).map_err(pg_error)
+            }
         }
     }
 }
@@ -74,11 +106,10 @@ impl TransactionalExecutor for SpinExecutor {
     type Transaction<'a> = SpinTransaction<'a>;
 
     async fn begin_write(&self) -> Result<SpinTransaction<'_>, StoreError> {
-        let begin = match self {
+        self.control(match self {
             Self::Sqlite(_) => "BEGIN IMMEDIATE",
             Self::Postgres(_) => "BEGIN",
-        };
-        self.query(begin, &[]).await?;
+        })?;
         Ok(SpinTransaction {
             executor: self,
             open: true,
@@ -105,15 +136,7 @@ impl SqlExecutor for SpinExecutor {
                     .map(|row| row.values.into_iter().map(from_sqlite).collect())
                     .collect()
             }
-            Self::Postgres(connection) => {
-                let values: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-                let result = connection.query(sql, &values).map_err(pg_error)?;
-                result
-                    .rows
-                    .into_iter()
-                    .map(|row| row.into_iter().map(from_pg).collect())
-                    .collect()
-            }
+            Self::Postgres(postgres) => postgres.query(sql, params).await,
         }
     }
 }
@@ -184,9 +207,28 @@ fn sqlite_error(error: sqlite::Error) -> StoreError {
     }
 }
 
+/// Said, once, in the log line of a Postgres connection that failed on TLS: the cause is nearly
+/// always a local server without TLS or a server whose CA the host does not trust.
+const TLS_HINT: &str = "Spin connects to Postgres over TLS unless pg_url says ?sslmode=disable; \
+    for a server without TLS (local development) add ?sslmode=disable, otherwise make the host \
+    trust the server's CA (README, 'Postgres and TLS')";
+
+/// The connection failure as the operator should read it: TLS failures carry [`TLS_HINT`].
+fn connection_failed(message: String) -> StoreError {
+    let lower = message.to_ascii_lowercase();
+    let about_tls = ["certificate", "tls", "ssl", "handshake"]
+        .iter()
+        .any(|word| lower.contains(word));
+    if about_tls {
+        StoreError::Unavailable(format!("{}: {TLS_HINT}", message.trim_end()))
+    } else {
+        StoreError::Unavailable(message)
+    }
+}
+
 fn pg_error(error: pg4::PgError) -> StoreError {
     match error {
-        pg4::PgError::ConnectionFailed(message) => StoreError::Unavailable(message),
+        pg4::PgError::ConnectionFailed(message) => connection_failed(message),
         pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match &db.code[..] {
             "23505" => StoreError::Conflict(db.message),
             "42P01" => StoreError::Unavailable(format!(
@@ -200,5 +242,35 @@ fn pg_error(error: pg4::PgError) -> StoreError {
             code => StoreError::Failed(format!("{code}: {}", db.message)),
         },
         other => StoreError::Failed(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tls_failure_names_sslmode_and_the_ca_in_its_one_line() {
+        let error = connection_failed(
+            "Error { kind: Tls, cause: Some(Ssl(Error { code: ErrorCode(1), cause: Some(Ssl(ErrorStack([Error { reason: \"certificate verify failed\" }]))) })) }".into(),
+        );
+        let StoreError::Unavailable(message) = error else {
+            panic!("a connection failure is unavailability: {error:?}");
+        };
+        assert!(message.contains("certificate verify failed"), "{message}");
+        assert!(
+            message.contains("sslmode=disable") && message.contains("CA"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "one line: {message}");
+    }
+
+    #[test]
+    fn other_connection_failures_are_left_as_they_are() {
+        let error = connection_failed("Connection refused (os error 111)".into());
+        assert_eq!(
+            error,
+            StoreError::Unavailable("Connection refused (os error 111)".into())
+        );
     }
 }

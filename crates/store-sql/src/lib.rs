@@ -14,11 +14,14 @@
 //! - [`store`]: [`SqlStore`], the port implementations.
 //! - [`jobs`]: [`jobs::SqliteJobs`], the job and quota ports on SQLite (the embedded default).
 //! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
+//! - [`never_empty`]: [`NeverEmpty`], Postgres statements that always answer a row (the Spin
+//!   adapter sends them so; Spin 4.0.x deadlocks on empty results).
 
 pub mod codec;
 pub mod executor;
 pub mod jobs;
 pub mod migrate;
+pub mod never_empty;
 pub mod queries;
 pub mod store;
 pub mod value;
@@ -27,5 +30,6 @@ pub mod value;
 pub const NOT_MIGRATED_HINT: &str = "the database is not migrated; run `runtime-worker migrate up`";
 
 pub use executor::{Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, TransactionalExecutor};
+pub use never_empty::NeverEmpty;
 pub use store::SqlStore;
 pub use value::SqlValue;

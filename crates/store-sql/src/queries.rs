@@ -52,6 +52,37 @@ static SQLITE: Queries = dialect_queries!("sqlite");
 static POSTGRES: Queries = dialect_queries!("postgres");
 
 impl Queries {
+    /// Every statement with its name, e.g. to run each one in a test. Destructured, so a new
+    /// statement cannot be left out of this list.
+    pub fn each(&self) -> [(&'static str, &'static str); 11] {
+        let Queries {
+            insert_key,
+            find_key,
+            list_keys,
+            update_key,
+            append_audit,
+            list_audit,
+            consume_use,
+            key_has_budget,
+            refund_use,
+            count_keys,
+            ping,
+        } = self;
+        [
+            ("insert_key", *insert_key),
+            ("find_key", *find_key),
+            ("list_keys", *list_keys),
+            ("update_key", *update_key),
+            ("append_audit", *append_audit),
+            ("list_audit", *list_audit),
+            ("consume_use", *consume_use),
+            ("key_has_budget", *key_has_budget),
+            ("refund_use", *refund_use),
+            ("count_keys", *count_keys),
+            ("ping", *ping),
+        ]
+    }
+
     /// The statements for `dialect`.
     pub fn of(dialect: Dialect) -> &'static Queries {
         match dialect {
