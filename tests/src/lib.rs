@@ -9,7 +9,8 @@
 //! - [`api`]: the admin API driven in-process on a test store.
 //! - [`http`]: a one-shot HTTP GET for tests against real processes.
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
-//! - [`spin_up`]: a real `spin up` of the app for end-to-end tests, when Spin is installed.
+//! - [`spin_up`]: a real `spin up` of the app in any deployment, for end-to-end tests.
+//! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
 
 pub mod api;
@@ -19,4 +20,5 @@ pub mod http;
 pub mod jobs_api;
 pub mod prometheus;
 pub mod samples;
+pub mod spin_process;
 pub mod spin_up;

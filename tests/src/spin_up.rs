@@ -1,16 +1,25 @@
-//! A real `spin up` of this app for end-to-end tests, on a fresh, migrated embedded database, or
-//! the reason it cannot run here (the caller prints SKIPPED with it).
+//! A real `spin up` of this app for end-to-end tests, in any of its deployments: keys in SQLite or
+//! Postgres, jobs and quotas in SQLite or Redis, each on stores of its own (a fresh SQLite file, a
+//! Postgres schema, a Redis key prefix).
+//!
+//! When Spin cannot run here, [`spin_app`] prints SKIPPED with the reason, unless
+//! `HEXASPIN_REQUIRE_SPIN=1` (set by `.ci/run` whenever `spin` is on PATH) makes that a failure.
+//! Every start and skip is recorded in the file `HEXASPIN_SPIN_REPORT` names, from which
+//! `cargo xtask test` says how many Spin tests ran and on which Spin.
+//!
+//! `spin up` runs its trigger as a child process (`spin trigger http`): [`SpinUp`] stops all of
+//! them and fails the test if one outlives it.
 
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use hexaspin_api::system::system_now;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate;
 
 use crate::samples::{JWT_SECRET, PEPPER};
+pub use crate::spin_process::{Process, SpinUp, free_port};
 
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
@@ -29,62 +38,183 @@ pub fn spin_version() -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-struct SpinUp(Child);
+/// Where the API keys live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStore {
+    /// Spin's `default` SQLite database (the embedded default).
+    Sqlite,
+    /// Postgres (production).
+    Postgres,
+}
 
-impl Drop for SpinUp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// Where jobs, quota state and counters live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// The same SQLite database (the embedded default).
+    Sqlite,
+    /// Redis (production).
+    Redis,
+}
+
+/// One way to deploy the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deployment {
+    /// The `store` variable.
+    pub store: KeyStore,
+    /// The `queue` variable.
+    pub queue: Queue,
+}
+
+impl Deployment {
+    /// No services at all: what `spin up` gives a new user.
+    pub const EMBEDDED: Self = Self {
+        store: KeyStore::Sqlite,
+        queue: Queue::Sqlite,
+    };
+    /// Keys in Postgres, jobs and quotas in Redis.
+    pub const PRODUCTION: Self = Self {
+        store: KeyStore::Postgres,
+        queue: Queue::Redis,
+    };
+    /// Keys in Postgres, the queue still embedded.
+    pub const POSTGRES_KEYS_SQLITE_QUEUE: Self = Self {
+        store: KeyStore::Postgres,
+        queue: Queue::Sqlite,
+    };
+    /// Keys embedded, the queue in Redis.
+    pub const SQLITE_KEYS_REDIS_QUEUE: Self = Self {
+        store: KeyStore::Sqlite,
+        queue: Queue::Redis,
+    };
+
+    /// `store+queue`, as the tests name it.
+    pub fn name(&self) -> &'static str {
+        match (self.store, self.queue) {
+            (KeyStore::Sqlite, Queue::Sqlite) => "sqlite+sqlite",
+            (KeyStore::Postgres, Queue::Redis) => "postgres+redis",
+            (KeyStore::Postgres, Queue::Sqlite) => "postgres+sqlite",
+            (KeyStore::Sqlite, Queue::Redis) => "sqlite+redis",
+        }
     }
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn wait_until_listening(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("spin up exited early with {status}");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("spin up did not listen on {port} within 60 s");
-}
-
-async fn migrated_database(dir: &Path) -> PathBuf {
-    let path = dir.join("sqlite_db.db");
-    let executor = NativeExecutor::sqlite(&path).expect("open database");
-    migrate::up(&executor, system_now()).await.expect("migrate");
-    path
-}
-
-/// A running `spin up` of this app on a fresh, migrated embedded database.
+/// A running `spin up` of this app on stores of its own.
 pub struct App {
     /// Where it listens on 127.0.0.1.
     pub port: u16,
-    /// The SQLite file it serves (a worker can open it too).
+    /// The SQLite file Spin serves as `default` (a worker can open it too).
     pub database: PathBuf,
-    _spin: SpinUp,
+    /// The deployment it runs.
+    pub deployment: Deployment,
+    /// The Redis key prefix of this app, when its queue is Redis.
+    pub redis_prefix: Option<String>,
+    /// Where Spin writes the components' stdout/stderr (`<component>_stderr.txt`).
+    pub log_dir: PathBuf,
+    // Dropped in this order: Spin stops before its stores go.
+    spin: SpinUp,
+    postgres_schema: Option<PostgresSchema>,
+    redis_keys: Option<RedisPrefix>,
     _state: tempfile::TempDir,
 }
 
-/// Starts the app, or says why it cannot (then the caller prints SKIPPED).
-pub async fn start_app(extra_env: &[(&str, &str)]) -> Result<App, String> {
+impl App {
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The environment a `runtime-worker run` needs to serve this app's queue.
+    pub fn worker_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![("SQLITE_PATH", self.database.display().to_string())];
+        if let Some(prefix) = &self.redis_prefix {
+            env.extend([
+                ("QUEUE", "redis".to_owned()),
+                ("REDIS_URL", crate::fixtures::test_redis_url()),
+                ("REDIS_PREFIX", prefix.clone()),
+            ]);
+        } else {
+            env.push(("QUEUE", "sqlite".to_owned()));
+        }
+        env
+    }
+
+    /// Every line the components wrote to stderr so far, with the component's name.
+    pub fn component_log_lines(&self) -> Vec<(String, String)> {
+        let mut lines = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.log_dir) else {
+            return lines;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(component) = name.strip_suffix("_stderr.txt") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                lines.extend(text.lines().map(|l| (component.to_owned(), l.to_owned())));
+            }
+        }
+        lines
+    }
+
+    /// `spin up` and the processes it started, as they are now.
+    pub fn processes(&self) -> Vec<Process> {
+        self.spin.processes()
+    }
+
+    /// Stops Spin (failing if any of its processes outlives it) and removes the app's stores.
+    pub fn stop(mut self) {
+        let outlived = self.spin.stop();
+        self.postgres_schema.take();
+        self.redis_keys.take();
+        assert!(outlived.is_empty(), "{}", outlived.join("\n"));
+    }
+}
+
+/// The app, or `None` after printing SKIPPED when Spin cannot run here: a failure instead under
+/// `HEXASPIN_REQUIRE_SPIN=1`.
+pub async fn spin_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Option<App> {
+    match start_app(deployment, extra_env).await {
+        Ok(app) => Some(app),
+        Err(why) => {
+            skip_spin_test(&why);
+            None
+        }
+    }
+}
+
+/// Records that the calling test needs Spin but cannot run it: SKIPPED, or a failure under
+/// `HEXASPIN_REQUIRE_SPIN=1`.
+pub fn skip_spin_test(why: &str) {
+    report("skipped", why);
+    assert!(
+        std::env::var_os("HEXASPIN_REQUIRE_SPIN").is_none(),
+        "HEXASPIN_REQUIRE_SPIN is set, so this Spin test must run, but: {why}"
+    );
+    println!("SKIPPED: {why}");
+}
+
+/// Appends `<outcome>\t<test>\t<detail>` to the report file (one `write` per line, so parallel
+/// tests cannot tear lines).
+fn report(outcome: &str, detail: &str) {
+    let Some(path) = std::env::var_os("HEXASPIN_SPIN_REPORT") else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("unnamed test").to_owned();
+    let line = format!("{outcome}\t{test}\t{}\n", detail.replace(['\t', '\n'], " "));
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    if let Ok(mut file) = file {
+        let _ = file.write_all(line.as_bytes());
+    }
+}
+
+/// The Spin components this app's manifest names, built for wasm32-wasip2.
+const COMPONENTS: [&str; 4] = ["admin_keys", "jobs", "health", "metrics"];
+
+/// Starts the app in `deployment`, or says why it cannot.
+pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Result<App, String> {
     let Some(version) = spin_version() else {
         return Err("`spin` is not on PATH; install Spin >= 3.6 to run the end-to-end tests".into());
     };
     let root = workspace_root();
-    for component in ["admin_keys", "jobs", "health", "metrics"] {
+    for component in COMPONENTS {
         let wasm = root.join(format!("target/wasm32-wasip2/release/{component}.wasm"));
         if !wasm.is_file() {
             assert!(
@@ -95,43 +225,161 @@ pub async fn start_app(extra_env: &[(&str, &str)]) -> Result<App, String> {
             return Err(format!("{} is not built; run `cargo xtask test`", wasm.display()));
         }
     }
-    println!("running against {version}");
+    println!("running against {version} ({})", deployment.name());
+    report("ran", &format!("{version} ({})", deployment.name()));
     let state = tempfile::tempdir().expect("tempdir");
-    let database = migrated_database(state.path()).await;
+    let database = state.path().join("sqlite_db.db");
+    migrate_sqlite(&database).await;
     let runtime_config = state.path().join("runtime-config.toml");
     std::fs::write(
         &runtime_config,
-        format!(
-            "[sqlite_database.default]\ntype = \"spin\"\npath = {:?}\n",
-            &database
-        ),
+        format!("[sqlite_database.default]\ntype = \"spin\"\npath = {database:?}\n"),
     )
     .expect("runtime config");
-    let port = free_port();
-    let mut child = Command::new("spin")
-        .args([
-            "up",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--runtime-config-file",
-        ])
-        .arg(&runtime_config)
-        .arg("-f")
-        .arg(root.join("spin.toml"))
-        .env("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET)
-        .env(
+    let log_dir = state.path().join("logs");
+
+    let mut variables = vec![
+        ("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET.to_owned()),
+        (
             "SPIN_VARIABLE_KEY_PEPPER",
-            String::from_utf8_lossy(PEPPER).as_ref(),
-        )
-        .envs(extra_env.iter().copied())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn spin up");
-    wait_until_listening(port, &mut child);
+            String::from_utf8_lossy(PEPPER).into_owned(),
+        ),
+    ];
+    let postgres_schema = match deployment.store {
+        KeyStore::Sqlite => None,
+        KeyStore::Postgres => {
+            let schema = PostgresSchema::create().await;
+            variables.extend([
+                ("SPIN_VARIABLE_STORE", "postgres".to_owned()),
+                ("SPIN_VARIABLE_PG_URL", schema.spin_url.clone()),
+                ("SPIN_VARIABLE_PG_HOST", schema.host.clone()),
+            ]);
+            Some(schema)
+        }
+    };
+    let redis_prefix = match deployment.queue {
+        Queue::Sqlite => None,
+        Queue::Redis => {
+            let prefix = format!("hx_e2e_{}:", crate::fixtures::unique_suffix());
+            let url = crate::fixtures::test_redis_url();
+            variables.extend([
+                ("SPIN_VARIABLE_QUEUE", "redis".to_owned()),
+                ("SPIN_VARIABLE_REDIS_HOST", host_port(&url, 6379)),
+                ("SPIN_VARIABLE_REDIS_URL", url),
+                ("SPIN_VARIABLE_REDIS_PREFIX", prefix.clone()),
+            ]);
+            Some(prefix)
+        }
+    };
+
+    let mut env: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra_env);
+    let spin = SpinUp::start(
+        &root.join("spin.toml"),
+        &[
+            "--runtime-config-file".as_ref(),
+            runtime_config.as_os_str(),
+            "--log-dir".as_ref(),
+            log_dir.as_os_str(),
+        ],
+        &env,
+        &state.path().join("spin-output.txt"),
+    );
     Ok(App {
-        port,
+        port: spin.port,
         database,
-        _spin: SpinUp(child),
+        deployment,
+        redis_prefix: redis_prefix.clone(),
+        log_dir,
+        spin,
+        postgres_schema,
+        redis_keys: redis_prefix.map(RedisPrefix),
         _state: state,
     })
+}
+
+/// `host:port` of a URL such as `redis://user:pw@host:port/db`.
+fn host_port(url: &str, default_port: u16) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:{default_port}")
+    }
+}
+
+async fn migrate_sqlite(path: &Path) {
+    let executor = NativeExecutor::sqlite(path).expect("open database");
+    migrate::up(&executor, system_now()).await.expect("migrate");
+}
+
+/// A migrated Postgres schema for one app, dropped with it.
+struct PostgresSchema {
+    schema: String,
+    /// The URL Spin gets: scoped to the schema, without TLS (the local test server has none).
+    spin_url: String,
+    host: String,
+}
+
+impl PostgresSchema {
+    async fn create() -> Self {
+        let (executor, _admin, schema) = crate::fixtures::fresh_postgres().await;
+        migrate::up(&executor, system_now())
+            .await
+            .expect("migrations apply to Postgres");
+        let url = crate::fixtures::test_pg_url();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        Self {
+            spin_url: format!("{url}{separator}sslmode=disable&options=-csearch_path%3D{schema}"),
+            host: host_port(&url, 5432),
+            schema,
+        }
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        let schema = self.schema.clone();
+        // Drop cannot await; a thread of its own runs the statement whatever runtime we are in.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let url = crate::fixtures::test_pg_url();
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                client
+                    .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                    .await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test schema {}: {dropped:?}", self.schema);
+        }
+    }
+}
+
+/// A Redis key prefix for one app, its keys deleted with it.
+struct RedisPrefix(String);
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        let prefix = self.0.clone();
+        let deleted = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async { crate::fixtures::test_redis().await.delete_prefix(&prefix).await })
+        })
+        .join();
+        if !matches!(deleted, Ok(Ok(_))) {
+            eprintln!("could not delete the test keys under {}: {deleted:?}", self.0);
+        }
+    }
 }

@@ -9,6 +9,7 @@
 mod dev;
 mod services;
 mod shell;
+mod spin_tests;
 
 use std::process::ExitCode;
 
@@ -36,11 +37,12 @@ fn main() -> ExitCode {
 /// Where spin.toml expects the components, relative to the workspace root.
 pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
 
-/// Every wasm crate: the Spin components under `components/` and the job components under
-/// `job-components/` (package names read from their manifests).
+/// Every wasm crate: the Spin components under `components/`, the job components under
+/// `job-components/` and the HTTP benchmark's baseline under `bench/components/` (package names
+/// read from their manifests).
 pub fn components() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    for folder in ["components", "job-components"] {
+    for folder in ["components", "job-components", "bench/components"] {
         let entries = std::fs::read_dir(shell::root().join(folder)).map_err(|e| format!("{folder}/: {e}"))?;
         for entry in entries {
             let manifest = entry.map_err(|e| e.to_string())?.path().join("Cargo.toml");
@@ -101,26 +103,27 @@ fn test(extra: &[String]) -> Result<(), String> {
     build_wasm()?;
     let wasm_dir = shell::root().join(WASM_DIR);
     let wasm_dir = wasm_dir.to_string_lossy();
+    // The Spin tests record here whether they ran (and on which Spin) or were skipped.
+    let report = shell::target_dir().join("spin-tests.tsv");
+    let _ = std::fs::remove_file(&report);
+    let report_path = report.to_string_lossy();
     let mut args = vec!["test"];
     args.extend(extra.iter().map(String::as_str));
     let env = [
         ("HEXASPIN_WASM_DIR", wasm_dir.as_ref()),
         ("HEXASPIN_REQUIRE_WASM", "1"),
+        ("HEXASPIN_SPIN_REPORT", report_path.as_ref()),
     ];
-    let totals = shell::cargo_test(&args, &env)?;
-    if std::process::Command::new("spin")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!(
-            "xtask: SKIPPED the spin end-to-end tests: `spin` is not on PATH (install Spin >= 3.6 to run them)"
-        );
+    let result = shell::cargo_test(&args, &env);
+    let spin = spin_tests::summary(&report);
+    match &result {
+        Ok(totals) => println!(
+            "total: {} passed, {} failed, {} ignored",
+            totals.passed, totals.failed, totals.ignored
+        ),
+        Err(_) => println!("total: the test run failed (see above)"),
     }
-    // One closing line for the whole run, so a reader (or CI) need not add up every binary's.
-    println!(
-        "total: {} passed, {} failed, {} ignored",
-        totals.passed, totals.failed, totals.ignored
-    );
-    Ok(())
+    // One closing line for the Spin tests too: how many ran, on which Spin, how many skipped.
+    println!("{spin}");
+    result.map(drop)
 }
