@@ -3,12 +3,11 @@
 //! stand-in that routes exactly as spin.toml does to the same `hexaspin_api` handlers the
 //! components call, on one SQLite file shared with the worker (the embedded default). With the
 //! worker running, every step passes; without it, the smoke test stops at the job with ✗ and a
-//! non-zero exit.
+//! non-zero exit. Against `spin up` in every deployment: `spin_deployments.rs`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -26,11 +25,13 @@ use hexaspin_native::{NativeExecutor, SqliteExecutor};
 use hexaspin_store_sql::SqlStore;
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_tests::api::TestConfig;
-use hexaspin_tests::samples::JWT_SECRET;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use support::{Worker, assert_smoke_passed, smoke};
+
+mod support;
 
 /// The app's stores and settings: what each component opens per request in Spin.
 struct App {
@@ -133,44 +134,6 @@ async fn app_on(database: &Path) -> App {
     }
 }
 
-fn start_worker(dir: &Path, wasm: &Path, database: &Path) -> Child {
-    let config = dir.join("worker.toml");
-    let text = format!(
-        "[worker]\nconcurrency = 2\npoll_interval_ms = 20\nadmin_listen = \"127.0.0.1:0\"\n\n\
-         [kinds.echo]\ncomponent = {:?}\n",
-        wasm.join("echo_job.wasm")
-    );
-    std::fs::write(&config, text).expect("config");
-    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env_remove("QUEUE")
-        .env("SQLITE_PATH", database)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the worker starts")
-}
-
-async fn smoke(address: SocketAddr, timeout_seconds: &str) -> Output {
-    let base_url = format!("http://{address}");
-    let timeout = timeout_seconds.to_owned();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
-            .args(["smoke", "--base-url", &base_url, "--timeout", &timeout])
-            .env("JWT_SECRET", JWT_SECRET)
-            .env_remove("METRICS_TOKEN")
-            .env_remove("JWT_KID")
-            .env_remove("JWT_ISSUER")
-            .env_remove("JWT_AUDIENCE")
-            .output()
-            .expect("smoke runs")
-    })
-    .await
-    .expect("smoke finishes")
-}
-
 fn wasm_dir() -> Option<PathBuf> {
     hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"])
 }
@@ -181,20 +144,16 @@ async fn smoke_passes_every_step_against_a_running_app_and_worker() {
     let dir = tempfile::tempdir().expect("tempdir");
     let database = dir.path().join("app.db");
     let address = serve(app_on(&database).await).await;
-    let mut worker = start_worker(dir.path(), &wasm, &database);
-
-    let output = smoke(address, "30").await;
-    worker.kill().expect("stop the worker");
-    worker.wait().expect("reaped");
-    let printed = String::from_utf8_lossy(&output.stdout);
-    eprintln!("DEBUG\n{printed}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "smoke failed:\n{printed}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let worker = Worker::start(
+        dir.path(),
+        &wasm,
+        &[("SQLITE_PATH", database.display().to_string())],
     );
-    assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
-    assert!(!printed.contains('✗'), "{printed}");
+
+    let output = smoke(format!("http://{address}"), "30").await;
+    drop(worker);
+    assert_smoke_passed(&output);
+    let printed = String::from_utf8_lossy(&output.stdout);
     for step in [
         "readiness",
         "the worker runs it to success",
@@ -211,9 +170,8 @@ async fn smoke_stops_with_a_cross_and_fails_when_no_worker_runs_the_job() {
     let database = dir.path().join("app.db");
     let address = serve(app_on(&database).await).await;
 
-    let output = smoke(address, "1").await;
+    let output = smoke(format!("http://{address}"), "1").await;
     let printed = String::from_utf8_lossy(&output.stdout);
-    eprintln!("DEBUG\n{printed}{}", String::from_utf8_lossy(&output.stderr));
     assert!(!output.status.success(), "{printed}");
     assert_eq!(
         printed.matches("  ✓ ").count(),
@@ -232,25 +190,4 @@ async fn smoke_stops_with_a_cross_and_fails_when_no_worker_runs_the_job() {
         String::from_utf8_lossy(&output.stderr).contains("step 7 of 10"),
         "the exit explains where it stopped"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn smoke_passes_against_spin_up_and_the_worker_when_spin_is_installed() {
-    let Some(wasm) = wasm_dir() else { return };
-    let app = match hexaspin_tests::spin_up::start_app(&[]).await {
-        Ok(app) => app,
-        Err(why) => return println!("SKIPPED: {why}"),
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut worker = start_worker(dir.path(), &wasm, &app.database);
-    let address = SocketAddr::from(([127, 0, 0, 1], app.port));
-    let output = smoke(address, "60").await;
-    worker.kill().expect("stop the worker");
-    worker.wait().expect("reaped");
-    let printed = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "smoke failed against spin up:\n{printed}"
-    );
-    assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
 }

@@ -1,0 +1,77 @@
+//! What the tests that run the real `runtime-worker` binary against an app share: a worker process
+//! with an `echo` kind, and the `smoke` command.
+
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use hexaspin_tests::samples::JWT_SECRET;
+
+/// A worker running `echo` jobs from `wasm_dir`, configured in `dir`, with `env` naming its queue
+/// (`QUEUE`, `SQLITE_PATH`, `REDIS_URL`, `REDIS_PREFIX`). Killed when dropped.
+pub struct Worker(Child);
+
+impl Worker {
+    /// Starts it; it polls every 20 ms with two slots.
+    pub fn start(dir: &Path, wasm_dir: &Path, env: &[(&str, String)]) -> Self {
+        let config = dir.join("worker.toml");
+        let text = format!(
+            "[worker]\nconcurrency = 2\npoll_interval_ms = 20\nadmin_listen = \"127.0.0.1:0\"\n\n\
+             [kinds.echo]\ncomponent = {:?}\n",
+            wasm_dir.join("echo_job.wasm")
+        );
+        std::fs::write(&config, text).expect("config");
+        let child = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .env_remove("QUEUE")
+            .env_remove("REDIS_URL")
+            .env_remove("REDIS_PREFIX")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the worker starts");
+        Self(child)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `runtime-worker smoke --base-url <base_url> --timeout <seconds>` with the tests' JWT
+/// secret, off the async runtime.
+pub async fn smoke(base_url: String, timeout_seconds: &str) -> Output {
+    let timeout = timeout_seconds.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+            .args(["smoke", "--base-url", &base_url, "--timeout", &timeout])
+            .env("JWT_SECRET", JWT_SECRET)
+            .env_remove("METRICS_TOKEN")
+            .env_remove("JWT_KID")
+            .env_remove("JWT_ISSUER")
+            .env_remove("JWT_AUDIENCE")
+            .output()
+            .expect("smoke runs")
+    })
+    .await
+    .expect("smoke finishes")
+}
+
+/// Asserts that a smoke run passed all ten steps.
+pub fn assert_smoke_passed(output: &Output) {
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "smoke failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
+    assert!(!printed.contains('✗'), "{printed}");
+}

@@ -1,0 +1,110 @@
+//! Component logs under concurrent load through a real `spin up`: every line Spin collects from
+//! the components' stderr must be one whole JSON object, and every request must have exactly one
+//! access line. (A line written in several pieces interleaves with other instances' lines in
+//! Spin's log file as soon as requests overlap.)
+//!
+//! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
+
+use std::collections::BTreeMap;
+
+use hexaspin_api::system::system_now;
+use hexaspin_tests::api::admin_token;
+use hexaspin_tests::http::{send, send_bearer};
+use hexaspin_tests::spin_up::{Deployment, spin_app};
+use serde_json::{Value, json};
+
+const CLIENTS: usize = 32;
+const REQUESTS_PER_CLIENT: usize = 60;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_log_line_is_whole_json_under_32_concurrent_clients_on_the_embedded_deployment() {
+    every_log_line_is_whole_json_under_load(Deployment::EMBEDDED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_log_line_is_whole_json_under_32_concurrent_clients_on_the_production_deployment() {
+    every_log_line_is_whole_json_under_load(Deployment::PRODUCTION).await;
+}
+
+async fn every_log_line_is_whole_json_under_load(deployment: Deployment) {
+    let Some(app) = spin_app(deployment, &[]).await else {
+        return;
+    };
+    let port = app.port;
+    let token = admin_token("logs", system_now());
+    let created = send_bearer(
+        port,
+        "POST",
+        "/api/admin/api-keys",
+        &token,
+        Some(&json!({"name": "load", "scopes": ["jobs:read", "jobs:write"],
+                     "limits": {"rate_per_sec": 100000, "burst": 100000}})),
+    );
+    assert_eq!(created.status, 201, "{}", created.json);
+    let key = created.json["key"].as_str().expect("key").to_owned();
+
+    let statuses = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                let (key, token) = (key.clone(), token.clone());
+                scope.spawn(move || {
+                    (0..REQUESTS_PER_CLIENT)
+                        .map(|i| one_of_a_mix(port, &key, &token, client * REQUESTS_PER_CLIENT + i))
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("client"))
+            .collect::<Vec<u16>>()
+    });
+    let sent = 1 + statuses.len(); // and the key creation
+    let mut by_status = BTreeMap::new();
+    for status in &statuses {
+        *by_status.entry(*status).or_insert(0usize) += 1;
+    }
+    println!("{sent} requests, by status: {by_status:?}");
+
+    let lines = app.component_log_lines();
+    let torn: Vec<&(String, String)> = lines
+        .iter()
+        .filter(|(_, line)| !serde_json::from_str::<Value>(line).is_ok_and(|v| v.is_object()))
+        .collect();
+    assert!(
+        torn.is_empty(),
+        "{} of {} log lines are not whole JSON objects, e.g. {:?}",
+        torn.len(),
+        lines.len(),
+        torn.iter().take(3).collect::<Vec<_>>()
+    );
+    let access_lines = lines
+        .iter()
+        .filter_map(|(_, line)| serde_json::from_str::<Value>(line).ok())
+        .filter(|v| v["what"] == json!("request"))
+        .count();
+    assert_eq!(access_lines, sent, "one access line per request");
+    app.stop();
+}
+
+/// Request number `n` of a mix of every component: dispatch, read, health, readiness, metrics,
+/// the admin list and a refused key. Returns the status.
+fn one_of_a_mix(port: u16, key: &str, token: &str, n: usize) -> u16 {
+    let job = json!({"kind": "echo", "payload": {"n": n}});
+    let reply = match n % 7 {
+        0 | 1 => send_bearer(port, "POST", "/api/jobs", key, Some(&job)),
+        2 => send_bearer(
+            port,
+            "GET",
+            "/api/jobs/00000000000000000000000000000000",
+            key,
+            None,
+        ),
+        3 => send(port, "GET", "/healthz", &[], None),
+        4 => send(port, "GET", "/readyz", &[], None),
+        5 => send(port, "GET", "/metrics", &[], None),
+        _ => send_bearer(port, "GET", "/api/admin/api-keys?limit=5", token, None),
+    };
+    assert!(reply.status > 0);
+    reply.status
+}
