@@ -5,6 +5,7 @@
 //! - [`fixtures`]: a migrated SQLite file or Postgres schema per test; Postgres must be running
 //!   (a missing service fails the test with instructions, it is never skipped).
 //! - [`contract`]: the contract suites, generic over the port traits.
+//! - [`counting`]: a key store that counts the calls made to it.
 //! - [`samples`]: domain values for tests.
 //! - [`api`]: the admin API driven in-process on a test store.
 //! - [`http`]: a one-shot HTTP GET for tests against real processes.
@@ -15,6 +16,7 @@
 
 pub mod api;
 pub mod contract;
+pub mod counting;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;

@@ -8,6 +8,7 @@ use hexaspin_core::ports::{
     ApiKeyStore, AuditLog, FailOutcome, JobQueue, JobStore, MetricsStore, RateLimiter,
 };
 use hexaspin_tests::api::Reply;
+use hexaspin_tests::counting::CountingKeys;
 use hexaspin_tests::jobs_api::JobsHarness;
 use serde_json::json;
 
@@ -34,6 +35,7 @@ hexaspin_tests::on_both_deployments!(
     dispatching_past_the_burst_gets_429_until_retry_after_has_passed,
     the_daily_quota_gets_429_quota_exhausted,
     a_refused_dispatch_does_not_use_up_the_key_budget,
+    a_dispatch_costs_one_key_lookup_and_a_key_with_a_budget_one_more,
     a_repeated_idempotency_key_returns_the_original_job,
     keys_are_checked_for_validity_and_scope,
     failed_verifications_are_limited_per_client_address,
@@ -160,6 +162,25 @@ async fn the_daily_quota_gets_429_quota_exhausted<K: Keys, J: Jobs>(api: &JobsHa
             .and_then(|s| s.parse::<u64>().ok())
             .is_some_and(|s| s > 0 && s <= 86_400)
     );
+}
+
+/// Under Spin every key-store call is a host call and a Postgres round trip: an unlimited key is
+/// looked up once, a key with a budget is also charged, nothing more.
+async fn a_dispatch_costs_one_key_lookup_and_a_key_with_a_budget_one_more<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let unlimited = api.key(ALL, Limits::default(), None, NOW).await;
+    let budgeted = api.key(ALL, Limits::default(), Some(5), NOW).await;
+    let keys = CountingKeys::new(api.keys);
+    let counted = JobsHarness::new(&keys, api.jobs);
+    let reply = counted
+        .with_key(&unlimited, "POST", "/api/jobs", Some(&echo(0)), NOW)
+        .await;
+    assert_eq!((reply.status, keys.take()), (202, 1), "the lookup only");
+    let reply = counted
+        .with_key(&budgeted, "POST", "/api/jobs", Some(&echo(1)), NOW)
+        .await;
+    assert_eq!((reply.status, keys.take()), (202, 2), "the lookup and the charge");
 }
 
 async fn a_refused_dispatch_does_not_use_up_the_key_budget<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {

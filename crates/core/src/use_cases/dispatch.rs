@@ -167,15 +167,18 @@ where
     E: Entropy,
 {
     let job = validate(ctx, key, request.clone(), now)?;
-    let charged = match ctx.keys.consume_use(&key.id, &UsePeriods::at(now)).await? {
-        UseCharge::Exhausted => {
-            return Err(DispatchError::UsesExhausted {
-                retry_at: next_refill(key, ctx, now).await,
-            });
-        }
-        UseCharge::Charged { .. } => true,
-        UseCharge::Unlimited => false,
-    };
+    // A key created without a budget never gets one (budgets are set at creation only), so the
+    // key just verified tells whether there is a use to take: unlimited keys skip the round trip.
+    let charged = key.remaining.is_some()
+        && match ctx.keys.consume_use(&key.id, &UsePeriods::at(now)).await? {
+            UseCharge::Exhausted => {
+                return Err(DispatchError::UsesExhausted {
+                    retry_at: next_refill(key, ctx, now).await,
+                });
+            }
+            UseCharge::Charged { .. } => true,
+            UseCharge::Unlimited => false,
+        };
     let dispatch = DispatchRequest {
         job,
         rules: ctx.settings.rules_for(key),
