@@ -13,7 +13,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hexaspin_api::admin_keys::AdminApi;
 use hexaspin_api::health::{Dependency, respond, wants_readiness};
-use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::MetricsApi;
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::settings::{AdminSettings, load_dispatch_settings};
@@ -55,13 +55,16 @@ impl App {
             };
             ("admin-keys", api.handle(&request, now).await)
         } else if path.starts_with("/api/jobs") || path.starts_with("/api/admin/") {
+            let settings = JobsSettings::loaded(
+                self.admin.clone(),
+                self.dispatch.clone(),
+                RateRule::new(1, 10).expect("rule"),
+            );
             let api = JobsApi {
                 keys: &self.keys,
                 jobs: &self.jobs,
                 entropy: &OsEntropy,
-                admin: &self.admin,
-                settings: &self.dispatch,
-                auth_failures: RateRule::new(1, 10).expect("rule"),
+                settings: &settings,
             };
             ("jobs", api.handle(&request, now).await)
         } else if path == "/metrics" {

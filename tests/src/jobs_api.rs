@@ -1,6 +1,6 @@
 //! Drives the jobs API in-process, exactly as the `jobs` component does, on real stores.
 
-use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::settings::AdminSettings;
 use hexaspin_api::system::OsEntropy;
@@ -104,13 +104,12 @@ where
             .chain(default_address.into_iter().filter(|_| !named))
             .collect();
         let request = build_request(method, path, &all, body);
+        let settings = JobsSettings::loaded(self.admin.clone(), self.settings.clone(), self.auth_failures);
         let api = JobsApi {
             keys: self.keys,
             jobs: self.jobs,
             entropy: &OsEntropy,
-            admin: &self.admin,
-            settings: &self.settings,
-            auth_failures: self.auth_failures,
+            settings: &settings,
         };
         // Counted after answering, exactly as the component does.
         let response = api.handle(&request, now).await;

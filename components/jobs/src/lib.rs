@@ -1,18 +1,16 @@
 //! Spin component `jobs`: dispatch under per-key quotas, reads and cancellation for API keys, and
 //! the admin queue views.
 //!
-//! A thin shell: settings from Spin variables, the key store (SQLite or Postgres) and the job
-//! store (SQLite or Redis) opened for this request, then [`hexaspin_api::jobs::JobsApi`]; the
-//! request is counted for `/metrics` after it is answered.
+//! A thin shell: the key store (SQLite or Postgres) and the job store (SQLite or Redis) opened for
+//! this request, then [`hexaspin_api::jobs::JobsApi`], which reads the other Spin variables it
+//! needs when it needs them; the request is counted for `/metrics` after it is answered.
 
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
 
-use hexaspin_api::jobs::JobsApi;
+use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_api::settings::{
-    AdminSettings, QueueSettings, StoreSettings, load_auth_failure_rule, load_dispatch_settings,
-};
+use hexaspin_api::settings::{QueueSettings, StoreSettings};
 use hexaspin_api::system::{OsEntropy, system_now};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
@@ -32,18 +30,14 @@ async fn serve_logged(request: Request) -> Response {
 async fn serve(request: &Request) -> Result<Response, ApiError> {
     let now = system_now();
     let config = &SpinVariables;
-    let admin = AdminSettings::load(config)?;
-    let dispatch = load_dispatch_settings(config)?;
-    let auth_failures = load_auth_failure_rule(config)?;
     let keys = open_store(&StoreSettings::load(config)?)?;
     let jobs = open_jobs(&QueueSettings::load(config)?)?;
+    let settings = JobsSettings::on_demand(config);
     let api = JobsApi {
         keys: &keys,
         jobs: &jobs,
         entropy: &OsEntropy,
-        admin: &admin,
-        settings: &dispatch,
-        auth_failures,
+        settings: &settings,
     };
     let response = api.handle(request, now).await;
     // After the answer is decided: one more call to the queue store, for /metrics.

@@ -3,12 +3,19 @@
 use hexaspin_api::settings::{ConfigError, ConfigSource};
 use spin_sdk::variables;
 
+/// Settings only native processes have: Spin serves its own `default` SQLite database. Not asked
+/// of Spin, as every variable read is a host call (see `docs/benchmarks.md`).
+const NATIVE_ONLY: &[&str] = &["sqlite_path"];
+
 /// Reads settings with `spin_sdk::variables::get`; undefined and empty variables count as unset.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SpinVariables;
 
 impl ConfigSource for SpinVariables {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        if NATIVE_ONLY.contains(&name) {
+            return Ok(None);
+        }
         match variables::get(name) {
             Ok(value) if value.is_empty() => Ok(None),
             Ok(value) => Ok(Some(value)),

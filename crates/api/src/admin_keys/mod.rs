@@ -226,6 +226,15 @@ pub fn authenticate(
     request: &Request,
     now: Timestamp,
 ) -> Result<AdminClaims, ApiError> {
+    authenticate_with(&settings.auth, request, now)
+}
+
+/// [`authenticate`] with only the JWT settings.
+pub fn authenticate_with(
+    auth: &hexaspin_core::admin_auth::AdminAuthConfig,
+    request: &Request,
+    now: Timestamp,
+) -> Result<AdminClaims, ApiError> {
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -235,7 +244,7 @@ pub fn authenticate(
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::Invalid.into());
     }
-    Ok(authenticate_admin(&settings.auth, token.trim(), now)?)
+    Ok(authenticate_admin(auth, token.trim(), now)?)
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {

@@ -8,23 +8,22 @@
 
 mod dto;
 mod problems;
+mod settings;
+
+pub use settings::JobsSettings;
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::KeyHasher;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
 use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
-use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::{
-    self, DispatchContext, DispatchError, DispatchSettings, JobListQuery, JobRequest, READ_SCOPE,
-    VerifiedKey, WRITE_SCOPE,
+    self, DispatchContext, DispatchError, JobListQuery, JobRequest, READ_SCOPE, VerifiedKey, WRITE_SCOPE,
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
-use crate::admin_keys::{authenticate, json};
+use crate::admin_keys::{authenticate_with, json};
 use crate::body::{json_body, query, query_param};
-use crate::settings::AdminSettings;
 use crate::{ApiError, Request, Response};
 
 /// Where jobs live; `Location` headers point below it.
@@ -67,12 +66,9 @@ pub struct JobsApi<'a, K, J, E> {
     pub jobs: &'a J,
     /// Randomness for job ids.
     pub entropy: &'a E,
-    /// Key hashing and admin JWTs.
-    pub admin: &'a AdminSettings,
-    /// Kinds, payload limit, default limits.
-    pub settings: &'a DispatchSettings,
-    /// Failed verifications allowed per client address.
-    pub auth_failures: RateRule,
+    /// Key hashing, admin JWTs, dispatch settings, the failed-verification limit: each read when
+    /// a request first needs it.
+    pub settings: &'a JobsSettings<'a>,
 }
 
 impl<K, J, E> JobsApi<'_, K, J, E>
@@ -126,7 +122,7 @@ where
                 Ok(json(StatusCode::OK, &JobView::of(&job)))
             }
             (Route::Queues, &Method::GET) => {
-                authenticate(self.admin, request, now)?;
+                self.admin(request, now)?;
                 let depths: Vec<DepthView> = self
                     .jobs
                     .queue_depths()
@@ -137,11 +133,11 @@ where
                 Ok(json(StatusCode::OK, &serde_json::json!({ "depths": depths })))
             }
             (Route::AdminJobs, &Method::GET) => {
-                authenticate(self.admin, request, now)?;
+                self.admin(request, now)?;
                 self.list(request, None, true).await
             }
             (Route::AdminRetry, &Method::POST) => {
-                authenticate(self.admin, request, now)?;
+                self.admin(request, now)?;
                 let id = job_id()?;
                 match self.jobs.retry_dead_job(&id, now).await? {
                     Some(job) => Ok(json(StatusCode::OK, &JobView::for_admin(&job))),
@@ -154,7 +150,7 @@ where
                 }
             }
             (Route::AdminJob, &Method::DELETE) => {
-                authenticate(self.admin, request, now)?;
+                self.admin(request, now)?;
                 let id = job_id()?;
                 if self.jobs.delete_job(&id).await? {
                     Ok(http::Response::builder()
@@ -190,11 +186,13 @@ where
             )
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
         })?;
-        match use_cases::authorize_key(self.keys, self.hasher(), &presented, scope, now).await {
+        let hasher = self.settings.hasher()?;
+        match use_cases::authorize_key(self.keys, hasher, &presented, scope, now).await {
             Ok(key) => Ok(key),
             Err(DispatchError::Key(rejection)) => {
                 let bucket = format!("authfail:{}", client_address(request));
-                let limited = self.jobs.hit(&bucket, self.auth_failures, now).await?;
+                let rule = self.settings.auth_failures()?;
+                let limited = self.jobs.hit(&bucket, rule, now).await?;
                 if limited.rejected.is_some() {
                     return Err(problems::too_many_failures(&limited));
                 }
@@ -204,8 +202,9 @@ where
         }
     }
 
-    fn hasher(&self) -> &KeyHasher {
-        &self.admin.hasher
+    /// Checks the admin JWT of an admin route.
+    fn admin(&self, request: &Request, now: Timestamp) -> Result<(), ApiError> {
+        authenticate_with(self.settings.admin_auth()?, request, now).map(drop)
     }
 
     /// The key's own job, or 404 (another key's job is as good as absent).
@@ -222,7 +221,8 @@ where
         key: &VerifiedKey,
         now: Timestamp,
     ) -> Result<Response, ApiError> {
-        let body: DispatchBody = json_body(request, self.settings.max_payload_bytes + ENVELOPE_BYTES, false)?;
+        let settings = self.settings.dispatch()?;
+        let body: DispatchBody = json_body(request, settings.max_payload_bytes + ENVELOPE_BYTES, false)?;
         let idempotency_key = request
             .headers()
             .get("idempotency-key")
@@ -249,8 +249,8 @@ where
             keys: self.keys,
             jobs: self.jobs,
             entropy: self.entropy,
-            hasher: self.hasher(),
-            settings: self.settings,
+            hasher: self.settings.hasher()?,
+            settings,
         };
         let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
             .await
