@@ -1,0 +1,330 @@
+//! `hexaspin-bench spin-http`: requests per second and latency of hexaspin's routes under a real
+//! `spin up`, side by side with a hello-world Spin component (`bench/components/hello`, the same
+//! spin-sdk 5.2, target and profile) on the same Spin, in one run. Each route is reported as a
+//! ratio of hello-world's requests per second.
+//!
+//! Next to them, the floors (`bench/components/floors`): what Spin alone charges for the host
+//! calls a hexaspin request makes (a Redis connection with two commands, a pooled Postgres query,
+//! the variable reads of a key read and of a dispatch), with no app logic around them.
+//!
+//! Every scenario runs `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections, each
+//! sending its next request as soon as the previous one is answered, for `BENCH_SECONDS`
+//! (default 10) after one second of warm-up. Latency is per request as the client sees it.
+//! Needs Spin on PATH, the wasm components built (`cargo xtask build-wasm`), PostgreSQL and Redis.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bytes::Bytes;
+use hexaspin_tests::spin_up::{App, Deployment, SpinUp, start_app};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+
+use crate::percentile;
+
+/// One request of a scenario (built once, sent again and again).
+#[derive(Clone)]
+struct Call {
+    method: http::Method,
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: Option<String>,
+}
+
+impl Call {
+    fn get(path: &str) -> Self {
+        Self {
+            method: http::Method::GET,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    fn bearer(mut self, token: &str) -> Self {
+        self.headers.push(("authorization", format!("Bearer {token}")));
+        self
+    }
+
+    fn post_json(path: &str, body: serde_json::Value) -> Self {
+        Self {
+            method: http::Method::POST,
+            path: path.to_owned(),
+            headers: vec![("content-type", "application/json".to_owned())],
+            body: Some(body.to_string()),
+        }
+    }
+
+    fn request(&self, port: u16) -> anyhow::Result<http::Request<Full<Bytes>>> {
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(&self.path)
+            .header("host", format!("127.0.0.1:{port}"));
+        for (name, value) in &self.headers {
+            builder = builder.header(*name, value);
+        }
+        let body = Bytes::from(self.body.clone().unwrap_or_default());
+        Ok(builder.body(Full::new(body))?)
+    }
+}
+
+/// What one scenario measured.
+struct Figures {
+    name: String,
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    not_2xx: usize,
+    total: usize,
+}
+
+/// Sends `call` over `connections` keep-alive connections for `seconds` after a 1 s warm-up.
+async fn load(
+    name: &str,
+    port: u16,
+    call: Call,
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<Figures> {
+    let call = Arc::new(call);
+    let warm_until = Instant::now() + Duration::from_secs(1);
+    let until = warm_until + Duration::from_secs(seconds);
+    let mut clients = Vec::new();
+    for _ in 0..connections {
+        let call = call.clone();
+        clients.push(tokio::spawn(async move {
+            client(port, &call, warm_until, until).await
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut not_2xx = 0;
+    for client in clients {
+        let (mut measured, refused) = client.await??;
+        latencies.append(&mut measured);
+        not_2xx += refused;
+    }
+    latencies.sort();
+    anyhow::ensure!(!latencies.is_empty(), "{name}: no request was answered");
+    Ok(Figures {
+        name: name.to_owned(),
+        requests_per_second: latencies.len() as f64 / seconds as f64,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        not_2xx,
+        total: latencies.len(),
+    })
+}
+
+/// One connection's loop: its measured latencies and how many of them were not 2xx.
+async fn client(
+    port: u16,
+    call: &Call,
+    warm_until: Instant,
+    until: Instant,
+) -> anyhow::Result<(Vec<Duration>, usize)> {
+    let mut latencies = Vec::new();
+    let mut not_2xx = 0;
+    let mut sender = connect(port).await?;
+    while Instant::now() < until {
+        let started = Instant::now();
+        if sender.ready().await.is_err() {
+            sender = connect(port).await?; // the server closed the connection: open another
+            continue;
+        }
+        let response = sender.send_request(call.request(port)?).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        if started >= warm_until {
+            latencies.push(started.elapsed());
+            if !status.is_success() {
+                not_2xx += 1;
+            }
+        }
+    }
+    Ok((latencies, not_2xx))
+}
+
+async fn connect(port: u16) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Creates a key allowed far more than the benchmark sends, and dispatches one job with it;
+/// returns the key and the job's id.
+async fn key_and_job(app: &App) -> anyhow::Result<(String, String)> {
+    let port = app.port;
+    let token = hexaspin_tests::api::admin_token("bench", hexaspin_api::system::system_now());
+    let created = tokio::task::spawn_blocking(move || {
+        let body = serde_json::json!({
+            "name": "bench", "scopes": ["jobs:read", "jobs:write"],
+            "limits": {"rate_per_sec": 1_000_000, "burst": 1_000_000}
+        });
+        let created =
+            hexaspin_tests::http::send_bearer(port, "POST", "/api/admin/api-keys", &token, Some(&body));
+        let key = created.json["key"].as_str().map(str::to_owned);
+        let job = key.as_ref().map(|key| {
+            let body = serde_json::json!({"kind": "echo", "payload": {}});
+            hexaspin_tests::http::send_bearer(port, "POST", "/api/jobs", key, Some(&body))
+        });
+        (created, key, job)
+    })
+    .await?;
+    let (created, key, job) = created;
+    let key = key.with_context(|| format!("creating a key: {} {}", created.status, created.json))?;
+    let job = job.expect("a key was created");
+    let id = job.json["id"]
+        .as_str()
+        .with_context(|| format!("dispatching: {} {}", job.status, job.json))?
+        .to_owned();
+    Ok((key, id))
+}
+
+fn dispatch_call(key: &str) -> Call {
+    Call::post_json(
+        "/api/jobs",
+        serde_json::json!({"kind": "echo", "payload": {"n": 1}}),
+    )
+    .bearer(key)
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let connections = env_number("BENCH_CONNECTIONS", 16) as usize;
+    let seconds = env_number("BENCH_SECONDS", 10);
+    let version = hexaspin_tests::spin_up::spin_version().context("`spin` must be on PATH")?;
+    let root = hexaspin_tests::spin_up::workspace_root();
+    let hello_manifest: PathBuf = root.join("bench/components/hello/spin.toml");
+    anyhow::ensure!(
+        root.join("target/wasm32-wasip2/release/hexaspin_bench_hello.wasm")
+            .is_file(),
+        "build the components first: cargo xtask build-wasm"
+    );
+    println!(
+        "hexaspin HTTP bench under {version}: {connections} keep-alive connections, {seconds} s per row after 1 s warm-up\n"
+    );
+
+    let mut rows = Vec::new();
+    let scratch = tempfile::tempdir()?;
+    let hello = SpinUp::start(&hello_manifest, &[], &[], &scratch.path().join("spin-output.txt"));
+    rows.push(
+        load(
+            "hello world (baseline)",
+            hello.port,
+            Call::get("/"),
+            connections,
+            seconds,
+        )
+        .await?,
+    );
+    drop(hello);
+    rows.extend(floors(&root, scratch.path(), connections, seconds).await?);
+
+    let embedded = start_app(Deployment::EMBEDDED, &[])
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let (key, job) = key_and_job(&embedded).await?;
+    let port = embedded.port;
+    rows.push(load("GET /healthz", port, Call::get("/healthz"), connections, seconds).await?);
+    let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
+    rows.push(load("GET /api/jobs/{id} (embedded)", port, read, connections, seconds).await?);
+    rows.push(
+        load(
+            "POST /api/jobs (embedded)",
+            port,
+            dispatch_call(&key),
+            connections,
+            seconds,
+        )
+        .await?,
+    );
+    embedded.stop();
+
+    let production = start_app(Deployment::PRODUCTION, &[])
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let (key, job) = key_and_job(&production).await?;
+    let port = production.port;
+    let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
+    rows.push(
+        load(
+            "GET /api/jobs/{id} (production)",
+            port,
+            read,
+            connections,
+            seconds,
+        )
+        .await?,
+    );
+    rows.push(
+        load(
+            "POST /api/jobs (production)",
+            port,
+            dispatch_call(&key),
+            connections,
+            seconds,
+        )
+        .await?,
+    );
+    production.stop();
+
+    print(&rows);
+    Ok(())
+}
+
+/// Spin's own cost of each kind of host call a request makes (`bench/components/floors`).
+async fn floors(
+    root: &std::path::Path,
+    scratch: &std::path::Path,
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<Vec<Figures>> {
+    let redis_url = hexaspin_tests::fixtures::test_redis_url();
+    let pg_url = format!("{}?sslmode=disable", hexaspin_tests::fixtures::test_pg_url());
+    let env = [
+        ("SPIN_VARIABLE_REDIS_URL", redis_url.as_str()),
+        ("SPIN_VARIABLE_PG_URL", pg_url.as_str()),
+    ];
+    let manifest = root.join("bench/components/floors/spin.toml");
+    let floors = SpinUp::start(&manifest, &[], &env, &scratch.join("floors-output.txt"));
+    let port = floors.port;
+    let mut rows = Vec::new();
+    for (name, path) in [
+        ("floor: Redis connection + 2 commands", "/redis"),
+        ("floor: pooled Postgres query", "/postgres"),
+        ("floor: 6 variable reads (a key read)", "/variables/6"),
+        ("floor: 13 variable reads (a dispatch)", "/variables/13"),
+    ] {
+        rows.push(load(name, port, Call::get(path), connections, seconds).await?);
+    }
+    Ok(rows)
+}
+
+fn print(rows: &[Figures]) {
+    let baseline = rows[0].requests_per_second;
+    println!("| route | requests/s | p50 ms | p99 ms | of hello world | not 2xx |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for row in rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.0} % | {} of {} |",
+            row.name,
+            row.requests_per_second,
+            row.p50.as_secs_f64() * 1e3,
+            row.p99.as_secs_f64() * 1e3,
+            100.0 * row.requests_per_second / baseline,
+            row.not_2xx,
+            row.total
+        );
+    }
+}
