@@ -1,10 +1,11 @@
 //! [`JobsSettings`]: what the jobs API reads from its configuration, each part read the first time
 //! a request needs it.
 //!
-//! Inside Spin every setting is a host call that resolves a variable, and each one costs about
-//! as much as a Redis round trip (measured in `docs/benchmarks.md`). Reading all 20 for every
-//! request made variables the largest cost of a dispatch; a key read reads 3 now, a dispatch
-//! the dozen it uses.
+//! Inside Spin every setting is a host call that resolves a variable through the variables
+//! providers; alone, a handful of them cost Spin more than a Redis round trip (the floors in
+//! `docs/benchmarks.md`). So a route reads only what it uses: a key read needs `key_pepper` (besides
+//! the store settings the component opens its stores with), a dispatch adds its seven, an admin
+//! route the JWT settings, and the failed-verification limit is read only for a key that failed.
 
 use std::sync::OnceLock;
 
