@@ -3,9 +3,13 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (xtask lives one level below it). Taken from the `CARGO_MANIFEST_DIR` that
+/// `cargo run` sets for this run, not the one compiled in: with a target directory shared by two
+/// checkouts, `cargo xtask` in one may run the binary the other built last.
 pub fn root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
