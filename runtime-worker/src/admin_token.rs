@@ -1,7 +1,7 @@
 //! `runtime-worker admin-token`: mints an admin JWT with the secret from `JWT_SECRET`.
 
 use anyhow::{Context, bail};
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 
 use crate::cli::{AdminTokenArgs, ClaimArgs};

@@ -2,7 +2,7 @@
 //! secrets (JWT_SECRET, PG_URL with a password) are best passed that way, not as arguments.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hexaspin_api::settings::{ConfigError, ConfigSource};
+use hexaspin_config::settings::{ConfigError, ConfigSource};
 
 /// hexaspin's native worker and operator CLI.
 #[derive(Debug, Parser)]
@@ -24,7 +24,7 @@ pub struct StoreArgs {
     #[arg(long, global = true, env = "PG_URL", hide_env_values = true)]
     pub pg_url: Option<String>,
     /// SQLite database file, for --store sqlite: the file `spin up` uses by default.
-    #[arg(long, global = true, env = "SQLITE_PATH", default_value = hexaspin_api::settings::DEFAULT_SQLITE_PATH)]
+    #[arg(long, global = true, env = "SQLITE_PATH", default_value = hexaspin_config::settings::DEFAULT_SQLITE_PATH)]
     pub sqlite_path: String,
 }
 

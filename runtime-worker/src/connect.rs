@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hexaspin_api::settings::QueueSettings;
+use hexaspin_config::settings::QueueSettings;
 use hexaspin_core::ports::StoreError;
 use hexaspin_core::retry::Backoff;
 use hexaspin_native::{NativeJobs, NativeRedis, SqliteExecutor};
@@ -50,7 +50,7 @@ pub async fn open_with_backoff(
             }
             Err(error) => {
                 metrics::counter!(telemetry::CONNECT_FAILURES).increment(1);
-                let now = hexaspin_api::system::system_now();
+                let now = hexaspin_config::system::system_now();
                 let next = policy.next_attempt_at(now, attempt, random());
                 let delay = Duration::from_millis((next.as_millis() - now.as_millis()).max(0) as u64);
                 tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, %error, "cannot reach the job store; retrying");

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
-use hexaspin_api::settings::{ConfigSource, EnvSource, QueueSettings};
+use hexaspin_config::settings::{ConfigSource, EnvSource, QueueSettings};
 use runtime_worker::config::WorkerConfig;
 use runtime_worker::worker::serve_admin;
 use runtime_worker::{Worker, connect, telemetry};
@@ -18,7 +18,7 @@ use crate::cli::{RunArgs, StoreArgs};
 struct QueueSource<'a>(&'a StoreArgs);
 
 impl ConfigSource for QueueSource<'_> {
-    fn get(&self, name: &str) -> Result<Option<String>, hexaspin_api::settings::ConfigError> {
+    fn get(&self, name: &str) -> Result<Option<String>, hexaspin_config::settings::ConfigError> {
         match name {
             "sqlite_path" => Ok(Some(self.0.sqlite_path.clone())),
             other => EnvSource.get(other),

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_core::admin_auth::{AdminAuthConfig, authenticate_admin};
 
 const SECRET: &str = "cli-test-secret-cli-test-secret-0123";

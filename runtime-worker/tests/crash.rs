@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_core::job::{JobState, JobTimeout};
 use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
 use hexaspin_native::NativeJobs;

@@ -2,8 +2,8 @@
 
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_api::settings::AdminSettings;
-use hexaspin_api::system::OsEntropy;
+use hexaspin_config::settings::AdminSettings;
+use hexaspin_config::system::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyName, Limits, Scopes};
 use hexaspin_core::job::JobKind;

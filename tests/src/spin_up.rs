@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate;
 

@@ -4,7 +4,7 @@
 
 use hexaspin_api::metrics::exposition::{CONTENT_TYPE, render};
 use hexaspin_api::metrics::{MetricsApi, MetricsToken};
-use hexaspin_api::settings::{ConfigError, ConfigSource};
+use hexaspin_config::settings::{ConfigError, ConfigSource};
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyState, Limits};
 use hexaspin_core::job::{JobKind, JobState, Priority};

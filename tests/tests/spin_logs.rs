@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::{send, send_bearer};
 use hexaspin_tests::spin_up::{Deployment, spin_app};

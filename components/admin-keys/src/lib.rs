@@ -8,10 +8,12 @@
 #![allow(unsafe_code)]
 
 use hexaspin_api::admin_keys::{AdminApi, authenticate};
-use hexaspin_api::settings::{AdminSettings, StoreSettings};
-use hexaspin_api::system::{OsEntropy, system_now};
+use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
-use hexaspin_spin::{SpinVariables, count_request_in_queue_store, open_store};
+use hexaspin_config::settings::QueueSettings;
+use hexaspin_config::settings::{AdminSettings, StoreSettings};
+use hexaspin_config::system::{OsEntropy, system_now};
+use hexaspin_spin::{SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "admin-keys";
@@ -39,4 +41,16 @@ async fn serve(request: &Request) -> Result<Response, ApiError> {
         settings: &settings,
     };
     Ok(api.handle_authenticated(request, &claims, now).await)
+}
+
+/// Counts the request for `/metrics` in the queue store, which this component opens for that
+/// alone. Problems are logged, never returned: the request was already answered.
+async fn count_request_in_queue_store(component: &'static str, response: &Response) {
+    let jobs = QueueSettings::load(&SpinVariables)
+        .map_err(|e| e.to_string())
+        .and_then(|settings| open_jobs(&settings).map_err(|e| e.to_string()));
+    match jobs {
+        Ok(jobs) => count_request(&jobs, component, response).await,
+        Err(error) => hexaspin_api::log::error("metrics: opening the queue store", &error),
+    }
 }

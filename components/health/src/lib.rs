@@ -6,8 +6,8 @@
 
 use hexaspin_api::health::{Dependency, respond, wants_readiness};
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_api::settings::{ConfigError, QueueSettings, StoreSettings};
 use hexaspin_api::{Request, Response};
+use hexaspin_config::settings::{ConfigError, QueueSettings, StoreSettings};
 use hexaspin_spin::{SpinJobs, SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 

@@ -10,9 +10,9 @@
 
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_api::settings::{QueueSettings, StoreSettings};
-use hexaspin_api::system::{OsEntropy, system_now};
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::settings::{QueueSettings, StoreSettings};
+use hexaspin_config::system::{OsEntropy, system_now};
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 

@@ -9,9 +9,9 @@
 
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::metrics::{MetricsApi, MetricsToken};
-use hexaspin_api::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
-use hexaspin_api::system::system_now;
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
+use hexaspin_config::system::system_now;
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 

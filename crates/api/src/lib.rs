@@ -7,12 +7,10 @@
 //! # Layout
 //! - [`problem`]: the one place errors become `application/problem+json` responses.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
-//! - [`settings`]: typed settings read from Spin variables or environment variables.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
 //! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, rendered from store aggregates.
-//! - [`system`]: the OS CSPRNG (WASI random inside Spin) and clock.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
 pub mod admin_keys;
@@ -22,8 +20,6 @@ pub mod jobs;
 pub mod log;
 pub mod metrics;
 pub mod problem;
-pub mod settings;
-pub mod system;
 
 pub use problem::ApiError;
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::Response;
 use crate::metrics::requests::Counted;
-use crate::settings::ConfigError;
+use hexaspin_config::settings::ConfigError;
 
 /// An error response.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! [`SpinExecutor`]: Spin's SQLite and Postgres interfaces behind the store-sql executor trait.
 
-use hexaspin_api::settings::StoreSettings;
+use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{

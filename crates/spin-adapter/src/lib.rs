@@ -13,6 +13,6 @@ pub mod redis;
 pub mod variables;
 
 pub use executor::{SpinExecutor, open_default_sqlite, open_store};
-pub use jobs::{SpinJobs, count_request_in_queue_store, open_jobs};
+pub use jobs::{SpinJobs, open_jobs};
 pub use redis::SpinRedis;
 pub use variables::SpinVariables;

@@ -1,6 +1,6 @@
 //! Settings from Spin variables (`[variables]` in spin.toml, `SPIN_VARIABLE_*` in the environment).
 
-use hexaspin_api::settings::{ConfigError, ConfigSource};
+use hexaspin_config::settings::{ConfigError, ConfigSource};
 use spin_sdk::variables;
 
 /// Settings only native processes have: Spin serves its own `default` SQLite database. Not asked

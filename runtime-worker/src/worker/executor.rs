@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hexaspin_api::system::system_now;
+use hexaspin_config::system::system_now;
 use hexaspin_core::job::Job;
 use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore};
 use hexaspin_job_host::{Attempt, AttemptReport, FailureCause};

@@ -21,8 +21,8 @@ use self::dto::{
     RotateKeyBody, UpdateKeyBody,
 };
 use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
-use crate::settings::AdminSettings;
 use crate::{ApiError, Request, Response};
+use hexaspin_config::settings::AdminSettings;
 
 /// Where the key collection lives; `Location` headers point below it.
 pub const KEYS_PATH: &str = "/api/admin/api-keys";

@@ -14,7 +14,7 @@ use hexaspin_core::api_key::KeyHasher;
 use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::DispatchSettings;
 
-use crate::settings::{
+use hexaspin_config::settings::{
     AdminSettings, ConfigError, ConfigSource, load_admin_auth, load_auth_failure_rule,
     load_dispatch_settings, load_key_hasher,
 };

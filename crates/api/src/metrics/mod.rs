@@ -15,8 +15,8 @@ use hexaspin_core::use_cases::collect_metrics;
 use http::{Method, StatusCode, header};
 use subtle::ConstantTimeEq;
 
-use crate::settings::{ConfigError, ConfigSource};
 use crate::{ApiError, Request, Response};
+use hexaspin_config::settings::{ConfigError, ConfigSource};
 
 /// The shortest token accepted: anything shorter is guessable.
 const MIN_TOKEN_CHARS: usize = 16;

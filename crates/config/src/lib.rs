@@ -1,0 +1,10 @@
+//! What both of hexaspin's edges read the same way: the Spin components (through Spin variables)
+//! and the native worker and CLI (through the environment).
+//!
+//! # Layout
+//! - [`settings`]: typed settings from a [`settings::ConfigSource`]; secrets never in errors or
+//!   `Debug` output.
+//! - [`system`]: the OS clock and CSPRNG (WASI clocks and random inside Spin).
+
+pub mod settings;
+pub mod system;
