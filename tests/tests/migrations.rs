@@ -119,3 +119,22 @@ async fn postgres_refuses_edited_and_unknown_migrations() {
         .await
         .expect("cleanup");
 }
+
+#[tokio::test]
+async fn the_sqlite_jobs_table_holds_exactly_the_job_row() {
+    let (executor, _dir) = fresh_sqlite();
+    migrate::up(&executor, NOW).await.expect("up");
+    let rows = executor
+        .query("SELECT name FROM pragma_table_info('jobs') ORDER BY cid", &[])
+        .await
+        .expect("table info");
+    let columns: Vec<SqlValue> = rows.into_iter().flatten().collect();
+    let expected: Vec<SqlValue> = hexaspin_core::job::row::JOB_COLUMNS
+        .iter()
+        .map(|c| SqlValue::Text((*c).to_owned()))
+        .collect();
+    assert_eq!(
+        columns, expected,
+        "the migration and JOB_COLUMNS must name the same columns"
+    );
+}

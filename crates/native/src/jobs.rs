@@ -1,6 +1,6 @@
 //! [`NativeJobs`]: the job ports on SQLite or Redis chosen at run time, with the native executors.
 
-use hexaspin_redis::AnyJobs;
+use hexaspin_stores::AnyJobs;
 
 use crate::{NativeRedis, SqliteExecutor};
 

@@ -87,7 +87,7 @@ impl RedisExecutor for NativeRedis {
             .await;
         let value = match by_sha {
             Err(error) if error.kind() == ErrorKind::NoScriptError => redis::cmd("EVAL")
-                .arg(script.source)
+                .arg(script.source())
                 .arg(0)
                 .arg(args)
                 .query_async(&mut connection)

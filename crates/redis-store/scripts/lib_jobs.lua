@@ -1,8 +1,5 @@
--- Job helpers, prepended (after lib.lua) to every job script.
-local JOB_FIELDS = {'seq', 'id', 'key_id', 'kind', 'payload', 'priority', 'state', 'attempts',
-  'max_attempts', 'timeout_ms', 'concurrency_limit', 'run_at_ms', 'created_at_ms', 'updated_at_ms',
-  'started_at_ms', 'finished_at_ms', 'result', 'last_error', 'cancel_requested', 'lease_owner',
-  'lease_expires_at_ms'}
+-- Job helpers, prepended (after lib.lua) to every job script. JOB_FIELDS, the job row's fields in
+-- order, is defined just before this file, generated from hexaspin_core::job::row::JOB_COLUMNS.
 local PRIORITY_WEIGHT = 100000000000000 -- 1e14: priority dominates, then dispatch order (seq)
 
 local function job_key(id) return P .. 'job:' .. id end

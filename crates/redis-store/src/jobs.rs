@@ -1,22 +1,20 @@
 //! [`RedisJobs`]: the job ports on Redis.
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index, job_from_row};
 use hexaspin_core::job::{Job, JobId, JobState, Priority};
 use hexaspin_core::ports::{
     DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
     StoreError,
 };
 use hexaspin_core::quota::{Decision, RateRule, RejectReason};
-use hexaspin_store_sql::SqlValue;
-use hexaspin_store_sql::jobs::job_from_row;
 
 use crate::executor::{RedisExecutor, RedisValue};
 use crate::scripts;
 
-/// Fields per job in script replies (the column order of the SQL job statements).
-const JOB_FIELDS: usize = 21;
-/// Job fields that are integers; the rest are text.
-const INT_FIELDS: [usize; 13] = [0, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 20];
+/// Fields per job in script replies: the job row, in `JOB_COLUMNS` order (`push_job` in
+/// `lib_jobs.lua`).
+const JOB_FIELDS: usize = JOB_COLUMNS.len();
 /// How many finished jobs one clean call removes at most.
 const CLEAN_BATCH: u32 = 1000;
 
@@ -57,7 +55,34 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// One job from `JOB_FIELDS` reply values, through the SQL row codec.
+/// A job's fields as a script returns them: strings, `''` for unset.
+struct RedisJobRow<'a>(&'a [RedisValue]);
+
+impl RedisJobRow<'_> {
+    fn field(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        let index =
+            column_index(column).ok_or_else(|| StoreError::Corrupt(format!("no job field {column}")))?;
+        let text = self.0.get(index).map(RedisValue::text).unwrap_or_default();
+        Ok((!text.is_empty()).then_some(text))
+    }
+}
+
+impl JobRow for RedisJobRow<'_> {
+    fn int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
+        self.field(column)?
+            .map(|text| {
+                text.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("job field {column} is not a number")))
+            })
+            .transpose()
+    }
+
+    fn text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        self.field(column)
+    }
+}
+
+/// One job from `JOB_FIELDS` reply values.
 fn job_from_fields(fields: &[RedisValue]) -> Result<Job, StoreError> {
     if fields.len() != JOB_FIELDS {
         return Err(StoreError::Corrupt(format!(
@@ -65,23 +90,7 @@ fn job_from_fields(fields: &[RedisValue]) -> Result<Job, StoreError> {
             fields.len()
         )));
     }
-    let row: Vec<SqlValue> = fields
-        .iter()
-        .enumerate()
-        .map(|(index, value)| {
-            let text = value.text();
-            if text.is_empty() {
-                Ok(SqlValue::Null)
-            } else if INT_FIELDS.contains(&index) {
-                text.parse()
-                    .map(SqlValue::Int)
-                    .map_err(|_| StoreError::Corrupt(format!("job field {index} is not a number")))
-            } else {
-                Ok(SqlValue::Text(text))
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    job_from_row(&row)
+    job_from_row(&RedisJobRow(fields))
 }
 
 /// `{n, job…×n}` to jobs.

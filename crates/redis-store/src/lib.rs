@@ -10,17 +10,14 @@
 //! - [`executor`]: [`RedisExecutor`], what an adapter provides (run a script), and [`RedisValue`].
 //! - [`scripts`]: the scripts and their SHA-1s.
 //! - [`jobs`]: [`RedisJobs`], the job ports.
-//! - [`any`]: [`AnyJobs`], SQLite or Redis jobs chosen at run time, as one type.
 //! - [`metrics`]: the metrics port on the same [`RedisJobs`]; job lifecycle counters are kept by
 //!   the job scripts themselves (`lib_jobs.lua`).
 
-pub mod any;
 pub mod executor;
 pub mod jobs;
 pub mod metrics;
 pub mod scripts;
 
-pub use any::AnyJobs;
 pub use executor::{RedisExecutor, RedisValue};
 pub use jobs::RedisJobs;
 pub use scripts::Script;

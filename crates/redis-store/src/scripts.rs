@@ -1,20 +1,21 @@
-//! The Lua scripts, each with `lib.lua` (and, for job scripts, `lib_jobs.lua`) in front, and
-//! their SHA-1 for `EVALSHA`.
+//! The Lua scripts, each with `lib.lua` (and, for job scripts, the job row's `JOB_FIELDS` and
+//! `lib_jobs.lua`) in front, and their SHA-1 for `EVALSHA`.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+use hexaspin_core::job::row::JOB_COLUMNS;
 
 /// A script ready to run.
 #[derive(Debug)]
 pub struct Script {
     /// Its file name, for errors.
     pub name: &'static str,
-    /// The full source (library + body).
-    pub source: &'static str,
+    source: LazyLock<String>,
     sha1: OnceLock<String>,
 }
 
 impl Script {
-    const fn new(name: &'static str, source: &'static str) -> Self {
+    const fn new(name: &'static str, source: LazyLock<String>) -> Self {
         Self {
             name,
             source,
@@ -22,11 +23,22 @@ impl Script {
         }
     }
 
+    /// The full source (library + body).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// The SHA-1 Redis knows the script by.
     pub fn sha1(&self) -> &str {
         self.sha1
-            .get_or_init(|| sha1_smol::Sha1::from(self.source).digest().to_string())
+            .get_or_init(|| sha1_smol::Sha1::from(self.source()).digest().to_string())
     }
+}
+
+/// The job row's fields as a Lua table, from the one definition of the job row.
+pub fn job_fields_lua() -> String {
+    let quoted: Vec<String> = JOB_COLUMNS.iter().map(|c| format!("'{c}'")).collect();
+    format!("local JOB_FIELDS = {{{}}}", quoted.join(", "))
 }
 
 macro_rules! script {
@@ -35,13 +47,15 @@ macro_rules! script {
         /// `scripts/<name>.lua`.
         pub static $name: Script = Script::new(
             stringify!($name),
-            concat!(
-                include_str!("../scripts/lib.lua"),
-                "\n",
-                include_str!("../scripts/lib_jobs.lua"),
-                "\n",
-                include_str!(concat!("../scripts/", stringify!($name), ".lua"))
-            ),
+            LazyLock::new(|| {
+                [
+                    include_str!("../scripts/lib.lua"),
+                    &super::job_fields_lua(),
+                    include_str!("../scripts/lib_jobs.lua"),
+                    include_str!(concat!("../scripts/", stringify!($name), ".lua")),
+                ]
+                .join("\n")
+            }),
         );
     };
     // A small script that needs only the shared library (kept lean: EVALSHA runs it all per call).
@@ -49,17 +63,21 @@ macro_rules! script {
         /// `scripts/<name>.lua`.
         pub static $name: Script = Script::new(
             stringify!($name),
-            concat!(
-                include_str!("../scripts/lib.lua"),
-                "\n",
-                include_str!(concat!("../scripts/", stringify!($name), ".lua"))
-            ),
+            LazyLock::new(|| {
+                [
+                    include_str!("../scripts/lib.lua"),
+                    include_str!(concat!("../scripts/", stringify!($name), ".lua")),
+                ]
+                .join("\n")
+            }),
         );
     };
 }
 
 #[allow(non_upper_case_globals)]
 mod all {
+    use std::sync::LazyLock;
+
     use super::Script;
 
     script!(dispatch);
@@ -87,3 +105,97 @@ mod all {
 }
 
 pub use all::*;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every job script, as sent.
+    fn job_scripts() -> [&'static Script; 15] {
+        [
+            &dispatch,
+            &find_job,
+            &list_jobs,
+            &cancel_job,
+            &queue_depths,
+            &retry_dead_job,
+            &delete_job,
+            &promote_due,
+            &claim,
+            &ack,
+            &fail,
+            &release,
+            &cancelled,
+            &rescue_expired,
+            &clean_finished,
+        ]
+    }
+
+    /// The field names a script names in its `redis.call('H…', job_key(…), …)` calls.
+    fn job_hash_fields(source: &str) -> BTreeSet<String> {
+        let mut fields = BTreeSet::new();
+        for (at, _) in source.match_indices("job_key(") {
+            let call_start = source[..at].rfind("redis.call(").unwrap_or(at);
+            if !source[call_start..at].contains("'H") {
+                continue; // not a hash command on the job
+            }
+            let mut depth = 0;
+            let mut end = call_start;
+            for (offset, c) in source[call_start..].char_indices() {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                if depth == 0 && c == ')' {
+                    end = call_start + offset;
+                    break;
+                }
+            }
+            let call = &source[call_start..end];
+            for quoted in call.split('\'').skip(1).step_by(2) {
+                let is_field = quoted.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+                if is_field {
+                    fields.insert(quoted.to_owned());
+                }
+            }
+        }
+        fields
+    }
+
+    #[test]
+    fn job_scripts_read_the_job_row_from_the_one_definition() {
+        for script in job_scripts() {
+            assert!(
+                script.source().contains(&job_fields_lua()),
+                "{} lacks the generated JOB_FIELDS",
+                script.name
+            );
+        }
+        assert_eq!(
+            job_fields_lua(),
+            format!("local JOB_FIELDS = {{'{}'}}", JOB_COLUMNS.join("', '"))
+        );
+    }
+
+    #[test]
+    fn job_scripts_write_and_read_only_job_row_fields_and_fill_every_one() {
+        let columns: BTreeSet<String> = JOB_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+        let mut named = BTreeSet::new();
+        for script in job_scripts() {
+            let fields = job_hash_fields(script.source());
+            let stray: Vec<_> = fields.difference(&columns).collect();
+            assert!(
+                stray.is_empty(),
+                "{} names fields outside the job row: {stray:?}",
+                script.name
+            );
+            named.extend(fields);
+        }
+        // `state` is written by lib_jobs.lua's `move`, shared by every job script.
+        let unnamed: Vec<_> = columns.difference(&named).collect();
+        assert!(unnamed.is_empty(), "no job script ever sets {unnamed:?}");
+    }
+}

@@ -2,8 +2,9 @@
 
 use hexaspin_config::settings::QueueSettings;
 use hexaspin_core::ports::StoreError;
-use hexaspin_redis::{AnyJobs, RedisJobs};
+use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
+use hexaspin_stores::AnyJobs;
 
 use crate::{SpinExecutor, SpinRedis, open_default_sqlite};
 

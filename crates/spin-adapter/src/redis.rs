@@ -30,7 +30,9 @@ impl SpinRedis {
 impl RedisExecutor for SpinRedis {
     async fn run_script(&self, script: &Script, args: &[String]) -> Result<Vec<RedisValue>, StoreError> {
         let reply = match self.execute("EVALSHA", script.sha1(), args) {
-            Err(error) if error.to_string().contains("NOSCRIPT") => self.execute("EVAL", script.source, args),
+            Err(error) if error.to_string().contains("NOSCRIPT") => {
+                self.execute("EVAL", script.source(), args)
+            }
             other => other,
         };
         reply

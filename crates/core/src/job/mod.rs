@@ -13,6 +13,7 @@
 
 mod fields;
 mod model;
+pub mod row;
 
 pub use fields::{IdempotencyKey, JobId, JobKind, JobTimeout, MaxAttempts, Priority};
 pub use model::{Job, JobState, NewJob};

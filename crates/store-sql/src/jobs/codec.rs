@@ -1,42 +1,52 @@
-//! Job rows (the column list of `find_job.sql`) to domain jobs.
+//! SQLite job rows (the columns of [`JOB_COLUMNS`], in its order) to domain jobs, through the
+//! core's one job-row decoder.
 
-use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::ApiKeyId;
-use hexaspin_core::job::{Job, JobId, JobKind, JobState, JobTimeout, MaxAttempts, NewJob, Priority};
+use hexaspin_core::job::Job;
+use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index};
 use hexaspin_core::ports::StoreError;
 
 use crate::value::{Columns, SqlValue};
 
+/// `JOB_COLUMNS` as an SQL column list, for the statements that return jobs
+/// (`{job_columns}` in their text).
+pub fn job_column_list() -> String {
+    JOB_COLUMNS.join(", ")
+}
+
+/// A row of a statement that returns [`job_column_list`].
+struct SqlJobRow<'a>(Columns<'a>);
+
+impl SqlJobRow<'_> {
+    fn index(column: &str) -> Result<usize, StoreError> {
+        column_index(column).ok_or_else(|| StoreError::Corrupt(format!("no job column {column}")))
+    }
+}
+
+impl JobRow for SqlJobRow<'_> {
+    fn int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
+        let index = Self::index(column)?;
+        // SQLite has no booleans; a BOOLEAN column of another database would read as one.
+        match self.0.opt_int(index) {
+            Err(_) => self.0.bool(index).map(|b| Some(i64::from(b))),
+            read => read,
+        }
+    }
+
+    fn text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        self.0.opt_text(Self::index(column)?)
+    }
+}
+
 /// A job from a row of any statement returning the job columns.
 pub fn job_from_row(row: &[SqlValue]) -> Result<Job, StoreError> {
-    let c = Columns::new(row);
-    let corrupt = |what: &str, e: hexaspin_core::DomainError| StoreError::Corrupt(format!("{what}: {e}"));
-    let millis = |i| c.opt_int(i).map(|v| v.map(Timestamp::from_millis));
-    Ok(Job {
-        seq: c.int(0)?,
-        spec: NewJob {
-            id: JobId::parse(&c.text(1)?).map_err(|e| corrupt("id", e))?,
-            key_id: ApiKeyId::parse(&c.text(2)?).map_err(|e| corrupt("key_id", e))?,
-            kind: JobKind::parse(&c.text(3)?).map_err(|e| corrupt("kind", e))?,
-            payload: c.text(4)?,
-            priority: Priority::new(c.int(5)?).map_err(|e| corrupt("priority", e))?,
-            max_attempts: MaxAttempts::new(c.int(8)?).map_err(|e| corrupt("max_attempts", e))?,
-            timeout: JobTimeout::from_millis(c.int(9)?).map_err(|e| corrupt("timeout_ms", e))?,
-            concurrency_limit: c.opt_u32(10)?,
-            run_at: millis(11)?,
-        },
-        state: JobState::parse(&c.text(6)?).map_err(|e| corrupt("state", e))?,
-        attempts: u32::try_from(c.int(7)?).map_err(|_| StoreError::Corrupt("attempts".into()))?,
-        created_at: Timestamp::from_millis(c.int(12)?),
-        updated_at: Timestamp::from_millis(c.int(13)?),
-        started_at: millis(14)?,
-        finished_at: millis(15)?,
-        result: c.opt_text(16)?,
-        last_error: c.opt_text(17)?,
-        cancel_requested: c.bool(18)?,
-        lease_owner: c.opt_text(19)?,
-        lease_expires_at: millis(20)?,
-    })
+    if row.len() != JOB_COLUMNS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "a job row has {} columns, not {}",
+            row.len(),
+            JOB_COLUMNS.len()
+        )));
+    }
+    hexaspin_core::job::row::job_from_row(&SqlJobRow(Columns::new(row)))
 }
 
 /// Decodes every row.

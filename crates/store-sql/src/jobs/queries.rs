@@ -1,4 +1,6 @@
-//! The job statements (`queries/sqlite/jobs/*.sql`).
+//! The job statements (`queries/sqlite/jobs/*.sql`). Those that return jobs say `{job_columns}`
+//! where the job row's columns go: they are filled in from the one job-row definition
+//! ([`hexaspin_core::job::row::JOB_COLUMNS`]) the first time each statement is used.
 
 macro_rules! job_query {
     ($name:ident) => {
@@ -8,6 +10,16 @@ macro_rules! job_query {
             ".sql"
         ));
     };
+    ($name:ident, returns_jobs) => {
+        pub static $name: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            include_str!(concat!(
+                "../../queries/sqlite/jobs/",
+                stringify!($name),
+                ".sql"
+            ))
+            .replace("{job_columns}", &super::super::codec::job_column_list())
+        });
+    };
 }
 
 #[allow(non_upper_case_globals)]
@@ -16,15 +28,15 @@ mod statements {
     job_query!(remember_idempotent);
     job_query!(read_quota);
     job_query!(write_quota);
-    job_query!(insert_job);
-    job_query!(find_job);
-    job_query!(list_jobs);
-    job_query!(cancel_job);
+    job_query!(insert_job, returns_jobs);
+    job_query!(find_job, returns_jobs);
+    job_query!(list_jobs, returns_jobs);
+    job_query!(cancel_job, returns_jobs);
     job_query!(queue_depths);
-    job_query!(retry_dead_job);
+    job_query!(retry_dead_job, returns_jobs);
     job_query!(delete_job);
     job_query!(promote_due);
-    job_query!(claim);
+    job_query!(claim, returns_jobs);
     job_query!(ack);
     job_query!(fail);
     job_query!(release);

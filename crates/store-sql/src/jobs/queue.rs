@@ -37,7 +37,7 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
             SqlValue::Int(lease_grace_ms),
             SqlValue::Int(now.as_millis()),
         ];
-        let rows = tx.query(queries::claim, &params).await?;
+        let rows = tx.query(&queries::claim, &params).await?;
         tx.commit().await?;
         let mut jobs = jobs_from_rows(&rows)?;
         // RETURNING gives rows in storage order: hand them out by priority, then dispatch order.

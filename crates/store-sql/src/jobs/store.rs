@@ -83,7 +83,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
                 )
                 .await?;
             if let Some(row) = found.first() {
-                let original = tx.query(queries::find_job, &[row[0].clone()]).await?;
+                let original = tx.query(&queries::find_job, &[row[0].clone()]).await?;
                 if let Some(original) = original.first() {
                     return Ok(DispatchOutcome::Duplicate {
                         job: job_from_row(original)?,
@@ -117,7 +117,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
             SqlValue::from(scheduled.map(Timestamp::as_millis)),
             now_ms,
         ];
-        let inserted = tx.query(queries::insert_job, &insert).await?;
+        let inserted = tx.query(&queries::insert_job, &insert).await?;
         let stored_job = job_from_row(
             inserted
                 .first()
@@ -142,7 +142,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
     }
 
     async fn find_job(&self, id: &JobId) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
-        let rows = self.executor.query(queries::find_job, &[text(id)]).await?;
+        let rows = self.executor.query(&queries::find_job, &[text(id)]).await?;
         rows.first().map(|row| job_from_row(row)).transpose()
     }
 
@@ -153,7 +153,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
             SqlValue::from(filter.before_seq),
             SqlValue::Int(i64::from(filter.limit)),
         ];
-        jobs_from_rows(&self.executor.query(queries::list_jobs, &params).await?)
+        jobs_from_rows(&self.executor.query(&queries::list_jobs, &params).await?)
     }
 
     async fn cancel_job(
@@ -163,7 +163,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
     ) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
         let rows = self
             .executor
-            .query(queries::cancel_job, &[text(id), SqlValue::Int(now.as_millis())])
+            .query(&queries::cancel_job, &[text(id), SqlValue::Int(now.as_millis())])
             .await?;
         match rows.first() {
             Some(row) => job_from_row(row).map(Some),
@@ -194,7 +194,7 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
         let rows = self
             .executor
             .query(
-                queries::retry_dead_job,
+                &queries::retry_dead_job,
                 &[text(id), SqlValue::Int(now.as_millis())],
             )
             .await?;

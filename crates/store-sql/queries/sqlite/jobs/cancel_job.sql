@@ -6,6 +6,4 @@ UPDATE jobs SET
     run_at_ms = CASE WHEN state = 'running' THEN run_at_ms ELSE NULL END,
     updated_at_ms = ?2
 WHERE id = ?1 AND state IN ('scheduled', 'queued', 'retrying', 'running')
-RETURNING seq, id, key_id, kind, payload, priority, state, attempts, max_attempts, timeout_ms, concurrency_limit,
-       run_at_ms, created_at_ms, updated_at_ms, started_at_ms, finished_at_ms, result, last_error,
-       cancel_requested, lease_owner, lease_expires_at_ms
+RETURNING {job_columns}

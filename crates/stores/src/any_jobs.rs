@@ -13,7 +13,7 @@ use hexaspin_core::quota::{Decision, RateRule};
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_store_sql::{SqlExecutor, TransactionalExecutor};
 
-use crate::{RedisExecutor, RedisJobs};
+use hexaspin_redis::{RedisExecutor, RedisJobs};
 
 /// Jobs on SQLite (`S`: its executor) or on Redis (`R`: its executor).
 #[derive(Debug, Clone)]
