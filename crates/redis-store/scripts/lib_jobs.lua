@@ -20,10 +20,9 @@ local function count_job(id, counter, extra)
   redis.call('HINCRBY', P .. 'counters', field, 1)
 end
 
--- The counter a move into each state adds to (a shutdown handing a job back to the queue and an
--- admin retrying a dead job count nothing; the rescuer counts its retries itself).
-local OUTCOME_COUNTERS = {succeeded = 'jobs_succeeded', retrying = 'jobs_retried',
-  cancelled = 'jobs_cancelled', failed = 'jobs_failed', dead = 'jobs_failed'}
+-- OUTCOME_COUNTERS, the counter a move into each state adds to, is defined before this file,
+-- generated from hexaspin_core::metrics::counted_states (a shutdown handing a job back to the
+-- queue and an admin retrying a dead job count nothing; the rescuer counts its retries itself).
 
 -- Moves a job between states, keeping the per-state index, the depth counters and the /metrics
 -- counters in step.

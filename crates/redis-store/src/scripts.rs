@@ -1,9 +1,10 @@
-//! The Lua scripts, each with `lib.lua` (and, for job scripts, the job row's `JOB_FIELDS` and
-//! `lib_jobs.lua`) in front, and their SHA-1 for `EVALSHA`.
+//! The Lua scripts, each with `lib.lua` (and, for job scripts, the job row's `JOB_FIELDS`, the
+//! counting rules' `OUTCOME_COUNTERS` and `lib_jobs.lua`) in front, and their SHA-1 for `EVALSHA`.
 
 use std::sync::{LazyLock, OnceLock};
 
 use hexaspin_core::job::row::JOB_COLUMNS;
+use hexaspin_core::metrics::counted_states;
 
 /// A script ready to run.
 #[derive(Debug)]
@@ -41,6 +42,16 @@ pub fn job_fields_lua() -> String {
     format!("local JOB_FIELDS = {{{}}}", quoted.join(", "))
 }
 
+/// The counter entering each state adds to, as a Lua table, from the one statement of the
+/// counting rules.
+pub fn outcome_counters_lua() -> String {
+    let entries: Vec<String> = counted_states()
+        .into_iter()
+        .map(|(state, counter)| format!("{} = '{counter}'", state.as_str()))
+        .collect();
+    format!("local OUTCOME_COUNTERS = {{{}}}", entries.join(", "))
+}
+
 macro_rules! script {
     // A job script: the shared library, the job helpers, the body.
     ($name:ident) => {
@@ -51,6 +62,7 @@ macro_rules! script {
                 [
                     include_str!("../scripts/lib.lua"),
                     &super::job_fields_lua(),
+                    &super::outcome_counters_lua(),
                     include_str!("../scripts/lib_jobs.lua"),
                     include_str!(concat!("../scripts/", stringify!($name), ".lua")),
                 ]
@@ -166,14 +178,24 @@ mod tests {
     }
 
     #[test]
-    fn job_scripts_read_the_job_row_from_the_one_definition() {
+    fn job_scripts_read_the_job_row_and_the_counting_rules_from_their_one_definition() {
         for script in job_scripts() {
             assert!(
                 script.source().contains(&job_fields_lua()),
                 "{} lacks the generated JOB_FIELDS",
                 script.name
             );
+            assert!(
+                script.source().contains(&outcome_counters_lua()),
+                "{} lacks the generated OUTCOME_COUNTERS",
+                script.name
+            );
         }
+        assert_eq!(
+            outcome_counters_lua(),
+            "local OUTCOME_COUNTERS = {succeeded = 'jobs_succeeded', failed = 'jobs_failed', \
+             retrying = 'jobs_retried', dead = 'jobs_failed', cancelled = 'jobs_cancelled'}"
+        );
         assert_eq!(
             job_fields_lua(),
             format!("local JOB_FIELDS = {{'{}'}}", JOB_COLUMNS.join("', '"))

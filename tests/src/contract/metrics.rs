@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::job::JobKind;
-use hexaspin_core::metrics::{Heartbeat, Series};
+use hexaspin_core::job::{JobKind, JobState};
+use hexaspin_core::metrics::{Heartbeat, JobMove, Series, outcome_series};
 use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore, MetricsStore};
 
 use super::jobs::{new_job, request};
@@ -27,7 +27,8 @@ fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 }
 
 /// Dispatch, success, retry, final failure, giving up, cancellation and rescue each count once,
-/// by kind; a shutdown handing a job back and an admin retry count nothing.
+/// by kind; a shutdown handing a job back and an admin retry count nothing: exactly what the
+/// counting rules (`hexaspin_core::metrics::outcome_of`) say of the moves made here.
 pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsStore>(store: &S) {
     assert!(counters(store).await.is_empty(), "a fresh store counts nothing");
     let mut jobs = Vec::new();
@@ -83,8 +84,43 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
             .is_some()
     );
 
+    use JobState::*;
+    let changed = |from, to, attempt_kept| JobMove::Changed {
+        from,
+        to,
+        attempt_kept,
+    };
+    let echo = JobKind::parse("echo").expect("kind");
+    let webhook = JobKind::parse("webhook").expect("kind");
+    let moves = [
+        (JobMove::Stored, &echo, 6),
+        (JobMove::Stored, &webhook, 1),
+        (changed(Queued, Cancelled, false), &echo, 1),
+        (changed(Queued, Running, false), &echo, 5),
+        (changed(Queued, Running, false), &webhook, 1),
+        (changed(Running, Succeeded, true), &echo, 1),
+        (changed(Running, Retrying, true), &echo, 1),
+        (changed(Running, Failed, true), &echo, 1),
+        (changed(Running, Dead, true), &echo, 1),
+        (changed(Running, Queued, false), &echo, 1),
+        (changed(Running, Succeeded, true), &webhook, 1),
+        (changed(Queued, Running, false), &echo, 1),
+        (changed(Running, Queued, true), &echo, 1),
+        (changed(Dead, Queued, false), &echo, 1),
+    ];
+    let mut by_the_rules = BTreeMap::new();
+    for (change, kind, times) in moves {
+        if let Some(series) = outcome_series(change, kind) {
+            *by_the_rules.entry(series.field()).or_insert(0) += times;
+        }
+    }
     assert_eq!(
         counters(store).await,
+        by_the_rules,
+        "the store counts as the rules say"
+    );
+    assert_eq!(
+        by_the_rules,
         expect(&[
             ("jobs_cancelled|echo", 1),
             ("jobs_enqueued|echo", 6),

@@ -8,6 +8,10 @@
 //!
 //! Storage names are stable: renaming one orphans what stores have counted.
 
+mod outcomes;
+
+pub use outcomes::{JobMove, counted_states, outcome_of, outcome_series};
+
 use crate::DomainError;
 use crate::Timestamp;
 
