@@ -4,11 +4,11 @@
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
 
-use hexaspin_api::health::{Dependency, respond, wants_readiness};
+use hexaspin_api::health::{check_dependencies, respond, wants_readiness};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{Request, Response};
-use hexaspin_config::settings::{ConfigError, QueueSettings, StoreSettings};
-use hexaspin_spin::{SpinJobs, SpinVariables, open_jobs, open_store};
+use hexaspin_config::settings::{QueueSettings, StoreSettings};
+use hexaspin_spin::{SpinVariables, open_jobs, open_store};
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "health";
@@ -29,40 +29,24 @@ async fn serve_logged(request: Request) -> Response {
         .as_ref()
         .map_err(|e| e.to_string())
         .and_then(|settings| open_jobs(settings).map_err(|e| e.to_string()));
-    let response = respond(&request, &check(&settings, &queue).await);
+    let dependencies = check_dependencies(
+        StoreSettings::load(&SpinVariables),
+        settings.clone(),
+        async |settings| ping_store(settings).await,
+        async |_| match &queue {
+            Ok(jobs) => jobs.ping().await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.clone()),
+        },
+    )
+    .await;
+    let response = respond(&request, &dependencies);
     if let Ok(jobs) = &queue {
         count_request(jobs, COMPONENT, &response).await;
     }
     response
 }
 
-/// Pings the key store and, when it is Redis, the queue. (Spin's own connection timeouts bound
-/// each ping; a component cannot set a shorter one.)
-async fn check(
-    settings: &Result<QueueSettings, ConfigError>,
-    queue: &Result<SpinJobs, String>,
-) -> Vec<Dependency> {
-    let mut dependencies = Vec::new();
-    let (name, ping) = match StoreSettings::load(&SpinVariables) {
-        Ok(settings @ StoreSettings::Sqlite { .. }) => ("sqlite", ping_store(&settings).await),
-        Ok(settings @ StoreSettings::Postgres { .. }) => ("postgres", ping_store(&settings).await),
-        Err(error) => ("configuration", Err(error.to_string())),
-    };
-    dependencies.push(Dependency { name, ping });
-    let name = match settings {
-        Ok(QueueSettings::Redis { .. }) => "redis",
-        // The embedded queue lives in the SQLite database pinged above.
-        Ok(QueueSettings::Sqlite { .. }) => return dependencies,
-        Err(_) => "configuration",
-    };
-    let ping = match queue {
-        Ok(jobs) => jobs.ping().await.map_err(|e| e.to_string()),
-        Err(error) => Err(error.clone()),
-    };
-    dependencies.push(Dependency { name, ping });
-    dependencies
-}
-
+/// Spin's own connection timeouts bound the ping: a component cannot set a shorter one.
 async fn ping_store(settings: &StoreSettings) -> Result<(), String> {
     let store = open_store(settings).map_err(|e| e.to_string())?;
     store.ping().await.map_err(|e| e.to_string())

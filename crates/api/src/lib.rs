@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`problem`]: the one place errors become `application/problem+json` responses.
+//! - [`response`]: JSON responses with the headers every route sends.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
 //! - [`health`]: liveness and readiness.
@@ -20,6 +21,7 @@ pub mod jobs;
 pub mod log;
 pub mod metrics;
 pub mod problem;
+pub mod response;
 
 pub use problem::ApiError;
 

@@ -14,13 +14,13 @@ use hexaspin_core::pagination::{AuditCursor, KeyCursor, PageSize};
 use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy};
 use hexaspin_core::use_cases::{self, AdminContext, AuditQuery, KeyChanges, KeyListQuery, NewKey};
 use http::{Method, StatusCode, header};
-use serde::Serialize;
 
 use self::dto::{
     AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery, PageView,
     RotateKeyBody, UpdateKeyBody,
 };
 use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
+use crate::response::json;
 use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::AdminSettings;
 
@@ -264,22 +264,4 @@ fn method_not_allowed(route: Route) -> ApiError {
         "this method is not allowed here",
     )
     .with_header(header::ALLOW, allow)
-}
-
-/// A JSON response.
-pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => {
-            let mut response = http::Response::new(body);
-            *response.status_mut() = status;
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            );
-            headers.insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(error) => ApiError::internal("serialize response", &error).into_response(),
-    }
 }

@@ -22,8 +22,9 @@ use hexaspin_core::use_cases::{
 use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
-use crate::admin_keys::{authenticate_with, json};
+use crate::admin_keys::authenticate_with;
 use crate::body::{json_body, query, query_param};
+use crate::response::json;
 use crate::{ApiError, Request, Response};
 
 /// Where jobs live; `Location` headers point below it.

@@ -1,0 +1,24 @@
+//! Successful responses: JSON bodies with the headers every route sends them with.
+
+use http::{StatusCode, header};
+use serde::Serialize;
+
+use crate::{ApiError, Response};
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = http::Response::new(body);
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            headers.insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => ApiError::internal("serialize response", &error).into_response(),
+    }
+}
