@@ -2,8 +2,11 @@
 //!
 //! The embedded default shares one database file between `spin up` (which keeps it in rollback
 //! journal mode) and native processes; a busy timeout rides out the other side's short write
-//! locks instead of failing at once.
+//! locks instead of failing at once. Every SQLite call runs on tokio's blocking pool: it blocks
+//! (for up to that timeout while another process writes), which must not stall the runtime's
+//! worker threads and every task on them.
 
+use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,14 +18,14 @@ use hexaspin_store_sql::{
 };
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How long to wait for another process's lock before reporting the store unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One SQLite connection. Statements run synchronously under an async mutex: SQLite allows one
-/// writer at a time anyway, each statement here is short, and a transaction holds the mutex until
-/// it ends, so no other task's statement can slip into it.
+/// One SQLite connection. Statements run one at a time under an async mutex, each on the blocking
+/// pool: SQLite allows one writer at a time anyway, and a transaction holds the mutex until it
+/// ends, so no other task's statement can slip into it.
 #[derive(Clone)]
 pub struct SqliteExecutor {
     connection: Arc<Mutex<Connection>>,
@@ -52,6 +55,34 @@ impl SqliteExecutor {
     }
 }
 
+/// Runs `f` with the connection on tokio's blocking pool, handing the connection back with its
+/// result.
+async fn on_blocking_pool<T, F>(
+    guard: OwnedMutexGuard<Connection>,
+    f: F,
+) -> Result<(OwnedMutexGuard<Connection>, T), StoreError>
+where
+    F: FnOnce(&Connection) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let out = f(&guard);
+        (guard, out)
+    })
+    .await
+    .map_err(|e| StoreError::Failed(format!("an SQLite call did not complete: {e}")))
+}
+
+/// `run_query` on the blocking pool.
+async fn query_on(
+    guard: OwnedMutexGuard<Connection>,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<(OwnedMutexGuard<Connection>, Result<Vec<Row>, StoreError>), StoreError> {
+    let (sql, params) = (sql.to_owned(), params.to_vec());
+    on_blocking_pool(guard, move |connection| run_query(connection, &sql, &params)).await
+}
+
 fn run_query(connection: &Connection, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
     let run = || -> Result<Vec<Row>, rusqlite::Error> {
         let mut statement = connection.prepare_cached(sql)?;
@@ -71,31 +102,43 @@ fn run_query(connection: &Connection, sql: &str, params: &[SqlValue]) -> Result<
     run().map_err(to_store_error)
 }
 
-/// A write transaction holding the connection. The guard sits in a std mutex (never contended:
-/// one transaction, one task) only to make the transaction `Sync`, so futures that borrow it across
-/// an `.await` stay `Send` for multi-threaded runtimes.
+/// A write transaction holding the connection until it ends. The guard sits in a std mutex (never
+/// contended: one transaction, one task) so the transaction is `Sync` and futures that borrow it
+/// across an `.await` stay `Send`; it is taken out while a statement runs on the blocking pool.
 pub struct SqliteTransaction<'a> {
-    connection: std::sync::Mutex<MutexGuard<'a, Connection>>,
+    connection: std::sync::Mutex<Option<OwnedMutexGuard<Connection>>>,
     open: bool,
+    executor: PhantomData<&'a SqliteExecutor>,
 }
 
 impl SqliteTransaction<'_> {
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let guard = self
-            .connection
+    fn take(&self) -> Result<OwnedMutexGuard<Connection>, StoreError> {
+        self.connection
             .lock()
-            .map_err(|_| StoreError::Failed("sqlite transaction lock poisoned".into()))?;
-        f(&guard)
+            .map_err(|_| StoreError::Failed("sqlite transaction lock poisoned".into()))?
+            .take()
+            .ok_or_else(|| StoreError::Failed("the transaction lost its connection to a failed call".into()))
+    }
+
+    fn put_back(&self, guard: OwnedMutexGuard<Connection>) {
+        if let Ok(mut slot) = self.connection.lock() {
+            *slot = Some(guard);
+        }
     }
 }
 
 impl SqlTransaction for SqliteTransaction<'_> {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        self.with(|connection| run_query(connection, sql, params))
+        let (guard, rows) = query_on(self.take()?, sql, params).await?;
+        self.put_back(guard);
+        rows
     }
 
     async fn commit(mut self) -> Result<(), StoreError> {
-        self.with(|connection| connection.execute_batch("COMMIT").map_err(to_store_error))?;
+        let commit = |connection: &Connection| connection.execute_batch("COMMIT").map_err(to_store_error);
+        let (guard, committed) = on_blocking_pool(self.take()?, commit).await?;
+        self.put_back(guard);
+        committed?;
         self.open = false;
         Ok(())
     }
@@ -103,10 +146,14 @@ impl SqlTransaction for SqliteTransaction<'_> {
 
 impl Drop for SqliteTransaction<'_> {
     fn drop(&mut self) {
-        if self.open {
-            // Nothing useful to do if even the rollback fails: the connection is unusable then and
-            // the next statement reports it.
-            let _ = self.with(|connection| connection.execute_batch("ROLLBACK").map_err(to_store_error));
+        if !self.open {
+            return;
+        }
+        // A rollback waits for no lock (the transaction holds the write lock), so it runs here.
+        // Nothing useful to do if even it fails: the connection is unusable then and the next
+        // statement reports it.
+        if let Ok(Ok(guard)) = self.connection.get_mut().map(|slot| slot.take().ok_or(())) {
+            let _ = guard.execute_batch("ROLLBACK");
         }
     }
 }
@@ -115,13 +162,19 @@ impl TransactionalExecutor for SqliteExecutor {
     type Transaction<'a> = SqliteTransaction<'a>;
 
     async fn begin_write(&self) -> Result<SqliteTransaction<'_>, StoreError> {
-        let connection = self.connection.lock().await;
-        connection
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(to_store_error)?;
+        let guard = self.connection.clone().lock_owned().await;
+        // BEGIN IMMEDIATE takes the write lock now, waiting up to the busy timeout for it.
+        let begin = |connection: &Connection| {
+            connection
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(to_store_error)
+        };
+        let (guard, begun) = on_blocking_pool(guard, begin).await?;
+        begun?;
         Ok(SqliteTransaction {
-            connection: std::sync::Mutex::new(connection),
+            connection: std::sync::Mutex::new(Some(guard)),
             open: true,
+            executor: PhantomData,
         })
     }
 }
@@ -132,17 +185,20 @@ impl SqlExecutor for SqliteExecutor {
     }
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        run_query(&*self.connection.lock().await, sql, params)
+        let guard = self.connection.clone().lock_owned().await;
+        query_on(guard, sql, params).await?.1
     }
 }
 
 impl ScriptExecutor for SqliteExecutor {
     async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
-        self.connection
-            .lock()
-            .await
-            .execute_batch(sql)
-            .map_err(to_store_error)
+        let guard = self.connection.clone().lock_owned().await;
+        let sql = sql.to_owned();
+        on_blocking_pool(guard, move |connection| {
+            connection.execute_batch(&sql).map_err(to_store_error)
+        })
+        .await?
+        .1
     }
 }
 
@@ -200,4 +256,40 @@ fn is_uniqueness_violation(error: &rusqlite::Error) -> bool {
             if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
                 || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiting_for_another_writer_does_not_stall_the_runtime() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("shared.db");
+        let executor = SqliteExecutor::open(&path).expect("open");
+        executor
+            .run_script("CREATE TABLE t (n INTEGER)")
+            .await
+            .expect("table");
+        // Another process holds the write lock, as `spin up` does for a moment.
+        let other = Connection::open(&path).expect("second connection");
+        other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        let started = Instant::now();
+        let waiting = tokio::spawn(async move { executor.begin_write().await.map(drop) });
+        // With the SQLite call on this (only) runtime thread, this sleep would end only when the
+        // call gave up, after the 5 s busy timeout.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the runtime stalled for {:?}",
+            started.elapsed()
+        );
+        other.execute_batch("COMMIT").expect("unlock");
+        waiting
+            .await
+            .expect("task")
+            .expect("the write lock is had once released");
+    }
 }

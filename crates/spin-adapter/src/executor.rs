@@ -40,9 +40,7 @@ impl SqlExecutor for SpinPostgres {
 /// `allowed_outbound_hosts`.
 pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, StoreError> {
     let executor = match settings {
-        StoreSettings::Sqlite { .. } => {
-            SpinExecutor::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
-        }
+        StoreSettings::Sqlite { .. } => SpinExecutor::Sqlite(open_default_sqlite()?),
         StoreSettings::Postgres { url } => SpinExecutor::Postgres(NeverEmpty(SpinPostgres(
             pg4::Connection::open(url).map_err(pg_error)?,
         ))),
