@@ -1,9 +1,9 @@
 //! `hexaspin-bench spin-http`: requests per second and latency of hexaspin's routes under a real
-//! `spin up`, side by side with a hello-world Spin component (`bench/components/hello`, the same
+//! `spin up`, side by side with a hello-world Spin component (`bench/components/bench-hello`, the same
 //! spin-sdk 5.2, target and profile) on the same Spin, in one run. Each route is reported as a
 //! ratio of hello-world's requests per second.
 //!
-//! Next to them, the floors (`bench/components/floors`): what Spin alone charges for the host
+//! Next to them, the floors (`bench/components/bench-floors`): what Spin alone charges for the host
 //! calls a hexaspin request makes (a Redis connection with two commands, a pooled Postgres query,
 //! the variable reads of a key read and of a dispatch), with no app logic around them.
 //!
@@ -205,7 +205,7 @@ pub async fn run() -> anyhow::Result<()> {
     let seconds = env_number("BENCH_SECONDS", 10);
     let version = hexaspin_tests::spin_up::spin_version().context("`spin` must be on PATH")?;
     let root = hexaspin_tests::spin_up::workspace_root();
-    let hello_manifest: PathBuf = root.join("bench/components/hello/spin.toml");
+    let hello_manifest: PathBuf = root.join("bench/components/bench-hello/spin.toml");
     anyhow::ensure!(
         root.join("target/wasm32-wasip2/release/hexaspin_bench_hello.wasm")
             .is_file(),
@@ -283,7 +283,7 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Spin's own cost of each kind of host call a request makes (`bench/components/floors`).
+/// Spin's own cost of each kind of host call a request makes (`bench/components/bench-floors`).
 async fn floors(
     root: &std::path::Path,
     scratch: &std::path::Path,
@@ -296,7 +296,7 @@ async fn floors(
         ("SPIN_VARIABLE_REDIS_URL", redis_url.as_str()),
         ("SPIN_VARIABLE_PG_URL", pg_url.as_str()),
     ];
-    let manifest = root.join("bench/components/floors/spin.toml");
+    let manifest = root.join("bench/components/bench-floors/spin.toml");
     let floors = SpinUp::start(&manifest, &[], &env, &scratch.join("floors-output.txt"));
     let port = floors.port;
     let mut rows = Vec::new();

@@ -16,8 +16,8 @@ use hexaspin_core::quota::QuotaRules;
 use hexaspin_job_host::{Attempt, KindConfig, Sandbox, SandboxConfig};
 use hexaspin_native::{NativeJobs, NativeRedis};
 use hexaspin_redis::RedisJobs;
-use runtime_worker::Worker;
-use runtime_worker::config::WorkerConfig;
+use hexaspin_runtime_worker::Worker;
+use hexaspin_runtime_worker::config::WorkerConfig;
 
 use crate::{job, now, percentile};
 
@@ -86,7 +86,7 @@ pub async fn run() -> anyhow::Result<()> {
     let dir = wasm_dir();
     let config_text = format!(
         "[worker]\nid = \"bench\"\nconcurrency = {concurrency}\npoll_interval_ms = 1\n\n[kinds.echo]\ncomponent = {:?}\n",
-        dir.join("echo_job.wasm")
+        dir.join("hexaspin_echo.wasm")
     );
     let config = WorkerConfig::parse(&config_text, &dir)?;
     println!("hexaspin worker bench: {n} no-op jobs, {concurrency} in flight, Redis {url}\n");
@@ -160,7 +160,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     // 5. Peak RSS with `instances` instances alive at once (each attempt of `chaos loop` stays
     //    alive until its 2 s deadline, yielding every epoch tick).
-    let chaos = dir.join("chaos_job.wasm");
+    let chaos = dir.join("hexaspin_chaos.wasm");
     let pool = SandboxConfig {
         max_instances: instances as u32,
         max_memory_bytes: 16 << 20,

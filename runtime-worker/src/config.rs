@@ -6,7 +6,7 @@
 //! admin_listen = "127.0.0.1:9090"
 //!
 //! [kinds.echo]
-//! component = "target/wasm32-wasip2/release/echo_job.wasm"   # relative to this file
+//! component = "target/wasm32-wasip2/release/hexaspin_echo.wasm"   # relative to this file
 //! timeout_ms = 30000          # the most any attempt of this kind may run
 //! memory_mb = 64
 //! allowed_hosts = []          # outbound HTTP: "host" or "host:port"

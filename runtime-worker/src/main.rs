@@ -7,7 +7,7 @@
 //! - `migrate`: `migrate up|down|status` against the configured store.
 //! - `admin_token`: `admin-token`.
 //! - `smoke`: `smoke`, the post-deploy check.
-//! - the library (`runtime_worker`): configuration, services, telemetry.
+//! - the library (`hexaspin_runtime_worker`): configuration, services, telemetry.
 
 mod admin_token;
 mod cli;

@@ -6,9 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use hexaspin_config::settings::{ConfigSource, EnvSource, QueueSettings};
-use runtime_worker::config::WorkerConfig;
-use runtime_worker::worker::serve_admin;
-use runtime_worker::{Worker, connect, telemetry};
+use hexaspin_runtime_worker::config::WorkerConfig;
+use hexaspin_runtime_worker::worker::serve_admin;
+use hexaspin_runtime_worker::{Worker, connect, telemetry};
 use tokio::sync::watch;
 
 use crate::cli::{RunArgs, StoreArgs};

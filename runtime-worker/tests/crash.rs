@@ -18,7 +18,7 @@ const JOBS: usize = 2000;
 const CONCURRENCY: usize = 8;
 
 fn wasm_dir() -> Option<PathBuf> {
-    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"])
+    hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"])
 }
 
 fn free_port() -> u16 {
@@ -44,7 +44,7 @@ admin_listen = "127.0.0.1:{admin_port}"
 [kinds.echo]
 component = {echo:?}
 "#,
-        echo = wasm.join("echo_job.wasm")
+        echo = wasm.join("hexaspin_echo.wasm")
     );
     std::fs::write(&path, text).expect("config");
     path

@@ -138,7 +138,7 @@ async fn app_on(database: &Path) -> App {
 }
 
 fn wasm_dir() -> Option<PathBuf> {
-    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"])
+    hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,7 +43,7 @@ async fn embedded_keys_with_the_redis_queue_work_end_to_end_under_spin_up() {
 }
 
 async fn the_app_works_end_to_end(deployment: Deployment) {
-    let Some(wasm) = hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm"]) else {
+    let Some(wasm) = hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"]) else {
         return;
     };
     let Some(app) = spin_app(deployment, &[]).await else {

@@ -11,13 +11,13 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobKind, JobState, JobTimeout, MaxAttempts, NewJob};
 use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore, MetricsStore};
 use hexaspin_native::NativeJobs;
+use hexaspin_runtime_worker::Worker;
+use hexaspin_runtime_worker::config::WorkerConfig;
 use hexaspin_tests::contract::jobs::{new_job, request};
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
-use runtime_worker::Worker;
-use runtime_worker::config::WorkerConfig;
 
 fn wasm_dir() -> Option<PathBuf> {
-    hexaspin_tests::fixtures::built_wasm(&["echo_job.wasm", "chaos_job.wasm"])
+    hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm", "hexaspin_chaos.wasm"])
 }
 
 /// A worker configuration with echo and chaos, fast service periods and a 50 ms backoff base.
@@ -44,10 +44,10 @@ base_ms = 50
 max_ms = 200
 
 [kinds.echo]
-component = "echo_job.wasm"
+component = "hexaspin_echo.wasm"
 
 [kinds.chaos]
-component = "chaos_job.wasm"
+component = "hexaspin_chaos.wasm"
 memory_mb = 16
 max_attempts = {chaos_attempts}
 

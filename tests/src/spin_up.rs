@@ -206,7 +206,12 @@ fn report(outcome: &str, detail: &str) {
 }
 
 /// The Spin components this app's manifest names, built for wasm32-wasip2.
-const COMPONENTS: [&str; 4] = ["admin_keys", "jobs", "health", "metrics"];
+const COMPONENTS: [&str; 4] = [
+    "hexaspin_admin_keys",
+    "hexaspin_jobs",
+    "hexaspin_health",
+    "hexaspin_metrics",
+];
 
 /// Starts the app in `deployment`, or says why it cannot.
 pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Result<App, String> {

@@ -119,7 +119,8 @@ fn every_component_exports_the_http_handler_and_imports_only_what_spin_3_6_provi
     let names = component_names();
     assert!(!names.is_empty(), "components/ holds no component crates");
     for name in names {
-        let path = dir.join(format!("{}.wasm", name.replace('-', "_")));
+        // Package hexaspin-<folder> builds hexaspin_<folder>.wasm.
+        let path = dir.join(format!("hexaspin_{}.wasm", name.replace('-', "_")));
         let Ok(bytes) = std::fs::read(&path) else {
             assert!(
                 !required,

@@ -28,7 +28,7 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     )
     .map_err(|e| format!("could not mint a dev admin token: {e}"))?;
     println!(
-        "xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p runtime-worker -- admin-token --sub you)"
+        "xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p hexaspin-runtime-worker -- admin-token --sub you)"
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut worker = Command::new(&cargo)

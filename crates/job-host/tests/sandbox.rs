@@ -69,7 +69,11 @@ fn http_server(status: u16, requests: usize) -> u16 {
 }
 
 fn sandbox(port: u16) -> Option<Sandbox> {
-    let (echo, chaos, webhook) = (wasm("echo_job")?, wasm("chaos_job")?, wasm("webhook_job")?);
+    let (echo, chaos, webhook) = (
+        wasm("hexaspin_echo")?,
+        wasm("hexaspin_chaos")?,
+        wasm("hexaspin_webhook")?,
+    );
     let allowed = format!("127.0.0.1:{port}");
     let kinds = [
         kind("echo", echo, &[]),

@@ -19,7 +19,7 @@ impl Worker {
         let text = format!(
             "[worker]\nconcurrency = 2\npoll_interval_ms = 20\nadmin_listen = \"127.0.0.1:0\"\n\n\
              [kinds.echo]\ncomponent = {:?}\n",
-            wasm_dir.join("echo_job.wasm")
+            wasm_dir.join("hexaspin_echo.wasm")
         );
         std::fs::write(&config, text).expect("config");
         let child = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
