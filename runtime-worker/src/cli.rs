@@ -17,7 +17,6 @@ pub struct Cli {
 /// Which store to use: the same choice as the Spin variables `store`, `pg_url`.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// Store kind.
     #[arg(long, global = true, env = "STORE", value_enum, default_value = "sqlite")]
     pub store: StoreKind,
     /// Postgres URL, for --store postgres.
@@ -28,12 +27,9 @@ pub struct StoreArgs {
     pub sqlite_path: String,
 }
 
-/// Store kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreKind {
-    /// The embedded default.
     Sqlite,
-    /// Production.
     Postgres,
 }
 
@@ -79,7 +75,6 @@ pub struct MigrateArgs {
     pub steps: usize,
 }
 
-/// Migration directions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MigrateDirection {
     /// Apply every pending migration.

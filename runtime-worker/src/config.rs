@@ -149,9 +149,7 @@ pub struct KindSettings {
 pub struct Periodic {
     /// Unique name; part of the idempotency key that makes each tick enqueue once.
     pub name: String,
-    /// When.
     pub schedule: cron::Schedule,
-    /// What.
     pub kind: JobKind,
     /// With which payload (JSON text).
     pub payload: String,
@@ -159,7 +157,6 @@ pub struct Periodic {
     pub priority: Priority,
 }
 
-/// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// This worker's name in leases and logs.
@@ -176,21 +173,16 @@ pub struct WorkerConfig {
     pub admin_listen: String,
     /// How long finished jobs are kept.
     pub job_retention: Duration,
-    /// Service periods.
     pub promote_interval: Duration,
-    /// Service periods.
     pub rescue_interval: Duration,
-    /// Service periods.
     pub clean_interval: Duration,
     /// How often the worker records that it is alive (shown by the `metrics` component).
     pub heartbeat_interval: Duration,
     /// How often a running job's cancellation flag is read.
     pub cancel_check: Duration,
-    /// Retry backoff.
     pub backoff: Backoff,
     /// Kinds by name.
     pub kinds: BTreeMap<String, KindSettings>,
-    /// Periodic jobs.
     pub periodic: Vec<Periodic>,
 }
 

@@ -49,11 +49,8 @@ pub fn build_request(
 /// A response, with its body parsed as JSON (`Null` when empty).
 #[derive(Debug)]
 pub struct Reply {
-    /// Status code.
     pub status: u16,
-    /// Headers.
     pub headers: HeaderMap,
-    /// Parsed body.
     pub json: serde_json::Value,
 }
 

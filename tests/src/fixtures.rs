@@ -14,7 +14,6 @@ pub fn test_pg_url() -> String {
 
 /// A store on a database that exists for one test.
 pub struct TestStore<E = NativeExecutor> {
-    /// The store.
     pub store: SqlStore<E>,
     cleanup: Cleanup,
 }
@@ -137,7 +136,6 @@ pub fn test_redis_url() -> String {
 
 /// Job ports on a fresh, migrated SQLite file.
 pub struct SqliteTestJobs {
-    /// The ports.
     pub store: hexaspin_store_sql::jobs::SqliteJobs<hexaspin_native::SqliteExecutor>,
     _dir: tempfile::TempDir,
 }
@@ -168,7 +166,6 @@ impl SqliteTestJobs {
 
 /// Job ports under a fresh key prefix of the test Redis.
 pub struct RedisTestJobs {
-    /// The ports.
     pub store: hexaspin_redis::RedisJobs<hexaspin_native::NativeRedis>,
     /// The key prefix (for processes that must use the same keys).
     pub prefix: String,

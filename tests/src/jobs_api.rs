@@ -29,13 +29,10 @@ pub fn test_dispatch_settings() -> DispatchSettings {
 
 /// The jobs API over a key store and a job store.
 pub struct JobsHarness<'a, K, J> {
-    /// Keys.
     pub keys: &'a K,
-    /// Jobs.
     pub jobs: &'a J,
     /// Admin settings (pepper, JWT).
     pub admin: AdminSettings,
-    /// Dispatch settings.
     pub settings: DispatchSettings,
     /// Failed verifications per address.
     pub auth_failures: RateRule,

@@ -16,20 +16,16 @@ pub struct Family {
     /// `counter`, `gauge`, …
     #[serde(rename = "type")]
     pub kind: String,
-    /// The HELP text.
     pub help: String,
-    /// Its samples.
     pub samples: Vec<Sample>,
 }
 
-/// One sample.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Sample {
     /// The sample name (counters with `_total`).
     pub name: String,
     /// Label values, unescaped.
     pub labels: BTreeMap<String, String>,
-    /// The value.
     pub value: f64,
 }
 

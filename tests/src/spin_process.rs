@@ -151,7 +151,6 @@ impl Drop for SpinUp {
 /// One process as `/proc` shows it.
 #[derive(Debug, Clone)]
 pub struct Process {
-    /// Its id.
     pub pid: i32,
     /// Its command line, arguments joined by spaces.
     pub command: String,

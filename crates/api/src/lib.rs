@@ -14,6 +14,9 @@
 //! - [`metrics`]: `/metrics` in the Prometheus text format, rendered from store aggregates.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod admin_keys;
 pub mod body;
 pub mod health;

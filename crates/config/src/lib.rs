@@ -6,5 +6,8 @@
 //!   `Debug` output.
 //! - [`system`]: the OS clock and CSPRNG (WASI clocks and random inside Spin).
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod settings;
 pub mod system;

@@ -17,6 +17,9 @@
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
 //! - [`use_cases`]: admin key management and key verification, written against the ports.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod admin_auth;
 pub mod api_key;
 pub mod audit;

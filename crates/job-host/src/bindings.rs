@@ -1,4 +1,4 @@
-//! The `hexaspin:jobs/job` world, generated once.
+//! The `hexaspin:jobs/handler` world, generated once.
 
 wasmtime::component::bindgen!({
     world: "handler",

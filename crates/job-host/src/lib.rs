@@ -1,4 +1,4 @@
-//! hexaspin's job sandbox: runs job components (the `hexaspin:jobs/job` world in `wit/`) in
+//! hexaspin's job sandbox: runs job components (the `hexaspin:jobs/handler` world in `wit/`) in
 //! wasmtime, one fresh instance per attempt.
 //!
 //! Following wasmtime's guidance for fast instantiation: one [`wasmtime::Engine`] with the pooling
@@ -14,6 +14,9 @@
 //! - `state`: the per-attempt store data: WASI, wasi:http with the outbound policy, limits, log.
 //! - `policy`: the outbound HTTP allow-list.
 //! - [`sandbox`]: [`Sandbox`], which loads kinds and runs attempts.
+
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
 
 mod bindings;
 pub mod config;

@@ -39,7 +39,7 @@ pub enum FailureCause {
     HandlerRetry,
     /// The handler returned `fail`.
     HandlerFail,
-    /// The CPU deadline passed.
+    /// The (wall-clock) deadline passed.
     Timeout,
     /// The instance tried to grow memory past its cap.
     MemoryLimit,

@@ -1,6 +1,6 @@
 //! Write a hexaspin job component in a few lines.
 //!
-//! A job component implements the `hexaspin:jobs/job` world (`wit/jobs.wit`): it exports `run`,
+//! A job component implements the `hexaspin:jobs/handler` world (`wit/jobs.wit`): it exports `run`,
 //! which gets one attempt of one job and returns its output (JSON text) or an error that says
 //! whether to retry. The worker runs it in a fresh, sandboxed instance per attempt.
 //!
@@ -21,6 +21,8 @@
 //! `wasi:http` (for example with the `wstd` crate) and only reaches the hosts the worker allows
 //! for the job's kind.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
 #![allow(missing_docs)] // the generated bindings document themselves from the WIT
 
 /// The generated bindings of the `hexaspin:jobs/handler` world.

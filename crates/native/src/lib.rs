@@ -8,6 +8,9 @@
 //! - [`jobs`]: [`NativeJobs`], the job ports on SQLite or Redis chosen at run time.
 //! - [`any`]: [`NativeExecutor`], either of them chosen at run time.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod any;
 pub mod jobs;
 pub mod postgres;

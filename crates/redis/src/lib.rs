@@ -13,6 +13,9 @@
 //! - [`metrics`]: the metrics port on the same [`RedisJobs`]; job lifecycle counters are kept by
 //!   the job scripts themselves (`lib_jobs.lua`).
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod executor;
 pub mod jobs;
 pub mod metrics;

@@ -7,6 +7,9 @@
 //! - [`redis`]: [`SpinRedis`], hexaspin's Redis scripts over Spin's outbound Redis.
 //! - [`variables`]: [`SpinVariables`], settings from Spin variables.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod executor;
 pub mod jobs;
 pub mod redis;

@@ -17,6 +17,9 @@
 //! - [`never_empty`]: [`NeverEmpty`], Postgres statements that always answer a row (the Spin
 //!   adapter sends them so; Spin 4.0.x deadlocks on empty results).
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod codec;
 pub mod executor;
 pub mod jobs;

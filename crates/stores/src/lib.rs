@@ -5,6 +5,9 @@
 //! # Layout
 //! - [`any_jobs`]: [`AnyJobs`], SQLite or Redis jobs chosen at run time.
 
+// The public API of a library crate is documented; applications and tests need not be.
+#![warn(missing_docs)]
+
 pub mod any_jobs;
 
 pub use any_jobs::AnyJobs;

@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-/// One answer.
 pub struct Reply {
-    /// Status code.
     pub status: u16,
     /// `Content-Type`, if any.
     pub content_type: Option<String>,

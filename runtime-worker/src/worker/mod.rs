@@ -32,9 +32,7 @@ pub use admin::serve_admin;
 
 /// A running worker's shared state.
 pub struct Worker {
-    /// The configuration.
     pub config: WorkerConfig,
-    /// The job store.
     pub jobs: NativeJobs,
     /// The wasm sandbox with every kind loaded.
     pub sandbox: Sandbox,
