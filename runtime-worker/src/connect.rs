@@ -16,9 +16,10 @@ use crate::telemetry;
 /// Opens the job store once.
 pub async fn open(settings: &QueueSettings) -> Result<NativeJobs, StoreError> {
     let jobs = match settings {
-        QueueSettings::Sqlite { path } => {
-            NativeJobs::Sqlite(SqliteJobs::new(SqliteExecutor::open(Path::new(path))?))
-        }
+        QueueSettings::Sqlite { path } => NativeJobs::Sqlite(SqliteJobs::with_clock(
+            SqliteExecutor::open(Path::new(path))?,
+            hexaspin_config::system::system_now,
+        )),
         QueueSettings::Redis { url, prefix } => {
             NativeJobs::Redis(RedisJobs::new(NativeRedis::connect(url).await?, prefix.clone()))
         }

@@ -131,7 +131,7 @@ async fn app_on(database: &Path) -> App {
         .expect("migrations");
     App {
         keys: SqlStore::new(executor),
-        jobs: SqliteJobs::new(SqliteExecutor::open(database).expect("SQLite opens")),
+        jobs: SqliteJobs::with_clock(SqliteExecutor::open(database).expect("SQLite opens"), system_now),
         admin: AdminSettings::load(&TestConfig).expect("settings"),
         dispatch: load_dispatch_settings(&TestConfig).expect("dispatch settings"),
     }

@@ -1,6 +1,7 @@
 //! [`SpinJobs`]: the job and metrics ports on the store the `queue` setting names, inside Spin.
 
 use hexaspin_config::settings::QueueSettings;
+use hexaspin_config::system::system_now;
 use hexaspin_core::ports::StoreError;
 use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -14,9 +15,10 @@ pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
 /// Opens the queue store for this request.
 pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {
     Ok(match settings {
-        QueueSettings::Sqlite { .. } => {
-            AnyJobs::Sqlite(SqliteJobs::new(SpinExecutor::Sqlite(open_default_sqlite()?)))
-        }
+        QueueSettings::Sqlite { .. } => AnyJobs::Sqlite(SqliteJobs::with_clock(
+            SpinExecutor::Sqlite(open_default_sqlite()?),
+            system_now,
+        )),
         QueueSettings::Redis { url, prefix } => {
             AnyJobs::Redis(RedisJobs::new(SpinRedis::open(url)?, prefix.clone()))
         }

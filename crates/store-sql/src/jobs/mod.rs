@@ -10,18 +10,41 @@ mod queries;
 mod queue;
 mod store;
 
+use hexaspin_core::Timestamp;
+
 pub use codec::job_from_row;
 
 /// The job, quota and idempotency tables of one SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteJobs<E> {
     executor: E,
+    clock: Option<fn() -> Timestamp>,
 }
 
 impl<E> SqliteJobs<E> {
-    /// Jobs on `executor`, which must be an SQLite database migrated to at least version 3.
+    /// Jobs on `executor`, which must be an SQLite database migrated to at least version 3. Quota
+    /// decisions are taken at the `now` the caller passes (deterministic, for tests).
     pub fn new(executor: E) -> Self {
-        Self { executor }
+        Self {
+            executor,
+            clock: None,
+        }
+    }
+
+    /// Like [`new`](Self::new), with quota decisions (dispatch, the rate limiter) taken at
+    /// `clock`'s time once the write lock is held, never earlier than the caller's `now`. A request
+    /// can wait seconds for the lock while other processes write the shared file; judged at the
+    /// `now` it read before waiting, it would be refused as too early although within its limits.
+    pub fn with_clock(executor: E, clock: fn() -> Timestamp) -> Self {
+        Self {
+            executor,
+            clock: Some(clock),
+        }
+    }
+
+    /// The instant a decision made now (inside the transaction) is judged at.
+    fn decision_time(&self, asked: Timestamp) -> Timestamp {
+        self.clock.map_or(asked, |clock| clock().max(asked))
     }
 
     /// The executor.

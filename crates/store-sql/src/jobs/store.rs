@@ -53,6 +53,7 @@ async fn charge_quota<T: SqlTransaction>(
 impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
     async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
         let tx = self.executor.begin_write().await?;
+        let now = self.decision_time(now);
         let rules = QuotaRules {
             rate: Some(rule),
             daily_quota: None,
@@ -72,8 +73,9 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
     ) -> Result<DispatchOutcome, StoreError> {
         let job = &request.job;
         let key_id = text(&job.key_id);
-        let now_ms = SqlValue::Int(now.as_millis());
         let tx = self.executor.begin_write().await?;
+        let now = self.decision_time(now);
+        let now_ms = SqlValue::Int(now.as_millis());
 
         if let Some(idem) = &request.idempotency_key {
             let found = tx
