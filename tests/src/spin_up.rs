@@ -106,8 +106,6 @@ pub struct App {
     pub database: PathBuf,
     /// The deployment it runs.
     pub deployment: Deployment,
-    /// The Redis key prefix of this app, when its queue is Redis.
-    pub redis_prefix: Option<String>,
     /// Where Spin writes the components' stdout/stderr (`<component>_stderr.txt`).
     pub log_dir: PathBuf,
     // Dropped in this order: Spin stops before its stores go.
@@ -123,14 +121,19 @@ impl App {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The Redis key prefix of this app, when its queue is Redis.
+    pub fn redis_prefix(&self) -> Option<&str> {
+        self.redis_keys.as_ref().map(|keys| keys.0.as_str())
+    }
+
     /// The environment a `runtime-worker run` needs to serve this app's queue.
     pub fn worker_env(&self) -> Vec<(&'static str, String)> {
         let mut env = vec![("SQLITE_PATH", self.database.display().to_string())];
-        if let Some(prefix) = &self.redis_prefix {
+        if let Some(prefix) = self.redis_prefix() {
             env.extend([
                 ("QUEUE", "redis".to_owned()),
                 ("REDIS_URL", crate::fixtures::test_redis_url()),
-                ("REDIS_PREFIX", prefix.clone()),
+                ("REDIS_PREFIX", prefix.to_owned()),
             ]);
         } else {
             env.push(("QUEUE", "sqlite".to_owned()));
@@ -294,7 +297,6 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
         port: spin.port,
         database,
         deployment,
-        redis_prefix: redis_prefix.clone(),
         log_dir,
         spin,
         postgres_schema,
