@@ -1,9 +1,8 @@
 //! The real binary under a burst of jobs: killed with SIGKILL mid-burst and started again, every
 //! job still ends `succeeded` exactly once; the admin port answers while it runs; SIGTERM exits 0.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hexaspin_config::system::system_now;
@@ -13,20 +12,16 @@ use hexaspin_native::NativeJobs;
 use hexaspin_tests::contract::jobs::{new_job, request};
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, test_redis_url};
 use hexaspin_tests::http::get;
+use hexaspin_tests::spin_up::free_port;
+use support::spawn_worker;
+
+mod support;
 
 const JOBS: usize = 2000;
 const CONCURRENCY: usize = 8;
 
 fn wasm_dir() -> Option<PathBuf> {
     hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"])
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn write_config(dir: &Path, wasm: &Path, admin_port: u16) -> PathBuf {
@@ -48,19 +43,6 @@ component = {echo:?}
     );
     std::fs::write(&path, text).expect("config");
     path
-}
-
-fn start(config: &Path, env: &[(&str, String)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env_remove("QUEUE")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the worker")
 }
 
 async fn succeeded(jobs: &NativeJobs) -> u64 {
@@ -96,7 +78,7 @@ async fn burst_survives_sigkill(jobs: NativeJobs, env: Vec<(&'static str, String
         ));
     }
 
-    let mut first = start(&config, &env);
+    let mut first = spawn_worker(&config, &env);
     wait_for("the first quarter", Duration::from_secs(60), async || {
         succeeded(&jobs).await >= (JOBS / 4) as u64
     })
@@ -118,7 +100,7 @@ async fn burst_survives_sigkill(jobs: NativeJobs, env: Vec<(&'static str, String
     let at_kill = succeeded(&jobs).await;
     assert!(at_kill < JOBS as u64, "the kill came mid-burst ({at_kill} done)");
 
-    let mut second = start(&config, &env);
+    let mut second = spawn_worker(&config, &env);
     wait_for("every job", Duration::from_secs(120), async || {
         succeeded(&jobs).await == JOBS as u64
     })

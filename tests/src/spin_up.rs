@@ -322,6 +322,21 @@ async fn migrate_sqlite(path: &Path) {
     migrate::up(&executor, system_now()).await.expect("migrate");
 }
 
+/// Runs `work` to completion from `Drop`, which cannot await: on a thread and runtime of its own,
+/// so it works whatever runtime (if any) the dropping code runs in.
+fn block_on_a_thread_of_its_own<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> std::thread::Result<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(work)
+    })
+    .join()
+}
+
 /// A migrated Postgres schema for one app, dropped with it.
 struct PostgresSchema {
     schema: String,
@@ -349,22 +364,14 @@ impl PostgresSchema {
 impl Drop for PostgresSchema {
     fn drop(&mut self) {
         let schema = self.schema.clone();
-        // Drop cannot await; a thread of its own runs the statement whatever runtime we are in.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                let url = crate::fixtures::test_pg_url();
-                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-                tokio::spawn(connection);
-                client
-                    .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-                    .await
-            })
-        })
-        .join();
+        let dropped = block_on_a_thread_of_its_own(async move {
+            let url = crate::fixtures::test_pg_url();
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await
+        });
         if !matches!(dropped, Ok(Ok(()))) {
             eprintln!("could not drop test schema {}: {dropped:?}", self.schema);
         }
@@ -377,14 +384,9 @@ struct RedisPrefix(String);
 impl Drop for RedisPrefix {
     fn drop(&mut self) {
         let prefix = self.0.clone();
-        let deleted = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async { crate::fixtures::test_redis().await.delete_prefix(&prefix).await })
-        })
-        .join();
+        let deleted = block_on_a_thread_of_its_own(async move {
+            crate::fixtures::test_redis().await.delete_prefix(&prefix).await
+        });
         if !matches!(deleted, Ok(Ok(_))) {
             eprintln!("could not delete the test keys under {}: {deleted:?}", self.0);
         }

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use hexaspin_tests::spin_up::workspace_root;
 use wasmparser::{Parser, Payload};
 
 /// Interfaces of Spin 3.6's `platform` world (spin:up@3.6.0), as `namespace:package/interface`
@@ -50,13 +51,6 @@ fn provided_by_spin_3_6(import: &str) -> bool {
         "wasi:keyvalue" => version == "0.2.0-draft2",
         _ => false,
     }
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
 }
 
 fn component_names() -> Vec<String> {

@@ -16,7 +16,7 @@ pub fn error(what: &str, error: &dyn std::fmt::Display) {
 }
 
 /// Serialises `line` completely, then hands it to stderr with its newline in a single write.
-pub fn write_line(line: &serde_json::Value) {
+fn write_line(line: &serde_json::Value) {
     let mut bytes = line.to_string().into_bytes();
     bytes.push(b'\n');
     // A log line that cannot be written has nowhere else to go.

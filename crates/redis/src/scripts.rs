@@ -86,34 +86,31 @@ macro_rules! script {
     };
 }
 
+/// Declares every script once: the job scripts (with the job row and the job helpers in front)
+/// and the lean ones, and, for the tests, the list of job scripts.
+macro_rules! scripts {
+    (job: [$($job:ident),* $(,)?], lean: [$($lean:ident),* $(,)?] $(,)?) => {
+        $(script!($job);)*
+        $(script!($lean, lean);)*
+        /// Every job script.
+        #[cfg(test)]
+        pub static JOB_SCRIPTS: &[&Script] = &[$(&$job),*];
+    };
+}
+
 #[allow(non_upper_case_globals)]
 mod all {
     use std::sync::LazyLock;
 
     use super::Script;
 
-    script!(dispatch);
-    script!(find_job);
-    script!(list_jobs);
-    script!(cancel_job);
-    script!(queue_depths);
-    script!(retry_dead_job);
-    script!(delete_job);
-    script!(promote_due);
-    script!(claim);
-    script!(ack);
-    script!(fail);
-    script!(release);
-    script!(cancelled);
-    script!(rescue_expired);
-    script!(clean_finished);
-    script!(hit, lean);
-    script!(add_counts, lean);
-    script!(read_counters, lean);
-    script!(heartbeat, lean);
-    script!(heartbeats, lean);
-    script!(forget_workers, lean);
-    script!(forget_worker, lean);
+    scripts!(
+        job: [
+            dispatch, find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
+            promote_due, claim, ack, fail, release, cancelled, rescue_expired, clean_finished,
+        ],
+        lean: [hit, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
+    );
 }
 
 pub use all::*;
@@ -123,27 +120,6 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-
-    /// Every job script, as sent.
-    fn job_scripts() -> [&'static Script; 15] {
-        [
-            &dispatch,
-            &find_job,
-            &list_jobs,
-            &cancel_job,
-            &queue_depths,
-            &retry_dead_job,
-            &delete_job,
-            &promote_due,
-            &claim,
-            &ack,
-            &fail,
-            &release,
-            &cancelled,
-            &rescue_expired,
-            &clean_finished,
-        ]
-    }
 
     /// The field names a script names in its `redis.call('H…', job_key(…), …)` calls.
     fn job_hash_fields(source: &str) -> BTreeSet<String> {
@@ -179,7 +155,7 @@ mod tests {
 
     #[test]
     fn job_scripts_read_the_job_row_and_the_counting_rules_from_their_one_definition() {
-        for script in job_scripts() {
+        for script in JOB_SCRIPTS {
             assert!(
                 script.source().contains(&job_fields_lua()),
                 "{} lacks the generated JOB_FIELDS",
@@ -206,7 +182,7 @@ mod tests {
     fn job_scripts_write_and_read_only_job_row_fields_and_fill_every_one() {
         let columns: BTreeSet<String> = JOB_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
         let mut named = BTreeSet::new();
-        for script in job_scripts() {
+        for script in JOB_SCRIPTS {
             let fields = job_hash_fields(script.source());
             let stray: Vec<_> = fields.difference(&columns).collect();
             assert!(

@@ -22,20 +22,24 @@ impl Worker {
             wasm_dir.join("hexaspin_echo.wasm")
         );
         std::fs::write(&config, text).expect("config");
-        let child = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .env_remove("QUEUE")
-            .env_remove("REDIS_URL")
-            .env_remove("REDIS_PREFIX")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the worker starts");
-        Self(child)
+        Self(spawn_worker(&config, env))
     }
+}
+
+/// `runtime-worker run --config <config>`, quiet, with the queue only `env` names.
+pub fn spawn_worker(config: &Path, env: &[(&str, String)]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env_remove("QUEUE")
+        .env_remove("REDIS_URL")
+        .env_remove("REDIS_PREFIX")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the worker starts")
 }
 
 impl Drop for Worker {

@@ -24,12 +24,8 @@ impl SqlJobRow<'_> {
 
 impl JobRow for SqlJobRow<'_> {
     fn int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
-        let index = Self::index(column)?;
-        // SQLite has no booleans; a BOOLEAN column of another database would read as one.
-        match self.0.opt_int(index) {
-            Err(_) => self.0.bool(index).map(|b| Some(i64::from(b))),
-            read => read,
-        }
+        // SQLite keeps cancel_requested as 0/1 like every other integer.
+        self.0.opt_int(Self::index(column)?)
     }
 
     fn text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
