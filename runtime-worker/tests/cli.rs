@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use hexaspin_config::system::system_now;
 use hexaspin_core::admin_auth::{AdminAuthConfig, authenticate_admin};
 
-const SECRET: &str = "cli-test-secret-cli-test-secret-0123";
+const SECRET: &str = "hexaspin-cli-test-0123456789abcdefghij";
 
 fn worker(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
@@ -36,7 +36,7 @@ fn admin_token_prints_a_token_the_admin_api_accepts() {
 }
 
 #[test]
-fn admin_token_refuses_a_short_or_missing_secret_with_a_clear_message() {
+fn admin_token_refuses_a_short_placeholder_or_missing_secret_with_a_clear_message() {
     let short = worker(&["admin-token", "--sub", "ops"], &[("JWT_SECRET", "short")]);
     assert!(!short.status.success());
     assert!(
@@ -47,6 +47,16 @@ fn admin_token_refuses_a_short_or_missing_secret_with_a_clear_message() {
     assert!(
         !text(&short.stderr).contains("short\""),
         "the secret is not echoed"
+    );
+    let placeholder = worker(
+        &["admin-token", "--sub", "ops"],
+        &[("JWT_SECRET", "CHANGE_ME_TO_32_OR_MORE_RANDOM_BYTES")],
+    );
+    assert!(!placeholder.status.success());
+    assert!(
+        text(&placeholder.stderr).contains("placeholder"),
+        "{}",
+        text(&placeholder.stderr)
     );
     let missing = worker(&["admin-token", "--sub", "ops"], &[]);
     assert!(!missing.status.success());

@@ -6,9 +6,9 @@ use hexaspin_core::api_key::{
 };
 
 /// The pepper tests hash with.
-pub const PEPPER: &[u8] = b"test-pepper-test-pepper-test-pepper!";
+pub const PEPPER: &[u8] = b"hexaspin-test-pepper-0123456789ABCDEF";
 /// The JWT secret tests sign with.
-pub const JWT_SECRET: &str = "test-jwt-secret-test-jwt-secret-0123";
+pub const JWT_SECRET: &str = "hexaspin-test-jwt-0123456789ABCDEFGHIJ";
 
 /// The hasher for [`PEPPER`].
 pub fn hasher() -> KeyHasher {

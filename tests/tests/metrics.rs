@@ -363,13 +363,18 @@ async fn a_configured_token_is_required_and_checked() {
 }
 
 #[test]
-fn a_short_token_is_a_configuration_error_and_no_token_leaves_metrics_open() {
+fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token_leaves_metrics_open() {
     let short = MetricsToken::load(&TokenConfig("too-short")).expect_err("short");
     assert!(short.to_string().contains("metrics_token"), "{short}");
     assert!(
         !short.to_string().contains("too-short"),
         "the value is never shown"
     );
+    let placeholder =
+        MetricsToken::load(&TokenConfig("CHANGE_ME_metrics_token_0123456789")).expect_err("placeholder");
+    assert!(placeholder.to_string().contains("placeholder"), "{placeholder}");
+    let repeated = MetricsToken::load(&TokenConfig("abababababababababababab")).expect_err("low entropy");
+    assert!(repeated.to_string().contains("entropy"), "{repeated}");
     assert!(
         MetricsToken::load(&TokenConfig(""))
             .expect("unset is fine")

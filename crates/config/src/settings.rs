@@ -351,6 +351,40 @@ mod tests {
     }
 
     #[test]
+    fn the_example_placeholders_are_refused_for_every_secret_by_name() {
+        let placeholder = "CHANGE_ME_TO_32_OR_MORE_RANDOM_BYTES";
+        for (field, source) in [
+            (
+                "jwt_secret",
+                [("jwt_secret", placeholder), ("key_pepper", SECRET)],
+            ),
+            (
+                "key_pepper",
+                [("jwt_secret", SECRET), ("key_pepper", placeholder)],
+            ),
+        ] {
+            let error = AdminSettings::load(&Map(HashMap::from(source))).unwrap_err();
+            assert!(
+                matches!(&error, ConfigError::Invalid { name, reason } if *name == field && reason.contains("placeholder")),
+                "{field}: {error}"
+            );
+        }
+        let previous = Map(HashMap::from([
+            ("jwt_secret", SECRET),
+            ("key_pepper", SECRET),
+            ("jwt_previous_secret", "a".repeat(40).leak() as &str),
+            ("jwt_previous_kid", "old"),
+        ]));
+        assert!(matches!(
+            AdminSettings::load(&previous).unwrap_err(),
+            ConfigError::Invalid {
+                name: "jwt_previous_secret",
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn a_previous_secret_needs_its_kid() {
         let source = Map(HashMap::from([
             ("jwt_secret", SECRET),

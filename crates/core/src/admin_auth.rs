@@ -95,12 +95,7 @@ fn checked_secret(
     secret: &[u8],
     kid: Option<String>,
 ) -> Result<SigningSecret, DomainError> {
-    if secret.len() < MIN_SECRET_BYTES {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-        ));
-    }
+    crate::secret_quality::check_secret(field, secret, MIN_SECRET_BYTES)?;
     Ok(SigningSecret {
         kid,
         secret: secret.to_vec(),

@@ -12,6 +12,7 @@
 //! - [`job`]: jobs, their fields and states.
 //! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
 //! - [`metrics`]: the counters the stores aggregate for `/metrics`, and worker heartbeats.
+//! - [`secret_quality`]: refuses placeholder and low-entropy secrets.
 //! - [`retry`]: exponential backoff with jitter for failed attempts.
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
@@ -30,6 +31,7 @@ pub mod pagination;
 pub mod ports;
 pub mod quota;
 pub mod retry;
+pub mod secret_quality;
 pub mod time;
 pub mod use_cases;
 

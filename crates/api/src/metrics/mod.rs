@@ -11,6 +11,7 @@ pub mod requests;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::JobKind;
 use hexaspin_core::ports::{ApiKeyStore, JobStore, MetricsStore};
+use hexaspin_core::secret_quality::check_secret;
 use hexaspin_core::use_cases::collect_metrics;
 use http::{Method, StatusCode, header};
 use subtle::ConstantTimeEq;
@@ -19,7 +20,7 @@ use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::{ConfigError, ConfigSource};
 
 /// The shortest token accepted: anything shorter is guessable.
-const MIN_TOKEN_CHARS: usize = 16;
+const MIN_TOKEN_BYTES: usize = 16;
 
 /// The bearer token scrapers must present (setting `metrics_token`). Never printed.
 #[derive(Clone)]
@@ -32,15 +33,20 @@ impl std::fmt::Debug for MetricsToken {
 }
 
 impl MetricsToken {
-    /// Reads `metrics_token`: `None` (open endpoint) when unset, an error when too short.
+    /// Reads `metrics_token`: `None` (open endpoint) when unset, an error when too short, a
+    /// placeholder or of too little entropy.
     pub fn load(source: &dyn ConfigSource) -> Result<Option<Self>, ConfigError> {
         match source.get("metrics_token")? {
             None => Ok(None),
-            Some(token) if token.chars().count() < MIN_TOKEN_CHARS => Err(ConfigError::Invalid {
-                name: "metrics_token",
-                reason: format!("must be at least {MIN_TOKEN_CHARS} characters"),
-            }),
-            Some(token) => Ok(Some(Self(token))),
+            Some(token) => {
+                check_secret("metrics_token", token.as_bytes(), MIN_TOKEN_BYTES).map_err(|e| {
+                    ConfigError::Invalid {
+                        name: "metrics_token",
+                        reason: e.reason,
+                    }
+                })?;
+                Ok(Some(Self(token)))
+            }
         }
     }
 

@@ -139,7 +139,7 @@ pub(crate) mod tests {
 
     pub(crate) fn sample_key(now: Timestamp) -> ApiKey {
         let id = ApiKeyId::from_random([3; 8]);
-        let hasher = KeyHasher::new(&[1; 32]).unwrap();
+        let hasher = KeyHasher::new(b"0123456789abcdefghijklmnopqrstuv").unwrap();
         ApiKey {
             secret_hash: hasher.hash(&id, &KeySecret::from_random([4; 32])),
             id,

@@ -121,12 +121,7 @@ pub struct KeyHasher {
 impl KeyHasher {
     /// A hasher for `pepper`, which must hold at least 32 bytes.
     pub fn new(pepper: &[u8]) -> Result<Self, DomainError> {
-        if pepper.len() < MIN_PEPPER_BYTES {
-            return Err(DomainError::invalid(
-                "key_pepper",
-                format!("must be at least {MIN_PEPPER_BYTES} bytes long"),
-            ));
-        }
+        crate::secret_quality::check_secret("key_pepper", pepper, MIN_PEPPER_BYTES)?;
         Ok(Self {
             pepper: pepper.to_vec(),
         })
@@ -164,7 +159,7 @@ mod tests {
     use super::*;
 
     fn hasher() -> KeyHasher {
-        KeyHasher::new(&[7u8; 32]).unwrap()
+        KeyHasher::new(b"0123456789abcdefghijklmnopqrstuv").unwrap()
     }
 
     fn sample() -> (ApiKeyId, KeySecret) {
@@ -205,7 +200,7 @@ mod tests {
         assert!(hasher().matches(&id, &secret, &stored));
         assert!(!hasher().matches(&id, &KeySecret::from_random([8; 32]), &stored));
         assert!(!hasher().matches(&ApiKeyId::from_random([2; 8]), &secret, &stored));
-        let other_pepper = KeyHasher::new(&[6u8; 32]).unwrap();
+        let other_pepper = KeyHasher::new(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345").unwrap();
         assert!(!other_pepper.matches(&id, &secret, &stored));
     }
 

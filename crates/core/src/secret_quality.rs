@@ -1,0 +1,117 @@
+//! Refuses secrets that are long enough but not secret: the example placeholders from the docs and
+//! manifests (`CHANGE_ME_TO_32_OR_MORE_RANDOM_BYTES` passes any length check) and low-entropy
+//! strings such as a repeated character or a short word repeated.
+//!
+//! The rule is deliberately simple and explainable to an operator: at least the field's minimum
+//! length, at least [`MIN_DISTINCT_BYTES`] different bytes (32 random bytes in hex have all 16 hex
+//! digits with overwhelming likelihood: the chance that one is missing is below 2⁻⁴), and none of
+//! the words the examples use for "fill this in".
+
+use crate::DomainError;
+
+/// Fewest different byte values a secret must contain.
+pub const MIN_DISTINCT_BYTES: usize = 16;
+
+/// Words that mark a value as an unfilled example, compared without case, `_`, `-` or spaces.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "changeme",
+    "replaceme",
+    "placeholder",
+    "example",
+    "yoursecret",
+    "secrethere",
+    "insertsecret",
+    "todo",
+    "fixme",
+];
+
+/// Checks `secret` (setting `field`) against the rules above; the error never contains the value.
+pub fn check_secret(field: &'static str, secret: &[u8], min_bytes: usize) -> Result<(), DomainError> {
+    if secret.len() < min_bytes {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at least {min_bytes} bytes long"),
+        ));
+    }
+    let folded: Vec<u8> = secret
+        .iter()
+        .filter(|b| !matches!(b, b'_' | b'-' | b' '))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if let Some(marker) = PLACEHOLDER_MARKERS
+        .iter()
+        .find(|marker| folded.windows(marker.len()).any(|w| w == marker.as_bytes()))
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "looks like a placeholder (contains \"{marker}\"); generate one, e.g. `openssl rand -hex 32`"
+            ),
+        ));
+    }
+    let mut seen = [false; 256];
+    for &byte in secret {
+        seen[usize::from(byte)] = true;
+    }
+    let distinct = seen.iter().filter(|&&s| s).count();
+    if distinct < MIN_DISTINCT_BYTES {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "has too little entropy ({distinct} different bytes, at least {MIN_DISTINCT_BYTES} needed); generate one, e.g. `openssl rand -hex 32`"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RANDOM_HEX: &[u8] = b"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn a_random_hex_secret_is_accepted() {
+        assert_eq!(check_secret("jwt_secret", RANDOM_HEX, 32), Ok(()));
+    }
+
+    #[test]
+    fn the_placeholders_of_the_examples_are_refused_whatever_their_spelling() {
+        for placeholder in [
+            "CHANGE_ME_TO_32_OR_MORE_RANDOM_BYTES",
+            "change-me-0123456789abcdefghijklmnopqrstuvwxyz",
+            "Replace Me With 0123456789abcdefghijklmnopqrstuvwxyz",
+            "example-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+        ] {
+            let err = check_secret("key_pepper", placeholder.as_bytes(), 32).unwrap_err();
+            assert_eq!(err.field, "key_pepper");
+            assert!(err.reason.contains("placeholder"), "{placeholder}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_long_secret_with_few_different_bytes_is_refused() {
+        for weak in [
+            &[b'a'; 64][..],
+            b"abcabcabcabcabcabcabcabcabcabcabcabc",
+            b"test-pepper-test-pepper-test-pepper!",
+        ] {
+            let err = check_secret("key_pepper", weak, 32).unwrap_err();
+            assert!(err.reason.contains("too little entropy"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_for_its_length_first() {
+        let err = check_secret("jwt_secret", b"hunter2", 32).unwrap_err();
+        assert_eq!(err.reason, "must be at least 32 bytes long");
+    }
+
+    #[test]
+    fn the_error_never_contains_the_secret() {
+        let secret = b"CHANGE_ME_0123456789abcdefghijklmnopq";
+        let err = check_secret("jwt_secret", secret, 32).unwrap_err();
+        assert!(!err.to_string().contains("0123456789"), "{err}");
+    }
+}
