@@ -330,7 +330,7 @@ impl ConfigSource for TokenConfig {
 async fn a_configured_token_is_required_and_checked() {
     let keys = TestStore::sqlite().await;
     let jobs = SqliteTestJobs::new().await;
-    let token = MetricsToken::load(&TokenConfig("scrape-secret-0123456789"))
+    let token = MetricsToken::load(&TokenConfig("scrape-secret-0123456789abcdefghij"))
         .expect("valid")
         .expect("configured");
     let missing = Reply::from(scrape(&keys.store, &jobs.store, Some(&token), &[]).await);
@@ -340,8 +340,8 @@ async fn a_configured_token_is_required_and_checked() {
         Some("Bearer realm=\"metrics\"")
     );
     for wrong in [
-        "Bearer scrape-secret-012345678",
-        "Bearer scrape-secret-01234567890",
+        "Bearer scrape-secret-0123456789abcdefghi",
+        "Bearer scrape-secret-0123456789abcdefghijk",
         "Basic x",
     ] {
         let reply = Reply::from(
@@ -355,7 +355,7 @@ async fn a_configured_token_is_required_and_checked() {
         );
         assert_eq!((reply.status, reply.code()), (401, "invalid_token"), "{wrong}");
     }
-    let right = [("authorization", "Bearer scrape-secret-0123456789")];
+    let right = [("authorization", "Bearer scrape-secret-0123456789abcdefghij")];
     let families = exposition(scrape(&keys.store, &jobs.store, Some(&token), &right).await);
     assert!(!families.is_empty());
     jobs.finish().await;
@@ -373,7 +373,7 @@ fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token
     let placeholder =
         MetricsToken::load(&TokenConfig("CHANGE_ME_metrics_token_0123456789")).expect_err("placeholder");
     assert!(placeholder.to_string().contains("placeholder"), "{placeholder}");
-    let repeated = MetricsToken::load(&TokenConfig("abababababababababababab")).expect_err("low entropy");
+    let repeated = MetricsToken::load(&TokenConfig("abababababababababababababababababab")).expect_err("low entropy");
     assert!(repeated.to_string().contains("entropy"), "{repeated}");
     assert!(
         MetricsToken::load(&TokenConfig(""))

@@ -20,7 +20,7 @@ use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::{ConfigError, ConfigSource};
 
 /// The shortest token accepted: anything shorter is guessable.
-const MIN_TOKEN_BYTES: usize = 16;
+const MIN_TOKEN_BYTES: usize = 32;
 
 /// The bearer token scrapers must present (setting `metrics_token`). Never printed.
 #[derive(Clone)]
