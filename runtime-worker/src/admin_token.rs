@@ -1,6 +1,8 @@
-//! `runtime-worker admin-token`: mints an admin JWT with the secret from `JWT_SECRET`.
+//! `runtime-worker admin-token`: mints an admin JWT with the secret from `JWT_SECRET`, for at most
+//! `JWT_MAX_TTL_SECONDS` (default 24 h, as the app).
 
 use anyhow::{Context, bail};
+use hexaspin_config::settings::{EnvSource, load_max_token_ttl};
 use hexaspin_config::system::system_now;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 
@@ -18,9 +20,12 @@ pub fn mint(claims: &ClaimArgs, sub: &str, ttl_seconds: i64) -> anyhow::Result<S
     if secret.is_empty() {
         bail!("JWT_SECRET must be set to the app's jwt_secret");
     }
+    // The app's limit, so the CLI never mints a token the app would refuse.
+    let max_ttl_seconds = load_max_token_ttl(&EnvSource)?;
     let request = TokenRequest {
         sub,
         ttl_seconds,
+        max_ttl_seconds,
         kid: claims.kid.as_deref().filter(|k| !k.is_empty()),
         issuer: claims.issuer.as_deref().filter(|i| !i.is_empty()),
         audience: claims.audience.as_deref().filter(|a| !a.is_empty()),

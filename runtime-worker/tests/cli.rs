@@ -11,6 +11,7 @@ fn worker(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
         .args(args)
         .env_remove("JWT_SECRET")
+        .env_remove("JWT_MAX_TTL_SECONDS")
         .env_remove("STORE")
         .env_remove("PG_URL")
         .envs(env.iter().copied())
@@ -33,6 +34,26 @@ fn admin_token_prints_a_token_the_admin_api_accepts() {
     let config = AdminAuthConfig::new(SECRET.as_bytes(), Some("k1".into())).expect("config");
     let claims = authenticate_admin(&config, &token, system_now()).expect("the minted token is valid");
     assert_eq!(claims.sub, "ops");
+}
+
+#[test]
+fn admin_token_refuses_a_lifetime_the_app_would_refuse() {
+    let a_day_and_a_second = worker(
+        &["admin-token", "--sub", "ops", "--ttl", "86401"],
+        &[("JWT_SECRET", SECRET)],
+    );
+    assert!(!a_day_and_a_second.status.success());
+    assert!(
+        text(&a_day_and_a_second.stderr).contains("at most 86400 seconds"),
+        "{}",
+        text(&a_day_and_a_second.stderr)
+    );
+    let over_the_configured_limit = worker(
+        &["admin-token", "--sub", "ops", "--ttl", "120"],
+        &[("JWT_SECRET", SECRET), ("JWT_MAX_TTL_SECONDS", "60")],
+    );
+    assert!(!over_the_configured_limit.status.success());
+    assert!(text(&over_the_configured_limit.stderr).contains("at most 60 seconds"));
 }
 
 #[test]

@@ -98,6 +98,7 @@ pub fn admin_token(sub: &str, now: Timestamp) -> String {
     let request = TokenRequest {
         sub,
         ttl_seconds: 3600,
+        max_ttl_seconds: hexaspin_core::admin_auth::DEFAULT_MAX_TTL_SECONDS,
         kid: None,
         issuer: None,
         audience: None,

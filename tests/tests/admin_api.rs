@@ -401,7 +401,7 @@ async fn requests_without_a_valid_admin_token_are_refused() {
         "token_expired",
     );
 
-    let claims = json!({"sub": "bob", "exp": NOW.as_millis() / 1000 + 600, "role": "user"});
+    let claims = json!({"sub": "bob", "iat": NOW.as_millis() / 1000, "exp": NOW.as_millis() / 1000 + 600, "role": "user"});
     let user = jsonwebtoken_for_tests(&claims);
     let forbidden = api
         .send(

@@ -373,7 +373,8 @@ fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token
     let placeholder =
         MetricsToken::load(&TokenConfig("CHANGE_ME_metrics_token_0123456789")).expect_err("placeholder");
     assert!(placeholder.to_string().contains("placeholder"), "{placeholder}");
-    let repeated = MetricsToken::load(&TokenConfig("abababababababababababababababababab")).expect_err("low entropy");
+    let repeated =
+        MetricsToken::load(&TokenConfig("abababababababababababababababababab")).expect_err("low entropy");
     assert!(repeated.to_string().contains("entropy"), "{repeated}");
     assert!(
         MetricsToken::load(&TokenConfig(""))

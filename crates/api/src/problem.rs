@@ -167,12 +167,13 @@ impl From<AuthError> for ApiError {
             AuthError::Missing => (StatusCode::UNAUTHORIZED, "missing_token"),
             AuthError::Invalid => (StatusCode::UNAUTHORIZED, "invalid_token"),
             AuthError::Expired => (StatusCode::UNAUTHORIZED, "token_expired"),
+            AuthError::LifetimeTooLong => (StatusCode::UNAUTHORIZED, "token_lifetime_too_long"),
             AuthError::NotAdmin => (StatusCode::FORBIDDEN, "forbidden"),
         };
         let problem = Self::new(status, code, error.to_string());
         match error {
             AuthError::Missing => problem.with_header(header::WWW_AUTHENTICATE, "Bearer"),
-            AuthError::Invalid | AuthError::Expired => {
+            AuthError::Invalid | AuthError::Expired | AuthError::LifetimeTooLong => {
                 problem.with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
             }
             AuthError::NotAdmin => {

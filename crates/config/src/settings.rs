@@ -249,7 +249,7 @@ pub struct AdminSettings {
 
 impl AdminSettings {
     /// Reads `jwt_secret`, `jwt_kid`, `jwt_previous_secret`, `jwt_previous_kid`, `jwt_issuer`,
-    /// `jwt_audience` and `key_pepper`.
+    /// `jwt_audience`, `jwt_max_ttl_seconds` and `key_pepper`.
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         Ok(Self {
             auth: load_admin_auth(source)?,
@@ -279,9 +279,35 @@ pub fn load_admin_auth(source: &dyn ConfigSource) -> Result<AdminAuthConfig, Con
         (Some(_), None) => return Err(ConfigError::Missing("jwt_previous_kid")),
         (None, Some(_)) => return Err(ConfigError::Missing("jwt_previous_secret")),
     }
+    let auth = match source.get("jwt_max_ttl_seconds")? {
+        Some(seconds) => auth
+            .with_max_ttl_seconds(parse_max_ttl(&seconds)?)
+            .map_err(invalid)?,
+        None => auth,
+    };
     Ok(auth
         .with_issuer(source.get("jwt_issuer")?)
         .with_audience(source.get("jwt_audience")?))
+}
+
+/// Reads `jwt_max_ttl_seconds`, the longest admin-token lifetime, or the default (24 h).
+pub fn load_max_token_ttl(source: &dyn ConfigSource) -> Result<i64, ConfigError> {
+    source
+        .get("jwt_max_ttl_seconds")?
+        .map_or(Ok(hexaspin_core::admin_auth::DEFAULT_MAX_TTL_SECONDS), |s| {
+            parse_max_ttl(&s)
+        })
+}
+
+fn parse_max_ttl(text: &str) -> Result<i64, ConfigError> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|seconds| *seconds > 0)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "jwt_max_ttl_seconds",
+            reason: "must be a positive number of seconds".into(),
+        })
 }
 
 /// Reads the key pepper.
@@ -382,6 +408,30 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_maximum_token_lifetime_defaults_to_a_day_and_must_be_positive() {
+        let base = [("jwt_secret", SECRET), ("key_pepper", SECRET)];
+        let default = AdminSettings::load(&Map(HashMap::from(base))).unwrap();
+        assert_eq!(default.auth.max_ttl_seconds(), 86_400);
+        let mut hour = HashMap::from(base);
+        hour.insert("jwt_max_ttl_seconds", "3600");
+        assert_eq!(
+            AdminSettings::load(&Map(hour)).unwrap().auth.max_ttl_seconds(),
+            3600
+        );
+        for bad in ["0", "-5", "a day"] {
+            let mut wrong = HashMap::from(base);
+            wrong.insert("jwt_max_ttl_seconds", bad);
+            assert!(matches!(
+                AdminSettings::load(&Map(wrong)).unwrap_err(),
+                ConfigError::Invalid {
+                    name: "jwt_max_ttl_seconds",
+                    ..
+                }
+            ));
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Admin authentication: HS256 JWTs, fully validated, with two secrets during a rotation.
 //!
 //! The algorithm is pinned to HS256 (no `none`, no switching to RS256 with the secret as a "public
-//! key"); `exp` and `sub` are required; `role` must be `admin`; `iss`/`aud` are checked when
+//! key"); `exp`, `iat` and `sub` are required, and `exp - iat` may not exceed the configured
+//! maximum lifetime (default 24 h), so a leaked token cannot be minted to live for years; `role` must be `admin`; `iss`/`aud` are checked when
 //! configured. Expiry is checked against the `now` passed in, with a small leeway for clock skew.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -13,6 +14,8 @@ use crate::{DomainError, Timestamp};
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: i64 = 30;
+/// Longest lifetime (`exp - iat`) accepted unless `jwt_max_ttl_seconds` says otherwise.
+pub const DEFAULT_MAX_TTL_SECONDS: i64 = 24 * 60 * 60;
 /// The role a token must carry.
 pub const ADMIN_ROLE: &str = "admin";
 
@@ -29,6 +32,7 @@ pub struct AdminAuthConfig {
     secrets: Vec<SigningSecret>,
     issuer: Option<String>,
     audience: Option<String>,
+    max_ttl_seconds: i64,
 }
 
 impl std::fmt::Debug for AdminAuthConfig {
@@ -38,6 +42,7 @@ impl std::fmt::Debug for AdminAuthConfig {
             .field("kids", &kids)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("max_ttl_seconds", &self.max_ttl_seconds)
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +54,7 @@ impl AdminAuthConfig {
             secrets: vec![checked_secret("jwt_secret", secret, kid)?],
             issuer: None,
             audience: None,
+            max_ttl_seconds: DEFAULT_MAX_TTL_SECONDS,
         })
     }
 
@@ -68,6 +74,20 @@ impl AdminAuthConfig {
         self.secrets
             .push(checked_secret("jwt_previous_secret", secret, Some(kid))?);
         Ok(self)
+    }
+
+    /// Accepts tokens whose lifetime `exp - iat` is at most `seconds` (positive).
+    pub fn with_max_ttl_seconds(mut self, seconds: i64) -> Result<Self, DomainError> {
+        if seconds <= 0 {
+            return Err(DomainError::invalid("jwt_max_ttl_seconds", "must be positive"));
+        }
+        self.max_ttl_seconds = seconds;
+        Ok(self)
+    }
+
+    /// The longest token lifetime accepted, in seconds.
+    pub fn max_ttl_seconds(&self) -> i64 {
+        self.max_ttl_seconds
     }
 
     /// Requires `iss` to equal `issuer`.
@@ -138,6 +158,9 @@ pub enum AuthError {
     /// Past `exp`. 401.
     #[error("the token has expired")]
     Expired,
+    /// Issued without `iat` or for longer than the maximum lifetime. 401.
+    #[error("the token's lifetime (exp - iat) is missing or longer than allowed")]
+    LifetimeTooLong,
     /// Valid, but not an admin's. 403.
     #[error("the token does not carry the admin role")]
     NotAdmin,
@@ -160,6 +183,7 @@ pub fn authenticate_admin(
     // Expiry is checked below against the `now` we are given, not the library's own clock.
     validation.validate_exp = false;
     validation.validate_nbf = false;
+    // `iat` is checked below, so that a token without it is told why.
     validation.required_spec_claims = ["exp", "sub"].into_iter().map(String::from).collect();
     match &config.audience {
         Some(audience) => {
@@ -183,6 +207,13 @@ pub fn authenticate_admin(
     if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now_seconds) {
         return Err(AuthError::Invalid);
     }
+    // A token "issued" in the future would stretch its real lifetime past the maximum.
+    let Some(iat) = claims.iat.filter(|iat| *iat - LEEWAY_SECONDS <= now_seconds) else {
+        return Err(AuthError::LifetimeTooLong);
+    };
+    if claims.exp.saturating_sub(iat) > config.max_ttl_seconds {
+        return Err(AuthError::LifetimeTooLong);
+    }
     if claims.sub.trim().is_empty() {
         return Err(AuthError::Invalid);
     }
@@ -199,6 +230,9 @@ pub struct TokenRequest<'a> {
     pub sub: &'a str,
     /// Lifetime in seconds.
     pub ttl_seconds: i64,
+    /// The longest lifetime the verifying side accepts (its `jwt_max_ttl_seconds`); a longer
+    /// `ttl_seconds` is refused rather than minting a token that would be rejected.
+    pub max_ttl_seconds: i64,
     /// `kid` header, selecting the secret on the verifying side.
     pub kid: Option<&'a str>,
     /// `iss` claim.
@@ -219,6 +253,15 @@ pub fn issue_admin_token(
     }
     if request.ttl_seconds <= 0 {
         return Err(DomainError::invalid("ttl", "must be positive"));
+    }
+    if request.ttl_seconds > request.max_ttl_seconds {
+        return Err(DomainError::invalid(
+            "ttl",
+            format!(
+                "must be at most {} seconds (jwt_max_ttl_seconds)",
+                request.max_ttl_seconds
+            ),
+        ));
     }
     let iat = now.as_millis().div_euclid(1000);
     let claims = AdminClaims {

@@ -21,6 +21,7 @@ fn request() -> TokenRequest<'static> {
     TokenRequest {
         sub: "alice",
         ttl_seconds: 300,
+        max_ttl_seconds: DEFAULT_MAX_TTL_SECONDS,
         kid: None,
         issuer: None,
         audience: None,
@@ -56,15 +57,16 @@ fn a_token_signed_with_another_secret_is_invalid() {
 #[test]
 fn the_none_algorithm_is_refused() {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let claims =
-        URL_SAFE_NO_PAD.encode(json!({"sub": "eve", "exp": 1_900_000_000, "role": "admin"}).to_string());
+    let claims = URL_SAFE_NO_PAD.encode(
+        json!({"sub": "eve", "exp": 1_795_000_600, "iat": 1_795_000_000, "role": "admin"}).to_string(),
+    );
     let t = format!("{header}.{claims}.");
     assert_eq!(authenticate_admin(&config(), &t, NOW), Err(AuthError::Invalid));
 }
 
 #[test]
 fn another_hmac_algorithm_with_the_right_secret_is_refused() {
-    let claims = json!({"sub": "eve", "exp": 1_900_000_000, "role": "admin"});
+    let claims = json!({"sub": "eve", "exp": 1_795_000_600, "iat": 1_795_000_000, "role": "admin"});
     let t = sign_raw(Header::new(Algorithm::HS512), claims, SECRET);
     assert_eq!(authenticate_admin(&config(), &t, NOW), Err(AuthError::Invalid));
 }
@@ -74,12 +76,12 @@ fn tokens_without_exp_or_sub_are_invalid() {
     let no_exp = sign_raw(Header::default(), json!({"sub": "a", "role": "admin"}), SECRET);
     let no_sub = sign_raw(
         Header::default(),
-        json!({"exp": 1_900_000_000, "role": "admin"}),
+        json!({"exp": 1_795_000_600, "iat": 1_795_000_000, "role": "admin"}),
         SECRET,
     );
     let blank_sub = sign_raw(
         Header::default(),
-        json!({"sub": " ", "exp": 1_900_000_000, "role": "admin"}),
+        json!({"sub": " ", "exp": 1_795_000_600, "iat": 1_795_000_000, "role": "admin"}),
         SECRET,
     );
     for t in [no_exp, no_sub, blank_sub] {
@@ -91,12 +93,12 @@ fn tokens_without_exp_or_sub_are_invalid() {
 fn a_valid_token_without_the_admin_role_is_forbidden() {
     let user = sign_raw(
         Header::default(),
-        json!({"sub": "bob", "exp": 1_900_000_000, "role": "user"}),
+        json!({"sub": "bob", "exp": 1_795_000_600, "iat": 1_795_000_000, "role": "user"}),
         SECRET,
     );
     let no_role = sign_raw(
         Header::default(),
-        json!({"sub": "bob", "exp": 1_900_000_000}),
+        json!({"sub": "bob", "exp": 1_795_000_600, "iat": 1_795_000_000}),
         SECRET,
     );
     assert_eq!(
@@ -113,7 +115,7 @@ fn a_valid_token_without_the_admin_role_is_forbidden() {
 fn a_token_not_yet_valid_is_refused() {
     let t = sign_raw(
         Header::default(),
-        json!({"sub": "a", "exp": 1_900_000_000, "nbf": 1_795_000_000 + 3600, "role": "admin"}),
+        json!({"sub": "a", "exp": 1_795_000_600, "iat": 1_795_000_000, "nbf": 1_795_000_000 + 3600, "role": "admin"}),
         SECRET,
     );
     assert_eq!(authenticate_admin(&config(), &t, NOW), Err(AuthError::Invalid));
@@ -203,4 +205,64 @@ fn a_secret_shorter_than_32_bytes_is_a_configuration_error() {
     let err = AdminAuthConfig::new(b"short", None).unwrap_err();
     assert_eq!(err.field, "jwt_secret");
     assert!(issue_admin_token(b"short", &request(), NOW).is_err());
+}
+
+#[test]
+fn a_token_without_iat_or_living_longer_than_the_maximum_is_refused() {
+    let no_iat = sign_raw(
+        Header::default(),
+        json!({"sub": "a", "exp": 1_795_000_600, "role": "admin"}),
+        SECRET,
+    );
+    let a_year = sign_raw(
+        Header::default(),
+        json!({"sub": "a", "iat": 1_795_000_000, "exp": 1_795_000_000 + 365 * 86_400, "role": "admin"}),
+        SECRET,
+    );
+    // Claiming to be issued later than now would stretch the real lifetime past the maximum.
+    let issued_in_the_future = sign_raw(
+        Header::default(),
+        json!({"sub": "a", "iat": 1_795_000_000 + 86_400, "exp": 1_795_000_000 + 2 * 86_400, "role": "admin"}),
+        SECRET,
+    );
+    for t in [no_iat, a_year, issued_in_the_future] {
+        assert_eq!(
+            authenticate_admin(&config(), &t, NOW),
+            Err(AuthError::LifetimeTooLong)
+        );
+    }
+}
+
+#[test]
+fn the_maximum_lifetime_is_configurable_and_exactly_the_maximum_is_accepted() {
+    let hour = config().with_max_ttl_seconds(3600).unwrap();
+    let exactly = token(TokenRequest {
+        ttl_seconds: 3600,
+        ..request()
+    });
+    let longer = token(TokenRequest {
+        ttl_seconds: 3601,
+        ..request()
+    });
+    assert!(authenticate_admin(&hour, &exactly, NOW).is_ok());
+    assert_eq!(
+        authenticate_admin(&hour, &longer, NOW),
+        Err(AuthError::LifetimeTooLong)
+    );
+    assert!(config().with_max_ttl_seconds(0).is_err());
+}
+
+#[test]
+fn minting_refuses_a_lifetime_above_the_maximum() {
+    let err = issue_admin_token(
+        SECRET,
+        &TokenRequest {
+            ttl_seconds: DEFAULT_MAX_TTL_SECONDS + 1,
+            ..request()
+        },
+        NOW,
+    )
+    .unwrap_err();
+    assert_eq!(err.field, "ttl");
+    assert!(err.reason.contains("at most 86400"), "{err}");
 }
