@@ -217,6 +217,19 @@ async fn patch_changes_fields_and_null_clears_the_expiry(api: &AdminHarness) {
     assert_eq!(reread.json["name"], "renamed");
 }
 
+#[tokio::test]
+async fn a_rate_above_the_supported_maximum_is_refused_on_update_not_made_unlimited() {
+    let api = sqlite_api().await;
+    let id = id(&create(&api, json!({"name": "fast", "limits": {"rate_per_sec": 5}})).await);
+    let path = format!("{KEYS}/{id}");
+    let body = json!({"limits": {"rate_per_sec": 4_000_000_000_u32}});
+    let refused = api.admin("PATCH", &path, Some(&body.to_string()), NOW).await;
+    assert_problem(&refused, 422, "invalid_field");
+    let reread = api.admin("GET", &path, None, NOW).await;
+    assert_eq!(reread.json["limits"]["rate_per_sec"], 5);
+    api.finish().await;
+}
+
 async fn expired_disabled_and_exhausted_keys_are_told_apart(api: &AdminHarness) {
     let expiring = create(
         api,
@@ -447,6 +460,13 @@ async fn malformed_and_unexpected_input_gets_a_precise_problem() {
             "POST",
             KEYS,
             Some(r#"{"name": "x", "limits": {"rate_per_sec": 0}}"#),
+            422,
+            "invalid_field",
+        ),
+        (
+            "POST",
+            KEYS,
+            Some(r#"{"name": "x", "limits": {"rate_per_sec": 1000001}}"#),
             422,
             "invalid_field",
         ),

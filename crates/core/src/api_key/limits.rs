@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Time};
 
+use crate::quota::MAX_RATE_PER_SEC;
 use crate::{DomainError, Timestamp};
 
 /// Rate, burst, concurrency and daily quota of one key; `None` means "use the server default".
@@ -33,6 +34,14 @@ impl Limits {
         positive(self.burst.map(u64::from), "limits.burst")?;
         positive(self.concurrency.map(u64::from), "limits.concurrency")?;
         positive(self.daily_quota, "limits.daily_quota")?;
+        if self.rate_per_sec.is_some_and(|r| r > MAX_RATE_PER_SEC) {
+            return Err(DomainError::invalid(
+                "limits.rate_per_sec",
+                format!(
+                    "must be at most {MAX_RATE_PER_SEC} (higher is not unlimited: omit the limit instead)"
+                ),
+            ));
+        }
         if self.daily_quota.is_some_and(|q| q > i64::MAX as u64) {
             return Err(DomainError::invalid("limits.daily_quota", "is too large"));
         }
@@ -126,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn zero_limits_and_a_burst_without_rate_are_rejected() {
+    fn zero_limits_a_rate_above_the_maximum_and_a_burst_without_rate_are_rejected() {
         let zero_rate = Limits {
             rate_per_sec: Some(0),
             ..Limits::default()
@@ -137,6 +146,11 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(burst_only.validate().unwrap_err().field, "limits.burst");
+        let too_fast = Limits {
+            rate_per_sec: Some(MAX_RATE_PER_SEC + 1),
+            ..Limits::default()
+        };
+        assert_eq!(too_fast.validate().unwrap_err().field, "limits.rate_per_sec");
         let full = Limits {
             rate_per_sec: Some(10),
             burst: Some(20),

@@ -6,6 +6,9 @@
 
 use crate::DomainError;
 
+/// The highest sustained rate the limiter represents: its clock counts microseconds.
+pub const MAX_RATE_PER_SEC: u32 = 1_000_000;
+
 /// Sustained rate and burst of one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateRule {
@@ -18,13 +21,25 @@ pub struct RateRule {
 impl RateRule {
     /// Checks both are positive and the rate is at most a million per second.
     pub fn new(rate_per_sec: u32, burst: u32) -> Result<Self, DomainError> {
-        if !(1..=1_000_000).contains(&rate_per_sec) {
-            return Err(DomainError::invalid("rate_per_sec", "must be from 1 to 1000000"));
+        if !(1..=MAX_RATE_PER_SEC).contains(&rate_per_sec) {
+            return Err(DomainError::invalid(
+                "rate_per_sec",
+                format!("must be from 1 to {MAX_RATE_PER_SEC}"),
+            ));
         }
         if burst == 0 {
             return Err(DomainError::invalid("burst", "must be positive"));
         }
         Ok(Self { rate_per_sec, burst })
+    }
+
+    /// The rule for a stored rate and burst that may predate today's validation: an out-of-range
+    /// rate becomes the nearest one the limiter represents, never "unlimited".
+    pub fn clamped(rate_per_sec: u32, burst: u32) -> Self {
+        Self {
+            rate_per_sec: rate_per_sec.clamp(1, MAX_RATE_PER_SEC),
+            burst: burst.max(1),
+        }
     }
 
     /// `T`, in microseconds.
@@ -84,6 +99,13 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_stored_rate_out_of_range_is_clamped_never_dropped() {
+        let rule = RateRule::clamped(4_000_000_000, 0);
+        assert_eq!((rule.rate_per_sec, rule.burst), (MAX_RATE_PER_SEC, 1));
+        assert_eq!(RateRule::clamped(0, 5).rate_per_sec, 1);
+    }
 
     #[test]
     fn a_burst_is_allowed_at_once_and_then_one_per_interval() {

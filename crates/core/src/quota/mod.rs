@@ -8,7 +8,7 @@ mod decide;
 mod gcra;
 
 pub use decide::{Decision, QuotaRules, QuotaState, RejectReason, decide};
-pub use gcra::{RateRule, gcra};
+pub use gcra::{MAX_RATE_PER_SEC, RateRule, gcra};
 
 /// Microseconds in a UTC day.
 pub const DAY_US: i64 = 86_400_000_000;

@@ -38,7 +38,9 @@ impl DispatchSettings {
         let rate = key.limits.rate_per_sec.or(self.defaults.rate_per_sec);
         let burst = key.limits.burst.or(self.defaults.burst);
         QuotaRules {
-            rate: rate.and_then(|r| RateRule::new(r, burst.unwrap_or(r)).ok()),
+            // Limits are validated when set; a stored value out of range is clamped, never dropped
+            // (dropping it would make the key unlimited).
+            rate: rate.map(|r| RateRule::clamped(r, burst.unwrap_or(r))),
             daily_quota: key.limits.daily_quota.or(self.defaults.daily_quota),
         }
     }
