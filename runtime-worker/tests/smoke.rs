@@ -16,7 +16,8 @@ use hexaspin_api::health::{Dependency, respond, wants_readiness};
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::MetricsApi;
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_config::settings::{AdminSettings, load_dispatch_settings};
+use hexaspin_config::client_address::ClientAddressSource;
+use hexaspin_config::settings::{AdminSettings, AuthFailureSettings, load_dispatch_settings};
 use hexaspin_config::system::{OsEntropy, system_now};
 use hexaspin_core::Timestamp;
 use hexaspin_core::quota::RateRule;
@@ -58,7 +59,10 @@ impl App {
             let settings = JobsSettings::loaded(
                 self.admin.clone(),
                 self.dispatch.clone(),
-                RateRule::new(1, 10).expect("rule"),
+                AuthFailureSettings {
+                    rule: RateRule::new(1, 10).expect("rule"),
+                    client_address: ClientAddressSource::Peer,
+                },
             );
             let api = JobsApi {
                 keys: &self.keys,

@@ -2,7 +2,8 @@
 
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_config::settings::AdminSettings;
+use hexaspin_config::client_address::ClientAddressSource;
+use hexaspin_config::settings::{AdminSettings, AuthFailureSettings};
 use hexaspin_config::system::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyName, Limits, Scopes};
@@ -35,7 +36,7 @@ pub struct JobsHarness<'a, K, J> {
     pub admin: AdminSettings,
     pub settings: DispatchSettings,
     /// Failed verifications per address.
-    pub auth_failures: RateRule,
+    pub auth_failures: AuthFailureSettings,
 }
 
 impl<'a, K, J> JobsHarness<'a, K, J>
@@ -50,7 +51,10 @@ where
             jobs,
             admin: AdminSettings::load(&TestConfig).expect("settings"),
             settings: test_dispatch_settings(),
-            auth_failures: RateRule::new(1, 5).expect("rule"),
+            auth_failures: AuthFailureSettings {
+                rule: RateRule::new(1, 5).expect("rule"),
+                client_address: ClientAddressSource::Peer,
+            },
         }
     }
 
@@ -101,7 +105,11 @@ where
             .chain(default_address.into_iter().filter(|_| !named))
             .collect();
         let request = build_request(method, path, &all, body);
-        let settings = JobsSettings::loaded(self.admin.clone(), self.settings.clone(), self.auth_failures);
+        let settings = JobsSettings::loaded(
+            self.admin.clone(),
+            self.settings.clone(),
+            self.auth_failures.clone(),
+        );
         let api = JobsApi {
             keys: self.keys,
             jobs: self.jobs,

@@ -39,6 +39,8 @@ hexaspin_tests::on_both_deployments!(
     a_repeated_idempotency_key_returns_the_original_job,
     keys_are_checked_for_validity_and_scope,
     failed_verifications_are_limited_per_client_address,
+    a_limited_address_is_refused_before_any_key_lookup_even_with_a_valid_key,
+    an_exhausted_key_is_not_counted_as_a_failed_verification,
     a_key_sees_and_cancels_only_its_own_jobs,
     bad_job_requests_get_precise_problems,
     admins_see_queues_and_manage_dead_jobs,
@@ -355,6 +357,98 @@ async fn failed_verifications_are_limited_per_client_address<K: Keys, J: Jobs>(a
         )
         .await;
     assert_problem(&elsewhere, 401, "invalid_api_key");
+}
+
+async fn a_limited_address_is_refused_before_any_key_lookup_even_with_a_valid_key<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let valid = api.key(ALL, Limits::default(), None, NOW).await;
+    let wrong = "hx_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    for _ in 0..5 {
+        api.with_key(wrong, "GET", "/api/jobs", None, NOW).await;
+    }
+    let keys = CountingKeys::new(api.keys);
+    let counted = JobsHarness::new(&keys, api.jobs);
+    for key in [wrong, valid.as_str()] {
+        let reply = counted.with_key(key, "GET", "/api/jobs", None, NOW).await;
+        assert_problem(&reply, 429, "too_many_failed_attempts");
+        assert_eq!(keys.take(), 0, "no key lookup for a limited address");
+    }
+    let refilled = counted
+        .with_key(&valid, "GET", "/api/jobs", None, NOW.plus_seconds(1))
+        .await;
+    assert_eq!(refilled.status, 200, "{:?}", refilled.json);
+}
+
+async fn an_exhausted_key_is_not_counted_as_a_failed_verification<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let exhausted = api.key(ALL, Limits::default(), Some(1), NOW).await;
+    let first = api
+        .with_key(&exhausted, "POST", "/api/jobs", Some(&echo(0)), NOW)
+        .await;
+    assert_eq!(first.status, 202, "{:?}", first.json);
+    // Twice the failure burst (5) of used-up requests: each is told so, none is a failure.
+    for n in 1..=10 {
+        let reply = api
+            .with_key(&exhausted, "POST", "/api/jobs", Some(&echo(n)), NOW)
+            .await;
+        assert_problem(&reply, 429, "quota_exhausted");
+    }
+    let wrong = "hx_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    assert_problem(
+        &api.with_key(wrong, "GET", "/api/jobs", None, NOW).await,
+        401,
+        "invalid_api_key",
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_failures_are_counted_per_forwarded_client_not_per_proxy() {
+    use hexaspin_config::client_address::ClientAddressSource;
+
+    let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
+    let jobs = hexaspin_tests::fixtures::SqliteTestJobs::new().await;
+    let mut api = JobsHarness::new(&keys.store, &jobs.store);
+    api.auth_failures.client_address = ClientAddressSource::Header {
+        name: "x-forwarded-for".into(),
+        trusted_hops: 1,
+    };
+    let wrong = format!("Bearer hx_0123456789abcdef_{}", "B".repeat(43));
+    let from = |forged: &'static str, seen_by_ingress: &'static str| {
+        let forwarded = format!("{forged}, {seen_by_ingress}");
+        let wrong = wrong.clone();
+        let api = &api;
+        async move {
+            api.send(
+                "GET",
+                "/api/jobs",
+                &[
+                    ("authorization", &wrong),
+                    ("x-forwarded-for", &forwarded),
+                    // Every request reaches Spin from the ingress.
+                    ("spin-client-addr", "10.0.0.2:40000"),
+                ],
+                None,
+                NOW,
+            )
+            .await
+        }
+    };
+    // One client rotating the entry it writes itself still fills one bucket.
+    for n in 0..5 {
+        let forged: &'static str = ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"][n];
+        assert_problem(&from(forged, "203.0.113.5").await, 401, "invalid_api_key");
+    }
+    assert_problem(
+        &from("6.6.6.6", "203.0.113.5").await,
+        429,
+        "too_many_failed_attempts",
+    );
+    // Another client behind the same ingress is not affected.
+    assert_problem(&from("1.1.1.1", "203.0.113.6").await, 401, "invalid_api_key");
+    jobs.finish().await;
+    keys.finish().await;
 }
 
 async fn a_key_sees_and_cancels_only_its_own_jobs<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {

@@ -65,6 +65,7 @@ mod jobs {
         lists_filter_by_key_and_state_and_page_newest_first,
         cleaning_removes_only_old_finished_jobs,
         a_rate_limiter_bucket_admits_its_burst_then_refuses,
+        peeking_at_a_bucket_tells_the_standing_without_charging,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
         a_job_the_worker_gives_up_on_is_dead,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });

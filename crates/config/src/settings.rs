@@ -168,7 +168,7 @@ impl QueueSettings {
 }
 
 /// Reads a positive whole number, or `default` when unset.
-fn number<T: std::str::FromStr + PartialOrd + Default>(
+pub(crate) fn number<T: std::str::FromStr + PartialOrd + Default>(
     source: &dyn ConfigSource,
     name: &'static str,
     default: Option<T>,
@@ -225,16 +225,26 @@ pub fn load_dispatch_settings(
     })
 }
 
-/// Reads the limit on failed key verifications per client address: `auth_failure_rate_per_sec`
-/// (1) and `auth_failure_burst` (10).
-pub fn load_auth_failure_rule(
-    source: &dyn ConfigSource,
-) -> Result<hexaspin_core::quota::RateRule, ConfigError> {
+/// The limit on failed key verifications per client, and how the client is told apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthFailureSettings {
+    /// Failures allowed per client: `auth_failure_rate_per_sec` (1) and `auth_failure_burst` (10).
+    pub rule: hexaspin_core::quota::RateRule,
+    /// Where the client's address comes from.
+    pub client_address: crate::client_address::ClientAddressSource,
+}
+
+/// Reads [`AuthFailureSettings`]: the rule, `client_ip_header` and `client_ip_trusted_hops`.
+pub fn load_auth_failure_settings(source: &dyn ConfigSource) -> Result<AuthFailureSettings, ConfigError> {
     let rate = number(source, "auth_failure_rate_per_sec", Some(1))?.unwrap_or(1);
     let burst = number(source, "auth_failure_burst", Some(10))?.unwrap_or(10);
-    hexaspin_core::quota::RateRule::new(rate, burst).map_err(|e| ConfigError::Invalid {
+    let rule = hexaspin_core::quota::RateRule::new(rate, burst).map_err(|e| ConfigError::Invalid {
         name: "auth_failure_rate_per_sec",
         reason: e.to_string(),
+    })?;
+    Ok(AuthFailureSettings {
+        rule,
+        client_address: crate::client_address::ClientAddressSource::load(source)?,
     })
 }
 

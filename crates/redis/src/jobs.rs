@@ -7,7 +7,7 @@ use hexaspin_core::ports::{
     DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
     StoreError,
 };
-use hexaspin_core::quota::{Decision, RateRule, RejectReason};
+use hexaspin_core::quota::{Decision, RateRule, RejectReason, peek_rate};
 
 use crate::executor::{RedisExecutor, RedisValue};
 use crate::scripts;
@@ -356,6 +356,15 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
 }
 
 impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
+    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+        let reply = self.run(&scripts::bucket_tat, &[bucket.to_owned()]).await?;
+        Ok(peek_rate(
+            number(&reply, 0)?,
+            rule,
+            now.as_millis().saturating_mul(1000),
+        ))
+    }
+
     async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
         let args = [
             bucket.to_owned(),

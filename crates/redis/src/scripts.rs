@@ -109,7 +109,7 @@ mod all {
             dispatch, find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
             promote_due, claim, ack, fail, release, cancelled, rescue_expired, clean_finished,
         ],
-        lean: [hit, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
+        lean: [hit, bucket_tat, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
     );
 }
 

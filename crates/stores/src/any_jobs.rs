@@ -45,6 +45,10 @@ impl<S: SqlExecutor, R: RedisExecutor> AnyJobs<S, R> {
 }
 
 impl<S: TransactionalExecutor, R: RedisExecutor> RateLimiter for AnyJobs<S, R> {
+    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+        delegate!(self, s => s.peek(bucket, rule, now).await)
+    }
+
     async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
         delegate!(self, s => s.hit(bucket, rule, now).await)
     }

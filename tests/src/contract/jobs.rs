@@ -726,6 +726,32 @@ pub async fn a_rate_limiter_bucket_admits_its_burst_then_refuses<S: hexaspin_cor
     );
 }
 
+/// Peeking at a bucket tells what a hit would be told, without charging it.
+pub async fn peeking_at_a_bucket_tells_the_standing_without_charging<S: hexaspin_core::ports::RateLimiter>(
+    store: &S,
+) {
+    let rule = RateRule::new(1, 2).expect("rule");
+    let bucket = "client:10.0.0.3";
+    for _ in 0..5 {
+        let fresh = store.peek(bucket, rule, T0).await.expect("peek");
+        assert_eq!(
+            (fresh.rejected, fresh.remaining),
+            (None, 1),
+            "a peek charges nothing"
+        );
+    }
+    for _ in 0..2 {
+        assert!(store.hit(bucket, rule, T0).await.expect("hit").rejected.is_none());
+    }
+    let limited = store.peek(bucket, rule, T0).await.expect("peek");
+    assert_eq!(
+        (limited.rejected, limited.retry_after_us),
+        (Some(RejectReason::RateLimited), 1_000_000)
+    );
+    let later = store.peek(bucket, rule, T0.plus_seconds(1)).await.expect("peek");
+    assert!(later.rejected.is_none(), "the bucket refills with time");
+}
+
 /// A running job whose cancellation was asked ends `cancelled` when its worker stops it.
 pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(20, 5)), T0).await;

@@ -17,7 +17,8 @@ use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
 use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
 use hexaspin_core::use_cases::{
-    self, DispatchContext, DispatchError, JobListQuery, JobRequest, READ_SCOPE, VerifiedKey, WRITE_SCOPE,
+    self, DispatchContext, DispatchError, JobListQuery, JobRequest, KeyRejection, READ_SCOPE, VerifiedKey,
+    WRITE_SCOPE,
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
@@ -172,7 +173,9 @@ where
         }
     }
 
-    /// Verifies the presented API key and scope; failures are counted per client address.
+    /// Verifies the presented API key and scope. Keys that do not verify are counted per client
+    /// address; a client over that limit is refused before its key is looked at, so it makes the
+    /// service do no verification work. A valid key that is exhausted is not a failure.
     async fn client(
         &self,
         request: &Request,
@@ -187,13 +190,28 @@ where
             )
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
         })?;
+        let failures = self.settings.auth_failures()?;
+        let address = failures.client_address.address(|name| {
+            request
+                .headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        });
+        let bucket = format!("authfail:{address}");
+        let standing = self.jobs.peek(&bucket, failures.rule, now).await?;
+        if standing.rejected.is_some() {
+            return Err(problems::too_many_failures(&standing));
+        }
         let hasher = self.settings.hasher()?;
         match use_cases::authorize_key(self.keys, hasher, &presented, scope, now).await {
             Ok(key) => Ok(key),
+            Err(DispatchError::Key(KeyRejection::Exhausted)) => {
+                Err(problems::key_rejected(KeyRejection::Exhausted))
+            }
             Err(DispatchError::Key(rejection)) => {
-                let bucket = format!("authfail:{}", client_address(request));
-                let rule = self.settings.auth_failures()?;
-                let limited = self.jobs.hit(&bucket, rule, now).await?;
+                let limited = self.jobs.hit(&bucket, failures.rule, now).await?;
                 if limited.rejected.is_some() {
                     return Err(problems::too_many_failures(&limited));
                 }
@@ -314,21 +332,6 @@ fn presented_key(request: &Request) -> Option<String> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_owned())
-}
-
-/// The client's IP as Spin reports it (`spin-client-addr: ip:port`), for the failure limiter.
-fn client_address(request: &Request) -> String {
-    let raw = request
-        .headers()
-        .get("spin-client-addr")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("unknown");
-    match raw.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
-            ip.trim_matches(['[', ']']).to_owned()
-        }
-        _ => raw.to_owned(),
-    }
 }
 
 fn method_not_allowed(route: Route) -> ApiError {

@@ -5,18 +5,17 @@
 //! providers; alone, a handful of them cost Spin more than a Redis round trip (the floors in
 //! `docs/benchmarks.md`). So a route reads only what it uses: a key read needs `key_pepper` (besides
 //! the store settings the component opens its stores with), a dispatch adds its seven, an admin
-//! route the JWT settings, and the failed-verification limit is read only for a key that failed.
+//! route the JWT settings, and every client route the failed-verification limit (checked before the key is).
 
 use std::sync::OnceLock;
 
 use hexaspin_core::admin_auth::AdminAuthConfig;
 use hexaspin_core::api_key::KeyHasher;
-use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::DispatchSettings;
 
 use hexaspin_config::settings::{
-    AdminSettings, ConfigError, ConfigSource, load_admin_auth, load_auth_failure_rule,
-    load_dispatch_settings, load_key_hasher,
+    AdminSettings, AuthFailureSettings, ConfigError, ConfigSource, load_admin_auth,
+    load_auth_failure_settings, load_dispatch_settings, load_key_hasher,
 };
 
 /// The jobs API's settings: read on demand from a source, or given up front (tests).
@@ -25,7 +24,7 @@ pub struct JobsSettings<'a> {
     hasher: OnceLock<KeyHasher>,
     admin_auth: OnceLock<AdminAuthConfig>,
     dispatch: OnceLock<DispatchSettings>,
-    auth_failures: OnceLock<RateRule>,
+    auth_failures: OnceLock<AuthFailureSettings>,
 }
 
 impl<'a> JobsSettings<'a> {
@@ -41,7 +40,11 @@ impl<'a> JobsSettings<'a> {
     }
 
     /// Settings known up front.
-    pub fn loaded(admin: AdminSettings, dispatch: DispatchSettings, auth_failures: RateRule) -> Self {
+    pub fn loaded(
+        admin: AdminSettings,
+        dispatch: DispatchSettings,
+        auth_failures: AuthFailureSettings,
+    ) -> Self {
         Self {
             source: None,
             hasher: OnceLock::from(admin.hasher),
@@ -66,9 +69,10 @@ impl<'a> JobsSettings<'a> {
         self.get(&self.dispatch, load_dispatch_settings)
     }
 
-    /// Failed verifications allowed per client address: a key that did not verify.
-    pub fn auth_failures(&self) -> Result<RateRule, ConfigError> {
-        self.get(&self.auth_failures, load_auth_failure_rule).copied()
+    /// Failed verifications allowed per client and how clients are told apart: every client
+    /// route, since a limited client is refused before its key is verified.
+    pub fn auth_failures(&self) -> Result<&AuthFailureSettings, ConfigError> {
+        self.get(&self.auth_failures, load_auth_failure_settings)
     }
 
     fn get<'s, T>(

@@ -57,6 +57,20 @@ pub struct Decision {
     pub retry_after_us: i64,
 }
 
+/// What a hit on a plain rate bucket with theoretical arrival time `tat_us` would be told at
+/// `now_us`, without charging it: lets a caller refuse a limited client before doing any work.
+pub fn peek_rate(tat_us: i64, rule: RateRule, now_us: i64) -> Decision {
+    let state = QuotaState {
+        tat_us,
+        ..QuotaState::default()
+    };
+    let rules = QuotaRules {
+        rate: Some(rule),
+        daily_quota: None,
+    };
+    decide(state, rules, now_us).0
+}
+
 /// Decides one request at `now_us`; the returned state is what to store if accepted (on rejection
 /// it equals `state`, so storing it is harmless).
 pub fn decide(state: QuotaState, rules: QuotaRules, now_us: i64) -> (Decision, QuotaState) {

@@ -7,7 +7,7 @@
 mod decide;
 mod gcra;
 
-pub use decide::{Decision, QuotaRules, QuotaState, RejectReason, decide};
+pub use decide::{Decision, QuotaRules, QuotaState, RejectReason, decide, peek_rate};
 pub use gcra::{MAX_RATE_PER_SEC, RateRule, gcra};
 
 /// Microseconds in a UTC day.

@@ -44,6 +44,7 @@ mod statements {
     job_query!(rescue_expired);
     job_query!(clean_finished);
     job_query!(clean_idempotency);
+    job_query!(clean_buckets);
     job_query!(add_count);
     job_query!(read_counters);
     job_query!(heartbeat);

@@ -113,6 +113,12 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         self.executor
             .query(queries::clean_idempotency, &[SqlValue::Int(before.as_millis())])
             .await?;
+        self.executor
+            .query(
+                queries::clean_buckets,
+                &[SqlValue::Int(before.as_millis().saturating_mul(1000))],
+            )
+            .await?;
         Ok(removed)
     }
 }

@@ -5,7 +5,7 @@ use hexaspin_core::job::{JobId, JobState, Priority};
 use hexaspin_core::ports::{
     DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, RateRule, decide};
+use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, RateRule, decide, peek_rate};
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
@@ -50,7 +50,25 @@ async fn charge_quota<T: SqlTransaction>(
     Ok(decision)
 }
 
+/// Buckets share the quota table with keys; the prefix keeps them apart from key ids.
+fn bucket_row(bucket: &str) -> SqlValue {
+    SqlValue::Text(format!("bucket:{bucket}"))
+}
+
 impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
+    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+        let now = self.decision_time(now);
+        let stored = self
+            .executor
+            .query(queries::read_quota, &[bucket_row(bucket)])
+            .await?;
+        let tat_us = match stored.first() {
+            Some(row) => Columns::new(row).int(0)?,
+            None => 0,
+        };
+        Ok(peek_rate(tat_us, rule, now.as_millis().saturating_mul(1000)))
+    }
+
     async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
         let tx = self.executor.begin_write().await?;
         let now = self.decision_time(now);
@@ -58,8 +76,7 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
             rate: Some(rule),
             daily_quota: None,
         };
-        // Buckets share the quota table with keys; the prefix keeps them apart from key ids.
-        let decision = charge_quota(&tx, &SqlValue::Text(format!("bucket:{bucket}")), rules, now).await?;
+        let decision = charge_quota(&tx, &bucket_row(bucket), rules, now).await?;
         tx.commit().await?;
         Ok(decision)
     }
