@@ -8,32 +8,39 @@
 #![allow(unsafe_code)]
 
 use hexaspin_api::admin_keys::{AdminApi, authenticate};
+use hexaspin_api::body::{BodyLimit, MAX_ADMIN_BODY_BYTES};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::QueueSettings;
 use hexaspin_config::settings::{AdminSettings, StoreSettings};
 use hexaspin_config::system::{OsEntropy, system_now};
+use hexaspin_spin::http::{PendingBody, split_request};
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use spin_sdk::http::IncomingRequest;
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "admin-keys";
 
 #[http_component]
-async fn handle(request: Request) -> Response {
-    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
+async fn handle(incoming: IncomingRequest) -> Response {
+    let (request, body) = split_request(incoming);
+    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
 }
 
-async fn serve_logged(request: Request) -> Response {
-    let response = serve(&request).await.unwrap_or_else(ApiError::into_response);
+async fn serve_logged(request: Request, body: PendingBody) -> Response {
+    let response = serve(request, body).await.unwrap_or_else(ApiError::into_response);
     count_request_in_queue_store(COMPONENT, &response).await;
     response
 }
 
-async fn serve(request: &Request) -> Result<Response, ApiError> {
-    let now = system_now();
+async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
     let settings = AdminSettings::load(&SpinVariables)?;
-    // The token is checked before any store is opened.
-    let claims = authenticate(&settings, request, now)?;
+    // The token is checked before the body is read or any store is opened.
+    let claims = authenticate(&settings, &request, system_now())?;
+    let limit = BodyLimit::for_method(request.method(), MAX_ADMIN_BODY_BYTES);
+    *request.body_mut() = body.read(&request, limit).await?;
+    let now = system_now();
+    let request = &request;
     let store = open_store(&StoreSettings::load(&SpinVariables)?)?;
     let api = AdminApi {
         store: &store,

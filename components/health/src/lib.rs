@@ -8,13 +8,17 @@ use hexaspin_api::health::{check_dependencies, respond, wants_readiness};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
+use hexaspin_spin::http::split_request;
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use spin_sdk::http::IncomingRequest;
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "health";
 
 #[http_component]
-async fn handle(request: Request) -> Response {
+async fn handle(incoming: IncomingRequest) -> Response {
+    // No route here takes a body: it is never read.
+    let (request, _unread) = split_request(incoming);
     hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
 }
 

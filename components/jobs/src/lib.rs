@@ -8,27 +8,29 @@
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
 
-use hexaspin_api::jobs::{JobsApi, JobsSettings};
+use hexaspin_api::jobs::{JobsApi, JobsSettings, body_limit};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use hexaspin_config::system::{OsEntropy, system_now};
+use hexaspin_spin::http::{PendingBody, split_request};
 use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use spin_sdk::http::IncomingRequest;
 use spin_sdk::http_component;
 
 const COMPONENT: &str = "jobs";
 
 #[http_component]
-async fn handle(request: Request) -> Response {
-    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
+async fn handle(incoming: IncomingRequest) -> Response {
+    let (request, body) = split_request(incoming);
+    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
 }
 
-async fn serve_logged(request: Request) -> Response {
-    serve(&request).await.unwrap_or_else(ApiError::into_response)
+async fn serve_logged(request: Request, body: PendingBody) -> Response {
+    serve(request, body).await.unwrap_or_else(ApiError::into_response)
 }
 
-async fn serve(request: &Request) -> Result<Response, ApiError> {
-    let now = system_now();
+async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
     let config = &SpinVariables;
     let keys = open_store(&StoreSettings::load(config)?)?;
     let jobs = open_jobs(&QueueSettings::load(config)?)?;
@@ -39,7 +41,19 @@ async fn serve(request: &Request) -> Result<Response, ApiError> {
         entropy: &OsEntropy,
         settings: &settings,
     };
-    let response = api.handle(request, now).await;
+    // Only a dispatch has a body, read within its limit; a refusal is counted like any answer.
+    let read = match body_limit(&request, &settings) {
+        Ok(limit) => body.read(&request, limit).await,
+        Err(error) => Err(error),
+    };
+    let response = match read {
+        Ok(bytes) => {
+            *request.body_mut() = bytes;
+            // The clock is read once the body is in, so time spent uploading is not judged.
+            api.handle(&request, system_now()).await
+        }
+        Err(error) => error.into_response(),
+    };
     // After the answer is decided: one more call to the queue store, for /metrics.
     count_request(&jobs, COMPONENT, &response).await;
     Ok(response)

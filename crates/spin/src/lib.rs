@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`executor`]: [`SpinExecutor`], the store-sql executor over Spin's SQLite (`default`
 //!   database) or Postgres (`pg4`, connections pooled by the host).
+//! - [`http`]: the incoming request with its body read only within the route's limit.
 //! - [`jobs`]: [`SpinJobs`], the job and metrics ports on SQLite or Redis as configured.
 //! - [`redis`]: [`SpinRedis`], hexaspin's Redis scripts over Spin's outbound Redis.
 //! - [`variables`]: [`SpinVariables`], settings from Spin variables.
@@ -11,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod executor;
+pub mod http;
 pub mod jobs;
 pub mod redis;
 pub mod variables;

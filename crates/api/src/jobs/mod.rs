@@ -24,7 +24,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
 use crate::admin_keys::authenticate_with;
-use crate::body::{json_body, query, query_param};
+use crate::body::{BodyLimit, json_body, query, query_param};
 use crate::response::json;
 use crate::{ApiError, Request, Response};
 
@@ -58,6 +58,17 @@ fn router() -> matchit::Router<Route> {
         router.insert(path, route).expect("job routes do not conflict");
     }
     router
+}
+
+/// How much body `request` may carry: a dispatch its payload limit plus the other fields, every
+/// other route none (reads the dispatch settings only for a dispatch).
+pub fn body_limit(request: &Request, settings: &JobsSettings<'_>) -> Result<BodyLimit, ApiError> {
+    if request.method() == Method::POST && request.uri().path() == JOBS_PATH {
+        let max_payload = settings.dispatch()?.max_payload_bytes;
+        Ok(BodyLimit::UpTo(max_payload + ENVELOPE_BYTES))
+    } else {
+        Ok(BodyLimit::Ignored)
+    }
 }
 
 /// The jobs API over its stores.
