@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
+use hexaspin_api::metrics::MetricsToken;
 use hexaspin_config::settings::{ConfigSource, EnvSource, QueueSettings};
 use hexaspin_runtime_worker::config::WorkerConfig;
 use hexaspin_runtime_worker::worker::serve_admin;
@@ -36,12 +37,18 @@ pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
         tracing::info!("signal received: shutting down");
         let _ = stop.send(true);
     });
+    let metrics_token = MetricsToken::load(&EnvSource).context("METRICS_TOKEN")?;
     let listener = tokio::net::TcpListener::bind(&config.admin_listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.admin_listen))?;
     let admin_address = listener.local_addr()?;
     let started: Arc<OnceLock<Arc<Worker>>> = Arc::default();
-    let admin = tokio::spawn(serve_admin(started.clone(), listener, shutdown.clone()));
+    let admin = tokio::spawn(serve_admin(
+        started.clone(),
+        listener,
+        metrics_token,
+        shutdown.clone(),
+    ));
     let mut waiting = shutdown.clone();
     let Some(jobs) = connect::open_with_backoff(&settings, async move {
         let _ = waiting.wait_for(|s| *s).await;

@@ -1,5 +1,8 @@
 //! The admin port: `/healthz` (the process is alive), `/readyz` (components loaded and the store
-//! answering), `/metrics` (Prometheus text format).
+//! answering), `/metrics` (Prometheus text format; with `METRICS_TOKEN` set, only for
+//! `Authorization: Bearer <it>`, as the app's `/metrics`). It listens on loopback unless
+//! `admin_listen` says otherwise (the k8s manifest opens it to the pod network for probes and
+//! Prometheus).
 
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -13,6 +16,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use hexaspin_api::ApiError;
+use hexaspin_api::metrics::MetricsToken;
+
 use super::{Worker, stopped};
 use crate::telemetry;
 
@@ -21,9 +27,11 @@ use crate::telemetry;
 pub async fn serve_admin(
     worker: Arc<OnceLock<Arc<Worker>>>,
     listener: TcpListener,
+    metrics_token: Option<MetricsToken>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let metrics = telemetry::prometheus();
+    let metrics_token = Arc::new(metrics_token);
     loop {
         let accepted = tokio::select! {
             () = stopped(&mut shutdown) => return,
@@ -32,11 +40,22 @@ pub async fn serve_admin(
         let Ok((stream, _)) = accepted else { continue };
         let worker = worker.clone();
         let metrics = metrics.clone();
+        let metrics_token = metrics_token.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {
                 let worker = worker.clone();
                 let metrics = metrics.clone();
-                async move { Ok::<_, Infallible>(route(&worker, &metrics, request.uri().path()).await) }
+                let metrics_token = metrics_token.clone();
+                async move {
+                    if request.uri().path() == "/metrics"
+                        && let Some(token) = metrics_token.as_ref()
+                        && let Err(refused) =
+                            token.admits_authorization(request.headers().get(hyper::header::AUTHORIZATION))
+                    {
+                        return Ok::<_, Infallible>(problem(refused));
+                    }
+                    Ok::<_, Infallible>(route(&worker, &metrics, request.uri().path()).await)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -82,6 +101,12 @@ async fn route(
         ),
         _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
     }
+}
+
+/// A refusal as the app words it (problem+json).
+fn problem(error: ApiError) -> Response<Full<Bytes>> {
+    let (parts, body) = error.into_response().into_parts();
+    Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {

@@ -51,11 +51,17 @@ impl MetricsToken {
     }
 
     fn admits(&self, request: &Request) -> Result<(), ApiError> {
+        self.admits_authorization(request.headers().get(header::AUTHORIZATION))
+    }
+
+    /// Checks an `Authorization` header value against the token (in constant time): for any
+    /// server that exposes metrics, e.g. the worker's admin port.
+    pub fn admits_authorization(&self, authorization: Option<&http::HeaderValue>) -> Result<(), ApiError> {
         let unauthorized = |code, detail| {
             ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
                 .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")
         };
-        let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        let Some(value) = authorization else {
             return Err(unauthorized(
                 "missing_token",
                 "send Authorization: Bearer <metrics token>",
