@@ -31,6 +31,10 @@ pub struct SpinUp {
     stopped: bool,
 }
 
+/// Linear memory one component instance may grow to (`spin up --max-instance-memory`): 64 MiB,
+/// far above what a request within the body limits needs.
+pub const INSTANCE_MEMORY_BYTES: &str = "67108864";
+
 impl SpinUp {
     /// Runs `spin up -f <manifest> --listen 127.0.0.1:<free port> <args>` with `env` added, and
     /// waits until it listens. Spin's own output goes to `output` (shown if it fails to start).
@@ -43,6 +47,8 @@ impl SpinUp {
             .arg("-f")
             .arg(manifest)
             .args(args)
+            // The cap the README recommends, so the tests prove the app runs within it.
+            .env("SPIN_MAX_INSTANCE_MEMORY", INSTANCE_MEMORY_BYTES)
             .envs(env.iter().copied())
             .stdout(log.try_clone().expect("output file"))
             .stderr(log)

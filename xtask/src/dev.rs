@@ -40,6 +40,10 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     println!("xtask: local secrets are in {DEV_ENV}; starting spin up on http://127.0.0.1:3000");
     let mut spin = Command::new("spin");
     spin.arg("up").args(spin_args).current_dir(&root);
+    // A per-instance memory cap (Spin's --max-instance-memory), unless the caller chose one.
+    if std::env::var_os("SPIN_MAX_INSTANCE_MEMORY").is_none() {
+        spin.env("SPIN_MAX_INSTANCE_MEMORY", "67108864");
+    }
     for (name, value) in &secrets {
         spin.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
     }
