@@ -172,6 +172,7 @@ pub async fn run() -> anyhow::Result<()> {
         max_timeout: Duration::from_secs(2),
         memory_bytes: 16 << 20,
         allowed_hosts: vec![],
+        allow_private_networks: false,
     };
     let wide = Sandbox::new(&pool, &[kind])?;
     let rss_before = peak_rss_mb();

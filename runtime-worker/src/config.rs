@@ -9,7 +9,8 @@
 //! component = "target/wasm32-wasip2/release/hexaspin_echo.wasm"   # relative to this file
 //! timeout_ms = 30000          # the most any attempt of this kind may run
 //! memory_mb = 64
-//! allowed_hosts = []          # outbound HTTP: "host" or "host:port"
+//! allowed_hosts = []          # outbound HTTP origins: "https://host", "http://host:port" (bare host: https:443)
+//! allow_private_networks = false  # may listed names resolve to loopback/private/link-local addresses?
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
 //! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!
@@ -107,6 +108,8 @@ struct KindSection {
     memory_mb: usize,
     #[serde(default)]
     allowed_hosts: Vec<String>,
+    #[serde(default)]
+    allow_private_networks: bool,
     #[serde(default)]
     concurrency: Option<u32>,
     #[serde(default)]
@@ -225,7 +228,14 @@ impl WorkerConfig {
                 max_timeout: Duration::from_millis(kind.timeout_ms),
                 memory_bytes: kind.memory_mb << 20,
                 allowed_hosts: kind.allowed_hosts,
+                allow_private_networks: kind.allow_private_networks,
             };
+            // Checked here too, so `migrate`/`smoke` users see a bad entry before the worker runs.
+            hexaspin_job_host::allow_list::AllowList::parse(
+                &sandbox.allowed_hosts,
+                sandbox.allow_private_networks,
+            )
+            .map_err(|e| anyhow::anyhow!("kinds.{name}: {e}"))?;
             let concurrency = kind.concurrency.unwrap_or(w.concurrency).clamp(1, w.concurrency);
             if kind.max_attempts == Some(0) {
                 bail!("kinds.{name}.max_attempts must be positive");
@@ -323,7 +333,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../worker.toml");
         let config = WorkerConfig::load(&path).unwrap();
         assert!(config.kinds.contains_key("echo") && config.kinds.contains_key("webhook"));
-        assert_eq!(config.kinds["webhook"].sandbox.allowed_hosts, ["127.0.0.1:8080"]);
+        assert_eq!(
+            config.kinds["webhook"].sandbox.allowed_hosts,
+            ["http://127.0.0.1:8080"]
+        );
     }
 
     #[test]

@@ -14,8 +14,11 @@ pub struct KindConfig {
     pub max_timeout: Duration,
     /// Linear memory cap per instance, in bytes.
     pub memory_bytes: usize,
-    /// Hosts (`name` or `name:port`) the kind may call over HTTP; empty: none.
+    /// Origins the kind may call over HTTP (`https://host`, `http://host:port`; a bare `host`
+    /// means `https://host:443`); empty: none. See [`crate::allow_list`].
     pub allowed_hosts: Vec<String>,
+    /// Lets listed host names resolve to loopback, private or link-local addresses.
+    pub allow_private_networks: bool,
 }
 
 /// The sandbox as a whole.

@@ -12,12 +12,14 @@
 //! - [`config`]: [`SandboxConfig`] and [`KindConfig`], validated.
 //! - `bindings`: the world's generated bindings (`bindgen!`, once).
 //! - `state`: the per-attempt store data: WASI, wasi:http with the outbound policy, limits, log.
-//! - `policy`: the outbound HTTP allow-list.
+//! - [`allow_list`]: a kind's outbound HTTP allow-list (origins) and the internal-address rules.
+//! - `policy`: the wasi:http hook that applies it to every outgoing request.
 //! - [`sandbox`]: [`Sandbox`], which loads kinds and runs attempts.
 
 // The public API of a library crate is documented; applications and tests need not be.
 #![warn(missing_docs)]
 
+pub mod allow_list;
 mod bindings;
 pub mod config;
 mod policy;

@@ -1,41 +1,63 @@
-//! Outbound HTTP for jobs: only to the hosts allowed for the job's kind.
+//! Outbound HTTP for jobs: only to the origins allowed for the job's kind ([`AllowList`]), and a
+//! listed name only while it resolves outside the worker's own networks.
+//!
+//! Known limit: the name is resolved here and again when connecting, so a DNS answer that changes
+//! in between (rebinding) is not caught; pinning the checked address would need our own connector.
 
 use std::sync::{Arc, Mutex};
 
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
-/// The allow-list of one attempt, and the first host it was refused, for the error message.
+use crate::allow_list::{AllowList, Refusal};
+
+/// A refused call: the origin (`scheme://host:port`, never path, query or credentials) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedCall {
+    /// Where the call went.
+    pub origin: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// The allow-list of one attempt, and the first call it refused, for the error message.
 #[derive(Debug, Default)]
 pub struct OutboundPolicy {
-    allowed: Vec<String>,
+    allowed: Arc<AllowList>,
     /// Shared with the sandbox so a refusal can be reported after the attempt.
-    pub refused: Arc<Mutex<Option<String>>>,
+    pub refused: Arc<Mutex<Option<RefusedCall>>>,
 }
 
 impl OutboundPolicy {
-    /// Allows exactly `allowed` (`host` or `host:port`, case-insensitive).
-    pub fn new(allowed: &[String]) -> Self {
+    /// A policy over the kind's parsed allow-list.
+    pub fn new(allowed: Arc<AllowList>) -> Self {
         Self {
-            allowed: allowed.iter().map(|h| h.to_ascii_lowercase()).collect(),
+            allowed,
             refused: Arc::default(),
         }
     }
+}
 
-    fn permits(&self, uri: &http::Uri) -> bool {
-        let Some(host) = uri.host() else { return false };
-        let host = host.to_ascii_lowercase();
-        let port = uri.port_u16().or(match uri.scheme_str() {
-            Some("http") => Some(80),
-            Some("https") => Some(443),
-            _ => None,
-        });
-        self.allowed.iter().any(|entry| match entry.rsplit_once(':') {
-            Some((allowed_host, allowed_port)) if allowed_port.bytes().all(|b| b.is_ascii_digit()) => {
-                allowed_host == host && Some(allowed_port.parse::<u16>().unwrap_or(0)) == port
-            }
-            _ => *entry == host,
-        })
+/// `scheme://host:port` of `uri`, without user info, path or query.
+fn origin_of(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("?");
+    let host = uri.host().unwrap_or("?");
+    match uri.port_u16() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
     }
+}
+
+/// Decides one call: the list, then (for a listed name) the addresses it resolves to.
+async fn vet(allowed: &AllowList, uri: &http::Uri) -> Result<(), Refusal> {
+    let origin = allowed.matching(uri)?;
+    if origin.names_an_address() || allowed.allow_private_networks {
+        return Ok(());
+    }
+    let addresses: Vec<std::net::IpAddr> = tokio::net::lookup_host((origin.host.as_str(), origin.port))
+        .await
+        .map(|found| found.map(|a| a.ip()).collect())
+        .unwrap_or_default();
+    allowed.check_addresses(origin, &addresses)
 }
 
 type ResponseFuture = Box<
@@ -57,18 +79,18 @@ impl WasiHttpHooks for OutboundPolicy {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> ResponseFuture {
-        if !self.permits(request.uri()) {
-            let host = request
-                .uri()
-                .authority()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            if let Ok(mut refused) = self.refused.lock() {
-                refused.get_or_insert(host);
-            }
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
+        let allowed = self.allowed.clone();
+        let refused = self.refused.clone();
         Box::new(async move {
+            if let Err(refusal) = vet(&allowed, request.uri()).await {
+                if let Ok(mut first) = refused.lock() {
+                    first.get_or_insert(RefusedCall {
+                        origin: origin_of(request.uri()),
+                        reason: refusal.to_string(),
+                    });
+                }
+                return Err(HttpError::HttpRequestDenied);
+            }
             use http_body_util::BodyExt;
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((
@@ -84,15 +106,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hosts_match_by_name_and_optional_port() {
-        let policy = OutboundPolicy::new(&["api.example.com".into(), "127.0.0.1:8080".into()]);
-        let allowed = |uri: &str| policy.permits(&uri.parse().unwrap());
-        assert!(allowed("https://api.example.com/hook"));
-        assert!(allowed("http://API.example.com:9000/x"));
-        assert!(allowed("http://127.0.0.1:8080/x"));
-        assert!(!allowed("http://127.0.0.1:8081/x"));
-        assert!(!allowed("https://api.example.com.evil.net/"));
-        assert!(!allowed("https://example.com/"));
-        assert!(!OutboundPolicy::new(&[]).permits(&"https://api.example.com/".parse().unwrap()));
+    fn the_origin_in_messages_drops_credentials_path_and_query() {
+        let uri: http::Uri = "https://user:pass@hooks.example.com:8443/x/y?token=secret"
+            .parse()
+            .unwrap();
+        assert_eq!(origin_of(&uri), "https://hooks.example.com:8443");
     }
 }

@@ -11,10 +11,11 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::WasiHttpCtx;
 
+use crate::allow_list::AllowList;
 use crate::bindings::hexaspin::jobs::types::{Job, JobError};
 use crate::bindings::{Handler as JobWorld, HandlerPre as JobPre};
 use crate::config::{KindConfig, SandboxConfig};
-use crate::policy::OutboundPolicy;
+use crate::policy::{OutboundPolicy, RefusedCall};
 use crate::state::{AttemptState, MemoryCap};
 
 /// One attempt to run.
@@ -77,6 +78,7 @@ pub struct AttemptReport {
 
 struct LoadedKind {
     config: KindConfig,
+    allowed: Arc<AllowList>,
     pre: JobPre<AttemptState>,
 }
 
@@ -120,6 +122,8 @@ impl Sandbox {
                 kind.memory_bytes,
                 config.max_memory_bytes
             );
+            let allowed = AllowList::parse(&kind.allowed_hosts, kind.allow_private_networks)
+                .map_err(|e| anyhow::anyhow!("kind {}: {e}", kind.name))?;
             let component = context(
                 Component::from_file(&engine, &kind.component),
                 format!("compiling {} for kind {}", kind.component.display(), kind.name),
@@ -136,6 +140,7 @@ impl Sandbox {
                 kind.name.clone(),
                 LoadedKind {
                     config: kind.clone(),
+                    allowed: Arc::new(allowed),
                     pre,
                 },
             );
@@ -176,7 +181,7 @@ impl Sandbox {
     async fn run_loaded(&self, kind: &LoadedKind, attempt: &Attempt) -> AttemptReport {
         let timeout = attempt.timeout.min(kind.config.max_timeout);
         let exceeded = Arc::new(AtomicBool::new(false));
-        let policy = OutboundPolicy::new(&kind.config.allowed_hosts);
+        let policy = OutboundPolicy::new(kind.allowed.clone());
         let refused = policy.refused.clone();
         let state = AttemptState {
             // No preopened directories, no environment, no arguments: a job sees nothing of the host.
@@ -319,18 +324,21 @@ fn deadline_ms(timeout: Duration) -> u64 {
 }
 
 fn handler_failure(
-    refused: &std::sync::Mutex<Option<String>>,
+    refused: &std::sync::Mutex<Option<RefusedCall>>,
     cause: FailureCause,
     retryable: bool,
     message: String,
 ) -> Failure {
     // A handler that reports a failure after a refused call failed because of the policy: that is
     // not worth retrying, and the message should say so.
-    if let Some(host) = refused.lock().ok().and_then(|r| r.clone()) {
+    if let Some(call) = refused.lock().ok().and_then(|r| r.clone()) {
         return Failure {
-            cause: FailureCause::ForbiddenHost(host.clone()),
+            message: format!(
+                "outbound HTTP to {} is not allowed for this job kind: {} ({message})",
+                call.origin, call.reason
+            ),
+            cause: FailureCause::ForbiddenHost(call.origin),
             retryable: false,
-            message: format!("outbound HTTP to {host} is not allowed for this job kind ({message})"),
         };
     }
     Failure {
@@ -343,7 +351,7 @@ fn handler_failure(
 fn classify(
     error: &wasmtime::Error,
     exceeded: &AtomicBool,
-    refused: &std::sync::Mutex<Option<String>>,
+    refused: &std::sync::Mutex<Option<RefusedCall>>,
     otherwise: FailureCause,
 ) -> Failure {
     if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
@@ -356,11 +364,14 @@ fn classify(
             message: "the attempt tried to use more memory than its kind allows".into(),
         };
     }
-    if let Some(host) = refused.lock().ok().and_then(|r| r.clone()) {
+    if let Some(call) = refused.lock().ok().and_then(|r| r.clone()) {
         return Failure {
-            cause: FailureCause::ForbiddenHost(host.clone()),
+            message: format!(
+                "outbound HTTP to {} is not allowed for this job kind: {}",
+                call.origin, call.reason
+            ),
+            cause: FailureCause::ForbiddenHost(call.origin),
             retryable: false,
-            message: format!("outbound HTTP to {host} is not allowed for this job kind"),
         };
     }
     let retryable = otherwise == FailureCause::Trap;

@@ -35,6 +35,7 @@ fn kind(name: &str, component: PathBuf, allowed_hosts: &[&str]) -> KindConfig {
         max_timeout: Duration::from_secs(5),
         memory_bytes: 16 << 20,
         allowed_hosts: allowed_hosts.iter().map(|h| h.to_string()).collect(),
+        allow_private_networks: false,
     }
 }
 
@@ -74,10 +75,13 @@ fn sandbox(port: u16) -> Option<Sandbox> {
         wasm("hexaspin_chaos")?,
         wasm("hexaspin_webhook")?,
     );
-    let allowed = format!("127.0.0.1:{port}");
+    let allowed = format!("http://127.0.0.1:{port}");
+    // The same server by name: listed, but the name resolves to loopback.
+    let by_name = format!("http://localhost:{port}");
     let kinds = [
         kind("echo", echo, &[]),
-        kind("chaos", chaos, &[allowed.as_str()]),
+        kind("chaos", chaos.clone(), &[allowed.as_str(), by_name.as_str()]),
+        kind("closed", chaos, &[]),
         kind("webhook", webhook, &[allowed.as_str()]),
     ];
     let config = SandboxConfig {
@@ -190,10 +194,71 @@ async fn outbound_http_reaches_allowed_hosts_only() {
         .await
         .outcome
         .unwrap_err();
-    assert_eq!(forbidden.cause, FailureCause::ForbiddenHost("127.0.0.2:9".into()));
+    assert_eq!(
+        forbidden.cause,
+        FailureCause::ForbiddenHost("http://127.0.0.2:9".into())
+    );
     assert!(!forbidden.retryable, "retrying a forbidden call cannot help");
-    let echo_cannot = sandbox.run(&attempt("echo", "4", 1000)).await;
-    assert!(echo_cannot.outcome.is_ok());
+    assert!(!forbidden.message.contains("secret"), "{}", forbidden.message);
+    // The same URL the chaos kind may call is refused to a kind with an empty list.
+    let closed = sandbox
+        .run(&attempt("closed", &allowed, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(
+        closed.cause,
+        FailureCause::ForbiddenHost(format!("http://127.0.0.1:{port}"))
+    );
+}
+
+#[tokio::test]
+async fn a_listed_name_resolving_to_loopback_or_a_url_with_credentials_is_refused() {
+    let port = http_server(200, 2);
+    let Some(sandbox) = sandbox(port) else { return };
+    let by_name = format!(r#"{{"action":"fetch","url":"http://localhost:{port}/"}}"#);
+    let refused = sandbox
+        .run(&attempt("chaos", &by_name, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(
+        refused.cause,
+        FailureCause::ForbiddenHost(format!("http://localhost:{port}"))
+    );
+    assert!(
+        refused.message.contains("internal address"),
+        "{}",
+        refused.message
+    );
+    let with_credentials =
+        format!(r#"{{"action":"fetch","url":"http://admin:hunter2@127.0.0.1:{port}/?token=abc"}}"#);
+    let refused = sandbox
+        .run(&attempt("chaos", &with_credentials, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert!(refused.message.contains("credentials"), "{}", refused.message);
+    for secret in ["hunter2", "admin", "token=abc"] {
+        assert!(
+            !refused.message.contains(secret),
+            "{secret} leaked: {}",
+            refused.message
+        );
+    }
+    // The webhook names a refused URL by its origin only: the query may carry a token.
+    let hook = r#"{"url":"http://127.0.0.2:9/hook?token=s3cret","body":{}}"#;
+    let refused = sandbox
+        .run(&attempt("webhook", hook, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert!(!refused.message.contains("s3cret"), "{}", refused.message);
+    assert!(
+        refused.message.contains("http://127.0.0.2:9"),
+        "{}",
+        refused.message
+    );
 }
 
 #[tokio::test]

@@ -63,3 +63,39 @@ pub mod log {
         write(Level::Error, message);
     }
 }
+
+/// A URL as it may appear in a log line or a job error: scheme, host and port only. User info,
+/// path and query string (where tokens and signatures travel) become `…`.
+///
+/// ```
+/// assert_eq!(
+///     hexaspin_job::redact_url("https://user:pw@hooks.example.com:8443/h/abc?sig=s3cret"),
+///     "https://hooks.example.com:8443/…"
+/// );
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<not a URL>".to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let more = if end < rest.len() { "/…" } else { "" };
+    format!("{scheme}://{host_port}{more}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_redacted_url_keeps_only_scheme_host_and_port() {
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/hook?token=t"),
+            "http://127.0.0.1:8080/…"
+        );
+        assert_eq!(redact_url("https://a:b@x.example"), "https://x.example");
+        assert_eq!(redact_url("https://x.example#frag"), "https://x.example/…");
+        assert_eq!(redact_url("no url here"), "<not a URL>");
+    }
+}
