@@ -173,6 +173,7 @@ pub async fn run() -> anyhow::Result<()> {
         memory_bytes: 16 << 20,
         allowed_hosts: vec![],
         allow_private_networks: false,
+        bounds: Default::default(),
     };
     let wide = Sandbox::new(&pool, &[kind])?;
     let rss_before = peak_rss_mb();

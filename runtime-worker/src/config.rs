@@ -11,6 +11,9 @@
 //! memory_mb = 64
 //! allowed_hosts = []          # outbound HTTP origins: "https://host", "http://host:port" (bare host: https:443)
 //! allow_private_networks = false  # may listed names resolve to loopback/private/link-local addresses?
+//! max_output_bytes = 65536    # a larger output fails the attempt (no retry)
+//! max_error_bytes = 4096      # longer error messages are cut
+//! max_log_lines = 100         # log lines per attempt; the rest are dropped and counted
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
 //! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!
@@ -29,7 +32,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use hexaspin_core::job::{JobKind, Priority};
 use hexaspin_core::retry::Backoff;
-use hexaspin_job_host::{KindConfig, SandboxConfig};
+use hexaspin_job_host::{KindConfig, OutputBounds, SandboxConfig};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +113,12 @@ struct KindSection {
     allowed_hosts: Vec<String>,
     #[serde(default)]
     allow_private_networks: bool,
+    #[serde(default)]
+    max_output_bytes: Option<usize>,
+    #[serde(default)]
+    max_error_bytes: Option<usize>,
+    #[serde(default)]
+    max_log_lines: Option<u32>,
     #[serde(default)]
     concurrency: Option<u32>,
     #[serde(default)]
@@ -229,6 +238,14 @@ impl WorkerConfig {
                 memory_bytes: kind.memory_mb << 20,
                 allowed_hosts: kind.allowed_hosts,
                 allow_private_networks: kind.allow_private_networks,
+                bounds: {
+                    let default = OutputBounds::default();
+                    OutputBounds {
+                        max_output_bytes: kind.max_output_bytes.unwrap_or(default.max_output_bytes),
+                        max_error_bytes: kind.max_error_bytes.unwrap_or(default.max_error_bytes).max(64),
+                        max_log_lines: kind.max_log_lines.unwrap_or(default.max_log_lines),
+                    }
+                },
             };
             // Checked here too, so `migrate`/`smoke` users see a bad entry before the worker runs.
             hexaspin_job_host::allow_list::AllowList::parse(

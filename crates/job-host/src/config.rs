@@ -19,6 +19,42 @@ pub struct KindConfig {
     pub allowed_hosts: Vec<String>,
     /// Lets listed host names resolve to loopback, private or link-local addresses.
     pub allow_private_networks: bool,
+    /// What an attempt may keep: output, error message and log lines.
+    pub bounds: OutputBounds,
+}
+
+/// The most an attempt may hand back to the worker: a job cannot fill the store or the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputBounds {
+    /// Largest output (bytes of JSON); a larger one fails the attempt without retry.
+    pub max_output_bytes: usize,
+    /// Longest error message kept (bytes); longer ones are cut, marked `… (truncated)`.
+    pub max_error_bytes: usize,
+    /// Log lines one attempt may write; later ones are dropped and counted.
+    pub max_log_lines: u32,
+}
+
+impl Default for OutputBounds {
+    fn default() -> Self {
+        Self {
+            max_output_bytes: 64 * 1024,
+            max_error_bytes: 4 * 1024,
+            max_log_lines: 100,
+        }
+    }
+}
+
+/// `message` cut to at most `max` bytes at a character boundary, marked when cut.
+pub fn bounded_message(message: String, max: usize) -> String {
+    const MARK: &str = "… (truncated)";
+    if message.len() <= max {
+        return message;
+    }
+    let mut end = max.saturating_sub(MARK.len());
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{MARK}", &message[..end])
 }
 
 /// The sandbox as a whole.
@@ -39,5 +75,18 @@ impl Default for SandboxConfig {
             max_memory_bytes: 64 << 20,
             epoch_tick: Duration::from_millis(5),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character_boundary_and_marked() {
+        let cut = bounded_message("é".repeat(100), 51);
+        assert!(cut.len() <= 51, "{}", cut.len());
+        assert!(cut.ends_with("… (truncated)"));
+        assert_eq!(bounded_message("short".into(), 51), "short");
     }
 }

@@ -14,8 +14,10 @@ use wasmtime_wasi_http::WasiHttpCtx;
 use crate::allow_list::AllowList;
 use crate::bindings::hexaspin::jobs::types::{Job, JobError};
 use crate::bindings::{Handler as JobWorld, HandlerPre as JobPre};
+use crate::config::bounded_message;
 use crate::config::{KindConfig, SandboxConfig};
 use crate::policy::{OutboundPolicy, RefusedCall};
+use crate::state::LogBudget;
 use crate::state::{AttemptState, MemoryCap};
 
 /// One attempt to run.
@@ -52,6 +54,8 @@ pub enum FailureCause {
     UnknownKind,
     /// The component could not be instantiated.
     Instantiation,
+    /// The output was larger than the kind allows.
+    OutputTooLarge,
 }
 
 /// A failed attempt.
@@ -195,6 +199,7 @@ impl Sandbox {
             },
             job_id: attempt.job_id.clone(),
             kind: attempt.kind.clone(),
+            log: LogBudget::new(kind.config.bounds.max_log_lines),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
@@ -257,6 +262,24 @@ impl Sandbox {
                 Err(error) => Err(classify(&error, &exceeded, &refused, FailureCause::Trap)),
             },
         };
+        let bounds = kind.config.bounds;
+        let outcome = match outcome {
+            Ok(output) if output.len() > bounds.max_output_bytes => Err(Failure {
+                cause: FailureCause::OutputTooLarge,
+                retryable: false,
+                message: format!(
+                    "the output has {} bytes, more than the kind's max_output_bytes ({})",
+                    output.len(),
+                    bounds.max_output_bytes
+                ),
+            }),
+            Ok(output) => Ok(output),
+            Err(failure) => Err(Failure {
+                message: bounded_message(failure.message, bounds.max_error_bytes),
+                ..failure
+            }),
+        };
+        store.data().log.report_dropped(&attempt.job_id, &attempt.kind);
         AttemptReport {
             outcome,
             instantiate,

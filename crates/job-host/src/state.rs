@@ -53,6 +53,44 @@ pub struct AttemptState {
     pub memory: MemoryCap,
     pub job_id: String,
     pub kind: String,
+    pub log: LogBudget,
+}
+
+/// How many more lines this attempt may log; the rest are counted and reported once.
+pub struct LogBudget {
+    left: u32,
+    dropped: u64,
+}
+
+impl LogBudget {
+    pub fn new(lines: u32) -> Self {
+        Self {
+            left: lines,
+            dropped: 0,
+        }
+    }
+
+    /// Takes one line from the budget; `false` when it is used up.
+    fn take(&mut self) -> bool {
+        if self.left == 0 {
+            self.dropped += 1;
+            return false;
+        }
+        self.left -= 1;
+        true
+    }
+
+    /// One warning for the lines dropped, if any.
+    pub fn report_dropped(&self, job_id: &str, kind: &str) {
+        if self.dropped > 0 {
+            tracing::warn!(
+                job_id,
+                kind,
+                dropped = self.dropped,
+                "the attempt logged more lines than its kind allows; the rest were dropped"
+            );
+        }
+    }
 }
 
 impl WasiView for AttemptState {
@@ -78,6 +116,9 @@ impl types::Host for AttemptState {}
 
 impl log::Host for AttemptState {
     fn write(&mut self, level: Level, message: String) {
+        if !self.log.take() {
+            return;
+        }
         // Bounded: a job must not flood the worker's logs with one giant line.
         let message: String = message.chars().take(4096).collect();
         let (job_id, kind) = (self.job_id.as_str(), self.kind.as_str());
@@ -87,5 +128,17 @@ impl log::Host for AttemptState {
             Level::Warn => tracing::warn!(job_id, kind, "{message}"),
             Level::Error => tracing::error!(job_id, kind, "{message}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_budget_admits_its_lines_then_counts_the_rest() {
+        let mut budget = LogBudget::new(3);
+        let admitted = (0..10).filter(|_| budget.take()).count();
+        assert_eq!((admitted, budget.dropped), (3, 7));
     }
 }

@@ -36,6 +36,7 @@ fn kind(name: &str, component: PathBuf, allowed_hosts: &[&str]) -> KindConfig {
         memory_bytes: 16 << 20,
         allowed_hosts: allowed_hosts.iter().map(|h| h.to_string()).collect(),
         allow_private_networks: false,
+        bounds: Default::default(),
     }
 }
 
@@ -309,4 +310,40 @@ async fn an_unknown_kind_fails_without_retry() {
         (failure.cause, failure.retryable),
         (FailureCause::UnknownKind, false)
     );
+}
+
+#[tokio::test]
+async fn output_and_error_messages_are_bounded_per_kind() {
+    let Some(sandbox) = sandbox(1) else { return };
+    let small = sandbox
+        .run(&attempt("chaos", r#"{"action":"big_output","size":1000}"#, 3000))
+        .await;
+    assert_eq!(small.outcome.map(|o| o.len()), Ok(1002));
+    let big = sandbox
+        .run(&attempt(
+            "chaos",
+            r#"{"action":"big_output","size":100000}"#,
+            3000,
+        ))
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(
+        (big.cause, big.retryable),
+        (FailureCause::OutputTooLarge, false),
+        "{}",
+        big.message
+    );
+    let long_error = sandbox
+        .run(&attempt("chaos", r#"{"action":"big_error","size":100000}"#, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert!(long_error.message.len() <= 4096, "{}", long_error.message.len());
+    assert!(long_error.message.ends_with("(truncated)"));
+    // A flood of log lines is cut, not the attempt.
+    let flood = sandbox
+        .run(&attempt("chaos", r#"{"action":"flood_log","size":5000}"#, 5000))
+        .await;
+    assert_eq!(flood.outcome, Ok("{}".to_owned()));
 }

@@ -1,7 +1,8 @@
 //! Test job component `chaos`: does what `payload.action` says, including what a job must not
 //! get away with, so the worker's sandbox can be tested with a real component:
 //! `ok`, `log`, `retry`, `fail`, `panic`, `loop` (never returns), `alloc` (grows memory without
-//! end), `fetch` (GET `payload.url`).
+//! end), `fetch` (GET `payload.url`), `big_output` / `big_error` (`payload.size` bytes),
+//! `flood_log` (`payload.size` log lines).
 
 // The export macro expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -16,6 +17,8 @@ struct Orders {
     action: String,
     #[serde(default)]
     url: String,
+    #[serde(default)]
+    size: usize,
 }
 
 struct Chaos;
@@ -54,6 +57,14 @@ impl Handler for Chaos {
                     Err(error) => Err(JobError::Retry(format!("fetch failed: {error}"))),
                 }
             }),
+            "big_output" => Ok(format!("\"{}\"", "x".repeat(orders.size))),
+            "big_error" => Err(JobError::Fail("e".repeat(orders.size))),
+            "flood_log" => {
+                for n in 0..orders.size {
+                    log::info(&format!("line {n}"));
+                }
+                Ok("{}".into())
+            }
             other => Err(JobError::Fail(format!("unknown action {other}"))),
         }
     }

@@ -239,5 +239,6 @@ fn cause_label(cause: &FailureCause) -> &'static str {
         FailureCause::ForbiddenHost(_) => "forbidden_host",
         FailureCause::UnknownKind => "unknown_kind",
         FailureCause::Instantiation => "instantiation",
+        FailureCause::OutputTooLarge => "output_too_large",
     }
 }
