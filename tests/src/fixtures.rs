@@ -4,6 +4,8 @@ use hexaspin_core::Timestamp;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::{NeverEmpty, SqlStore, migrate};
 
+use crate::cleanup::{RedisKeysGuard, SchemaGuard};
+
 /// Where the Postgres server for tests is; override with `HEXASPIN_TEST_PG_URL`.
 pub const DEFAULT_TEST_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -18,12 +20,11 @@ pub struct TestStore<E = NativeExecutor> {
     cleanup: Cleanup,
 }
 
+/// Removed when the store is dropped, also when the test failed.
+#[allow(dead_code)] // held for their Drop
 enum Cleanup {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres {
-        admin: tokio_postgres::Client,
-        schema: String,
-    },
+    Sqlite(tempfile::TempDir),
+    Postgres(SchemaGuard),
 }
 
 impl TestStore {
@@ -50,13 +51,14 @@ impl TestStore {
 
     /// A migrated Postgres schema of its own.
     pub async fn postgres() -> Self {
-        let (executor, admin, schema) = fresh_postgres().await;
+        let (executor, _admin, schema) = fresh_postgres().await;
+        let cleanup = Cleanup::Postgres(SchemaGuard(schema));
         migrate::up(&executor, Timestamp::from_millis(0))
             .await
             .expect("migrations apply to Postgres");
         Self {
             store: SqlStore::new(executor),
-            cleanup: Cleanup::Postgres { admin, schema },
+            cleanup,
         }
     }
 }
@@ -75,14 +77,9 @@ impl TestStore<NeverEmpty<NativeExecutor>> {
 }
 
 impl<E> TestStore<E> {
-    /// Removes the database.
+    /// Removes the database (dropping the store does too, also when a test fails).
     pub async fn finish(self) {
-        if let Cleanup::Postgres { admin, schema } = self.cleanup {
-            admin
-                .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-                .await
-                .expect("test schema drops");
-        }
+        drop(self);
     }
 }
 
@@ -160,6 +157,14 @@ impl SqliteTestJobs {
         self._dir.path().join("jobs.db")
     }
 
+    /// A second connection to the same file, as a second process (Spin, the worker) has.
+    pub fn another_connection(
+        &self,
+    ) -> hexaspin_store_sql::jobs::SqliteJobs<hexaspin_native::SqliteExecutor> {
+        let executor = hexaspin_native::SqliteExecutor::open(&self.path()).expect("SQLite opens");
+        hexaspin_store_sql::jobs::SqliteJobs::new(executor)
+    }
+
     /// Removes the file (with the directory).
     pub async fn finish(self) {}
 }
@@ -169,6 +174,7 @@ pub struct RedisTestJobs {
     pub store: hexaspin_redis::RedisJobs<hexaspin_native::NativeRedis>,
     /// The key prefix (for processes that must use the same keys).
     pub prefix: String,
+    _keys: RedisKeysGuard,
 }
 
 impl RedisTestJobs {
@@ -178,17 +184,19 @@ impl RedisTestJobs {
         let prefix = format!("hx_test_{}:", unique_suffix());
         Self {
             store: hexaspin_redis::RedisJobs::new(redis, prefix.clone()),
+            _keys: RedisKeysGuard(prefix.clone()),
             prefix,
         }
     }
 
-    /// Deletes the prefix's keys.
+    /// A second connection to the same keys, as a second process would have.
+    pub async fn another_connection(&self) -> hexaspin_redis::RedisJobs<hexaspin_native::NativeRedis> {
+        hexaspin_redis::RedisJobs::new(test_redis().await, self.prefix.clone())
+    }
+
+    /// Deletes the prefix's keys (dropping the fixture does too, also when a test fails).
     pub async fn finish(self) {
-        self.store
-            .executor()
-            .delete_prefix(&self.prefix)
-            .await
-            .expect("test keys are deleted");
+        drop(self);
     }
 }
 

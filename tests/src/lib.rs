@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`fixtures`]: a migrated SQLite file or Postgres schema per test; Postgres must be running
 //!   (a missing service fails the test with instructions, it is never skipped).
+//! - [`cleanup`]: guards that remove a test's schema or Redis keys, also when the test fails.
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`counting`]: a key store that counts the calls made to it.
 //! - [`samples`]: domain values for tests.
@@ -15,6 +16,7 @@
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
 
 pub mod api;
+pub mod cleanup;
 pub mod contract;
 pub mod counting;
 pub mod fixtures;

@@ -18,6 +18,7 @@ use hexaspin_config::system::system_now;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate;
 
+use crate::cleanup::{RedisKeysGuard, SchemaGuard};
 use crate::samples::{JWT_SECRET, PEPPER};
 pub use crate::spin_process::{Process, SpinUp, free_port};
 
@@ -111,7 +112,7 @@ pub struct App {
     // Dropped in this order: Spin stops before its stores go.
     spin: SpinUp,
     postgres_schema: Option<PostgresSchema>,
-    redis_keys: Option<RedisPrefix>,
+    redis_keys: Option<RedisKeysGuard>,
     _state: tempfile::TempDir,
 }
 
@@ -300,7 +301,7 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
         log_dir,
         spin,
         postgres_schema,
-        redis_keys: redis_prefix.map(RedisPrefix),
+        redis_keys: redis_prefix.map(RedisKeysGuard),
         _state: state,
     })
 }
@@ -322,24 +323,9 @@ async fn migrate_sqlite(path: &Path) {
     migrate::up(&executor, system_now()).await.expect("migrate");
 }
 
-/// Runs `work` to completion from `Drop`, which cannot await: on a thread and runtime of its own,
-/// so it works whatever runtime (if any) the dropping code runs in.
-fn block_on_a_thread_of_its_own<T: Send + 'static>(
-    work: impl Future<Output = T> + Send + 'static,
-) -> std::thread::Result<T> {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(work)
-    })
-    .join()
-}
-
 /// A migrated Postgres schema for one app, dropped with it.
 struct PostgresSchema {
-    schema: String,
+    _schema: SchemaGuard,
     /// The URL Spin gets: scoped to the schema, without TLS (the local test server has none).
     spin_url: String,
     host: String,
@@ -356,39 +342,7 @@ impl PostgresSchema {
         Self {
             spin_url: format!("{url}{separator}sslmode=disable&options=-csearch_path%3D{schema}"),
             host: host_port(&url, 5432),
-            schema,
-        }
-    }
-}
-
-impl Drop for PostgresSchema {
-    fn drop(&mut self) {
-        let schema = self.schema.clone();
-        let dropped = block_on_a_thread_of_its_own(async move {
-            let url = crate::fixtures::test_pg_url();
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-            tokio::spawn(connection);
-            client
-                .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-                .await
-        });
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop test schema {}: {dropped:?}", self.schema);
-        }
-    }
-}
-
-/// A Redis key prefix for one app, its keys deleted with it.
-struct RedisPrefix(String);
-
-impl Drop for RedisPrefix {
-    fn drop(&mut self) {
-        let prefix = self.0.clone();
-        let deleted = block_on_a_thread_of_its_own(async move {
-            crate::fixtures::test_redis().await.delete_prefix(&prefix).await
-        });
-        if !matches!(deleted, Ok(Ok(_))) {
-            eprintln!("could not delete the test keys under {}: {deleted:?}", self.0);
+            _schema: SchemaGuard(schema),
         }
     }
 }

@@ -50,7 +50,6 @@ mod jobs {
         a_dispatched_job_is_stored_and_queued,
         a_future_job_waits_until_promoted_when_due,
         a_repeated_idempotency_key_returns_the_original_job,
-        concurrent_repeats_create_one_job,
         the_rate_limit_refuses_beyond_the_burst_and_stores_nothing,
         the_daily_quota_refuses_until_the_next_day,
         claims_follow_priority_then_dispatch_order,
@@ -69,6 +68,25 @@ mod jobs {
         a_worker_ends_a_cancelled_running_job_as_cancelled,
         a_job_the_worker_gives_up_on_is_dead,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+
+    mod two_connections {
+        use super::*;
+        use hexaspin_tests::contract::jobs::concurrent_repeats_on_two_connections_create_one_job;
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            let fixture = SqliteTestJobs::new().await;
+            let other = fixture.another_connection();
+            concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn redis() {
+            let fixture = RedisTestJobs::new().await;
+            let other = fixture.another_connection().await;
+            concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
+        }
+    }
 }
 
 mod metrics {

@@ -150,11 +150,25 @@ pub async fn a_repeated_idempotency_key_returns_the_original_job<S: JobStore + J
         later,
     )
     .await;
-    assert_ne!(fresh.spec.id, original.spec.id);
+    // `accept` insists on Accepted (not Duplicate); both jobs are now stored side by side.
+    assert!(store.find_job(&original.spec.id).await.expect("find").is_some());
+    assert_eq!(
+        store
+            .find_job(&fresh.spec.id)
+            .await
+            .expect("find")
+            .map(|j| j.spec.id),
+        Some(fresh.spec.id.clone())
+    );
+    assert_eq!(store.list_jobs(&JobFilter::all(10)).await.expect("list").len(), 2);
 }
 
-/// Concurrent repeats of one idempotency key create exactly one job.
-pub async fn concurrent_repeats_create_one_job<S: JobStore + JobQueue>(store: &S) {
+/// Concurrent repeats of one idempotency key, sent over two connections to one store (as two
+/// app instances do), create exactly one job.
+pub async fn concurrent_repeats_on_two_connections_create_one_job<S: JobStore + JobQueue>(
+    store: &S,
+    other: &S,
+) {
     let key = Some(IdempotencyKey::parse("concurrent").expect("idempotency key"));
     let requests: Vec<_> = (0..16)
         .map(|_| DispatchRequest {
@@ -164,7 +178,11 @@ pub async fn concurrent_repeats_create_one_job<S: JobStore + JobQueue>(store: &S
             idempotency_ttl_ms: DAY_MS,
         })
         .collect();
-    let outcomes = futures::future::join_all(requests.iter().map(|r| store.dispatch(r, T0))).await;
+    let outcomes = futures::future::join_all(requests.iter().enumerate().map(|(n, r)| {
+        let connection = if n % 2 == 0 { store } else { other };
+        connection.dispatch(r, T0)
+    }))
+    .await;
     let mut job_ids: Vec<_> = outcomes
         .into_iter()
         .map(|o| match o.expect("dispatch") {
@@ -172,6 +190,7 @@ pub async fn concurrent_repeats_create_one_job<S: JobStore + JobQueue>(store: &S
             DispatchOutcome::Rejected { .. } => panic!("nothing limits this key"),
         })
         .collect();
+    job_ids.sort_by_key(ToString::to_string);
     job_ids.dedup();
     assert_eq!(job_ids.len(), 1, "every repeat names the same job");
     let all = store.list_jobs(&JobFilter::all(100)).await.expect("list");
