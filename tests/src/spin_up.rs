@@ -127,6 +127,13 @@ impl App {
         self.redis_keys.as_ref().map(|keys| keys.0.as_str())
     }
 
+    /// The `application_name` of the app's Postgres connections, when it has a Postgres store.
+    pub fn postgres_application_name(&self) -> Option<&str> {
+        self.postgres_schema
+            .as_ref()
+            .map(|schema| schema.application_name.as_str())
+    }
+
     /// The environment a `runtime-worker run` needs to serve this app's queue.
     pub fn worker_env(&self) -> Vec<(&'static str, String)> {
         let mut env = vec![("SQLITE_PATH", self.database.display().to_string())];
@@ -326,6 +333,8 @@ async fn migrate_sqlite(path: &Path) {
 /// A migrated Postgres schema for one app, dropped with it.
 struct PostgresSchema {
     _schema: SchemaGuard,
+    /// What the app's Postgres connections call themselves (`pg_stat_activity.application_name`).
+    application_name: String,
     /// The URL Spin gets: scoped to the schema, without TLS (the local test server has none).
     spin_url: String,
     host: String,
@@ -340,7 +349,11 @@ impl PostgresSchema {
         let url = crate::fixtures::test_pg_url();
         let separator = if url.contains('?') { '&' } else { '?' };
         Self {
-            spin_url: format!("{url}{separator}sslmode=disable&options=-csearch_path%3D{schema}"),
+            // The application name lets a fault test find (and terminate) this app's connections.
+            spin_url: format!(
+                "{url}{separator}sslmode=disable&application_name={schema}&options=-csearch_path%3D{schema}"
+            ),
+            application_name: schema.clone(),
             host: host_port(&url, 5432),
             _schema: SchemaGuard(schema),
         }

@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - [`executor`]: [`RedisExecutor`], what an adapter provides (run a script), and [`RedisValue`].
+//! - [`failure`]: whether a failed call means "Redis is away for now" or "this call is wrong".
 //! - [`scripts`]: the scripts and their SHA-1s.
 //! - [`jobs`]: [`RedisJobs`], the job ports.
 //! - [`metrics`]: the metrics port on the same [`RedisJobs`]; job lifecycle counters are kept by
@@ -17,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod executor;
+pub mod failure;
 pub mod jobs;
 pub mod metrics;
 pub mod scripts;

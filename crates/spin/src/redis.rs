@@ -1,6 +1,7 @@
 //! [`SpinRedis`]: Spin's outbound Redis behind hexaspin-redis's executor trait.
 
 use hexaspin_core::ports::StoreError;
+use hexaspin_redis::failure::is_transient;
 use hexaspin_redis::{RedisExecutor, RedisValue, Script};
 use spin_sdk::redis::{self, RedisParameter, RedisResult};
 
@@ -57,10 +58,15 @@ fn convert(value: RedisResult) -> RedisValue {
     }
 }
 
+/// A connection that broke mid-call is Redis being away (503, `Retry-After`), not a failed
+/// script (500): see [`hexaspin_redis::failure`].
 fn to_store_error(script: &Script, error: redis::Error) -> StoreError {
     match error {
         redis::Error::InvalidAddress | redis::Error::TooManyConnections => {
             StoreError::Unavailable(error.to_string())
+        }
+        other if is_transient(&other.to_string()) => {
+            StoreError::Unavailable(format!("script {}: {other}", script.name))
         }
         other => StoreError::Failed(format!("script {}: {other}", script.name)),
     }

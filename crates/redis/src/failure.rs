@@ -1,0 +1,71 @@
+//! Whether a failed Redis call means "Redis is away for now" (the API answers 503 with
+//! `Retry-After`, the worker backs off) or "this call is wrong" (a script error: 500, logged).
+//!
+//! Spin's Redis interface reports most failures as `other(<message>)`, so the message decides: a
+//! connection that broke or timed out, or a server that says it cannot serve yet (`LOADING`,
+//! `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY` after a failover), is transient.
+
+/// Words of an I/O failure in the message of a failed call (compared without case).
+const TRANSPORT: &[&str] = &[
+    "broken pipe",
+    "connection reset",
+    "connection refused",
+    "connection closed",
+    "connection aborted",
+    "not connected",
+    "timed out",
+    "timeout",
+    "os error",
+    "io error",
+    "unexpected end",
+    "eof",
+];
+
+/// Redis error codes that say "not now", not "never".
+const TRANSIENT_CODES: &[&str] = &[
+    "LOADING",
+    "BUSY",
+    "TRYAGAIN",
+    "MASTERDOWN",
+    "READONLY",
+    "CLUSTERDOWN",
+];
+
+/// Whether `message` describes a failure another try later may not meet.
+pub fn is_transient(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    TRANSPORT.iter().any(|words| lower.contains(words))
+        || message
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| TRANSIENT_CODES.contains(&word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn broken_connections_and_not_now_answers_are_transient() {
+        for message in [
+            "Error::Other(\"broken pipe\")",
+            "Connection reset by peer (os error 104)",
+            "Connection refused (os error 111)",
+            "LOADING Redis is loading the dataset in memory",
+            "BUSY Redis is busy running a script",
+            "READONLY You can't write against a read only replica.",
+        ] {
+            assert!(is_transient(message), "{message}");
+        }
+    }
+
+    #[test]
+    fn script_and_type_errors_are_not() {
+        for message in [
+            "ERR Error running script (call to f_0123): @user_script:12: attempt to compare nil with number",
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+            "NOSCRIPT No matching script",
+        ] {
+            assert!(!is_transient(message), "{message}");
+        }
+    }
+}
