@@ -5,8 +5,11 @@
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
 //!   `cargo test` with the wasm checks required.
 //! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`.
+//! - `cargo xtask fuzz [seconds]`: the cargo-fuzz targets in `fuzz/`, each for a bounded time;
+//!   `cargo xtask test` runs them too (after the tests, only when no test filter was given).
 
 mod dev;
+mod fuzz;
 mod services;
 mod shell;
 mod spin_tests;
@@ -19,9 +22,12 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("build-wasm") => build_wasm(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|build-wasm> [args for spin up | cargo test]");
+            eprintln!(
+                "usage: cargo xtask <dev|test|build-wasm|fuzz> [args for spin up | cargo test | fuzz seconds]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -125,5 +131,11 @@ fn test(extra: &[String]) -> Result<(), String> {
     }
     // One closing line for the Spin tests too: how many ran, on which Spin, how many skipped.
     println!("{spin}");
-    result.map(drop)
+    result?;
+    // The fuzz targets belong to the full run; a filtered run (`cargo xtask test -p …`) is for
+    // one area and skips them.
+    if extra.is_empty() {
+        fuzz::run(&[])?;
+    }
+    Ok(())
 }

@@ -152,7 +152,7 @@ mod tests {
             ("x-forwarded-for", "1.1.1.1"),
         ]);
         assert_eq!(forwarded(2).address(&short), "10.0.0.7");
-        assert_eq!(forwarded(1).address(&headers(&[])), "unknown");
+        assert_eq!(forwarded(1).address(headers(&[])), "unknown");
     }
 
     #[test]

@@ -252,29 +252,7 @@ where
         now: Timestamp,
     ) -> Result<Response, ApiError> {
         let settings = self.settings.dispatch()?;
-        let body: DispatchBody = json_body(request, settings.max_payload_bytes + ENVELOPE_BYTES, false)?;
-        let idempotency_key = request
-            .headers()
-            .get("idempotency-key")
-            .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
-            .transpose()?;
-        let job_request = JobRequest {
-            kind: body.kind,
-            payload: body.payload.to_string(),
-            priority: body.priority,
-            run_at: body
-                .run_at
-                .as_deref()
-                .map(|t| {
-                    Timestamp::parse_rfc3339(t)
-                        .map_err(|e| hexaspin_core::DomainError::invalid("run_at", e.reason))
-                })
-                .transpose()?,
-            delay_ms: body.delay_ms,
-            max_attempts: body.max_attempts,
-            timeout_ms: body.timeout_ms,
-            idempotency_key,
-        };
+        let job_request = parse_dispatch(request, settings.max_payload_bytes)?;
         let ctx = DispatchContext {
             keys: self.keys,
             jobs: self.jobs,
@@ -330,6 +308,34 @@ where
             &serde_json::json!({ "items": items, "next_cursor": page.next_cursor }),
         ))
     }
+}
+
+/// A dispatch request as the client sent it (body and `Idempotency-Key`), before the domain's
+/// validation: malformed input is a problem, never a panic (fuzzed in `fuzz/`).
+pub fn parse_dispatch(request: &Request, max_payload_bytes: usize) -> Result<JobRequest, ApiError> {
+    let body: DispatchBody = json_body(request, max_payload_bytes + ENVELOPE_BYTES, false)?;
+    let idempotency_key = request
+        .headers()
+        .get("idempotency-key")
+        .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
+        .transpose()?;
+    Ok(JobRequest {
+        kind: body.kind,
+        payload: body.payload.to_string(),
+        priority: body.priority,
+        run_at: body
+            .run_at
+            .as_deref()
+            .map(|t| {
+                Timestamp::parse_rfc3339(t)
+                    .map_err(|e| hexaspin_core::DomainError::invalid("run_at", e.reason))
+            })
+            .transpose()?,
+        delay_ms: body.delay_ms,
+        max_attempts: body.max_attempts,
+        timeout_ms: body.timeout_ms,
+        idempotency_key,
+    })
 }
 
 /// The key from `Authorization: Bearer …` or `X-API-Key`.
