@@ -45,26 +45,40 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
         let seeds = fuzz_dir.join("seeds").join(target);
         println!("xtask: fuzzing {target} for {seconds} s");
-        rustup_cargo(
-            &[
-                "+nightly",
-                "fuzz",
-                "run",
-                "--target-dir",
-                &target_dir,
-                target,
-                &corpus.to_string_lossy(),
-                &seeds.to_string_lossy(),
+        // libFuzzer reports every new input; its log is kept, and shown only when it failed.
+        let log_path = corpus_root.join(format!("{target}.log"));
+        let log = std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+        let status = Command::new("cargo")
+            .args(["+nightly", "fuzz", "run", "--target-dir", &target_dir, target])
+            .arg(&corpus)
+            .arg(&seeds)
+            .args([
                 "--",
                 &format!("-max_total_time={seconds}"),
                 "-print_final_stats=1",
-                "-print_funcs=0",
-            ],
-            &fuzz_dir,
-        )
-        .map_err(|e| {
-            format!("{e}: the fuzzer found a failing input for {target} (see fuzz/artifacts/{target}/)")
-        })?;
+            ])
+            .current_dir(&fuzz_dir)
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("CARGO_TARGET_DIR")
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .status()
+            .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if !status.success() {
+            let lines: Vec<&str> = output.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(60)..];
+            return Err(format!(
+                "the fuzzer found a failing input for {target} (saved in fuzz/artifacts/{target}/):\n{}",
+                tail.join("\n")
+            ));
+        }
+        let summary = output
+            .lines()
+            .filter(|l| l.starts_with("Done ") || l.starts_with("stat::new_units_added"));
+        for line in summary {
+            println!("xtask:   {line}");
+        }
     }
     println!(
         "xtask: {} fuzz targets ran {seconds} s each without a failure",
