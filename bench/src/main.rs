@@ -1,8 +1,9 @@
-//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http]`: prints throughput and
+//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http|soak]`: prints throughput and
 //! latency of hexaspin's store operations next to a plain Redis `SET` on the same server, in the
 //! same run (`quota`, the default), of the worker running no-op jobs end to end (`worker`, see
 //! `worker_bench.rs`), or of the HTTP routes under `spin up` next to a hello-world component
-//! (`spin-http`, see `spin_http.rs`).
+//! (`spin-http`, see `spin_http.rs`), or a bounded soak of mixed traffic with the worker draining
+//! (`soak`, see `soak.rs`).
 //!
 //! Measured per operation: sequential latency (one request in flight: p50, p99, ops/s) and
 //! concurrent throughput (`CONCURRENCY` requests in flight on the multiplexed connection). Redis at
@@ -133,6 +134,7 @@ fn print(rows: &[Figures], baseline: Option<&Figures>) {
     }
 }
 
+mod soak;
 mod spin_http;
 mod worker_bench;
 
@@ -151,7 +153,12 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(spin_http::run()),
-        Some(other) => anyhow::bail!("unknown benchmark {other:?}: use quota, worker or spin-http"),
+        Some("soak") => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?
+            .block_on(soak::run()),
+        Some(other) => anyhow::bail!("unknown benchmark {other:?}: use quota, worker, spin-http or soak"),
     }
 }
 

@@ -27,15 +27,15 @@ use crate::percentile;
 
 /// One request of a scenario (built once, sent again and again).
 #[derive(Clone)]
-struct Call {
-    method: http::Method,
-    path: String,
+pub(crate) struct Call {
+    pub(crate) method: http::Method,
+    pub(crate) path: String,
     headers: Vec<(&'static str, String)>,
     body: Option<String>,
 }
 
 impl Call {
-    fn get(path: &str) -> Self {
+    pub(crate) fn get(path: &str) -> Self {
         Self {
             method: http::Method::GET,
             path: path.to_owned(),
@@ -44,12 +44,12 @@ impl Call {
         }
     }
 
-    fn bearer(mut self, token: &str) -> Self {
+    pub(crate) fn bearer(mut self, token: &str) -> Self {
         self.headers.push(("authorization", format!("Bearer {token}")));
         self
     }
 
-    fn post_json(path: &str, body: serde_json::Value) -> Self {
+    pub(crate) fn post_json(path: &str, body: serde_json::Value) -> Self {
         Self {
             method: http::Method::POST,
             path: path.to_owned(),
@@ -58,7 +58,7 @@ impl Call {
         }
     }
 
-    fn request(&self, port: u16) -> anyhow::Result<http::Request<Full<Bytes>>> {
+    pub(crate) fn request(&self, port: u16) -> anyhow::Result<http::Request<Full<Bytes>>> {
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(&self.path)
@@ -147,7 +147,7 @@ async fn client(
     Ok((latencies, not_2xx))
 }
 
-async fn connect(port: u16) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
+pub(crate) async fn connect(port: u16) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
@@ -155,7 +155,7 @@ async fn connect(port: u16) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
     Ok(sender)
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
+pub(crate) fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
