@@ -103,9 +103,30 @@ fn restrict_permissions(path: &Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_: &Path) {}
 
+/// The package of the `runtime-worker` binary (checked against its manifest by a test below).
+const WORKER_PACKAGE: &str = "hexaspin-runtime-worker";
+
 /// `cargo` arguments that run the `runtime-worker` binary with `args`.
 fn worker_cli<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut all = vec!["run", "--quiet", "-p", "runtime-worker", "--"];
+    let mut all = vec!["run", "--quiet", "-p", WORKER_PACKAGE, "--"];
     all.extend_from_slice(args);
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_package_named_here_is_the_one_in_the_workspace() {
+        // A rename of the package once broke `cargo xtask dev` (the README's first command)
+        // without any test noticing.
+        let manifest = std::fs::read_to_string(crate::shell::root().join("runtime-worker/Cargo.toml"))
+            .expect("runtime-worker/Cargo.toml");
+        let name = manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .map(|n| n.trim_matches('"'));
+        assert_eq!(name, Some(WORKER_PACKAGE));
+    }
 }
