@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hexaspin_tests::http::{get, send};
+use support::wait_for_admin_port;
+
+mod support;
 
 const TOKEN: &str = "worker-metrics-token-0123456789abcdefghij";
 
@@ -42,17 +45,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_until_up(port: u16) {
-    let started = Instant::now();
-    while get(port, "/healthz").0 != 200 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the admin port never answered"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 struct Killed(Child);
 
 impl Drop for Killed {
@@ -67,7 +59,7 @@ fn with_a_metrics_token_the_admin_port_serves_metrics_only_to_its_bearer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let _worker = Killed(start(dir.path(), Some(&format!("127.0.0.1:{port}")), Some(TOKEN)));
-    wait_until_up(port);
+    wait_for_admin_port(port);
     let missing = send(port, "GET", "/metrics", &[], None);
     assert_eq!((missing.status, missing.code()), (401, "missing_token"));
     let wrong = send(

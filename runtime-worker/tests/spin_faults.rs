@@ -27,7 +27,7 @@ use hexaspin_core::ports::{JobFilter, JobStore, MetricsStore};
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::cuttable_proxy::CuttableProxy;
 use hexaspin_tests::fixtures::{test_pg_url, test_redis, test_redis_url};
-use hexaspin_tests::http::{send, send_bearer};
+use hexaspin_tests::http::{create_api_key, send};
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::json;
 use support::Worker;
@@ -79,16 +79,12 @@ async fn no_accepted_job_is_lost_or_run_twice_when_redis_and_postgres_fail_under
         .expect("a Postgres store")
         .to_owned();
     let token = admin_token("faults", system_now());
-    let created = send_bearer(
+    let key = create_api_key(
         port,
-        "POST",
-        "/api/admin/api-keys",
         &token,
-        Some(&json!({"name": "faults", "scopes": ["jobs:read", "jobs:write"],
-                     "limits": {"rate_per_sec": 100000, "burst": 100000}})),
+        &json!({"name": "faults", "scopes": ["jobs:read", "jobs:write"],
+                "limits": {"rate_per_sec": 100000, "burst": 100000}}),
     );
-    assert_eq!(created.status, 201, "{}", created.json);
-    let key = created.json["key"].as_str().expect("key").to_owned();
 
     let dir = tempfile::tempdir().expect("tempdir");
     let mut worker_env = app.worker_env();

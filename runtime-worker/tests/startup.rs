@@ -2,10 +2,13 @@
 //! stays false, every connection try is logged with its backoff, and SIGTERM still exits 0.
 
 use hexaspin_tests::http::get;
+use support::wait_for_admin_port;
+
+mod support;
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The password in the Redis URL, which no log line may contain.
 const PASSWORD: &str = "startup-test-redis-password";
@@ -35,14 +38,7 @@ fn an_unreachable_store_keeps_the_worker_alive_but_not_ready() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start");
-    let started = Instant::now();
-    while get(port, "/healthz").0 != 200 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the admin port never answered"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_admin_port(port);
     let (status, body) = get(port, "/readyz");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("connecting to the job store"), "{body}");

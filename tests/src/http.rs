@@ -48,6 +48,14 @@ pub fn send_bearer(
     send(port, method, path, &[("authorization", &authorization)], body)
 }
 
+/// Creates an API key over the admin API with `token` and returns its secret; panics with the
+/// answer when it is not 201.
+pub fn create_api_key(port: u16, token: &str, key: &serde_json::Value) -> String {
+    let created = send_bearer(port, "POST", "/api/admin/api-keys", token, Some(key));
+    assert_eq!(created.status, 201, "{}", created.json);
+    created.json["key"].as_str().expect("key").to_owned()
+}
+
 fn exchange(
     port: u16,
     method: &str,

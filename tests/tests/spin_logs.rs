@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use hexaspin_config::system::system_now;
 use hexaspin_tests::api::admin_token;
-use hexaspin_tests::http::{send, send_bearer};
+use hexaspin_tests::http::{create_api_key, send, send_bearer};
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::{Value, json};
 
@@ -32,16 +32,12 @@ async fn every_log_line_is_whole_json_under_load(deployment: Deployment) {
     };
     let port = app.port;
     let token = admin_token("logs", system_now());
-    let created = send_bearer(
+    let key = create_api_key(
         port,
-        "POST",
-        "/api/admin/api-keys",
         &token,
-        Some(&json!({"name": "load", "scopes": ["jobs:read", "jobs:write"],
-                     "limits": {"rate_per_sec": 100000, "burst": 100000}})),
+        &json!({"name": "load", "scopes": ["jobs:read", "jobs:write"],
+                "limits": {"rate_per_sec": 100000, "burst": 100000}}),
     );
-    assert_eq!(created.status, 201, "{}", created.json);
-    let key = created.json["key"].as_str().expect("key").to_owned();
 
     let statuses = std::thread::scope(|scope| {
         let clients: Vec<_> = (0..CLIENTS)

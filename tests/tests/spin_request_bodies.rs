@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use hexaspin_config::system::system_now;
 use hexaspin_tests::api::admin_token;
-use hexaspin_tests::http::send_bearer;
+use hexaspin_tests::http::create_api_key;
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::json;
 
@@ -73,15 +73,11 @@ async fn oversized_bodies_are_refused_without_being_buffered() {
     };
     let port = app.port;
     let token = admin_token("bodies", system_now());
-    let created = send_bearer(
+    let key = create_api_key(
         port,
-        "POST",
-        "/api/admin/api-keys",
         &token,
-        Some(&json!({"name": "bodies", "scopes": ["jobs:read", "jobs:write"]})),
+        &json!({"name": "bodies", "scopes": ["jobs:read", "jobs:write"]}),
     );
-    assert_eq!(created.status, 201, "{}", created.json);
-    let key = created.json["key"].as_str().expect("key").to_owned();
 
     // 1. A dispatch declaring 100 MiB: 413 before any of it is sent.
     let declared = answer_to_head_only(

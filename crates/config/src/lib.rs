@@ -13,3 +13,20 @@
 pub mod client_address;
 pub mod settings;
 pub mod system;
+
+/// Settings given as a map, for the tests of this crate.
+#[cfg(test)]
+mod test_source {
+    use std::collections::HashMap;
+
+    use crate::settings::{ConfigError, ConfigSource};
+
+    /// Each name's value; an empty one counts as unset, as in every source.
+    pub struct Map(pub HashMap<&'static str, &'static str>);
+
+    impl ConfigSource for Map {
+        fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+            Ok(self.0.get(name).filter(|v| !v.is_empty()).map(|v| v.to_string()))
+        }
+    }
+}

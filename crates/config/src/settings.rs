@@ -335,13 +335,7 @@ mod tests {
 
     use super::*;
 
-    struct Map(HashMap<&'static str, &'static str>);
-
-    impl ConfigSource for Map {
-        fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
-            Ok(self.0.get(name).filter(|v| !v.is_empty()).map(|v| v.to_string()))
-        }
-    }
+    use crate::test_source::Map;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 

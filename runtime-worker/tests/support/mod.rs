@@ -79,3 +79,15 @@ pub fn assert_smoke_passed(output: &Output) {
     assert_eq!(printed.matches("  ✓ ").count(), 10, "{printed}");
     assert!(!printed.contains('✗'), "{printed}");
 }
+
+/// Waits (up to 10 s) until the worker's admin port at `port` answers `/healthz`.
+pub fn wait_for_admin_port(port: u16) {
+    let started = std::time::Instant::now();
+    while hexaspin_tests::http::get(port, "/healthz").0 != 200 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the admin port never answered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
