@@ -45,7 +45,7 @@ struct Answer {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_accepted_job_is_lost_or_run_twice_when_redis_and_postgres_fail_under_load() {
+async fn every_accepted_job_succeeds_exactly_once_when_redis_and_postgres_fail_under_load() {
     let Some(wasm) = hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"]) else {
         return;
     };
@@ -144,7 +144,7 @@ async fn no_accepted_job_is_lost_or_run_twice_when_redis_and_postgres_fail_under
             .component_log_lines()
             .into_iter()
             .map(|(_, line)| line)
-            .filter(|line| line.contains("\"level\":\"error\""))
+            .filter(|line| line.contains("\"level\":\"error\"") && !line.contains("store unavailable"))
             .take(10)
             .collect();
         panic!(

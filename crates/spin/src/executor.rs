@@ -272,8 +272,30 @@ fn pg_error(error: pg4::PgError) -> StoreError {
             }
             code => StoreError::Failed(format!("{code}: {}", db.message)),
         },
+        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) if connection_is_gone(&text) => {
+            StoreError::Unavailable(text)
+        }
         other => StoreError::Failed(format!("{other:?}")),
     }
+}
+
+/// Whether a query failed because its pooled connection died (the server terminated it, a
+/// failover, a network cut): Spin reports tokio-postgres' `Error { kind: Closed, .. }` as text.
+/// That is the database being away for now (503 with `Retry-After`; Spin's pool opens a new
+/// connection for a later request), not a failed statement (500).
+fn connection_is_gone(text: &str) -> bool {
+    const SIGNS: [&str; 6] = [
+        "kind: Closed",
+        "kind: Io",
+        "connection closed",
+        "broken pipe",
+        "connection reset",
+        "terminating connection",
+    ];
+    let lower = text.to_ascii_lowercase();
+    SIGNS
+        .iter()
+        .any(|sign| lower.contains(&sign.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -310,6 +332,16 @@ mod tests {
             !message.contains('\n') && !message.contains("backtrace"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_query_on_a_connection_the_server_closed_is_unavailability_not_a_failure() {
+        let closed = pg4::PgError::QueryFailed(pg4::QueryError::Text(
+            "Error { kind: Closed, cause: None }".into(),
+        ));
+        assert!(matches!(pg_error(closed), StoreError::Unavailable(_)));
+        let bad_statement = pg4::PgError::QueryFailed(pg4::QueryError::Text("cannot convert value".into()));
+        assert!(matches!(pg_error(bad_statement), StoreError::Failed(_)));
     }
 
     #[test]
