@@ -248,21 +248,18 @@ struct Drained {
 /// Waits (up to 120 s) until every stored job succeeded, reading the app's own store.
 async fn wait_for_drain(app: &App, accepted: usize) -> anyhow::Result<Drained> {
     let deadline = Instant::now() + Duration::from_secs(120);
+    // Opened once; polled until drained.
+    let store = match app.redis_prefix() {
+        Some(prefix) => hexaspin_stores::AnyJobs::Redis(hexaspin_redis::RedisJobs::new(
+            hexaspin_tests::fixtures::test_redis().await,
+            prefix.to_owned(),
+        )),
+        None => hexaspin_stores::AnyJobs::Sqlite(hexaspin_store_sql::jobs::SqliteJobs::new(
+            hexaspin_native::SqliteExecutor::open(&app.database)?,
+        )),
+    };
     loop {
-        let jobs = match app.redis_prefix() {
-            Some(prefix) => {
-                let redis = hexaspin_tests::fixtures::test_redis().await;
-                hexaspin_redis::RedisJobs::new(redis, prefix.to_owned())
-                    .list_jobs(&JobFilter::all(1_000_000))
-                    .await?
-            }
-            None => {
-                let executor = hexaspin_native::SqliteExecutor::open(&app.database)?;
-                hexaspin_store_sql::jobs::SqliteJobs::new(executor)
-                    .list_jobs(&JobFilter::all(1_000_000))
-                    .await?
-            }
-        };
+        let jobs = store.list_jobs(&JobFilter::all(1_000_000)).await?;
         let succeeded = jobs.iter().filter(|j| j.state == JobState::Succeeded).count();
         if (succeeded == jobs.len() && jobs.len() >= accepted) || Instant::now() > deadline {
             return Ok(Drained {

@@ -131,7 +131,7 @@ impl App {
     pub fn postgres_application_name(&self) -> Option<&str> {
         self.postgres_schema
             .as_ref()
-            .map(|schema| schema.application_name.as_str())
+            .map(|postgres| postgres.schema.0.as_str())
     }
 
     /// The environment a `runtime-worker run` needs to serve this app's queue.
@@ -332,9 +332,8 @@ async fn migrate_sqlite(path: &Path) {
 
 /// A migrated Postgres schema for one app, dropped with it.
 struct PostgresSchema {
-    _schema: SchemaGuard,
-    /// What the app's Postgres connections call themselves (`pg_stat_activity.application_name`).
-    application_name: String,
+    /// Also the `application_name` of the app's connections (`pg_stat_activity`).
+    schema: SchemaGuard,
     /// The URL Spin gets: scoped to the schema, without TLS (the local test server has none).
     spin_url: String,
     host: String,
@@ -353,9 +352,8 @@ impl PostgresSchema {
             spin_url: format!(
                 "{url}{separator}sslmode=disable&application_name={schema}&options=-csearch_path%3D{schema}"
             ),
-            application_name: schema.clone(),
             host: host_port(&url, 5432),
-            _schema: SchemaGuard(schema),
+            schema: SchemaGuard(schema),
         }
     }
 }

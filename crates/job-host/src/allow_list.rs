@@ -114,9 +114,15 @@ impl AllowList {
             .ok_or(Refusal::NotListed)
     }
 
+    /// Whether the addresses `origin` resolves to must be checked: not for a listed IP literal
+    /// (explicit) nor when the kind allows private networks.
+    pub fn checks_addresses_of(&self, origin: &AllowedOrigin) -> bool {
+        !origin.names_an_address() && !self.allow_private_networks
+    }
+
     /// Checks the addresses a listed origin resolved to.
     pub fn check_addresses(&self, origin: &AllowedOrigin, addresses: &[IpAddr]) -> Result<(), Refusal> {
-        if origin.names_an_address() || self.allow_private_networks {
+        if !self.checks_addresses_of(origin) {
             return Ok(());
         }
         if addresses.is_empty() {

@@ -50,8 +50,8 @@ fn origin_of(uri: &http::Uri) -> String {
 /// Decides one call: the list, then (for a listed name) the addresses it resolves to.
 async fn vet(allowed: &AllowList, uri: &http::Uri) -> Result<(), Refusal> {
     let origin = allowed.matching(uri)?;
-    if origin.names_an_address() || allowed.allow_private_networks {
-        return Ok(());
+    if !allowed.checks_addresses_of(origin) {
+        return Ok(()); // no lookup needed
     }
     let addresses: Vec<std::net::IpAddr> = tokio::net::lookup_host((origin.host.as_str(), origin.port))
         .await

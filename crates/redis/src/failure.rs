@@ -2,24 +2,8 @@
 //! `Retry-After`, the worker backs off) or "this call is wrong" (a script error: 500, logged).
 //!
 //! Spin's Redis interface reports most failures as `other(<message>)`, so the message decides: a
-//! connection that broke or timed out, or a server that says it cannot serve yet (`LOADING`,
+//! connection that broke or timed out ([`hexaspin_core::ports::is_connection_failure`]), or a server that says it cannot serve yet (`LOADING`,
 //! `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY` after a failover), is transient.
-
-/// Words of an I/O failure in the message of a failed call (compared without case).
-const TRANSPORT: &[&str] = &[
-    "broken pipe",
-    "connection reset",
-    "connection refused",
-    "connection closed",
-    "connection aborted",
-    "not connected",
-    "timed out",
-    "timeout",
-    "os error",
-    "io error",
-    "unexpected end",
-    "eof",
-];
 
 /// Redis error codes that say "not now", not "never".
 const TRANSIENT_CODES: &[&str] = &[
@@ -33,8 +17,7 @@ const TRANSIENT_CODES: &[&str] = &[
 
 /// Whether `message` describes a failure another try later may not meet.
 pub fn is_transient(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    TRANSPORT.iter().any(|words| lower.contains(words))
+    hexaspin_core::ports::is_connection_failure(message)
         || message
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|word| TRANSIENT_CODES.contains(&word))

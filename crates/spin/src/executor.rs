@@ -1,7 +1,7 @@
 //! [`SpinExecutor`]: Spin's SQLite and Postgres interfaces behind the store-sql executor trait.
 
 use hexaspin_config::settings::StoreSettings;
-use hexaspin_core::ports::StoreError;
+use hexaspin_core::ports::{StoreError, is_connection_failure};
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
     Dialect, NeverEmpty, SqlExecutor, SqlStore, SqlTransaction, SqlValue, TransactionalExecutor,
@@ -272,30 +272,14 @@ fn pg_error(error: pg4::PgError) -> StoreError {
             }
             code => StoreError::Failed(format!("{code}: {}", db.message)),
         },
-        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) if connection_is_gone(&text) => {
+        // A pooled connection the server terminated (Spin reports tokio-postgres'
+        // `Error { kind: Closed, .. }` as text) is the database away for now: 503, and Spin's pool
+        // opens a new connection for a later request.
+        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) if is_connection_failure(&text) => {
             StoreError::Unavailable(text)
         }
         other => StoreError::Failed(format!("{other:?}")),
     }
-}
-
-/// Whether a query failed because its pooled connection died (the server terminated it, a
-/// failover, a network cut): Spin reports tokio-postgres' `Error { kind: Closed, .. }` as text.
-/// That is the database being away for now (503 with `Retry-After`; Spin's pool opens a new
-/// connection for a later request), not a failed statement (500).
-fn connection_is_gone(text: &str) -> bool {
-    const SIGNS: [&str; 6] = [
-        "kind: Closed",
-        "kind: Io",
-        "connection closed",
-        "broken pipe",
-        "connection reset",
-        "terminating connection",
-    ];
-    let lower = text.to_ascii_lowercase();
-    SIGNS
-        .iter()
-        .any(|sign| lower.contains(&sign.to_ascii_lowercase()))
 }
 
 #[cfg(test)]

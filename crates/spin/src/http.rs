@@ -45,9 +45,6 @@ pub fn split_request(incoming: IncomingRequest) -> (Request, PendingBody) {
 impl PendingBody {
     /// Reads the body of `request` within `limit` (not at all for [`BodyLimit::Ignored`]).
     pub async fn read(self, request: &Request, limit: BodyLimit) -> Result<Vec<u8>, ApiError> {
-        if limit == BodyLimit::Ignored {
-            return Ok(Vec::new());
-        }
         let declared = request.headers().get(http::header::CONTENT_LENGTH);
         read_bounded(declared, limit, self.0.into_body_stream()).await
     }

@@ -41,3 +41,49 @@ pub trait Entropy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the system random number generator failed: {0}")]
 pub struct EntropyUnavailable(pub String);
+
+/// Whether an adapter's error text describes a connection that broke, was refused or timed out:
+/// the store is away for now ([`StoreError::Unavailable`]), not a failed statement. For adapters
+/// that only get text (Spin's Redis and Postgres interfaces); compared without case.
+pub fn is_connection_failure(message: &str) -> bool {
+    const SIGNS: [&str; 13] = [
+        "broken pipe",
+        "connection reset",
+        "connection refused",
+        "connection closed",
+        "connection aborted",
+        "not connected",
+        "terminating connection",
+        "kind: closed",
+        "kind: io",
+        "timed out",
+        "timeout",
+        "os error",
+        "unexpected end",
+    ];
+    let lower = message.to_ascii_lowercase();
+    SIGNS.iter().any(|sign| lower.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_connection_failure;
+
+    #[test]
+    fn broken_refused_or_closed_connections_are_connection_failures_and_statement_errors_are_not() {
+        for message in [
+            "Error::Other(\"broken pipe\")",
+            "Connection reset by peer (os error 104)",
+            "Error { kind: Closed, cause: None }",
+            "FATAL: terminating connection due to administrator command",
+        ] {
+            assert!(is_connection_failure(message), "{message}");
+        }
+        for message in [
+            "ERR Error running script: attempt to compare nil",
+            "cannot convert value",
+        ] {
+            assert!(!is_connection_failure(message), "{message}");
+        }
+    }
+}
