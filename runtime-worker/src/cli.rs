@@ -62,6 +62,9 @@ pub enum Command {
     /// worker, /metrics, revocation. Needs JWT_SECRET (the app's jwt_secret). Exits non-zero at
     /// the first failed step.
     Smoke(SmokeArgs),
+    /// Print the app's OpenAPI 3.1 document (the one it serves at /openapi.json), to publish it
+    /// without running the app.
+    Openapi,
 }
 
 /// `migrate`.

@@ -31,6 +31,10 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::AdminToken(args) => admin_token::run(&args),
         Command::Smoke(args) => smoke::run(&args),
+        Command::Openapi => {
+            println!("{}", hexaspin_api::openapi::document_json());
+            Ok(())
+        }
         Command::Migrate(args) => runtime(false).and_then(|rt| rt.block_on(migrate::run(&cli.store, &args))),
         Command::Run(args) => runtime(true).and_then(|rt| rt.block_on(run::run(&cli.store, &args))),
     };

@@ -37,6 +37,17 @@ fn admin_token_prints_a_token_the_admin_api_accepts() {
 }
 
 #[test]
+fn openapi_prints_the_document_the_app_serves_without_any_setting() {
+    let output = worker(&["openapi"], &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let served: serde_json::Value =
+        serde_json::from_str(&hexaspin_api::openapi::document_json()).expect("JSON");
+    assert_eq!(printed, served);
+    assert_eq!(printed["openapi"], "3.1.0");
+}
+
+#[test]
 fn admin_token_refuses_a_lifetime_the_app_would_refuse() {
     let a_day_and_a_second = worker(
         &["admin-token", "--sub", "ops", "--ttl", "86401"],

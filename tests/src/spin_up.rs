@@ -217,11 +217,12 @@ fn report(outcome: &str, detail: &str) {
 }
 
 /// The Spin components this app's manifest names, built for wasm32-wasip2.
-const COMPONENTS: [&str; 4] = [
+const COMPONENTS: [&str; 5] = [
     "hexaspin_admin_keys",
     "hexaspin_jobs",
     "hexaspin_health",
     "hexaspin_metrics",
+    "hexaspin_docs",
 ];
 
 /// Starts the app in `deployment`, or says why it cannot.

@@ -4,12 +4,17 @@
 //!   embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it.
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
 //!   `cargo test` with the wasm checks required.
-//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`.
+//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2` and stages the
+//!   docs page's files (from npm, when Node is on PATH).
+//! - `cargo xtask build-docs`: the `docs` component and its page's files (spin.toml's build
+//!   command for it).
 //! - `cargo xtask fuzz [seconds]`: the cargo-fuzz targets in `fuzz/`, each for a bounded time;
 //!   `cargo xtask test` runs them too (after the tests, only when no test filter was given).
 
 mod dev;
+mod docs_ui;
 mod fuzz;
+mod python_tools;
 mod services;
 mod shell;
 mod spin_tests;
@@ -22,11 +27,14 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("build-wasm") => build_wasm(),
+        Some("build-docs") => {
+            docs_ui::stage().and_then(|_| build_wasm_packages(&["hexaspin-docs".to_owned()]))
+        }
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|build-wasm|fuzz> [args for spin up | cargo test | fuzz seconds]"
+                "usage: cargo xtask <dev|test|build-wasm|build-docs|fuzz> [args for spin up | cargo test | fuzz seconds]"
             );
             return ExitCode::from(2);
         }
@@ -67,12 +75,17 @@ pub fn components() -> Result<Vec<String>, String> {
 }
 
 /// Builds every component and makes sure it is where spin.toml looks for it, also when
-/// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does).
+/// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does); stages the docs page's files.
 fn build_wasm() -> Result<(), String> {
+    docs_ui::stage()?;
+    build_wasm_packages(&components()?)
+}
+
+/// Builds these wasm packages and stages them where spin.toml looks for them.
+fn build_wasm_packages(names: &[String]) -> Result<(), String> {
     ensure_wasm_target()?;
     let mut args = vec!["build", "--target", "wasm32-wasip2", "--release"];
-    let names = components()?;
-    for name in &names {
+    for name in names {
         args.extend(["-p", name.as_str()]);
     }
     shell::cargo(&args, &[])?;
@@ -80,7 +93,7 @@ fn build_wasm() -> Result<(), String> {
     let staged = shell::root().join(WASM_DIR);
     if built != staged {
         std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
-        for name in &names {
+        for name in names {
             let file = format!("{}.wasm", name.replace('-', "_"));
             std::fs::copy(built.join(&file), staged.join(&file))
                 .map_err(|e| format!("staging {file}: {e}"))?;
@@ -106,6 +119,9 @@ fn ensure_wasm_target() -> Result<(), String> {
 fn test(extra: &[String]) -> Result<(), String> {
     services::require_all()?;
     services::require_prometheus_parser()?;
+    docs_ui::stage_required()?;
+    let python_tools = python_tools::ensure()?;
+    let python_tools = python_tools.to_string_lossy();
     build_wasm()?;
     let wasm_dir = shell::root().join(WASM_DIR);
     let wasm_dir = wasm_dir.to_string_lossy();
@@ -119,6 +135,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         ("HEXASPIN_WASM_DIR", wasm_dir.as_ref()),
         ("HEXASPIN_REQUIRE_WASM", "1"),
         ("HEXASPIN_SPIN_REPORT", report_path.as_ref()),
+        ("HEXASPIN_PYTHON_TOOLS", python_tools.as_ref()),
     ];
     let result = shell::cargo_test(&args, &env);
     let spin = spin_tests::summary(&report);

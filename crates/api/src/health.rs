@@ -5,6 +5,7 @@
 use hexaspin_config::settings::{ConfigError, QueueSettings, StoreSettings};
 use http::{Method, StatusCode};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::response::json;
 use crate::{ApiError, Request, Response};
@@ -20,21 +21,27 @@ pub struct Dependency {
     pub ping: Result<(), String>,
 }
 
-#[derive(Serialize)]
+/// The component runs.
+#[derive(Serialize, ToSchema)]
 struct Live {
+    /// `ok`.
     status: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+/// Every store the service needs answers.
+#[derive(Serialize, ToSchema)]
 struct Ready<'a> {
+    /// `ready`.
     status: &'static str,
     version: &'static str,
     checks: Vec<Check<'a>>,
 }
 
-#[derive(Serialize)]
+/// One store and its answer.
+#[derive(Serialize, ToSchema)]
 struct Check<'a> {
+    /// `sqlite`, `postgres` or `redis`.
     name: &'a str,
     status: &'static str,
 }
@@ -130,6 +137,32 @@ pub fn respond(request: &Request, dependencies: &[Dependency]) -> Response {
         }
         _ => ApiError::not_found().into_response(),
     }
+}
+
+/// The health routes as the OpenAPI document describes them.
+pub(crate) mod paths {
+    #![allow(dead_code)]
+
+    use super::{Live, Ready};
+    use crate::openapi::problems::DependencyUnavailable;
+
+    /// Liveness: the component runs (no I/O).
+    #[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "liveness",
+        responses((status = 200, description = "Alive.", body = Live)))]
+    pub(crate) fn liveness() {}
+
+    /// The same as `/healthz`.
+    #[utoipa::path(get, path = "/health", tag = "health", operation_id = "health",
+        responses((status = 200, description = "Alive.", body = Live)))]
+    pub(crate) fn health() {}
+
+    /// Readiness: pings every store the service is configured with.
+    #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readiness",
+        responses(
+            (status = 200, description = "Every store answers.", body = Ready),
+            (status = 503, response = DependencyUnavailable),
+        ))]
+    pub(crate) fn readiness() {}
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, rendered from store aggregates.
+//! - [`openapi`]: the OpenAPI 3.1 document of every route, from the handlers' own types.
+//! - [`docs`]: `/openapi.json` and the `/docs` page.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
 
 // The public API of a library crate is documented; applications and tests need not be.
@@ -19,10 +21,12 @@
 
 pub mod admin_keys;
 pub mod body;
+pub mod docs;
 pub mod health;
 pub mod jobs;
 pub mod log;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod response;
 

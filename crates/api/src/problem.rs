@@ -30,12 +30,20 @@ pub struct ApiError {
     pub counts: Vec<Series>,
 }
 
-#[derive(Serialize)]
-struct ProblemBody<'a> {
+/// An RFC 9457 problem document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub(crate) struct ProblemBody<'a> {
+    /// A URI naming the problem type (one per `code`).
+    #[schema(format = "uri")]
     r#type: String,
+    /// The status's reason phrase.
     title: &'a str,
+    /// The HTTP status.
     status: u16,
+    /// What went wrong, for a human; never internals.
     detail: &'a str,
+    /// A stable machine-readable code, e.g. `rate_limited`.
     code: &'a str,
 }
 

@@ -2,8 +2,18 @@
 
 use http::{StatusCode, header};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{ApiError, Response};
+
+/// A page of a list, with the cursor of the next page (`null` on the last).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// This page's items, in the list's order.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page.
+    pub next_cursor: Option<String>,
+}
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {

@@ -320,6 +320,19 @@ fn parse_max_ttl(text: &str) -> Result<i64, ConfigError> {
         })
 }
 
+/// Reads `allow_public_docs`: whether `/openapi.json` and `/docs` answer without an admin token.
+/// Unset is `false`, so a deployment that forgets it does not publish its API description.
+pub fn load_allow_public_docs(source: &dyn ConfigSource) -> Result<bool, ConfigError> {
+    match source.get("allow_public_docs")?.as_deref().map(str::trim) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "allow_public_docs",
+            reason: "must be true or false".into(),
+        }),
+    }
+}
+
 /// Reads the key pepper.
 pub fn load_key_hasher(source: &dyn ConfigSource) -> Result<KeyHasher, ConfigError> {
     let pepper = required(source, "key_pepper")?;
@@ -348,6 +361,21 @@ mod tests {
                 path: DEFAULT_SQLITE_PATH.into()
             }
         );
+    }
+
+    #[test]
+    fn docs_are_private_unless_allow_public_docs_says_true() {
+        let with = |value| load_allow_public_docs(&Map(HashMap::from([("allow_public_docs", value)])));
+        assert_eq!(load_allow_public_docs(&Map(HashMap::new())), Ok(false));
+        assert_eq!(with("true"), Ok(true));
+        assert_eq!(with("false"), Ok(false));
+        assert!(matches!(
+            with("yes"),
+            Err(ConfigError::Invalid {
+                name: "allow_public_docs",
+                ..
+            })
+        ));
     }
 
     #[test]

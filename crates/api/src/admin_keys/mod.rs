@@ -6,6 +6,7 @@
 //! `GET /api/admin/audit`.
 
 mod dto;
+pub(crate) mod paths;
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::{AdminClaims, AuthError, authenticate_admin};
@@ -16,11 +17,11 @@ use hexaspin_core::use_cases::{self, AdminContext, AuditQuery, KeyChanges, KeyLi
 use http::{Method, StatusCode, header};
 
 use self::dto::{
-    AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery, PageView,
+    AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery,
     RotateKeyBody, UpdateKeyBody,
 };
 use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
-use crate::response::json;
+use crate::response::{Page, json};
 use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::AdminSettings;
 
@@ -28,7 +29,7 @@ use hexaspin_config::settings::AdminSettings;
 pub const KEYS_PATH: &str = "/api/admin/api-keys";
 
 #[derive(Debug, Clone, Copy)]
-enum Route {
+pub(crate) enum Route {
     Keys,
     Key,
     Revoke,
@@ -36,16 +37,18 @@ enum Route {
     Audit,
 }
 
+/// Every route with its path.
+pub(crate) const ROUTES: [(&str, Route); 5] = [
+    (KEYS_PATH, Route::Keys),
+    ("/api/admin/api-keys/{id}", Route::Key),
+    ("/api/admin/api-keys/{id}/revoke", Route::Revoke),
+    ("/api/admin/api-keys/{id}/rotate", Route::Rotate),
+    ("/api/admin/audit", Route::Audit),
+];
+
 fn router() -> matchit::Router<Route> {
     let mut router = matchit::Router::new();
-    let routes = [
-        (KEYS_PATH, Route::Keys),
-        ("/api/admin/api-keys/{id}", Route::Key),
-        ("/api/admin/api-keys/{id}/revoke", Route::Revoke),
-        ("/api/admin/api-keys/{id}/rotate", Route::Rotate),
-        ("/api/admin/audit", Route::Audit),
-    ];
-    for (path, route) in routes {
+    for (path, route) in ROUTES {
         // The table above is static and conflict-free; a failure here is a programming error
         // caught by every test that routes a request.
         #[allow(clippy::expect_used)]
@@ -175,7 +178,7 @@ where
             size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
         };
         let page = use_cases::list_api_keys(self.store, &list_query, now).await?;
-        let view = PageView {
+        let view = Page {
             items: page.items.iter().map(|key| KeyView::of(key, now)).collect(),
             next_cursor: page.next_cursor,
         };
@@ -211,7 +214,7 @@ where
             size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
         };
         let page = use_cases::list_audit(self.store, &audit_query).await?;
-        let view = PageView {
+        let view = Page {
             items: page.items.iter().map(AuditView::from).collect(),
             next_cursor: page.next_cursor,
         };
@@ -251,13 +254,18 @@ fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {
     Timestamp::parse_rfc3339(text).map_err(|e| hexaspin_core::DomainError::invalid("expires_at", e.reason))
 }
 
-fn method_not_allowed(route: Route) -> ApiError {
-    let allow = match route {
+/// The methods `route` answers, as the `Allow` header lists them.
+pub(crate) fn allowed_methods(route: Route) -> &'static str {
+    match route {
         Route::Keys => "GET, POST",
         Route::Key => "GET, PATCH",
         Route::Revoke | Route::Rotate => "POST",
         Route::Audit => "GET",
-    };
+    }
+}
+
+fn method_not_allowed(route: Route) -> ApiError {
+    let allow = allowed_methods(route);
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

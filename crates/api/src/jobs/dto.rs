@@ -4,56 +4,95 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::job::Job;
 use hexaspin_core::ports::QueueDepth;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::openapi::schemas::job_state;
 
 /// `POST /api/jobs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = JobRequest)]
 pub struct DispatchBody {
+    /// Which job component runs it (one of the service's `job_kinds`).
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", example = "echo")]
     pub kind: String,
+    /// Any JSON, given to the job as is (at most `max_payload_bytes` serialised).
     #[serde(default)]
+    #[schema(example = json!({"hello": "world"}))]
     pub payload: serde_json::Value,
+    /// 0 runs first, 9 last; 5 by default.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 9)]
     pub priority: Option<i64>,
+    /// Run no earlier than this (RFC 3339); not with `delay_ms`.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub run_at: Option<String>,
+    /// Run no earlier than this many milliseconds from now (up to a year); not with `run_at`.
     #[serde(default)]
+    // A float: utoipa keeps integer bounds in `isize`, which is 32 bits in wasm.
+    #[schema(minimum = 0, maximum = 31_536_000_000.0)]
     pub delay_ms: Option<i64>,
+    /// Attempts before the job is dead: 1–25, 3 by default.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 25)]
     pub max_attempts: Option<i64>,
+    /// Deadline of one attempt: 100 ms to 15 min, 30 s by default.
     #[serde(default)]
+    #[schema(minimum = 100, maximum = 900_000)]
     pub timeout_ms: Option<i64>,
 }
 
 /// `GET /api/jobs` and `GET /api/admin/jobs` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListJobsQuery {
+    /// Only jobs in this state.
+    #[param(schema_with = job_state)]
     pub state: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
+    /// Page size, 1–200 (50 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
 /// A job as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
 pub struct JobView {
+    /// 32 hex digits.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
     pub id: String,
     pub kind: String,
+    #[schema(schema_with = job_state)]
     pub state: &'static str,
     pub priority: u8,
+    /// Attempts started so far.
     pub attempts: u32,
     pub max_attempts: u32,
     pub timeout_ms: u32,
     pub payload: serde_json::Value,
+    #[schema(format = DateTime)]
     pub run_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    /// What the job returned, once it succeeded.
     pub result: Option<serde_json::Value>,
     pub last_error: Option<String>,
+    /// A cancel was asked for while the job ran; it ends `cancelled`.
     pub cancel_requested: bool,
-    /// Only in admin views.
+    /// The key that dispatched it; only in admin views.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9a-f]{16}$")]
     pub key_id: Option<String>,
 }
 
@@ -94,9 +133,19 @@ impl JobView {
     }
 }
 
+/// `GET /api/admin/queues`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QueueDepths)]
+pub struct QueueDepthsView {
+    /// Jobs by state and priority.
+    pub depths: Vec<DepthView>,
+}
+
 /// One line of `GET /api/admin/queues`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QueueDepth)]
 pub struct DepthView {
+    #[schema(schema_with = job_state)]
     pub state: &'static str,
     pub priority: u8,
     pub count: u64,

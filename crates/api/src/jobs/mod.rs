@@ -7,6 +7,7 @@
 //! `DELETE /api/admin/jobs/{id}`.
 
 mod dto;
+pub(crate) mod paths;
 mod problems;
 mod settings;
 
@@ -22,10 +23,10 @@ use hexaspin_core::use_cases::{
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
-use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery};
+use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
 use crate::admin_keys::authenticate_with;
 use crate::body::{BodyLimit, json_body, query, query_param};
-use crate::response::json;
+use crate::response::{Page, json};
 use crate::{ApiError, Request, Response};
 
 /// Where jobs live; `Location` headers point below it.
@@ -34,7 +35,7 @@ pub const JOBS_PATH: &str = "/api/jobs";
 const ENVELOPE_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
-enum Route {
+pub(crate) enum Route {
     Jobs,
     Job,
     Queues,
@@ -43,17 +44,19 @@ enum Route {
     AdminRetry,
 }
 
+/// Every route with its path.
+pub(crate) const ROUTES: [(&str, Route); 6] = [
+    (JOBS_PATH, Route::Jobs),
+    ("/api/jobs/{id}", Route::Job),
+    ("/api/admin/queues", Route::Queues),
+    ("/api/admin/jobs", Route::AdminJobs),
+    ("/api/admin/jobs/{id}", Route::AdminJob),
+    ("/api/admin/jobs/{id}/retry", Route::AdminRetry),
+];
+
 fn router() -> matchit::Router<Route> {
     let mut router = matchit::Router::new();
-    let routes = [
-        (JOBS_PATH, Route::Jobs),
-        ("/api/jobs/{id}", Route::Job),
-        ("/api/admin/queues", Route::Queues),
-        ("/api/admin/jobs", Route::AdminJobs),
-        ("/api/admin/jobs/{id}", Route::AdminJob),
-        ("/api/admin/jobs/{id}/retry", Route::AdminRetry),
-    ];
-    for (path, route) in routes {
+    for (path, route) in ROUTES {
         #[allow(clippy::expect_used)]
         router.insert(path, route).expect("job routes do not conflict");
     }
@@ -136,14 +139,14 @@ where
             }
             (Route::Queues, &Method::GET) => {
                 self.admin(request, now)?;
-                let depths: Vec<DepthView> = self
+                let depths = self
                     .jobs
                     .queue_depths()
                     .await?
                     .iter()
                     .map(DepthView::from)
                     .collect();
-                Ok(json(StatusCode::OK, &serde_json::json!({ "depths": depths })))
+                Ok(json(StatusCode::OK, &QueueDepthsView { depths }))
             }
             (Route::AdminJobs, &Method::GET) => {
                 self.admin(request, now)?;
@@ -302,11 +305,11 @@ where
                 JobView::of(job)
             }
         };
-        let items: Vec<JobView> = page.items.iter().map(view).collect();
-        Ok(json(
-            StatusCode::OK,
-            &serde_json::json!({ "items": items, "next_cursor": page.next_cursor }),
-        ))
+        let page = Page {
+            items: page.items.iter().map(view).collect(),
+            next_cursor: page.next_cursor,
+        };
+        Ok(json(StatusCode::OK, &page))
     }
 }
 
@@ -351,14 +354,19 @@ fn presented_key(request: &Request) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-fn method_not_allowed(route: Route) -> ApiError {
-    let allow = match route {
+/// The methods `route` answers, as the `Allow` header lists them.
+pub(crate) fn allowed_methods(route: Route) -> &'static str {
+    match route {
         Route::Jobs => "GET, POST",
         Route::Job => "GET, DELETE",
         Route::Queues | Route::AdminJobs => "GET",
         Route::AdminJob => "DELETE",
         Route::AdminRetry => "POST",
-    };
+    }
+}
+
+fn method_not_allowed(route: Route) -> ApiError {
+    let allow = allowed_methods(route);
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

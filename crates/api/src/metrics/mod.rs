@@ -134,3 +134,22 @@ impl<K: ApiKeyStore, J: JobStore, M: MetricsStore> MetricsApi<'_, K, J, M> {
         Ok(response)
     }
 }
+
+/// `/metrics` as the OpenAPI document describes it.
+pub(crate) mod paths {
+    #![allow(dead_code)]
+
+    use crate::openapi::problems::{InternalError, MetricsUnauthorized, StoreUnavailable};
+
+    /// Counters and gauges in the Prometheus text format, aggregated in the store.
+    #[utoipa::path(get, path = "/metrics", tag = "metrics", operation_id = "metrics",
+        security((), ("metrics_token" = [])),
+        responses(
+            (status = 200, description = "The exposition.", body = String,
+                content_type = "text/plain; version=0.0.4; charset=utf-8"),
+            (status = 401, response = MetricsUnauthorized),
+            (status = 500, response = InternalError),
+            (status = 503, response = StoreUnavailable),
+        ))]
+    pub(crate) fn metrics() {}
+}

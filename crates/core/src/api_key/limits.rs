@@ -11,15 +11,20 @@ use crate::{DomainError, Timestamp};
 
 /// Rate, burst, concurrency and daily quota of one key; `None` means "use the server default".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Sustained requests per second.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub rate_per_sec: Option<u32>,
-    /// Requests allowed at once above the sustained rate.
+    /// Requests allowed at once above the sustained rate (needs a rate).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub burst: Option<u32>,
     /// Jobs of this key running at the same time.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub concurrency: Option<u32>,
     /// Jobs per UTC day.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub daily_quota: Option<u64>,
 }
 
@@ -54,6 +59,7 @@ impl Limits {
 
 /// How often `remaining` is reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RefillInterval {
     /// At 00:00 UTC every day.
@@ -96,11 +102,13 @@ impl RefillInterval {
 
 /// Resets `remaining` to `amount` at the start of every interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Refill {
     /// When.
     pub interval: RefillInterval,
     /// To how many uses.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub amount: u64,
 }
 

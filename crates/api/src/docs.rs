@@ -1,0 +1,296 @@
+//! The API's description for client authors (component `docs`): `GET /openapi.json`, the
+//! [OpenAPI document](crate::openapi), and `GET /docs`, a Swagger UI page rendering it, with its
+//! assets under `/docs/`.
+//!
+//! Public when the setting `allow_public_docs` is true (the embedded dev default); otherwise
+//! each of these routes wants an admin JWT like the admin API. The Swagger UI files come from
+//! npm (`docs-ui/`, built by `cargo xtask build-docs`) and reach the component as a Spin files
+//! mount, read through [`DocsApi::assets`]; without them `/docs` says how to build them.
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::admin_auth::AdminAuthConfig;
+use http::{HeaderValue, Method, StatusCode, header};
+
+use crate::admin_keys::authenticate_with;
+use crate::{ApiError, Request, Response};
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/openapi.json";
+/// Where the docs page is served; its assets are below it.
+pub const PAGE_PATH: &str = "/docs";
+
+/// The files the page loads, as npm's `swagger-ui-dist` names them, with their content types.
+const BUNDLED_ASSETS: [(&str, &str); 2] = [
+    ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    ("swagger-ui.css", "text/css; charset=utf-8"),
+];
+
+/// Starts Swagger UI on the document: a file of its own, so the page needs no inline script.
+const INIT_SCRIPT: &str = r##"window.addEventListener("load", function () {
+  window.ui = SwaggerUIBundle({
+    url: "/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    displayOperationId: true,
+    persistAuthorization: false,
+  });
+});
+"##;
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hexaspin API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+"#;
+
+const NOT_BUILT: &str = r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>hexaspin API docs: not built</title></head>
+<body>
+<h1>The docs page is not built</h1>
+<p>Its Swagger UI files come from npm. Run <code>cargo xtask build-docs</code> (needs Node 20 or newer)
+and restart the app. The API's description is served anyway at <a href="/openapi.json">/openapi.json</a>.</p>
+</body>
+</html>
+"#;
+
+/// Swagger UI sets inline styles; scripts and everything else come from this origin only.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The docs routes.
+pub struct DocsApi<'a> {
+    /// `allow_public_docs`: no token needed.
+    pub public: bool,
+    /// The admin JWT settings, read only when the docs are not public.
+    pub admin_auth: &'a dyn Fn() -> Result<AdminAuthConfig, ApiError>,
+    /// Reads a bundled asset by file name (`None` when it is not there).
+    pub assets: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+}
+
+impl DocsApi<'_> {
+    /// Answers one request at `now`.
+    pub fn handle(&self, request: &Request, now: Timestamp) -> Response {
+        self.serve(request, now).unwrap_or_else(ApiError::into_response)
+    }
+
+    fn serve(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        let path = request.uri().path();
+        let asset = path.strip_prefix("/docs/");
+        if path != DOCUMENT_PATH && path != PAGE_PATH && asset.is_none() {
+            return Err(ApiError::not_found());
+        }
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return Err(
+                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "use GET")
+                    .with_header(header::ALLOW, "GET, HEAD"),
+            );
+        }
+        if !self.public {
+            authenticate_with(&(self.admin_auth)()?, request, now)?;
+        }
+        let response = match (path, asset) {
+            (DOCUMENT_PATH, _) => file(
+                crate::openapi::document_json().into_bytes(),
+                "application/json",
+                "no-cache",
+            ),
+            (PAGE_PATH, _) if self.page_is_built() => page(PAGE),
+            (PAGE_PATH, _) => page(NOT_BUILT),
+            (_, Some("init.js")) => file(
+                INIT_SCRIPT.as_bytes().to_vec(),
+                "text/javascript; charset=utf-8",
+                "no-cache",
+            ),
+            (_, Some(name)) => {
+                let (name, content_type) = BUNDLED_ASSETS
+                    .iter()
+                    .find(|(known, _)| *known == name)
+                    .ok_or_else(ApiError::not_found)?;
+                let bytes = (self.assets)(name).ok_or_else(ApiError::not_found)?;
+                file(bytes, content_type, "public, max-age=3600")
+            }
+            _ => return Err(ApiError::not_found()),
+        };
+        Ok(without_body_for_head(request, response))
+    }
+
+    fn page_is_built(&self) -> bool {
+        BUNDLED_ASSETS
+            .iter()
+            .all(|(name, _)| (self.assets)(name).is_some_and(|bytes| !bytes.is_empty()))
+    }
+}
+
+fn file(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {
+    let mut response = http::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn page(html: &str) -> Response {
+    let mut response = file(html.as_bytes().to_vec(), "text/html; charset=utf-8", "no-cache");
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    response
+}
+
+fn without_body_for_head(request: &Request, mut response: Response) -> Response {
+    if request.method() == Method::HEAD {
+        response.body_mut().clear();
+    }
+    response
+}
+
+/// The docs routes as the OpenAPI document describes them.
+pub(crate) mod paths {
+    #![allow(dead_code)]
+
+    use crate::openapi::problems::{AdminForbidden, AdminUnauthorized, InternalError};
+
+    /// This document (OpenAPI 3.1).
+    #[utoipa::path(get, path = "/openapi.json", tag = "docs", operation_id = "openapiDocument",
+        security((), ("admin_jwt" = [])),
+        responses(
+            (status = 200, description = "The document.", body = Object, content_type = "application/json"),
+            (status = 401, response = AdminUnauthorized),
+            (status = 403, response = AdminForbidden),
+            (status = 500, response = InternalError),
+        ))]
+    pub(crate) fn openapi_document() {}
+
+    /// A Swagger UI page rendering this document (or, before `cargo xtask build-docs`, a page
+    /// saying how to build it).
+    #[utoipa::path(get, path = "/docs", tag = "docs", operation_id = "docsPage",
+        security((), ("admin_jwt" = [])),
+        responses(
+            (status = 200, description = "The page.", body = String, content_type = "text/html; charset=utf-8"),
+            (status = 401, response = AdminUnauthorized),
+            (status = 403, response = AdminForbidden),
+            (status = 500, response = InternalError),
+        ))]
+    pub(crate) fn docs_page() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str, authorization: Option<&str>) -> Request {
+        let mut builder = http::Request::builder().uri(path);
+        if let Some(value) = authorization {
+            builder = builder.header(header::AUTHORIZATION, value);
+        }
+        builder.body(Vec::new()).expect("request")
+    }
+
+    fn no_auth() -> Result<AdminAuthConfig, ApiError> {
+        AdminAuthConfig::new(b"a-test-secret-of-enough-bytes-0123456789", None)
+            .map_err(|e| ApiError::misconfigured(&e))
+    }
+
+    fn with_assets(name: &str) -> Option<Vec<u8>> {
+        Some(format!("/* {name} */").into_bytes())
+    }
+
+    #[test]
+    fn the_public_document_is_served_as_json_without_a_token() {
+        let api = DocsApi {
+            public: true,
+            admin_auth: &no_auth,
+            assets: &|_| None,
+        };
+        let response = api.handle(&get("/openapi.json", None), Timestamp::from_millis(0));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let document: serde_json::Value = serde_json::from_slice(response.body()).expect("json");
+        assert_eq!(document["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn docs_that_are_not_public_want_an_admin_token() {
+        let api = DocsApi {
+            public: false,
+            admin_auth: &no_auth,
+            assets: &with_assets,
+        };
+        for path in ["/openapi.json", "/docs", "/docs/swagger-ui.css"] {
+            let response = api.handle(&get(path, None), Timestamp::from_millis(0));
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+            let response = api.handle(&get(path, Some("Bearer not-a-jwt")), Timestamp::from_millis(0));
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_page_loads_only_files_of_its_own_origin_and_says_how_to_build_it_when_absent() {
+        let built = DocsApi {
+            public: true,
+            admin_auth: &no_auth,
+            assets: &with_assets,
+        };
+        let response = built.handle(&get("/docs", None), Timestamp::from_millis(0));
+        assert_eq!(response.status(), StatusCode::OK);
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("csp");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
+        let html = String::from_utf8(response.into_body()).expect("utf-8");
+        assert!(
+            html.contains("/docs/swagger-ui-bundle.js") && !html.contains("<script>"),
+            "{html}"
+        );
+
+        let unbuilt = DocsApi {
+            public: true,
+            admin_auth: &no_auth,
+            assets: &|_| None,
+        };
+        let response = unbuilt.handle(&get("/docs", None), Timestamp::from_millis(0));
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = String::from_utf8(response.into_body()).expect("utf-8");
+        assert!(html.contains("cargo xtask build-docs"), "{html}");
+        let missing = unbuilt.handle(&get("/docs/swagger-ui.css", None), Timestamp::from_millis(0));
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn only_the_bundled_asset_names_are_served() {
+        let api = DocsApi {
+            public: true,
+            admin_auth: &no_auth,
+            assets: &with_assets,
+        };
+        for path in ["/docs/../etc/passwd", "/docs/package.json", "/docs/"] {
+            let response = api.handle(&get(path, None), Timestamp::from_millis(0));
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let script = api.handle(
+            &get("/docs/swagger-ui-bundle.js", None),
+            Timestamp::from_millis(0),
+        );
+        assert_eq!(script.status(), StatusCode::OK);
+        assert_eq!(script.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+}
