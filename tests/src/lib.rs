@@ -12,6 +12,8 @@
 //! - [`api`]: the admin API driven in-process on a test store.
 //! - [`http`]: a one-shot HTTP GET for tests against real processes.
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
+//! - [`live_app`]: the app under `spin up`, or natively where Spin is missing.
+//! - [`native_app`]: the app's handlers served natively, routed as spin.toml does (no Spin needed).
 //! - [`spin_up`]: a real `spin up` of the app in any deployment, for end-to-end tests.
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
@@ -24,6 +26,8 @@ pub mod cuttable_proxy;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;
+pub mod live_app;
+pub mod native_app;
 pub mod prometheus;
 pub mod samples;
 pub mod spin_process;

@@ -1,0 +1,160 @@
+//! The app served natively, for tests on machines without Spin: routes exactly as spin.toml
+//! does to the same `hexaspin_api` handlers the components call, on one SQLite file (the
+//! embedded default) a worker can share. `runtime-worker smoke` and the schemathesis run use it
+//! when `spin` is not on PATH.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hexaspin_api::admin_keys::AdminApi;
+use hexaspin_api::docs::DocsApi;
+use hexaspin_api::health::{Dependency, respond, wants_readiness};
+use hexaspin_api::jobs::{JobsApi, JobsSettings};
+use hexaspin_api::metrics::MetricsApi;
+use hexaspin_api::metrics::requests::count_request;
+use hexaspin_config::client_address::ClientAddressSource;
+use hexaspin_config::settings::{AdminSettings, AuthFailureSettings, load_dispatch_settings};
+use hexaspin_config::system::{OsEntropy, system_now};
+use hexaspin_core::Timestamp;
+use hexaspin_core::quota::RateRule;
+use hexaspin_core::use_cases::DispatchSettings;
+use hexaspin_native::{NativeExecutor, SqliteExecutor};
+use hexaspin_store_sql::SqlStore;
+use hexaspin_store_sql::jobs::SqliteJobs;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+use crate::api::TestConfig;
+
+/// The app's stores and settings: what each component opens per request in Spin.
+struct App {
+    keys: SqlStore<NativeExecutor>,
+    jobs: SqliteJobs<SqliteExecutor>,
+    admin: AdminSettings,
+    dispatch: DispatchSettings,
+    auth_failures: RateRule,
+}
+
+impl App {
+    /// Routes as spin.toml does, answers with the component's handler, then counts the request
+    /// as that component does.
+    async fn serve(&self, request: hexaspin_api::Request) -> hexaspin_api::Response {
+        let path = request.uri().path().to_owned();
+        let now = system_now();
+        let (component, response) = if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {
+            let api = AdminApi {
+                store: &self.keys,
+                entropy: &OsEntropy,
+                settings: &self.admin,
+            };
+            ("admin-keys", api.handle(&request, now).await)
+        } else if path.starts_with("/api/jobs") || path.starts_with("/api/admin/") {
+            let settings = JobsSettings::loaded(
+                self.admin.clone(),
+                self.dispatch.clone(),
+                AuthFailureSettings {
+                    rule: self.auth_failures,
+                    client_address: ClientAddressSource::Peer,
+                },
+            );
+            let api = JobsApi {
+                keys: &self.keys,
+                jobs: &self.jobs,
+                entropy: &OsEntropy,
+                settings: &settings,
+            };
+            ("jobs", api.handle(&request, now).await)
+        } else if path == "/metrics" {
+            let api = MetricsApi {
+                keys: &self.keys,
+                jobs: &self.jobs,
+                metrics: &self.jobs,
+                token: None,
+                kinds: &self.dispatch.kinds,
+            };
+            ("metrics", api.handle(&request, now).await)
+        } else if path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/") {
+            let assets_dir = crate::spin_up::workspace_root().join("target/docs-ui");
+            let api = DocsApi {
+                public: true,
+                admin_auth: &|| Ok(self.admin.auth.clone()),
+                assets: &|name| std::fs::read(assets_dir.join(name)).ok(),
+            };
+            return api.handle(&request, now); // no store, not counted (as the component)
+        } else if wants_readiness(&request) {
+            let ping = self.keys.ping().await.map_err(|e| e.to_string());
+            (
+                "health",
+                respond(&request, &[Dependency { name: "sqlite", ping }]),
+            )
+        } else {
+            return respond(&request, &[]); // liveness: no I/O, not counted
+        };
+        count_request(&self.jobs, component, &response).await;
+        response
+    }
+}
+
+/// Serves `app` on a free port until the test ends.
+async fn serve(app: App) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = Arc::new(app);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                    let app = app.clone();
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let bytes = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes().to_vec())
+                            .unwrap_or_default();
+                        let response = app.serve(http::Request::from_parts(parts, bytes)).await;
+                        Ok::<_, Infallible>(response.map(|body| Full::new(Bytes::from(body))))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+/// The app on a migrated SQLite file at `database`, served on a free port until the test ends.
+pub async fn start(database: &Path) -> SocketAddr {
+    start_with(database, RateRule::new(1, 10).expect("rule")).await
+}
+
+/// Like [`start`], with `auth_failures` as the per-address limit on keys that do not verify
+/// (the `auth_failure_*` settings).
+pub async fn start_with(database: &Path, auth_failures: RateRule) -> SocketAddr {
+    serve(app_on(database, auth_failures).await).await
+}
+
+async fn app_on(database: &Path, auth_failures: RateRule) -> App {
+    let executor = NativeExecutor::sqlite(database).expect("SQLite opens");
+    hexaspin_store_sql::migrate::up(&executor, Timestamp::from_millis(0))
+        .await
+        .expect("migrations");
+    App {
+        keys: SqlStore::new(executor),
+        jobs: SqliteJobs::with_clock(SqliteExecutor::open(database).expect("SQLite opens"), system_now),
+        admin: AdminSettings::load(&TestConfig).expect("settings"),
+        dispatch: load_dispatch_settings(&TestConfig).expect("dispatch settings"),
+        auth_failures,
+    }
+}

@@ -1,0 +1,255 @@
+//! The OpenAPI document against the running app (under `spin up` when Spin is on PATH, else the
+//! native stand-in): validated as OpenAPI 3.1 by an independent validator, every operation
+//! exercised by schemathesis (examples, coverage, fuzzing and the stateful links) with its
+//! conformance checks, and the `/docs` page rendered in Chromium.
+//!
+//! The Python tools come from a virtualenv `cargo xtask test` makes (`HEXASPIN_PYTHON_TOOLS`);
+//! Chromium from PATH (`.ci/run` installs Debian's). Under `cargo xtask test` both are required;
+//! a bare `cargo test` without them prints SKIPPED. Reports and the screenshot are written under
+//! `target/test-output/openapi/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hexaspin_config::system::system_now;
+use hexaspin_core::quota::RateRule;
+use hexaspin_tests::api::admin_token;
+use hexaspin_tests::http::create_api_key;
+use hexaspin_tests::live_app::LiveApp;
+use hexaspin_tests::spin_up::workspace_root;
+
+/// The checks the issue names; every one must pass for every operation.
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+response_headers_conformance,response_schema_conformance";
+
+/// Bad keys are schemathesis's bread and butter: the per-address limit on them must not turn
+/// the rest of the run into 429s.
+fn generous() -> RateRule {
+    RateRule::new(100_000, 100_000).expect("rule")
+}
+
+/// The default limit, for tests that send no bad key.
+fn default_rule() -> RateRule {
+    RateRule::new(1, 10).expect("rule")
+}
+
+fn required() -> bool {
+    std::env::var_os("HEXASPIN_REQUIRE_WASM").is_some()
+}
+
+/// The virtualenv's `bin/`, or `None` after SKIPPED (a failure under `cargo xtask test`).
+fn python_tools() -> Option<PathBuf> {
+    match std::env::var_os("HEXASPIN_PYTHON_TOOLS").map(PathBuf::from) {
+        Some(bin) if bin.join("schemathesis").is_file() => Some(bin),
+        _ => {
+            assert!(
+                !required(),
+                "HEXASPIN_PYTHON_TOOLS must name a virtualenv with schemathesis"
+            );
+            println!("SKIPPED: no schemathesis (run `cargo xtask test`, which installs it)");
+            None
+        }
+    }
+}
+
+fn output_dir() -> PathBuf {
+    let dir = std::env::var_os("HEXASPIN_TEST_OUTPUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/test-output"))
+        .join("openapi");
+    std::fs::create_dir_all(&dir).expect("output dir");
+    dir
+}
+
+fn run(command: &mut Command) -> (bool, String) {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_document_is_valid_openapi_3_1_and_the_published_copy() {
+    let Some(tools) = python_tools() else { return };
+    let app = LiveApp::start(default_rule()).await;
+    let reply = hexaspin_tests::http::send(app.port(), "GET", "/openapi.json", &[], None);
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    let served = reply.json;
+    let file = output_dir().join("served.json");
+    std::fs::write(&file, served.to_string()).expect("write");
+    let published: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("docs/openapi.json")).expect("docs/openapi.json"),
+    )
+    .expect("JSON");
+    assert!(
+        served == published,
+        "the app serves a document other than docs/openapi.json (saved as {})",
+        file.display()
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+
+    let (valid, text) = run(Command::new(tools.join("openapi-spec-validator")).arg(&file));
+    println!("openapi-spec-validator ({}): {text}", app.runtime());
+    assert!(valid, "{text}");
+}
+
+/// One schemathesis run over the operations `filter` selects, with the admin token and `key`;
+/// returns whether it was clean and its output (also saved as `<name>.txt`).
+fn schemathesis(
+    tools: &Path,
+    app: &LiveApp,
+    name: &str,
+    filter: &[&str],
+    admin: &str,
+    key: &str,
+) -> (bool, String) {
+    let out = output_dir().join(name);
+    std::fs::create_dir_all(&out).expect("output dir");
+    let config = out.join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        "[auth.openapi.admin_jwt]\nbearer = \"${HX_ADMIN_TOKEN}\"\n\
+         [auth.openapi.api_key]\nbearer = \"${HX_API_KEY}\"\n\
+         [auth.openapi.api_key_header]\napi_key = \"${HX_API_KEY}\"\n",
+    )
+    .expect("config");
+    let max_examples = std::env::var("HEXASPIN_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let max_time = std::env::var("HEXASPIN_SCHEMATHESIS_SECONDS").unwrap_or_else(|_| "75".into());
+    let mut command = Command::new(tools.join("schemathesis"));
+    command
+        .arg("--config-file")
+        .arg(&config)
+        .arg("run")
+        .arg(format!("{}/openapi.json", app.base_url()))
+        .args(filter)
+        .args(["--checks", CHECKS])
+        .args(["--max-examples", &max_examples, "--max-time", &max_time])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
+        .args([
+            "--seed",
+            "20261124",
+            "--workers",
+            "2",
+            "--no-color",
+            "--request-timeout",
+            "30",
+        ])
+        .args(["--report", "junit", "--report-dir"])
+        .arg(&out)
+        .env("HX_ADMIN_TOKEN", admin)
+        .env("HX_API_KEY", key)
+        .current_dir(&out);
+    let (clean, text) = run(&mut command);
+    std::fs::write(out.join(format!("{name}.txt")), &text).expect("write");
+    println!(
+        "schemathesis ({name}) against {} ({}):\n{text}",
+        app.base_url(),
+        app.runtime()
+    );
+    (clean, text)
+}
+
+/// Two runs, so that the admin operations (which schemathesis links to the keys it lists, and
+/// so may revoke or rotate any key) cannot take away the key the client operations run with:
+/// first every operation but the key admin, with a key made for it, then the key admin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_every_operation_answering_as_documented() {
+    let Some(tools) = python_tools() else { return };
+    let app = LiveApp::start(generous()).await;
+    let admin = admin_token("schemathesis", system_now());
+    let key = create_api_key(
+        app.port(),
+        &admin,
+        &serde_json::json!({
+            "name": "schemathesis",
+            "scopes": ["jobs:read", "jobs:write"],
+            "limits": { "rate_per_sec": 100000, "burst": 100000 },
+        }),
+    );
+    let (clients_clean, _) = schemathesis(
+        &tools,
+        &app,
+        "clients",
+        &["--exclude-tag", "api-keys"],
+        &admin,
+        &key,
+    );
+    let (admin_clean, _) = schemathesis(
+        &tools,
+        &app,
+        "admin",
+        &["--include-tag", "api-keys"],
+        &admin,
+        &key,
+    );
+    assert!(
+        clients_clean && admin_clean,
+        "schemathesis found responses that break the document (above)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_docs_page_renders_the_document_in_chromium() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let Some(chromium) = chromium else {
+        assert!(
+            !required(),
+            "Chromium must be on PATH (`.ci/run` installs Debian's `chromium`)"
+        );
+        println!("SKIPPED: no Chromium on PATH");
+        return;
+    };
+    assert!(
+        workspace_root()
+            .join("target/docs-ui/swagger-ui-bundle.js")
+            .is_file()
+            || !required(),
+        "the Swagger UI files are staged by `cargo xtask test`"
+    );
+    let app = LiveApp::start(default_rule()).await;
+    let url = format!("{}/docs", app.base_url());
+    let out = output_dir();
+    let screenshot = out.join("docs.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let profile = tempfile::tempdir().expect("profile dir");
+    let headless = |extra: &[&str]| {
+        let mut command = Command::new(chromium);
+        command
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(["--window-size=1280,2400", "--virtual-time-budget=15000"])
+            .args(extra)
+            .arg(&url);
+        command
+    };
+    let (rendered, dom) = run(&mut headless(&["--dump-dom", "--enable-logging=stderr", "--v=0"]));
+    assert!(rendered, "{dom}");
+    // Swagger UI drew the operations from /openapi.json: their ids are in the page.
+    for operation in ["createApiKey", "dispatchJob", "readiness"] {
+        assert!(dom.contains(operation), "{operation} is rendered: {dom}");
+    }
+    assert!(
+        !dom.contains("Refused to") && !dom.contains("Content Security Policy"),
+        "no CSP violation in the console: {dom}"
+    );
+    let (shot, text) = run(&mut headless(&[&format!(
+        "--screenshot={}",
+        screenshot.display()
+    )]));
+    assert!(shot && screenshot.is_file(), "{text}");
+    println!(
+        "screenshot of {url} ({}): {}",
+        app.runtime(),
+        screenshot.display()
+    );
+}
