@@ -277,6 +277,13 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
     let redis_prefix = match deployment.queue {
         Queue::Sqlite => None,
         Queue::Redis => {
+            // The app starts on a Redis without our scripts cached, as after a Redis restart or
+            // failover: the components must fall back from EVALSHA to EVAL by themselves.
+            crate::fixtures::test_redis()
+                .await
+                .command(&["SCRIPT", "FLUSH"])
+                .await
+                .expect("SCRIPT FLUSH");
             let prefix = format!("hx_e2e_{}:", crate::fixtures::unique_suffix());
             let url = crate::fixtures::test_redis_url();
             variables.extend([

@@ -23,9 +23,31 @@ pub fn is_transient(message: &str) -> bool {
             .any(|word| TRANSIENT_CODES.contains(&word))
 }
 
+/// Whether `message` says the server does not have the script whose SHA1 `EVALSHA` named (a
+/// restarted or flushed Redis), so the caller sends the source with `EVAL` instead. Redis says
+/// `NOSCRIPT No matching script`; Spin 4.1's outbound Redis (a newer redis-rs) reports it as
+/// `An error was signalled by the server - NoScriptError: No matching script. Please use EVAL.`
+pub fn is_missing_script(message: &str) -> bool {
+    message.contains("NOSCRIPT") || message.contains("NoScriptError")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_transient;
+    use super::{is_missing_script, is_transient};
+
+    #[test]
+    fn a_missing_script_is_recognised_as_redis_and_as_spin_4_1_report_it() {
+        for message in [
+            "NOSCRIPT No matching script. Please use EVAL.",
+            "Error::Other(\"An error was signalled by the server - NoScriptError: No matching script. Please use EVAL.\")",
+        ] {
+            assert!(is_missing_script(message), "{message}");
+            assert!(!is_transient(message), "{message}");
+        }
+        assert!(!is_missing_script(
+            "ERR Error running script (call to f_0123): @user_script:1: boom"
+        ));
+    }
 
     #[test]
     fn broken_connections_and_not_now_answers_are_transient() {

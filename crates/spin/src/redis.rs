@@ -1,7 +1,7 @@
 //! [`SpinRedis`]: Spin's outbound Redis behind hexaspin-redis's executor trait.
 
 use hexaspin_core::ports::StoreError;
-use hexaspin_redis::failure::is_transient;
+use hexaspin_redis::failure::{is_missing_script, is_transient};
 use hexaspin_redis::{RedisExecutor, RedisValue, Script};
 use spin_sdk::redis::{self, RedisParameter, RedisResult};
 
@@ -31,7 +31,7 @@ impl SpinRedis {
 impl RedisExecutor for SpinRedis {
     async fn run_script(&self, script: &Script, args: &[String]) -> Result<Vec<RedisValue>, StoreError> {
         let reply = match self.execute("EVALSHA", script.sha1(), args) {
-            Err(error) if error.to_string().contains("NOSCRIPT") => {
+            Err(error) if is_missing_script(&error.to_string()) => {
                 self.execute("EVAL", script.source(), args)
             }
             other => other,
