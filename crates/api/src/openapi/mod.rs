@@ -313,6 +313,33 @@ mod tests {
         }
     }
 
+    /// The README's API tables name routes as `` | `METHOD /path` | ``: the same set as the
+    /// document's operations under `/api/`, so the summary cannot drift from the description.
+    #[test]
+    fn the_readme_api_tables_list_exactly_the_documented_api_routes() {
+        let readme =
+            std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+                .expect("README.md");
+        let mut in_readme: Vec<(String, String)> = readme
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split_once('`').map(|(route, _)| route))
+            .filter_map(|route| route.split_once(' '))
+            .filter(|(method, path)| {
+                ["GET", "POST", "PATCH", "PUT", "DELETE"].contains(method) && path.starts_with("/api/")
+            })
+            .map(|(method, path)| (path.to_owned(), method.to_owned()))
+            .collect();
+        in_readme.sort();
+        let mut documented: Vec<(String, String)> = operations(&document_value())
+            .into_iter()
+            .filter(|(path, _, _)| path.starts_with("/api/"))
+            .map(|(path, method, _)| (path, method))
+            .collect();
+        documented.sort();
+        assert_eq!(in_readme, documented);
+    }
+
     /// `docs/openapi.json` is the published copy: a change to a DTO or a route that is not
     /// carried into it fails here. `HEXASPIN_UPDATE_OPENAPI=1` rewrites it.
     #[test]
