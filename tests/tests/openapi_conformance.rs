@@ -253,3 +253,27 @@ async fn the_docs_page_renders_the_document_in_chromium() {
         screenshot.display()
     );
 }
+
+/// The k8s manifests set `allow_public_docs = false`: then the description and the page want an
+/// admin JWT, wired from the Spin variable through the `docs` component.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_docs_want_an_admin_token_under_spin() {
+    let env = [("SPIN_VARIABLE_ALLOW_PUBLIC_DOCS", "false")];
+    let Some(app) =
+        hexaspin_tests::spin_up::spin_app(hexaspin_tests::spin_up::Deployment::EMBEDDED, &env).await
+    else {
+        return;
+    };
+    for path in ["/openapi.json", "/docs", "/docs/swagger-ui.css"] {
+        let anonymous = hexaspin_tests::http::send(app.port, "GET", path, &[], None);
+        assert_eq!(
+            (anonymous.status, anonymous.code()),
+            (401, "missing_token"),
+            "{path}"
+        );
+    }
+    let admin = admin_token("docs-reader", system_now());
+    let reply = hexaspin_tests::http::send_bearer(app.port, "GET", "/openapi.json", &admin, None);
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    assert_eq!(reply.json["openapi"], "3.1.0");
+}
