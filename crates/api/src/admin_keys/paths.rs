@@ -8,8 +8,7 @@ use super::dto::{
     RotateKeyBody, UpdateKeyBody,
 };
 use crate::openapi::problems::{
-    AdminForbidden, AdminUnauthorized, BadBody, BadQuery, InternalError, InvalidField, KeyConflict, NotFound,
-    PayloadTooLarge, StoreUnavailable, UnsupportedMediaType,
+    AdminAccess, BadQuery, InvalidField, JsonBodyFailures, KeyConflict, NotFound, StoreFailures,
 };
 use crate::response::Page;
 
@@ -27,14 +26,10 @@ use crate::response::Page;
                 ("RevokeApiKey" = (operation_id = "revokeApiKey", parameters(("id" = "$response.body#/id")))),
                 ("RotateApiKey" = (operation_id = "rotateApiKey", parameters(("id" = "$response.body#/id")))),
             )),
-        (status = 400, response = BadBody),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
+        JsonBodyFailures,
+        AdminAccess,
         (status = 422, response = InvalidField),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn create_api_key() {}
@@ -47,10 +42,8 @@ pub(crate) fn create_api_key() {}
     responses(
         (status = 200, description = "A page of keys.", body = Page<KeyView>),
         (status = 400, response = BadQuery),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        AdminAccess,
+        StoreFailures,
     ),
 )]
 pub(crate) fn list_api_keys() {}
@@ -62,11 +55,9 @@ pub(crate) fn list_api_keys() {}
     params(("id" = String, Path, description = "The key's id (16 hex digits).")),
     responses(
         (status = 200, description = "The key.", body = KeyView),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        AdminAccess,
         (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn get_api_key() {}
@@ -79,16 +70,12 @@ pub(crate) fn get_api_key() {}
     request_body(content = UpdateKeyBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The key as changed.", body = KeyView),
-        (status = 400, response = BadBody),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        JsonBodyFailures,
+        AdminAccess,
         (status = 404, response = NotFound),
         (status = 409, response = KeyConflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidField),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn update_api_key() {}
@@ -102,15 +89,11 @@ pub(crate) fn update_api_key() {}
         description = "Nothing, or `{}`."),
     responses(
         (status = 200, description = "The revoked key.", body = KeyView),
-        (status = 400, response = BadBody),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        JsonBodyFailures,
+        AdminAccess,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidField),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn revoke_api_key() {}
@@ -124,16 +107,12 @@ pub(crate) fn revoke_api_key() {}
         description = "Optional; without it the old secret stops at once."),
     responses(
         (status = 200, description = "The key with its new secret, shown this once.", body = CreatedKeyView),
-        (status = 400, response = BadBody),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        JsonBodyFailures,
+        AdminAccess,
         (status = 404, response = NotFound),
         (status = 409, response = KeyConflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidField),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn rotate_api_key() {}
@@ -146,10 +125,8 @@ pub(crate) fn rotate_api_key() {}
     responses(
         (status = 200, description = "A page of audit entries.", body = Page<AuditView>),
         (status = 400, response = BadQuery),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        AdminAccess,
+        StoreFailures,
     ),
 )]
 pub(crate) fn list_audit() {}

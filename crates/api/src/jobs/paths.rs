@@ -5,9 +5,8 @@
 
 use super::dto::{DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
 use crate::openapi::problems::{
-    AdminForbidden, AdminUnauthorized, BadBody, BadQuery, DispatchInvalid, DispatchTooManyRequests,
-    InternalError, JobNotDead, JobRunning, KeyForbidden, KeyTooManyRequests, KeyUnauthorized, NotFound,
-    PayloadTooLarge, StoreUnavailable, UnsupportedMediaType,
+    AdminAccess, BadQuery, DispatchInvalid, DispatchTooManyRequests, JobNotDead, JobRunning,
+    JsonBodyFailures, KeyAccess, KeyTooManyRequests, NotFound, StoreFailures,
 };
 use crate::response::Page;
 
@@ -37,15 +36,11 @@ use crate::response::Page;
                 ("Location" = String, description = "The job's URL."),
                 ("Idempotent-Replayed" = String, description = "`true`."),
             )),
-        (status = 400, response = BadBody),
-        (status = 401, response = KeyUnauthorized),
-        (status = 403, response = KeyForbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
+        JsonBodyFailures,
+        KeyAccess,
         (status = 422, response = DispatchInvalid),
         (status = 429, response = DispatchTooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn dispatch_job() {}
@@ -58,11 +53,9 @@ pub(crate) fn dispatch_job() {}
     responses(
         (status = 200, description = "A page of jobs.", body = Page<JobView>),
         (status = 400, response = BadQuery),
-        (status = 401, response = KeyUnauthorized),
-        (status = 403, response = KeyForbidden),
+        KeyAccess,
         (status = 429, response = KeyTooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn list_jobs() {}
@@ -74,12 +67,10 @@ pub(crate) fn list_jobs() {}
     params(("id" = String, Path, description = "The job's id (32 hex digits).")),
     responses(
         (status = 200, description = "The job.", body = JobView),
-        (status = 401, response = KeyUnauthorized),
-        (status = 403, response = KeyForbidden),
+        KeyAccess,
         (status = 404, response = NotFound),
         (status = 429, response = KeyTooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn get_job() {}
@@ -92,12 +83,10 @@ pub(crate) fn get_job() {}
     params(("id" = String, Path, description = "The job's id (32 hex digits).")),
     responses(
         (status = 200, description = "The job, cancelled or with `cancel_requested`.", body = JobView),
-        (status = 401, response = KeyUnauthorized),
-        (status = 403, response = KeyForbidden),
+        KeyAccess,
         (status = 404, response = NotFound),
         (status = 429, response = KeyTooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn cancel_job() {}
@@ -108,10 +97,8 @@ pub(crate) fn cancel_job() {}
     security(("admin_jwt" = [])),
     responses(
         (status = 200, description = "Depths.", body = QueueDepthsView),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        AdminAccess,
+        StoreFailures,
     ),
 )]
 pub(crate) fn queue_depths() {}
@@ -124,10 +111,8 @@ pub(crate) fn queue_depths() {}
     responses(
         (status = 200, description = "A page of jobs.", body = Page<JobView>),
         (status = 400, response = BadQuery),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        AdminAccess,
+        StoreFailures,
     ),
 )]
 pub(crate) fn admin_list_jobs() {}
@@ -139,12 +124,10 @@ pub(crate) fn admin_list_jobs() {}
     params(("id" = String, Path, description = "The job's id (32 hex digits).")),
     responses(
         (status = 200, description = "The job, queued again.", body = JobView),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        AdminAccess,
         (status = 404, response = NotFound),
         (status = 409, response = JobNotDead),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn retry_dead_job() {}
@@ -156,12 +139,10 @@ pub(crate) fn retry_dead_job() {}
     params(("id" = String, Path, description = "The job's id (32 hex digits).")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = AdminUnauthorized),
-        (status = 403, response = AdminForbidden),
+        AdminAccess,
         (status = 404, response = NotFound),
         (status = 409, response = JobRunning),
-        (status = 500, response = InternalError),
-        (status = 503, response = StoreUnavailable),
+        StoreFailures,
     ),
 )]
 pub(crate) fn delete_job() {}

@@ -106,3 +106,31 @@ problem_responses! {
     MetricsUnauthorized: "`metrics_token` is set and the request did not present it.",
         ["missing_token", "invalid_token"], [WwwAuthenticate];
 }
+
+/// Declares groups of problem responses routes share: `Group: [status => Response, …];`, each
+/// a reference to the response declared above.
+macro_rules! problem_groups {
+    ($($(#[doc = $doc:literal])* $group:ident: [$($status:literal => $response:ident),+];)+) => {$(
+        $(#[doc = $doc])*
+        pub(crate) struct $group;
+
+        impl utoipa::IntoResponses for $group {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                [$(($status.to_owned(), RefOr::Ref(Ref::from_response_name(stringify!($response))))),+]
+                    .into_iter()
+                    .collect()
+            }
+        }
+    )+};
+}
+
+problem_groups! {
+    /// An admin route's token checks.
+    AdminAccess: ["401" => AdminUnauthorized, "403" => AdminForbidden];
+    /// A client route's key checks (the 429 differs by route).
+    KeyAccess: ["401" => KeyUnauthorized, "403" => KeyForbidden];
+    /// Any route that opens a store.
+    StoreFailures: ["500" => InternalError, "503" => StoreUnavailable];
+    /// Any route that reads a JSON body (the 422 differs by route).
+    JsonBodyFailures: ["400" => BadBody, "413" => PayloadTooLarge, "415" => UnsupportedMediaType];
+}
