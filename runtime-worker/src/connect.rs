@@ -20,9 +20,10 @@ pub async fn open(settings: &QueueSettings) -> Result<NativeJobs, StoreError> {
             SqliteExecutor::open(Path::new(path))?,
             hexaspin_config::system::system_now,
         )),
-        QueueSettings::Redis { url, prefix } => {
-            NativeJobs::Redis(RedisJobs::new(NativeRedis::connect(url).await?, prefix.clone()))
-        }
+        QueueSettings::Redis { url, prefix } => NativeJobs::Redis(RedisJobs::with_server_clock(
+            NativeRedis::connect(url).await?,
+            prefix.clone(),
+        )),
     };
     jobs.ping().await?;
     Ok(jobs)

@@ -2,7 +2,8 @@
 //! embedded default several processes (`spin up`'s instances, the worker) share one SQLite file
 //! and queue for its write lock; a request judged at the `now` it read before that wait is refused
 //! as "too early" although it is within its limits (measured on `spin up` before this: ~4 % of
-//! in-limit dispatches under 32 concurrent clients).
+//! in-limit dispatches under 32 concurrent clients). On Redis the decision is taken at the Redis
+//! server's clock (`TIME` in the script), so app hosts with skewed clocks are judged alike.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,9 +12,12 @@ use hexaspin_config::system::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::{DispatchOutcome, JobStore};
 use hexaspin_core::quota::{QuotaRules, RateRule};
+use hexaspin_native::NativeRedis;
 use hexaspin_native::SqliteExecutor;
+use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_tests::contract::jobs::{new_job, request};
+use hexaspin_tests::fixtures::{RedisTestJobs, test_redis};
 
 const CONNECTIONS: usize = 2;
 const DISPATCHERS_PER_CONNECTION: usize = 16;
@@ -89,4 +93,92 @@ async fn judged_at_the_time_the_request_began_the_same_load_is_refused_in_part()
         refused > 0,
         "no request waited long enough to be judged too early"
     );
+}
+
+/// Two app hosts dispatch for one key (100/s, burst 100: every dispatch below is within it):
+/// host A with a true clock, then host B whose clock is 2 s behind. Returns how many of B's were
+/// refused.
+async fn lagging_host_refusals(store: &RedisJobs<NativeRedis>) -> usize {
+    let rules = QuotaRules {
+        rate: Some(RateRule::new(100, 100).expect("rule")),
+        daily_quota: None,
+    };
+    let dispatch = |now: Timestamp| {
+        let mut dispatch = request(new_job(7, 5));
+        dispatch.rules = rules;
+        async move { store.dispatch(&dispatch, now).await.expect("dispatch") }
+    };
+    for _ in 0..40 {
+        let outcome = dispatch(system_now()).await;
+        assert!(
+            matches!(outcome, DispatchOutcome::Accepted { .. }),
+            "host A is within the limits"
+        );
+    }
+    let mut refused = 0;
+    for _ in 0..40 {
+        let behind = Timestamp::from_millis(system_now().as_millis() - 2_000);
+        if let DispatchOutcome::Rejected { .. } = dispatch(behind).await {
+            refused += 1;
+        }
+    }
+    refused
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_a_host_whose_clock_is_behind_is_judged_at_the_servers_clock() {
+    let fixture = RedisTestJobs::new().await;
+    let store = RedisJobs::with_server_clock(test_redis().await, fixture.prefix.clone());
+    assert_eq!(
+        lagging_host_refusals(&store).await,
+        0,
+        "of 40 dispatches within the limits"
+    );
+    fixture.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn judged_at_a_lagging_hosts_own_clock_its_in_limit_dispatches_are_refused() {
+    // The control: with the caller's clock, host B looks 2 s early to the bucket host A filled.
+    let fixture = RedisTestJobs::new().await;
+    assert_eq!(lagging_host_refusals(&fixture.store).await, 40);
+    fixture.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_key_limiter_on_the_servers_clock_refuses_past_its_burst_and_peeks_alike() {
+    use hexaspin_core::ports::RateLimiter;
+    let fixture = RedisTestJobs::new().await;
+    let store = RedisJobs::with_server_clock(test_redis().await, fixture.prefix.clone());
+    let rule = RateRule::new(1, 2).expect("rule");
+    // A caller's clock an hour off changes nothing: the server's decides.
+    let skewed = Timestamp::from_millis(system_now().as_millis() - 3_600_000);
+    for _ in 0..2 {
+        let allowed = store
+            .hit("authfail:198.51.100.7", rule, skewed)
+            .await
+            .expect("hit");
+        assert!(allowed.rejected.is_none());
+    }
+    let refused = store
+        .hit("authfail:198.51.100.7", rule, skewed)
+        .await
+        .expect("hit");
+    assert!(
+        refused.rejected.is_some(),
+        "the third within a second is over the burst"
+    );
+    let peeked = store
+        .peek("authfail:198.51.100.7", rule, skewed)
+        .await
+        .expect("peek");
+    assert!(
+        peeked.rejected.is_some() && peeked.retry_after_us > 0,
+        "{peeked:?}"
+    );
+    assert!(
+        peeked.retry_after_us <= 1_000_000,
+        "judged at the server's time: {peeked:?}"
+    );
+    fixture.finish().await;
 }

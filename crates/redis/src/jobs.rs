@@ -23,14 +23,37 @@ const CLEAN_BATCH: u32 = 1000;
 pub struct RedisJobs<E> {
     executor: E,
     prefix: String,
+    server_clock: bool,
 }
 
 impl<E: RedisExecutor> RedisJobs<E> {
-    /// Jobs under `prefix` (e.g. `hx:`) on `executor`.
+    /// Jobs under `prefix` (e.g. `hx:`) on `executor`. Quota decisions are taken at the `now` the
+    /// caller passes (deterministic, for tests).
     pub fn new(executor: E, prefix: impl Into<String>) -> Self {
         Self {
             executor,
             prefix: prefix.into(),
+            server_clock: false,
+        }
+    }
+
+    /// Like [`new`](Self::new), with quota decisions (dispatch, the rate limiter) taken at the
+    /// Redis server's clock when the script runs: one clock for every app host however skewed
+    /// theirs are, read after any wait, so a request is never judged "too early" by the time
+    /// it read before waiting.
+    pub fn with_server_clock(executor: E, prefix: impl Into<String>) -> Self {
+        Self {
+            server_clock: true,
+            ..Self::new(executor, prefix)
+        }
+    }
+
+    /// The `now_ms` argument of a quota script: `now`, or `server` for Redis's clock.
+    fn decision_now(&self, now: Timestamp) -> String {
+        if self.server_clock {
+            "server".to_owned()
+        } else {
+            now.as_millis().to_string()
         }
     }
 
@@ -144,7 +167,7 @@ impl<E: RedisExecutor> JobStore for RedisJobs<E> {
             job.timeout.as_millis().to_string(),
             opt(job.concurrency_limit),
             opt(job.run_at.map(Timestamp::as_millis)),
-            now.as_millis().to_string(),
+            self.decision_now(now),
             opt(request.idempotency_key.as_ref().map(|k| k.as_str())),
             request.idempotency_ttl_ms.to_string(),
             opt(request.rules.rate.map(|r| r.rate_per_sec)),
@@ -357,11 +380,13 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
 
 impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
     async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        let reply = self.run(&scripts::bucket_tat, &[bucket.to_owned()]).await?;
+        let reply = self
+            .run(&scripts::bucket_tat, &[bucket.to_owned(), self.decision_now(now)])
+            .await?;
         Ok(peek_rate(
             number(&reply, 0)?,
             rule,
-            now.as_millis().saturating_mul(1000),
+            number(&reply, 1)?.saturating_mul(1000),
         ))
     }
 
@@ -370,7 +395,7 @@ impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
             bucket.to_owned(),
             rule.rate_per_sec.to_string(),
             rule.burst.to_string(),
-            now.as_millis().to_string(),
+            self.decision_now(now),
         ];
         let reply = self.run(&scripts::hit, &args).await?;
         Ok(Decision {

@@ -19,8 +19,9 @@ pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {
             SpinExecutor::Sqlite(open_default_sqlite()?),
             system_now,
         )),
-        QueueSettings::Redis { url, prefix } => {
-            AnyJobs::Redis(RedisJobs::new(SpinRedis::open(url)?, prefix.clone()))
-        }
+        QueueSettings::Redis { url, prefix } => AnyJobs::Redis(RedisJobs::with_server_clock(
+            SpinRedis::open(url)?,
+            prefix.clone(),
+        )),
     })
 }

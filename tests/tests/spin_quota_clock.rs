@@ -1,0 +1,70 @@
+//! The quota clock through a real `spin up`, on both deployments: a key allowed 1 000/s with a
+//! burst of 1 000 sends 300 dispatches, 32 at a time. Every one is within the limits, so none may
+//! be refused. Before the decision was taken at the store's clock (SQLite: inside the
+//! transaction; Redis: `TIME` in the script), the embedded deployment refused ~10 % of them as
+//! "too early": each request was judged at the time it read before waiting for the write lock.
+//!
+//! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
+
+use std::collections::BTreeMap;
+
+use hexaspin_config::system::system_now;
+use hexaspin_tests::api::admin_token;
+use hexaspin_tests::http::{create_api_key, send_bearer};
+use hexaspin_tests::spin_up::{Deployment, spin_app};
+use serde_json::json;
+
+const CLIENTS: usize = 32;
+const DISPATCHES: usize = 300;
+
+async fn no_in_limit_dispatch_is_refused(deployment: Deployment) {
+    let Some(app) = spin_app(deployment, &[]).await else {
+        return;
+    };
+    let port = app.port;
+    let token = admin_token("quota-clock", system_now());
+    let key = create_api_key(
+        port,
+        &token,
+        &json!({"name": "burst", "scopes": ["jobs:write"],
+                "limits": {"rate_per_sec": 1000, "burst": 1000}}),
+    );
+    let job = json!({"kind": "echo", "payload": {}});
+    let statuses = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                let (key, job) = (key.clone(), job.clone());
+                scope.spawn(move || {
+                    (client..DISPATCHES)
+                        .step_by(CLIENTS)
+                        .map(|_| send_bearer(port, "POST", "/api/jobs", &key, Some(&job)).status)
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("client"))
+            .collect::<Vec<u16>>()
+    });
+    let mut by_status = BTreeMap::new();
+    for status in &statuses {
+        *by_status.entry(*status).or_insert(0usize) += 1;
+    }
+    println!(
+        "{} ({}): {DISPATCHES} dispatches by status: {by_status:?}",
+        deployment.name(),
+        app.base_url()
+    );
+    assert_eq!(by_status, BTreeMap::from([(202, DISPATCHES)]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_in_limit_dispatch_is_refused_under_32_concurrent_clients_on_the_embedded_deployment() {
+    no_in_limit_dispatch_is_refused(Deployment::EMBEDDED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_in_limit_dispatch_is_refused_under_32_concurrent_clients_on_the_production_deployment() {
+    no_in_limit_dispatch_is_refused(Deployment::PRODUCTION).await;
+}
