@@ -111,6 +111,7 @@ on_both_stores!(
     a_runaway_job_fails_its_attempt_and_the_next_job_runs,
     a_running_job_is_stopped_when_its_cancellation_is_asked,
     periodic_ticks_are_enqueued_once_across_two_workers,
+    a_periodic_tick_is_not_enqueued_when_the_random_number_generator_fails,
     graceful_shutdown_releases_jobs_that_did_not_finish_and_the_heartbeat,
     two_workers_share_a_queue_without_running_a_job_twice,
     the_kind_attempt_cap_beats_the_job_max_attempts,
@@ -237,6 +238,30 @@ async fn a_running_job_is_stopped_when_its_cancellation_is_asked(jobs: NativeJob
         .expect("task");
     let cancelled = state(&jobs, &spec).await;
     assert_eq!(cancelled.state, JobState::Cancelled);
+}
+
+/// A CSPRNG that always fails, as a broken host's would.
+struct BrokenEntropy;
+
+impl hexaspin_core::ports::Entropy for BrokenEntropy {
+    fn fill(&self, _buf: &mut [u8]) -> Result<(), hexaspin_core::ports::EntropyUnavailable> {
+        Err(hexaspin_core::ports::EntropyUnavailable(
+            "no entropy on this host".into(),
+        ))
+    }
+}
+
+async fn a_periodic_tick_is_not_enqueued_when_the_random_number_generator_fails(jobs: NativeJobs) {
+    let Some(config) = config("w-rng", "") else {
+        return;
+    };
+    let worker = Worker::with_entropy(config, jobs.clone(), Box::new(BrokenEntropy)).expect("worker");
+    let since = Timestamp::from_millis((system_now().as_millis() / 1000) * 1000 - 3000);
+    let failed = worker.periodic_once(since, since.plus_seconds(3)).await;
+    let error = failed.expect_err("a tick without a random id fails loudly");
+    assert!(error.to_string().contains("random number generator"), "{error}");
+    let all = jobs.list_jobs(&JobFilter::all(100)).await.expect("list");
+    assert!(all.is_empty(), "no job with a made-up id: {all:?}");
 }
 
 async fn periodic_ticks_are_enqueued_once_across_two_workers(jobs: NativeJobs) {

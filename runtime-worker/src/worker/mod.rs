@@ -20,8 +20,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hexaspin_config::system::OsEntropy;
 use hexaspin_core::job::JobId;
-use hexaspin_core::ports::MetricsStore;
+use hexaspin_core::ports::{Entropy, MetricsStore};
 use hexaspin_job_host::Sandbox;
 use hexaspin_native::NativeJobs;
 use tokio::sync::{Semaphore, watch};
@@ -40,11 +41,22 @@ pub struct Worker {
     kind_slots: HashMap<String, Arc<Semaphore>>,
     held: std::sync::Mutex<HashSet<JobId>>,
     ready: AtomicBool,
+    /// Randomness for the ids of periodic jobs (the OS CSPRNG; a test gives a failing one).
+    entropy: Box<dyn Entropy + Send + Sync>,
 }
 
 impl Worker {
     /// Loads every kind's component and prepares the services.
     pub fn new(config: WorkerConfig, jobs: NativeJobs) -> anyhow::Result<Arc<Self>> {
+        Self::with_entropy(config, jobs, Box::new(OsEntropy))
+    }
+
+    /// [`new`](Self::new) with another source of randomness for job ids.
+    pub fn with_entropy(
+        config: WorkerConfig,
+        jobs: NativeJobs,
+        entropy: Box<dyn Entropy + Send + Sync>,
+    ) -> anyhow::Result<Arc<Self>> {
         let kinds: Vec<_> = config.kinds.values().map(|k| k.sandbox.clone()).collect();
         let sandbox = Sandbox::new(&config.sandbox_config(), &kinds)?;
         let kind_slots = config
@@ -60,6 +72,7 @@ impl Worker {
             config,
             jobs,
             sandbox,
+            entropy,
         }))
     }
 

@@ -45,8 +45,12 @@ impl Worker {
         tick: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        // A failed CSPRNG is a host fault: no job is made (an all-zero id would collide with the
+        // next one), the enqueuer logs it and tries again on its next tick.
         let mut id = [0u8; 16];
-        let _ = getrandom::fill(&mut id);
+        self.entropy
+            .fill(&mut id)
+            .map_err(|e| StoreError::Failed(format!("periodic job id: {e}")))?;
         let key = IdempotencyKey::parse(&format!("periodic:{}:{}", periodic.name, tick.as_millis()))
             .map_err(|e| StoreError::Failed(e.to_string()))?;
         let request = DispatchRequest {
