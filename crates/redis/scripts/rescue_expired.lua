@@ -1,13 +1,19 @@
 -- ARGV: 1 prefix, 2 now_ms. Jobs whose lease ran out (their worker died) go back to the queue as a
--- new attempt, or are dead after their last one. Returns {count}.
+-- new attempt, or are dead after their last one; one whose cancellation was asked ends cancelled.
+-- Returns {count}.
 local now = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', '(' .. fmt(now))
 for _, id in ipairs(expired) do
-  local job = redis.call('HMGET', job_key(id), 'key_id', 'priority', 'seq', 'attempts', 'max_attempts')
+  local job = redis.call('HMGET', job_key(id), 'key_id', 'priority', 'seq', 'attempts', 'max_attempts',
+    'cancel_requested')
   stop_running(id, job[1])
   redis.call('HSET', job_key(id), 'updated_at_ms', fmt(now),
     'last_error', 'lease expired: the worker running this attempt stopped responding')
-  if tonumber(job[4]) < tonumber(job[5]) then
+  if job[6] == '1' then
+    redis.call('HSET', job_key(id), 'last_error', 'cancelled: the lease ran out after the cancellation was asked')
+    move(id, 'running', 'cancelled', job[2], job[3])
+    finish(id, now)
+  elseif tonumber(job[4]) < tonumber(job[5]) then
     redis.call('ZADD', P .. 'ready', ready_score(job[2], job[3]), id)
     move(id, 'running', 'queued', job[2], job[3])
     count_job(id, 'jobs_retried')

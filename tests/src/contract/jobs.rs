@@ -459,6 +459,32 @@ pub async fn a_released_job_is_queued_again_without_using_an_attempt<S: JobStore
     assert_eq!((again[0].spec.id.clone(), again[0].attempts), (job.spec.id, 1));
 }
 
+/// A job whose cancellation was asked while it ran, and whose worker then died, ends
+/// `cancelled` when its lease runs out: it is not run again.
+pub async fn an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled<S: JobStore + JobQueue>(
+    store: &S,
+) {
+    let job = accept(store, &request(new_job(13, 5)), T0).await;
+    store.claim("crashed", 1, 500, T0).await.expect("claim");
+    let asked = store
+        .cancel_job(&job.spec.id, T0)
+        .await
+        .expect("cancel")
+        .expect("job");
+    assert_eq!((asked.state, asked.cancel_requested), (JobState::Running, true));
+    let later = Timestamp::from_millis(T0.as_millis() + 1501);
+    assert_eq!(store.rescue_expired(later).await.expect("rescue"), 1);
+    let ended = store.find_job(&job.spec.id).await.expect("find").expect("job");
+    assert_eq!(
+        (ended.state, ended.lease_owner.clone(), ended.finished_at),
+        (JobState::Cancelled, None, Some(later))
+    );
+    assert!(
+        store.claim("w", 1, 500, later).await.expect("claim").is_empty(),
+        "nothing to run again"
+    );
+}
+
 /// Jobs whose lease expired go back to the queue as a new attempt, or die after the last one.
 pub async fn expired_leases_are_rescued<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(13, 5)), T0).await; // timeout 1000 + grace 500
