@@ -58,6 +58,7 @@ mod jobs {
         failures_retry_until_attempts_run_out_then_the_job_is_dead,
         a_released_job_is_queued_again_without_using_an_attempt,
         expired_leases_are_rescued,
+        expired_leases_are_rescued_in_bounded_batches,
         an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled,
         cancellation_depends_on_the_state,
         queue_depths_count_jobs_by_state_and_priority,

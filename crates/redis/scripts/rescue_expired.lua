@@ -1,8 +1,8 @@
--- ARGV: 1 prefix, 2 now_ms. Jobs whose lease ran out (their worker died) go back to the queue as a
+-- ARGV: 1 prefix, 2 now_ms, 3 limit (at most this many per call). Jobs whose lease ran out (their worker died) go back to the queue as a
 -- new attempt, or are dead after their last one; one whose cancellation was asked ends cancelled.
 -- Returns {count}.
 local now = tonumber(ARGV[2])
-local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', '(' .. fmt(now))
+local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', '(' .. fmt(now), 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(expired) do
   local job = redis.call('HMGET', job_key(id), 'key_id', 'priority', 'seq', 'attempts', 'max_attempts',
     'cancel_requested')

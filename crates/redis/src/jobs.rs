@@ -350,10 +350,13 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
         flag(&self.run(&scripts::release, &args).await?)
     }
 
-    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
+    async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
         number(
             &self
-                .run(&scripts::rescue_expired, &[now.as_millis().to_string()])
+                .run(
+                    &scripts::rescue_expired,
+                    &[now.as_millis().to_string(), limit.to_string()],
+                )
                 .await?,
             0,
         )

@@ -114,8 +114,8 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobQueue for AnyJobs<S, R> {
     async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
         delegate!(self, s => s.release(id, worker, now).await)
     }
-    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
-        delegate!(self, s => s.rescue_expired(now).await)
+    async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        delegate!(self, s => s.rescue_expired(now, limit).await)
     }
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {
         delegate!(self, s => s.clean_finished(before).await)

@@ -12,6 +12,10 @@ use tokio::sync::watch;
 use super::{Worker, stopped};
 use crate::telemetry;
 
+/// Expired leases one rescue call takes back at most: a crash of a worker holding thousands of
+/// jobs is cleared in several short store calls, not one that blocks Redis.
+pub const RESCUE_BATCH: u32 = 500;
+
 /// Jobs promoted per call at most; the next tick takes the rest.
 const PROMOTE_BATCH: u32 = 1000;
 /// Workers silent this long are forgotten by the cleaner (scaled away or renamed): their last
@@ -30,9 +34,17 @@ impl Worker {
         Ok(promoted)
     }
 
-    /// Takes back jobs whose lease expired.
+    /// Takes back jobs whose lease expired, in batches of [`RESCUE_BATCH`] (each one store call),
+    /// until none is left.
     pub async fn rescue_once(&self) -> Result<u64, StoreError> {
-        let rescued = self.jobs.rescue_expired(system_now()).await?;
+        let mut rescued = 0;
+        loop {
+            let batch = self.jobs.rescue_expired(system_now(), RESCUE_BATCH).await?;
+            rescued += batch;
+            if batch < u64::from(RESCUE_BATCH) {
+                break;
+            }
+        }
         if rescued > 0 {
             metrics::counter!(telemetry::RESCUED).increment(rescued);
             tracing::warn!(rescued, "took back jobs whose worker stopped responding");

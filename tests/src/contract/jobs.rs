@@ -473,7 +473,7 @@ pub async fn an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled<
         .expect("job");
     assert_eq!((asked.state, asked.cancel_requested), (JobState::Running, true));
     let later = Timestamp::from_millis(T0.as_millis() + 1501);
-    assert_eq!(store.rescue_expired(later).await.expect("rescue"), 1);
+    assert_eq!(store.rescue_expired(later, 100).await.expect("rescue"), 1);
     let ended = store.find_job(&job.spec.id).await.expect("find").expect("job");
     assert_eq!(
         (ended.state, ended.lease_owner.clone(), ended.finished_at),
@@ -485,20 +485,43 @@ pub async fn an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled<
     );
 }
 
+/// The rescuer takes back at most `limit` expired leases per call, so a crash of a worker that
+/// held many jobs is cleared in several short calls.
+pub async fn expired_leases_are_rescued_in_bounded_batches<S: JobStore + JobQueue>(store: &S) {
+    for n in 0..5 {
+        accept(store, &request(new_job(13, 5 + n)), T0).await;
+    }
+    assert_eq!(store.claim("crashed", 5, 500, T0).await.expect("claim").len(), 5);
+    let later = Timestamp::from_millis(T0.as_millis() + 1501);
+    let mut batches = Vec::new();
+    for _ in 0..4 {
+        batches.push(store.rescue_expired(later, 2).await.expect("rescue"));
+    }
+    assert_eq!(batches, [2, 2, 1, 0]);
+    let queued = store
+        .list_jobs(&JobFilter {
+            state: Some(JobState::Queued),
+            ..JobFilter::all(10)
+        })
+        .await
+        .expect("list");
+    assert_eq!(queued.len(), 5, "every job is back in the queue");
+}
+
 /// Jobs whose lease expired go back to the queue as a new attempt, or die after the last one.
 pub async fn expired_leases_are_rescued<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(13, 5)), T0).await; // timeout 1000 + grace 500
     store.claim("crashed", 1, 500, T0).await.expect("claim");
     assert_eq!(
         store
-            .rescue_expired(Timestamp::from_millis(T0.as_millis() + 1500))
+            .rescue_expired(Timestamp::from_millis(T0.as_millis() + 1500), 100)
             .await
             .expect("rescue"),
         0,
         "the lease has not run out yet"
     );
     let later = Timestamp::from_millis(T0.as_millis() + 1501);
-    assert_eq!(store.rescue_expired(later).await.expect("rescue"), 1);
+    assert_eq!(store.rescue_expired(later, 100).await.expect("rescue"), 1);
     let queued = store.find_job(&job.spec.id).await.expect("find").expect("job");
     assert_eq!(
         (queued.state, queued.lease_owner.clone()),
@@ -513,7 +536,7 @@ pub async fn expired_leases_are_rescued<S: JobStore + JobQueue>(store: &S) {
     );
     store.claim("w", 1, 500, later).await.expect("second attempt");
     let much_later = later.plus_seconds(10);
-    assert_eq!(store.rescue_expired(much_later).await.expect("rescue"), 1);
+    assert_eq!(store.rescue_expired(much_later, 100).await.expect("rescue"), 1);
     assert_eq!(
         store
             .find_job(&job.spec.id)

@@ -72,7 +72,10 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
     // Job 4 again, then its worker dies: the rescuer retries it (counted).
     assert_eq!(store.claim("dies", 1, 500, T0).await.expect("reclaim").len(), 1);
     assert_eq!(
-        store.rescue_expired(T0.plus_seconds(10)).await.expect("rescue"),
+        store
+            .rescue_expired(T0.plus_seconds(10), 100)
+            .await
+            .expect("rescue"),
         1
     );
     // An admin retry of the dead job is not an outcome.

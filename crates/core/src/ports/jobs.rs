@@ -156,8 +156,9 @@ pub trait JobQueue {
     async fn release(&self, id: &JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError>;
 
     /// Running jobs whose lease expired (their worker died) go back to the queue, or are dead if
-    /// that was their last attempt; returns how many.
-    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError>;
+    /// that was their last attempt (cancelled if their cancellation was asked); at most `limit`
+    /// of them per call, so one call never holds the store for long; returns how many.
+    async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError>;
 
     /// Deletes finished jobs that finished before `before`, forgets expired idempotency keys and
     /// the rate buckets that were full again by then.

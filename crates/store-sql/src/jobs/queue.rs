@@ -97,9 +97,12 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         Ok(!self.executor.query(queries::release, &params).await?.is_empty())
     }
 
-    async fn rescue_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
+    async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
         self.executor
-            .query(queries::rescue_expired, &[SqlValue::Int(now.as_millis())])
+            .query(
+                queries::rescue_expired,
+                &[SqlValue::Int(now.as_millis()), SqlValue::Int(i64::from(limit))],
+            )
             .await
             .map(count)
     }

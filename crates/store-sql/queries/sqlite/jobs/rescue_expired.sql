@@ -1,4 +1,4 @@
--- ?1 now (ms): leases that ran out belong to a dead worker. A job whose cancellation was asked
+-- ?1 now (ms), ?2 limit (at most this many per call): leases that ran out belong to a dead worker. A job whose cancellation was asked
 -- ends cancelled; the others get a new attempt, or are dead after their last one.
 UPDATE jobs SET
     state = CASE WHEN cancel_requested = 1 THEN 'cancelled'
@@ -8,5 +8,6 @@ UPDATE jobs SET
                       THEN 'cancelled: the lease ran out after the cancellation was asked'
                       ELSE 'lease expired: the worker running this attempt stopped responding' END,
     updated_at_ms = ?1, lease_owner = NULL, lease_expires_at_ms = NULL
-WHERE state = 'running' AND lease_expires_at_ms < ?1
+WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at_ms < ?1
+             ORDER BY lease_expires_at_ms LIMIT ?2)
 RETURNING id
