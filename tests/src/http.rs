@@ -56,6 +56,37 @@ pub fn create_api_key(port: u16, token: &str, key: &serde_json::Value) -> String
     created.json["key"].as_str().expect("key").to_owned()
 }
 
+/// Sends `total` requests from `clients` threads at once, request `n` made by `request(n)` (which
+/// returns its status); returns how many answers had each status.
+pub fn statuses_under_load(
+    clients: usize,
+    total: usize,
+    request: impl Fn(usize) -> u16 + Sync,
+) -> std::collections::BTreeMap<u16, usize> {
+    let request = &request;
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..clients)
+            .map(|client| {
+                scope.spawn(move || {
+                    (client..total)
+                        .step_by(clients)
+                        .map(request)
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("client thread"))
+            .collect()
+    });
+    let mut by_status = std::collections::BTreeMap::new();
+    for status in statuses {
+        *by_status.entry(status).or_insert(0) += 1;
+    }
+    by_status
+}
+
 fn exchange(
     port: u16,
     method: &str,

@@ -5,11 +5,9 @@
 //!
 //! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
-use std::collections::BTreeMap;
-
 use hexaspin_config::system::system_now;
 use hexaspin_tests::api::admin_token;
-use hexaspin_tests::http::{create_api_key, send, send_bearer};
+use hexaspin_tests::http::{create_api_key, send, send_bearer, statuses_under_load};
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::{Value, json};
 
@@ -39,27 +37,10 @@ async fn every_log_line_is_whole_json_under_load(deployment: Deployment) {
                 "limits": {"rate_per_sec": 100000, "burst": 100000}}),
     );
 
-    let statuses = std::thread::scope(|scope| {
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|client| {
-                let (key, token) = (key.clone(), token.clone());
-                scope.spawn(move || {
-                    (0..REQUESTS_PER_CLIENT)
-                        .map(|i| one_of_a_mix(port, &key, &token, client * REQUESTS_PER_CLIENT + i))
-                        .collect::<Vec<u16>>()
-                })
-            })
-            .collect();
-        clients
-            .into_iter()
-            .flat_map(|c| c.join().expect("client"))
-            .collect::<Vec<u16>>()
+    let by_status = statuses_under_load(CLIENTS, CLIENTS * REQUESTS_PER_CLIENT, |n| {
+        one_of_a_mix(port, &key, &token, n)
     });
-    let sent = 1 + statuses.len(); // and the key creation
-    let mut by_status = BTreeMap::new();
-    for status in &statuses {
-        *by_status.entry(*status).or_insert(0usize) += 1;
-    }
+    let sent = 1 + by_status.values().sum::<usize>(); // and the key creation
     println!("{sent} requests, by status: {by_status:?}");
     // The key's limits (100 000/s, burst 100 000) are far above this load: a 429 would be a
     // request judged at a stale time after waiting for the store (see tests/quota_clock.rs).
@@ -86,8 +67,8 @@ async fn every_log_line_is_whole_json_under_load(deployment: Deployment) {
     app.stop();
 }
 
-/// Request number `n` of a mix of every component: dispatch, read, health, readiness, metrics,
-/// the admin list and a refused key. Returns the status.
+/// Request number `n` of a mix of every component: dispatch, read, health, readiness, metrics
+/// and the admin list. Returns the status.
 fn one_of_a_mix(port: u16, key: &str, token: &str, n: usize) -> u16 {
     let job = json!({"kind": "echo", "payload": {"n": n}});
     let reply = match n % 7 {

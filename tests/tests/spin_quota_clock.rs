@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use hexaspin_config::system::system_now;
 use hexaspin_tests::api::admin_token;
-use hexaspin_tests::http::{create_api_key, send_bearer};
+use hexaspin_tests::http::{create_api_key, send_bearer, statuses_under_load};
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::json;
 
@@ -30,27 +30,9 @@ async fn no_in_limit_dispatch_is_refused(deployment: Deployment) {
                 "limits": {"rate_per_sec": 1000, "burst": 1000}}),
     );
     let job = json!({"kind": "echo", "payload": {}});
-    let statuses = std::thread::scope(|scope| {
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|client| {
-                let (key, job) = (key.clone(), job.clone());
-                scope.spawn(move || {
-                    (client..DISPATCHES)
-                        .step_by(CLIENTS)
-                        .map(|_| send_bearer(port, "POST", "/api/jobs", &key, Some(&job)).status)
-                        .collect::<Vec<u16>>()
-                })
-            })
-            .collect();
-        clients
-            .into_iter()
-            .flat_map(|c| c.join().expect("client"))
-            .collect::<Vec<u16>>()
+    let by_status = statuses_under_load(CLIENTS, DISPATCHES, |_| {
+        send_bearer(port, "POST", "/api/jobs", &key, Some(&job)).status
     });
-    let mut by_status = BTreeMap::new();
-    for status in &statuses {
-        *by_status.entry(*status).or_insert(0usize) += 1;
-    }
     println!(
         "{} ({}): {DISPATCHES} dispatches by status: {by_status:?}",
         deployment.name(),
