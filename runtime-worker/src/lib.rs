@@ -15,4 +15,4 @@ pub mod connect;
 pub mod telemetry;
 pub mod worker;
 
-pub use worker::Worker;
+pub use worker::{PeriodicError, Worker};

@@ -259,6 +259,10 @@ async fn a_periodic_tick_is_not_enqueued_when_the_random_number_generator_fails(
     let since = Timestamp::from_millis((system_now().as_millis() / 1000) * 1000 - 3000);
     let failed = worker.periodic_once(since, since.plus_seconds(3)).await;
     let error = failed.expect_err("a tick without a random id fails loudly");
+    assert!(
+        matches!(error, hexaspin_runtime_worker::PeriodicError::Entropy(_)),
+        "{error}"
+    );
     assert!(error.to_string().contains("random number generator"), "{error}");
     let all = jobs.list_jobs(&JobFilter::all(100)).await.expect("list");
     assert!(all.is_empty(), "no job with a made-up id: {all:?}");

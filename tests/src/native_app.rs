@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use hexaspin_api::admin_keys::AdminApi;
-use hexaspin_api::docs::DocsApi;
+use hexaspin_api::docs::{AssetsDir, DocsApi};
 use hexaspin_api::health::{Dependency, respond, wants_readiness};
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::MetricsApi;
@@ -79,11 +79,10 @@ impl App {
             };
             ("metrics", api.handle(&request, now).await)
         } else if path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/") {
-            let assets_dir = crate::spin_up::workspace_root().join("target/docs-ui");
             let api = DocsApi {
                 public: true,
                 admin_auth: &|| Ok(self.admin.auth.clone()),
-                assets: &|name| std::fs::read(assets_dir.join(name)).ok(),
+                assets: &AssetsDir(crate::spin_up::workspace_root().join("target/docs-ui")),
             };
             return api.handle(&request, now); // no store, not counted (as the component)
         } else if wants_readiness(&request) {

@@ -29,10 +29,10 @@ pub fn stage() -> Result<bool, String> {
     Ok(true)
 }
 
-/// Like [`stage`], but a machine without Node is an error: the tests render the page.
-pub fn stage_required() -> Result<(), String> {
-    node_is_usable().map_err(|why| format!("the docs page tests need Node >= 20 and npm: {why}"))?;
-    stage().map(drop)
+/// Fails when Node cannot stage the files: the tests render the page, so [`stage`] must not
+/// fall back to the "not built" page there.
+pub fn require_node() -> Result<(), String> {
+    node_is_usable().map_err(|why| format!("the docs page tests need Node >= 20 and npm: {why}"))
 }
 
 /// `npm ci` when `node_modules` is missing or older than the lock file.

@@ -119,10 +119,10 @@ fn ensure_wasm_target() -> Result<(), String> {
 fn test(extra: &[String]) -> Result<(), String> {
     services::require_all()?;
     services::require_prometheus_parser()?;
-    docs_ui::stage_required()?;
+    docs_ui::require_node()?;
     let python_tools = python_tools::ensure()?;
     let python_tools = python_tools.to_string_lossy();
-    build_wasm()?;
+    build_wasm()?; // stages the docs page's files too
     let wasm_dir = shell::root().join(WASM_DIR);
     let wasm_dir = wasm_dir.to_string_lossy();
     // The Spin tests record here whether they ran (and on which Spin) or were skipped.

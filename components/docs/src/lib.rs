@@ -9,7 +9,7 @@
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
 
-use hexaspin_api::docs::DocsApi;
+use hexaspin_api::docs::{AssetsDir, DocsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{load_admin_auth, load_allow_public_docs};
 use hexaspin_config::system::system_now;
@@ -36,11 +36,10 @@ async fn serve_logged(request: Request) -> Response {
 fn serve(request: &Request) -> Result<Response, ApiError> {
     let public = load_allow_public_docs(&SpinVariables)?;
     let admin_auth = || load_admin_auth(&SpinVariables).map_err(ApiError::from);
-    let assets = |name: &str| std::fs::read(format!("{ASSETS_DIR}/{name}")).ok();
     let api = DocsApi {
         public,
         admin_auth: &admin_auth,
-        assets: &assets,
+        assets: &AssetsDir(ASSETS_DIR.into()),
     };
     Ok(api.handle(request, system_now()))
 }

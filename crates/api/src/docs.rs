@@ -5,7 +5,9 @@
 //! Public when the setting `allow_public_docs` is true (the embedded dev default); otherwise
 //! each of these routes wants an admin JWT like the admin API. The Swagger UI files come from
 //! npm (`docs-ui/`, built by `cargo xtask build-docs`) and reach the component as a Spin files
-//! mount, read through [`DocsApi::assets`]; without them `/docs` says how to build them.
+//! mount, read from an [`AssetsDir`]; without them `/docs` says how to build them.
+
+use std::path::PathBuf;
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::AdminAuthConfig;
@@ -68,14 +70,35 @@ and restart the app. The API's description is served anyway at <a href="/openapi
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// Where the page's bundled files are.
+pub trait DocsAssets {
+    /// The file's bytes, `None` when it is not there.
+    fn read(&self, name: &str) -> Option<Vec<u8>>;
+    /// Whether the file is there and not empty (without reading it).
+    fn is_present(&self, name: &str) -> bool;
+}
+
+/// The files in a folder: the component's files mount, or `target/docs-ui` natively.
+pub struct AssetsDir(pub PathBuf);
+
+impl DocsAssets for AssetsDir {
+    fn read(&self, name: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.0.join(name)).ok()
+    }
+
+    fn is_present(&self, name: &str) -> bool {
+        std::fs::metadata(self.0.join(name)).is_ok_and(|m| m.is_file() && m.len() > 0)
+    }
+}
+
 /// The docs routes.
 pub struct DocsApi<'a> {
     /// `allow_public_docs`: no token needed.
     pub public: bool,
     /// The admin JWT settings, read only when the docs are not public.
     pub admin_auth: &'a dyn Fn() -> Result<AdminAuthConfig, ApiError>,
-    /// Reads a bundled asset by file name (`None` when it is not there).
-    pub assets: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+    /// The bundled Swagger UI files.
+    pub assets: &'a dyn DocsAssets,
 }
 
 impl DocsApi<'_> {
@@ -117,7 +140,7 @@ impl DocsApi<'_> {
                     .iter()
                     .find(|(known, _)| *known == name)
                     .ok_or_else(ApiError::not_found)?;
-                let bytes = (self.assets)(name).ok_or_else(ApiError::not_found)?;
+                let bytes = self.assets.read(name).ok_or_else(ApiError::not_found)?;
                 file(bytes, content_type, "public, max-age=3600")
             }
             _ => return Err(ApiError::not_found()),
@@ -125,10 +148,11 @@ impl DocsApi<'_> {
         Ok(without_body_for_head(request, response))
     }
 
+    /// Asked on every page load, so it looks the files up without reading them.
     fn page_is_built(&self) -> bool {
         BUNDLED_ASSETS
             .iter()
-            .all(|(name, _)| (self.assets)(name).is_some_and(|bytes| !bytes.is_empty()))
+            .all(|(name, _)| self.assets.is_present(name))
     }
 }
 
@@ -207,17 +231,35 @@ mod tests {
             .map_err(|e| ApiError::misconfigured(&e))
     }
 
-    fn with_assets(name: &str) -> Option<Vec<u8>> {
-        Some(format!("/* {name} */").into_bytes())
+    /// Every bundled file there (`Some`), or none at all (`None`).
+    struct FakeAssets(bool);
+
+    impl DocsAssets for FakeAssets {
+        fn read(&self, name: &str) -> Option<Vec<u8>> {
+            self.0.then(|| format!("/* {name} */").into_bytes())
+        }
+
+        fn is_present(&self, _name: &str) -> bool {
+            self.0
+        }
+    }
+
+    fn api(public: bool, built: bool) -> DocsApi<'static> {
+        let assets: &'static FakeAssets = if built {
+            &FakeAssets(true)
+        } else {
+            &FakeAssets(false)
+        };
+        DocsApi {
+            public,
+            admin_auth: &no_auth,
+            assets,
+        }
     }
 
     #[test]
     fn the_public_document_is_served_as_json_without_a_token() {
-        let api = DocsApi {
-            public: true,
-            admin_auth: &no_auth,
-            assets: &|_| None,
-        };
+        let api = api(true, false);
         let response = api.handle(&get("/openapi.json", None), Timestamp::from_millis(0));
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
@@ -227,11 +269,7 @@ mod tests {
 
     #[test]
     fn docs_that_are_not_public_want_an_admin_token() {
-        let api = DocsApi {
-            public: false,
-            admin_auth: &no_auth,
-            assets: &with_assets,
-        };
+        let api = api(false, true);
         for path in ["/openapi.json", "/docs", "/docs/swagger-ui.css"] {
             let response = api.handle(&get(path, None), Timestamp::from_millis(0));
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
@@ -242,11 +280,7 @@ mod tests {
 
     #[test]
     fn the_page_loads_only_files_of_its_own_origin_and_says_how_to_build_it_when_absent() {
-        let built = DocsApi {
-            public: true,
-            admin_auth: &no_auth,
-            assets: &with_assets,
-        };
+        let built = api(true, true);
         let response = built.handle(&get("/docs", None), Timestamp::from_millis(0));
         assert_eq!(response.status(), StatusCode::OK);
         let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
@@ -262,11 +296,7 @@ mod tests {
             "{html}"
         );
 
-        let unbuilt = DocsApi {
-            public: true,
-            admin_auth: &no_auth,
-            assets: &|_| None,
-        };
+        let unbuilt = api(true, false);
         let response = unbuilt.handle(&get("/docs", None), Timestamp::from_millis(0));
         assert_eq!(response.status(), StatusCode::OK);
         let html = String::from_utf8(response.into_body()).expect("utf-8");
@@ -276,12 +306,23 @@ mod tests {
     }
 
     #[test]
+    fn an_assets_dir_counts_an_empty_or_missing_file_as_absent() {
+        let dir = std::env::temp_dir().join(format!("hexaspin-docs-assets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("swagger-ui.css"), "body {}").expect("write");
+        std::fs::write(dir.join("swagger-ui-bundle.js"), "").expect("write");
+        let assets = AssetsDir(dir.clone());
+        assert!(assets.is_present("swagger-ui.css"));
+        assert_eq!(assets.read("swagger-ui.css").as_deref(), Some(&b"body {}"[..]));
+        assert!(!assets.is_present("swagger-ui-bundle.js"), "empty");
+        assert!(!assets.is_present("missing.js"));
+        assert_eq!(assets.read("missing.js"), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn only_the_bundled_asset_names_are_served() {
-        let api = DocsApi {
-            public: true,
-            admin_auth: &no_auth,
-            assets: &with_assets,
-        };
+        let api = api(true, true);
         for path in ["/docs/../etc/passwd", "/docs/package.json", "/docs/"] {
             let response = api.handle(&get(path, None), Timestamp::from_millis(0));
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");

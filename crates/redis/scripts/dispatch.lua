@@ -1,6 +1,6 @@
 -- ARGV: 1 prefix, 2 job id, 3 key id, 4 kind, 5 payload, 6 priority, 7 max_attempts, 8 timeout_ms,
--- 9 concurrency_limit|'', 10 run_at_ms|'', 11 now_ms|'server' (decision_ms), 12 idempotency key|'', 13 idempotency ttl ms,
--- 14 rate_per_sec|'', 15 burst|'', 16 daily_quota|''.
+-- 9 concurrency_limit|'', 10 run_at_ms|'', 11 now_ms|'server' (decision_ms), 12 idempotency key|'',
+-- 13 idempotency ttl ms, 14 rate_per_sec|'', 15 burst|'', 16 daily_quota|''.
 -- Returns {'duplicate', job…} | {'rejected', reason, limit, remaining, reset_us, retry_us}
 --       | {'accepted', limit, remaining, reset_us, retry_us, job…}; limit/remaining -1 = unlimited.
 -- The quota arithmetic mirrors hexaspin_core::quota::decide exactly (a differential test checks).

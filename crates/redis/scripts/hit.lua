@@ -1,5 +1,5 @@
--- ARGV: 1 prefix, 2 bucket, 3 rate_per_sec, 4 burst, 5 now_ms|'server' (decision_ms). One GCRA hit (the rate half of
--- dispatch.lua's arithmetic). Returns {allowed 1|0, limit, remaining, reset_us, retry_us}.
+-- ARGV: 1 prefix, 2 bucket, 3 rate_per_sec, 4 burst, 5 now_ms|'server' (decision_ms). One GCRA
+-- hit (the rate half of dispatch.lua's arithmetic). Returns {allowed 1|0, limit, remaining, reset_us, retry_us}.
 local bucket_key = P .. 'bucket:' .. ARGV[2]
 local rate, burst, now_us = tonumber(ARGV[3]), tonumber(ARGV[4]), decision_ms(ARGV[5]) * 1000
 local tat = num(redis.call('GET', bucket_key)) or 0

@@ -30,6 +30,7 @@ use tokio::sync::{Semaphore, watch};
 use crate::config::WorkerConfig;
 
 pub use admin::serve_admin;
+pub use periodic::PeriodicError;
 
 /// A running worker's shared state.
 pub struct Worker {

@@ -11,7 +11,7 @@ use hexaspin_config::system::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::ApiKeyId;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobTimeout, MaxAttempts, NewJob};
-use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, StoreError};
+use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, EntropyUnavailable, JobStore, StoreError};
 use hexaspin_core::quota::QuotaRules;
 use tokio::sync::watch;
 
@@ -24,10 +24,21 @@ pub const SYSTEM_KEY_ID: [u8; 8] = [0; 8];
 /// How far back a tick still counts after a worker was down (later ones are skipped).
 const CATCH_UP: Duration = Duration::from_secs(60);
 
+/// Why a pass of the enqueuer stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PeriodicError {
+    /// The queue store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No random id for the tick's job: the host's CSPRNG failed (no job is made).
+    #[error("periodic job id: {0}")]
+    Entropy(#[from] EntropyUnavailable),
+}
+
 impl Worker {
     /// Enqueues every tick in `(since, now]`; returns how many jobs this call created (ticks
     /// another worker already enqueued count as duplicates, not here).
-    pub async fn periodic_once(&self, since: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
+    pub async fn periodic_once(&self, since: Timestamp, now: Timestamp) -> Result<u64, PeriodicError> {
         let mut created = 0;
         for periodic in &self.config.periodic {
             for tick in ticks(periodic, since, now) {
@@ -44,13 +55,11 @@ impl Worker {
         periodic: &Periodic,
         tick: Timestamp,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, PeriodicError> {
         // A failed CSPRNG is a host fault: no job is made (an all-zero id would collide with the
         // next one), the enqueuer logs it and tries again on its next tick.
         let mut id = [0u8; 16];
-        self.entropy
-            .fill(&mut id)
-            .map_err(|e| StoreError::Failed(format!("periodic job id: {e}")))?;
+        self.entropy.fill(&mut id)?;
         let key = IdempotencyKey::parse(&format!("periodic:{}:{}", periodic.name, tick.as_millis()))
             .map_err(|e| StoreError::Failed(e.to_string()))?;
         let request = DispatchRequest {
@@ -106,7 +115,9 @@ pub async fn enqueuer(worker: Arc<Worker>, mut shutdown: watch::Receiver<bool>) 
         match worker.periodic_once(since, now).await {
             Ok(_) => since = now,
             Err(error) => {
-                metrics::counter!(telemetry::STORE_ERRORS, "operation" => "periodic").increment(1);
+                if let PeriodicError::Store(_) = error {
+                    metrics::counter!(telemetry::STORE_ERRORS, "operation" => "periodic").increment(1);
+                }
                 tracing::error!(%error, "could not enqueue periodic jobs; will try again");
             }
         }

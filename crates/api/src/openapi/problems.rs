@@ -13,9 +13,12 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 /// A response header a problem can carry.
 #[derive(Clone, Copy)]
 pub(crate) enum ProblemHeader {
+    /// `WWW-Authenticate`.
     WwwAuthenticate,
+    /// `Retry-After`.
     RetryAfter,
-    RateLimit,
+    /// `Retry-After` and the `RateLimit-*` headers of a quota refusal.
+    RetryAfterAndRateLimit,
 }
 
 fn problem_response(description: &str, codes: &[&str], headers: &[ProblemHeader]) -> Response {
@@ -44,7 +47,7 @@ fn problem_response(description: &str, codes: &[&str], headers: &[ProblemHeader]
                     .build(),
             ),
             ProblemHeader::RetryAfter => response.header("Retry-After", retry_after()),
-            ProblemHeader::RateLimit => {
+            ProblemHeader::RetryAfterAndRateLimit => {
                 crate::openapi::headers::rate_limit(response.header("Retry-After", retry_after()))
             }
         };
@@ -88,7 +91,7 @@ problem_responses! {
     KeyTooManyRequests: "Too many requests with bad keys from this address, or the key has no uses left.",
         ["too_many_failed_attempts", "quota_exhausted"], [RetryAfter];
     DispatchTooManyRequests: "Over the key's rate, daily quota or uses, or too many bad keys from this address.",
-        ["rate_limited", "quota_exhausted", "too_many_failed_attempts"], [RateLimit];
+        ["rate_limited", "quota_exhausted", "too_many_failed_attempts"], [RetryAfterAndRateLimit];
     NotFound: "No such resource (a malformed id is not found either).", ["not_found"], [];
     KeyConflict: "The key is revoked, or it changed since it was read.", ["key_revoked", "concurrent_update"], [];
     JobNotDead: "Only a dead job can be retried.", ["job_not_dead"], [];

@@ -1,5 +1,6 @@
--- ?1 now (ms), ?2 limit (at most this many per call): leases that ran out belong to a dead worker. A job whose cancellation was asked
--- ends cancelled; the others get a new attempt, or are dead after their last one.
+-- ?1 now (ms), ?2 limit (at most this many per call): leases that ran out belong to a dead
+-- worker. A job whose cancellation was asked ends cancelled; the others get a new attempt, or are
+-- dead after their last one.
 UPDATE jobs SET
     state = CASE WHEN cancel_requested = 1 THEN 'cancelled'
                  WHEN attempts < max_attempts THEN 'queued' ELSE 'dead' END,
