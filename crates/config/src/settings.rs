@@ -4,8 +4,10 @@
 //! (`JWT_SECRET`). An empty value counts as unset, because Spin variables need a default. Secret
 //! values never appear in errors or `Debug` output.
 
+use hexaspin_core::DomainError;
 use hexaspin_core::admin_auth::AdminAuthConfig;
 use hexaspin_core::api_key::KeyHasher;
+use hexaspin_core::secret_quality::check_url_password;
 
 /// Where settings come from.
 pub trait ConfigSource {
@@ -98,6 +100,7 @@ impl StoreSettings {
                         reason: "must start with postgres:// or postgresql://".into(),
                     });
                 }
+                check_url_password("pg_url", &url).map_err(invalid)?;
                 Ok(Self::Postgres { url })
             }
             Some(_) => Err(ConfigError::Invalid {
@@ -154,6 +157,7 @@ impl QueueSettings {
                         reason: "must start with redis:// or rediss://".into(),
                     });
                 }
+                check_url_password("redis_url", &url).map_err(invalid)?;
                 Ok(Self::Redis {
                     url,
                     prefix: source.get("redis_prefix")?.unwrap_or_else(|| "hx:".to_owned()),
@@ -164,6 +168,14 @@ impl QueueSettings {
                 reason: "must be \"sqlite\" or \"redis\"".into(),
             }),
         }
+    }
+}
+
+/// A domain rule refused a setting: the same error as any invalid setting.
+fn invalid(error: DomainError) -> ConfigError {
+    ConfigError::Invalid {
+        name: error.field,
+        reason: error.reason,
     }
 }
 
@@ -270,10 +282,6 @@ impl AdminSettings {
 
 /// Reads the admin JWT settings.
 pub fn load_admin_auth(source: &dyn ConfigSource) -> Result<AdminAuthConfig, ConfigError> {
-    let invalid = |e: hexaspin_core::DomainError| ConfigError::Invalid {
-        name: e.field,
-        reason: e.reason,
-    };
     let secret = required(source, "jwt_secret")?;
     let mut auth = AdminAuthConfig::new(secret.as_bytes(), source.get("jwt_kid")?).map_err(invalid)?;
     match (

@@ -35,15 +35,7 @@ pub fn check_secret(field: &'static str, secret: &[u8], min_bytes: usize) -> Res
             format!("must be at least {min_bytes} bytes long"),
         ));
     }
-    let folded: Vec<u8> = secret
-        .iter()
-        .filter(|b| !matches!(b, b'_' | b'-' | b' '))
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    if let Some(marker) = PLACEHOLDER_MARKERS
-        .iter()
-        .find(|marker| folded.windows(marker.len()).any(|w| w == marker.as_bytes()))
-    {
+    if let Some(marker) = placeholder_marker(secret) {
         return Err(DomainError::invalid(
             field,
             format!(
@@ -65,6 +57,46 @@ pub fn check_secret(field: &'static str, secret: &[u8], min_bytes: usize) -> Res
         ));
     }
     Ok(())
+}
+
+/// Checks the password of a connection URL (`scheme://user:password@host/...`, setting `field`):
+/// a password copied from the example manifests (`CHANGE_ME`) is refused like a placeholder
+/// secret. A URL without a password passes: trust or TLS-client authentication is the operator's
+/// choice. The error never contains the URL.
+pub fn check_url_password(field: &'static str, url: &str) -> Result<(), DomainError> {
+    let Some(password) = url_password(url) else {
+        return Ok(());
+    };
+    match placeholder_marker(password.as_bytes()) {
+        Some(marker) => Err(DomainError::invalid(
+            field,
+            format!("has a placeholder password (contains \"{marker}\"); set the real one"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The password in the authority of `url`, if it has one.
+fn url_password(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    // The user information ends at the authority's last '@': a password may contain '@'.
+    let (user_info, _) = authority.rsplit_once('@')?;
+    let (_, password) = user_info.split_once(':')?;
+    Some(password)
+}
+
+/// The placeholder word `value` contains, compared without case, `_`, `-` or spaces.
+fn placeholder_marker(value: &[u8]) -> Option<&'static str> {
+    let folded: Vec<u8> = value
+        .iter()
+        .filter(|b| !matches!(b, b'_' | b'-' | b' '))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    PLACEHOLDER_MARKERS
+        .iter()
+        .find(|marker| folded.windows(marker.len()).any(|w| w == marker.as_bytes()))
+        .copied()
 }
 
 #[cfg(test)]
@@ -115,5 +147,30 @@ mod tests {
         let secret = b"CHANGE_ME_0123456789abcdefghijklmnopq";
         let err = check_secret("jwt_secret", secret, 32).unwrap_err();
         assert!(!err.to_string().contains("0123456789"), "{err}");
+    }
+
+    #[test]
+    fn a_connection_url_with_the_example_password_is_refused() {
+        let err = check_url_password(
+            "pg_url",
+            "postgres://hexaspin:CHANGE_ME@postgres.hexaspin.svc.cluster.local:5432/hexaspin",
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("placeholder password"), "{err}");
+        assert!(!err.to_string().contains("hexaspin.svc"), "{err}");
+        assert!(check_url_password("redis_url", "redis://:change-me@redis:6379/0").is_err());
+    }
+
+    #[test]
+    fn a_connection_url_with_a_real_password_or_none_is_accepted() {
+        for url in [
+            "postgres://app:9f86d081884c7d65@db.example.com:5432/app",
+            "postgres://app@db:5432/app?sslmode=require",
+            "redis://redis:6379/0",
+            "rediss://:p%40ss@w0rd@cache:6380",
+            "postgres://app:s3cret@db/app?password_hint=changeme",
+        ] {
+            assert_eq!(check_url_password("pg_url", url), Ok(()), "{url}");
+        }
     }
 }
