@@ -6,6 +6,7 @@
 //!   (a missing service fails the test with instructions, it is never skipped).
 //! - [`cleanup`]: guards that remove a test's schema or Redis keys, also when the test fails.
 //! - [`contract`]: the contract suites, generic over the port traits.
+//! - [`deploy`]: the deployment tests' tools, the PrometheusRule derived from the rules file.
 //! - [`cuttable_proxy`]: a TCP proxy a test can cut, to take a server away and bring it back.
 //! - [`counting`]: a key store that counts the calls made to it.
 //! - [`samples`]: domain values for tests.
@@ -23,6 +24,7 @@ pub mod cleanup;
 pub mod contract;
 pub mod counting;
 pub mod cuttable_proxy;
+pub mod deploy;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;

@@ -11,6 +11,7 @@
 //! - `cargo xtask fuzz [seconds]`: the cargo-fuzz targets in `fuzz/`, each for a bounded time;
 //!   `cargo xtask test` runs them too (after the tests, only when no test filter was given).
 
+mod deploy_tools;
 mod dev;
 mod docs_ui;
 mod fuzz;
@@ -120,6 +121,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     services::require_all()?;
     services::require_prometheus_parser()?;
     docs_ui::require_node()?;
+    deploy_tools::require()?;
     let python_tools = python_tools::ensure()?;
     let python_tools = python_tools.to_string_lossy();
     build_wasm()?; // stages the docs page's files too

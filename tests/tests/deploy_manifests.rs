@@ -1,0 +1,674 @@
+//! The deployment files of `deploy/`, checked offline (no cluster runs here): every overlay
+//! renders with `kubectl kustomize` and validates strictly (built-ins and CRDs), every pod template
+//! meets the restricted Pod Security profile, the alert rules pass `promtool` and their unit
+//! tests, the rendered Alertmanager config passes `amtool`, YAML and shell scripts pass their
+//! linters, the CD deploy script rolls back on a failed smoke test (against a recording
+//! `kubectl`), and the example secrets are refused by the app.
+//!
+//! Tools: kubectl, promtool, amtool, shellcheck from PATH (`.ci/run` installs Debian's
+//! `prometheus`, `prometheus-alertmanager`, `shellcheck`); kubernetes-validate and yamllint from
+//! the virtualenv `cargo xtask test` makes. Under `cargo xtask test` they are required.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hexaspin_api::metrics::MetricsToken;
+use hexaspin_config::settings::{AdminSettings, ConfigError, ConfigSource, QueueSettings, StoreSettings};
+use hexaspin_tests::deploy::{
+    KUBERNETES_VERSION, PROMETHEUS_RULE_FILE, RULES_FILE, deploy_dir, generated_secret_keys, printed,
+    prometheus_rule_from, python_tools, run, string_data, tool,
+};
+use hexaspin_tests::spin_up::workspace_root;
+
+const KUBECTL_INSTALL: &str = "install kubectl (https://kubernetes.io/docs/tasks/tools/)";
+const PROMETHEUS_INSTALL: &str = "apt-get install prometheus";
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `kubectl kustomize <dir>` written to a file in `out`.
+fn kustomize(kubectl: &Path, dir: &Path, out: &Path) -> PathBuf {
+    let output = run(kubectl, &["kustomize", &dir.to_string_lossy()]);
+    assert!(
+        output.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        printed(&output)
+    );
+    let file = out.join(format!("{}.yaml", dir.to_string_lossy().replace('/', "_")));
+    std::fs::write(&file, &output.stdout).expect("write rendered");
+    file
+}
+
+/// Runs tests/deploy/check_manifests.py on `rendered`; `Ok` or the problems it printed.
+fn check_manifests(python: &Path, rendered: &Path, secret_keys: Option<&[String]>) -> Result<String, String> {
+    let script = workspace_root().join("tests/deploy/check_manifests.py");
+    let mut command = Command::new(python.join("python"));
+    command
+        .arg(script)
+        .arg(rendered)
+        .args(["--kubernetes-version", KUBERNETES_VERSION]);
+    if let Some(keys) = secret_keys {
+        command.arg("--secret-keys").arg(keys.join(","));
+    }
+    let output = command.output().expect("run check_manifests.py");
+    if output.status.success() {
+        Ok(printed(&output))
+    } else {
+        Err(printed(&output))
+    }
+}
+
+fn example_secret_keys() -> Vec<String> {
+    string_data(&read("deploy/overlays/prod/secret.example.yaml"))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
+}
+
+#[test]
+fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_secret_keys() {
+    let (Some(kubectl), Some(python)) = (tool("kubectl", KUBECTL_INSTALL), python_tools()) else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let dev_keys = generated_secret_keys(&read("deploy/overlays/dev/secret-init.yaml"));
+    assert!(dev_keys.contains(&"redis_url".to_owned()), "{dev_keys:?}");
+    let prod_keys = example_secret_keys();
+    // prod with the optional KEDA component, as the overlay's comment says to enable it.
+    let keda = out.path().join("prod-keda");
+    std::fs::create_dir(&keda).expect("mkdir");
+    let deploy = deploy_dir();
+    std::fs::write(
+        keda.join("kustomization.yaml"),
+        format!(
+            "resources: [{0}/overlays/prod]\ncomponents: [{0}/components/keda]\n",
+            relative(&keda, &deploy)
+        ),
+    )
+    .expect("write");
+    for (dir, keys) in [
+        (deploy.join("overlays/dev"), Some(&dev_keys)),
+        (deploy.join("overlays/prod"), Some(&prod_keys)),
+        (keda.clone(), Some(&prod_keys)),
+        (deploy.join("smoke"), Some(&prod_keys)),
+        (deploy.join("observability/prometheus"), None),
+        (deploy.join("observability/grafana"), None),
+    ] {
+        let rendered = kustomize(&kubectl, &dir, out.path());
+        match check_manifests(&python, &rendered, keys.map(Vec::as_slice)) {
+            Ok(report) => println!("{}: {}", dir.display(), report.trim()),
+            Err(problems) => panic!("{}:\n{problems}", dir.display()),
+        }
+    }
+    let with_keda = std::fs::read_to_string(
+        out.path()
+            .join(format!("{}.yaml", keda.to_string_lossy().replace('/', "_"))),
+    )
+    .expect("rendered");
+    let autoscalers: Vec<&str> = with_keda
+        .split("\n---\n")
+        .filter(|doc| doc.contains("kind: HorizontalPodAutoscaler") || doc.contains("kind: ScaledObject"))
+        .map(|doc| {
+            if doc.contains("kind: ScaledObject") {
+                "ScaledObject"
+            } else if doc.contains("name: hexaspin-worker\n") {
+                "worker HPA"
+            } else {
+                "app HPA"
+            }
+        })
+        .collect();
+    // KEDA makes its own HPA for the worker: the CPU one must be gone, the app's stays.
+    assert_eq!(autoscalers, ["app HPA", "ScaledObject"], "{with_keda}");
+}
+
+/// `to` relative to `from` (kustomize refuses absolute resource paths).
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+#[test]
+fn the_manifest_check_refuses_unknown_fields_privileged_pods_and_missing_secret_keys() {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let bad = out.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      hostNetwork: true
+      containers:
+        - name: c
+          image: x
+          securityContext: {privileged: true}
+          env:
+            - name: S
+              valueFrom: {secretKeyRef: {name: hexaspin-secrets, key: nope}}
+---
+apiVersion: core.spinkube.dev/v1alpha1
+kind: SpinApp
+metadata: {name: app}
+spec: {image: x, replica: 2}
+---
+apiVersion: example.com/v1
+kind: Unknown
+metadata: {name: u}
+",
+    )
+    .expect("write");
+    let problems = check_manifests(&python, &bad, Some(&["jwt_secret".to_owned()])).unwrap_err();
+    for expected in [
+        "hostNetwork is set",
+        "container c: privileged",
+        "allowPrivilegeEscalation is not false",
+        "capabilities.drop lacks ALL",
+        "runAsNonRoot is not true",
+        "seccompProfile is not RuntimeDefault",
+        "readOnlyRootFilesystem is not true",
+        "no memory limit",
+        "no key 'nope'",
+        "'replica' was unexpected",
+        "no schema for Unknown",
+    ] {
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
+    }
+}
+
+#[test]
+fn the_prometheus_rule_carries_exactly_the_rules_file() {
+    let expected = prometheus_rule_from(&read(RULES_FILE));
+    let path = workspace_root().join(PROMETHEUS_RULE_FILE);
+    if std::env::var_os("HEXASPIN_UPDATE_DEPLOY").is_some() {
+        std::fs::write(&path, &expected).expect("write PrometheusRule");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "{PROMETHEUS_RULE_FILE} is out of date with {RULES_FILE}: run\n  \
+         HEXASPIN_UPDATE_DEPLOY=1 cargo test -p hexaspin-tests --test deploy_manifests"
+    );
+}
+
+#[test]
+fn the_rules_pass_promtool_and_every_alert_has_a_unit_test_that_fires_it() {
+    let Some(promtool) = tool("promtool", PROMETHEUS_INSTALL) else {
+        return;
+    };
+    let check = run(&promtool, &["check", "rules", RULES_FILE]);
+    assert!(check.status.success(), "{}", printed(&check));
+    let tests = "deploy/observability/prometheus/tests/hexaspin.rules.test.yaml";
+    let unit = run(&promtool, &["test", "rules", tests]);
+    assert!(unit.status.success(), "{}", printed(&unit));
+
+    let alerts: BTreeSet<String> = read(RULES_FILE)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- alert: ").map(str::to_owned))
+        .collect();
+    assert_eq!(alerts.len(), 6, "{alerts:?}");
+    // An alert counts as tested when some test expects it to fire (exp_alerts not empty).
+    let test_text = read(tests);
+    let mut fired = BTreeSet::new();
+    let mut current = None;
+    for line in test_text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("alertname: ") {
+            current = Some(name.to_owned());
+        } else if line == "exp_alerts:" {
+            fired.extend(current.clone());
+        }
+    }
+    let untested: Vec<_> = alerts.difference(&fired).collect();
+    assert!(untested.is_empty(), "alerts no unit test fires: {untested:?}");
+}
+
+#[test]
+fn every_hexaspin_metric_the_rules_dashboard_and_scaler_query_is_one_the_code_exports() {
+    let mut sources = String::new();
+    for dir in ["crates", "runtime-worker/src"] {
+        collect_rust(&workspace_root().join(dir), &mut sources);
+    }
+    for file in [
+        RULES_FILE,
+        "deploy/observability/grafana/hexaspin-dashboard.json",
+        "deploy/components/keda/scaled-object.yaml",
+    ] {
+        let text = read(file);
+        let names: BTreeSet<&str> = text
+            .match_indices("hexaspin_")
+            .map(|(at, _)| {
+                let rest = &text[at..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        assert!(!names.is_empty(), "{file} queries no hexaspin metric");
+        for name in names {
+            let base = name.strip_suffix("_bucket").unwrap_or(name);
+            assert!(
+                sources.contains(&format!("\"{base}\"")),
+                "{file} queries {name}, which no code under crates/ or runtime-worker/ exports"
+            );
+        }
+    }
+}
+
+fn collect_rust(dir: &Path, into: &mut String) {
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_rust(&path, into);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            into.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+}
+
+#[test]
+fn the_rendered_alertmanager_config_passes_amtool_and_a_missing_url_is_refused() {
+    let Some(amtool) = tool("amtool", "apt-get install prometheus-alertmanager") else {
+        return;
+    };
+    let script = workspace_root().join("deploy/scripts/render-alertmanager.sh");
+    let render = |url: Option<&str>| {
+        let mut command = Command::new(&script);
+        command.env_remove("ALERT_WEBHOOK_URL");
+        if let Some(url) = url {
+            command.env("ALERT_WEBHOOK_URL", url);
+        }
+        command.output().expect("render-alertmanager.sh")
+    };
+    let url = "https://hooks.example.net/services/T000/B000/xyz";
+    let rendered = render(Some(url));
+    assert!(rendered.status.success(), "{}", printed(&rendered));
+    let config = String::from_utf8(rendered.stdout).expect("utf-8");
+    assert!(config.contains(&format!("url: \"{url}\"")), "{config}");
+    assert!(!config.contains("${"), "a placeholder is left: {config}");
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("alertmanager.yml");
+    std::fs::write(&file, &config).expect("write");
+    let check = run(&amtool, &["check-config", &file.to_string_lossy()]);
+    assert!(check.status.success(), "{}", printed(&check));
+
+    for (bad, why) in [
+        (None, "is not set"),
+        (Some("http://hooks.example.net/x"), "must be an https:// URL"),
+        (
+            Some("https://hooks.example.net/x\" injected: 1"),
+            "contains a space, quote",
+        ),
+    ] {
+        let refused = render(bad);
+        assert!(!refused.status.success(), "{bad:?} was accepted");
+        assert!(printed(&refused).contains(why), "{bad:?}: {}", printed(&refused));
+    }
+}
+
+#[test]
+fn the_scrape_config_for_prometheus_without_the_operator_passes_promtool_when_it_knows_kubernetes() {
+    let Some(promtool) = tool("promtool", PROMETHEUS_INSTALL) else {
+        return;
+    };
+    let config = "deploy/observability/prometheus/prometheus.yml";
+    let check = run(&promtool, &["check", "config", "--syntax-only", config]);
+    let output = printed(&check);
+    if !check.status.success() && output.contains("field kubernetes_sd_configs not found") {
+        // Debian builds Prometheus without Kubernetes service discovery; upstream's has it.
+        println!(
+            "SKIPPED: this promtool has no kubernetes_sd_configs (Debian's build); yamllint still checks {config}"
+        );
+        return;
+    }
+    assert!(check.status.success(), "{output}");
+}
+
+#[test]
+fn yamllint_passes_on_the_deploy_files_and_workflows() {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let lint = run(
+        &python.join("yamllint"),
+        &[
+            "--strict",
+            "-c",
+            ".yamllint.yaml",
+            "deploy",
+            ".github/workflows",
+            ".yamllint.yaml",
+        ],
+    );
+    assert!(lint.status.success(), "{}", printed(&lint));
+}
+
+#[test]
+fn shellcheck_passes_on_every_script() {
+    let Some(shellcheck) = tool("shellcheck", "apt-get install shellcheck") else {
+        return;
+    };
+    let mut scripts = vec![".ci/run".to_owned()];
+    for entry in std::fs::read_dir(deploy_dir().join("scripts"))
+        .expect("deploy/scripts")
+        .flatten()
+    {
+        scripts.push(format!("deploy/scripts/{}", entry.file_name().to_string_lossy()));
+    }
+    let args: Vec<&str> = scripts.iter().map(String::as_str).collect();
+    let check = run(&shellcheck, &args);
+    assert!(check.status.success(), "{}", printed(&check));
+}
+
+#[test]
+fn the_worker_image_builds_when_a_docker_engine_is_available() {
+    let engine = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output();
+    match engine {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => {
+            println!(
+                "SKIPPED: no Docker engine answers `docker info`: {}",
+                printed(&output).trim()
+            );
+            return;
+        }
+        Err(e) => {
+            println!(
+                "SKIPPED: no `docker` on PATH ({e}); the image is built by CD (.github/workflows/cd.yml)"
+            );
+            return;
+        }
+    }
+    let build = run(
+        Path::new("docker"),
+        &[
+            "build",
+            "-f",
+            "deploy/worker.Dockerfile",
+            "-t",
+            "hexaspin-worker:test",
+            ".",
+        ],
+    );
+    assert!(build.status.success(), "{}", printed(&build));
+    let version = run(
+        Path::new("docker"),
+        &["run", "--rm", "hexaspin-worker:test", "--version"],
+    );
+    assert!(
+        printed(&version).contains("runtime-worker"),
+        "{}",
+        printed(&version)
+    );
+}
+
+/// The example Secret's values as settings.
+struct Settings(HashMap<String, String>);
+
+impl ConfigSource for Settings {
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self.0.get(name).cloned())
+    }
+}
+
+#[test]
+fn the_example_secret_values_are_refused_by_the_app_and_the_worker() {
+    let example: HashMap<String, String> = string_data(&read("deploy/overlays/prod/secret.example.yaml"))
+        .into_iter()
+        .collect();
+    for key in [
+        "pg_url",
+        "redis_url",
+        "jwt_secret",
+        "key_pepper",
+        "metrics_token",
+        "pg_host",
+        "redis_host",
+    ] {
+        assert!(example.contains_key(key), "the example Secret lacks {key}");
+    }
+    let mut settings = example.clone();
+    settings.insert("store".into(), "postgres".into());
+    settings.insert("queue".into(), "redis".into());
+    let settings = Settings(settings);
+
+    let refused = |result: Result<(), ConfigError>, name: &str| match result {
+        Err(ConfigError::Invalid { name: field, reason }) => {
+            assert_eq!(field, name, "{reason}");
+            assert!(reason.contains("placeholder"), "{name}: {reason}");
+        }
+        other => panic!("{name}: the example value was not refused: {other:?}"),
+    };
+    refused(StoreSettings::load(&settings).map(drop), "pg_url");
+    refused(QueueSettings::load(&settings).map(drop), "redis_url");
+    refused(MetricsToken::load(&settings).map(drop), "metrics_token");
+    refused(AdminSettings::load(&settings).map(drop), "jwt_secret");
+    // With a real JWT secret the pepper is judged too.
+    let mut real_jwt = example;
+    real_jwt.insert(
+        "jwt_secret".into(),
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+    );
+    refused(AdminSettings::load(&Settings(real_jwt)).map(drop), "key_pepper");
+}
+
+#[test]
+fn the_procfile_starts_the_app_and_exactly_one_worker() {
+    let procfile = read("Procfile");
+    let processes: Vec<&str> = procfile
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#') && line.contains(':'))
+        .collect();
+    // `cargo xtask dev` starts the app and one worker; any other line that runs a worker would
+    // be a second one on the same admin port.
+    let workers = processes
+        .iter()
+        .filter(|line| line.contains("xtask dev") || line.contains("runtime-worker") && line.contains(" run"))
+        .count();
+    assert_eq!(workers, 1, "{procfile}");
+}
+
+/// A `kubectl` that renders with the real one and records every other call, answering as a
+/// cluster running `previous` whose smoke Job ends `smoke` ("1/" succeeded, "/1" failed).
+fn recording_kubectl(dir: &Path, real: &Path, smoke: &str) -> PathBuf {
+    let script = format!(
+        r#"#!/usr/bin/env bash
+set -euo pipefail
+log={log}
+if [ "$1" = kustomize ]; then exec {real} "$@"; fi
+n=$(( $(wc -l < "$log") + 1 ))
+echo "$*" >> "$log"
+args=("$@")
+for i in "${{!args[@]}}"; do
+  if [ "${{args[$i]}}" = -f ]; then cp "${{args[$((i + 1))]}}" "{dir}/applied-$n.yaml"; fi
+done
+case "$*" in
+  *"get spinapp hexaspin"*) printf 'ghcr.io/your-org/hexaspin:previous' ;;
+  *"get deployment hexaspin-worker"*) printf 'ghcr.io/your-org/hexaspin-worker:previous' ;;
+  *"get job hexaspin-smoke"*) printf '{smoke}' ;;
+esac
+"#,
+        log = dir.join("calls.log").display(),
+        real = real.display(),
+        dir = dir.display(),
+    );
+    let path = dir.join("kubectl");
+    std::fs::write(&path, script).expect("write fake kubectl");
+    std::fs::write(dir.join("calls.log"), "").expect("log");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
+    let kubectl = tool("kubectl", KUBECTL_INSTALL).expect("kubectl");
+    let dir = tempfile::tempdir().expect("tempdir");
+    recording_kubectl(dir.path(), &kubectl, smoke);
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
+        .args([
+            "prod",
+            "ghcr.io/your-org/hexaspin:new",
+            "ghcr.io/your-org/hexaspin-worker:new",
+        ])
+        .env("PATH", path)
+        .env("POLL_SECONDS", "0")
+        .output()
+        .expect("deploy.sh");
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
+    println!("{}\n{calls}", printed(&output));
+    (output.status.success(), calls, dir)
+}
+
+fn applied(dir: &Path, calls: &str, nth_apply: usize) -> String {
+    let line = calls
+        .lines()
+        .enumerate()
+        .filter(|(_, call)| call.starts_with("apply -f"))
+        .nth(nth_apply)
+        .map(|(i, _)| i + 1)
+        .expect("that many applies");
+    std::fs::read_to_string(dir.join(format!("applied-{line}.yaml"))).expect("applied file")
+}
+
+#[test]
+fn the_deploy_script_migrates_rolls_out_and_smoke_tests_a_release() {
+    if tool("kubectl", KUBECTL_INSTALL).is_none() {
+        return;
+    }
+    let (succeeded, calls, dir) = deploy_with_smoke("1/");
+    assert!(succeeded, "{calls}");
+    let order: Vec<&str> = calls.lines().collect();
+    let position = |needle: &str| {
+        order
+            .iter()
+            .position(|call| call.contains(needle))
+            .unwrap_or_else(|| panic!("no call with {needle:?} in:\n{calls}"))
+    };
+    assert!(position("delete job hexaspin-migrate") < position("apply -f"));
+    assert!(
+        position("wait --for=condition=complete job/hexaspin-migrate")
+            < position("rollout status deployment/hexaspin-worker")
+    );
+    assert!(position("rollout status deployment/hexaspin --") > position("apply -f"));
+    assert!(position("delete job hexaspin-smoke") > position("rollout status deployment/hexaspin-worker"));
+    let release = applied(dir.path(), &calls, 0);
+    assert!(
+        release.contains("image: ghcr.io/your-org/hexaspin:new"),
+        "app reference"
+    );
+    assert!(
+        release.contains("image: ghcr.io/your-org/hexaspin-worker:new"),
+        "worker image"
+    );
+    assert!(release.contains("kind: Job") && release.contains("name: hexaspin-migrate"));
+    let smoke = applied(dir.path(), &calls, 1);
+    assert!(
+        smoke.contains("name: hexaspin-smoke")
+            && smoke.contains("image: ghcr.io/your-org/hexaspin-worker:new")
+    );
+    assert_eq!(
+        calls.matches("apply -f").count(),
+        2,
+        "no rollback after a passing smoke test"
+    );
+}
+
+#[test]
+fn the_deploy_script_rolls_back_to_the_previous_references_when_the_smoke_test_fails() {
+    if tool("kubectl", KUBECTL_INSTALL).is_none() {
+        return;
+    }
+    let (succeeded, calls, dir) = deploy_with_smoke("/1");
+    assert!(!succeeded, "a failed smoke test must fail the deploy");
+    assert_eq!(
+        calls.matches("apply -f").count(),
+        3,
+        "release, smoke, rollback:\n{calls}"
+    );
+    let rollback_call = calls
+        .lines()
+        .filter(|c| c.starts_with("apply -f"))
+        .nth(2)
+        .expect("rollback");
+    assert!(
+        rollback_call.contains("app.kubernetes.io/name!=hexaspin-migrate"),
+        "a rollback must not run the previous binary's migrations: {rollback_call}"
+    );
+    let rollback = applied(dir.path(), &calls, 2);
+    assert!(
+        rollback.contains("image: ghcr.io/your-org/hexaspin:previous"),
+        "app reference"
+    );
+    assert!(
+        rollback.contains("image: ghcr.io/your-org/hexaspin-worker:previous"),
+        "worker image"
+    );
+    assert!(
+        calls.contains("logs job/hexaspin-smoke"),
+        "the smoke output is shown"
+    );
+    let after_rollback = &calls[calls.rfind("apply -f").expect("apply")..];
+    assert!(
+        after_rollback.contains("rollout status deployment/hexaspin-worker"),
+        "{calls}"
+    );
+}
+
+#[test]
+fn the_deploy_script_refuses_references_the_overlay_does_not_name() {
+    let Some(kubectl) = tool("kubectl", KUBECTL_INSTALL) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    recording_kubectl(dir.path(), &kubectl, "1/");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
+        .args([
+            "prod",
+            "ghcr.io/someone-else/hexaspin:new",
+            "ghcr.io/your-org/hexaspin-worker:new",
+        ])
+        .env("PATH", path)
+        .output()
+        .expect("deploy.sh");
+    assert!(!output.status.success());
+    assert!(
+        printed(&output).contains("does not name the repository"),
+        "{}",
+        printed(&output)
+    );
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
+    assert!(calls.is_empty(), "nothing may reach the cluster: {calls}");
+}
