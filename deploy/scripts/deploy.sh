@@ -10,7 +10,8 @@
 # (`runtime-worker migrate up`) and apply; wait for the migration and the rollouts; run the smoke
 # Job (deploy/smoke); on failure, apply the previous references again (without migrating), wait,
 # exit 1.
-# Environment: NAMESPACE (hexaspin), TIMEOUT (600s), DRY_RUN=1 to only render and print.
+# Environment: NAMESPACE (hexaspin), TIMEOUT (600s), DRY_RUN=1 to only render and print,
+# MIGRATE=0 to skip the migration Job (a manual rollback to an older release: docs/runbook.md).
 set -euo pipefail
 
 usage() { echo "usage: $0 <dev|prod> <app-ref> <worker-image>" >&2; exit 2; }
@@ -117,7 +118,9 @@ previous_worker=$(kubectl -n "$namespace" get deployment hexaspin-worker \
   -o 'jsonpath={.spec.template.spec.containers[?(@.name=="worker")].image}' --ignore-not-found)
 echo "deploying $app_ref and $worker_ref (running: ${previous_app:-none}, ${previous_worker:-none})"
 
-if apply_release "$work/new" migrate && smoke "$work/new"; then
+migrate=migrate
+[ "${MIGRATE:-1}" = 0 ] && migrate=no-migrate
+if apply_release "$work/new" "$migrate" && smoke "$work/new"; then
   echo "deployed $app_ref and $worker_ref"
   exit 0
 fi

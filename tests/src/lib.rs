@@ -17,6 +17,7 @@
 //! - [`native_app`]: the app's handlers served natively, routed as spin.toml does (no Spin needed).
 //! - [`spin_up`]: a real `spin up` of the app in any deployment, for end-to-end tests.
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
+//! - [`runbook`]: the commands of the runbook's `sh` blocks, for the runbook test.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
 
 pub mod api;
@@ -31,6 +32,7 @@ pub mod jobs_api;
 pub mod live_app;
 pub mod native_app;
 pub mod prometheus;
+pub mod runbook;
 pub mod samples;
 pub mod spin_process;
 pub mod spin_up;

@@ -524,6 +524,10 @@ esac
 }
 
 fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
+    deploy_with(smoke, &[])
+}
+
+fn deploy_with(smoke: &str, env: &[(&str, &str)]) -> (bool, String, tempfile::TempDir) {
     let kubectl = tool("kubectl", KUBECTL_INSTALL).expect("kubectl");
     let dir = tempfile::tempdir().expect("tempdir");
     recording_kubectl(dir.path(), &kubectl, smoke);
@@ -540,6 +544,7 @@ fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
         ])
         .env("PATH", path)
         .env("POLL_SECONDS", "0")
+        .envs(env.iter().copied())
         .output()
         .expect("deploy.sh");
     let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
@@ -638,6 +643,24 @@ fn the_deploy_script_rolls_back_to_the_previous_references_when_the_smoke_test_f
     let after_rollback = &calls[calls.rfind("apply -f").expect("apply")..];
     assert!(
         after_rollback.contains("rollout status deployment/hexaspin-worker"),
+        "{calls}"
+    );
+}
+
+#[test]
+fn the_deploy_script_skips_the_migrations_for_a_manual_rollback() {
+    if tool("kubectl", KUBECTL_INSTALL).is_none() {
+        return;
+    }
+    let (succeeded, calls, _dir) = deploy_with("1/", &[("MIGRATE", "0")]);
+    assert!(succeeded, "{calls}");
+    let release = calls.lines().find(|c| c.starts_with("apply -f")).expect("apply");
+    assert!(
+        release.contains("app.kubernetes.io/name!=hexaspin-migrate"),
+        "{release}"
+    );
+    assert!(
+        !calls.contains("wait --for=condition=complete job/hexaspin-migrate"),
         "{calls}"
     );
 }

@@ -1,0 +1,164 @@
+//! Every command in the `sh` blocks of `docs/runbook.md` is exercised here or dry run: a newcomer
+//! following the runbook must not meet a kustomization that does not build, a script flag that does
+//! not exist or a path the API does not serve. What each kind of command gets:
+//!
+//! - `kubectl apply -k <dir>`: `kubectl kustomize <dir>` must build (validation is the manifest
+//!   test's job); any other `kubectl` command: `kubectl <its arguments> --help` must succeed, which
+//!   checks the subcommand and every flag without a cluster;
+//! - `deploy/scripts/deploy.sh`: run with its arguments and `DRY_RUN=1`;
+//!   `deploy/scripts/render-alertmanager.sh`: run with its environment;
+//! - `runtime-worker …`: the same arguments plus `--help` to this build's binary (subcommand,
+//!   flags);
+//! - `curl …`: the method and path must be an operation of `docs/openapi.json`.
+//!
+//! A command of any other program fails the test: it must move to a `text` block marked "not
+//! checked here", or get a check.
+
+use std::path::Path;
+use std::process::Command;
+
+use hexaspin_tests::deploy::{printed, run, tool};
+use hexaspin_tests::runbook::{SimpleCommand, sh_commands};
+use hexaspin_tests::spin_up::workspace_root;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_command_in_the_runbook_is_exercised_or_dry_run() {
+    let Some(kubectl) = tool(
+        "kubectl",
+        "install kubectl (https://kubernetes.io/docs/tasks/tools/)",
+    ) else {
+        return;
+    };
+    let commands = sh_commands(&read("docs/runbook.md"));
+    assert!(
+        commands.len() >= 25,
+        "the runbook lost its commands? {}",
+        commands.len()
+    );
+    let openapi: serde_json::Value = serde_json::from_str(&read("docs/openapi.json")).expect("openapi.json");
+    let mut failures = Vec::new();
+    let mut checked = std::collections::BTreeMap::<&str, usize>::new();
+    for command in &commands {
+        let result = match command.program() {
+            "kubectl" => check_kubectl(&kubectl, command),
+            "deploy/scripts/deploy.sh" => run_script(command, &[("DRY_RUN", "1")]),
+            "deploy/scripts/render-alertmanager.sh" => run_script(command, &[]),
+            "runtime-worker" => check_runtime_worker(command),
+            "curl" => check_curl(&openapi, command),
+            other => Err(format!(
+                "no check for `{other}`: put it in a `text` block marked \"not checked here\""
+            )),
+        };
+        *checked.entry(command.program()).or_default() += 1;
+        if let Err(why) = result {
+            failures.push(format!("{}\n    {why}", command.line));
+        }
+    }
+    println!("runbook commands checked: {checked:?}");
+    assert!(
+        failures.is_empty(),
+        "runbook commands that fail:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn check_kubectl(kubectl: &Path, command: &SimpleCommand) -> Result<(), String> {
+    let args = command.args();
+    if let Some(at) = args.iter().position(|a| a == "-k") {
+        let dir = args.get(at + 1).ok_or("`-k` without a directory")?;
+        let output = run(kubectl, &["kustomize", dir]);
+        return output
+            .status
+            .success()
+            .then_some(())
+            .ok_or_else(|| printed(&output));
+    }
+    let mut with_help: Vec<&str> = args.iter().map(String::as_str).collect();
+    with_help.push("--help");
+    let output = run(kubectl, &with_help);
+    output
+        .status
+        .success()
+        .then_some(())
+        .ok_or_else(|| printed(&output))
+}
+
+fn run_script(command: &SimpleCommand, extra_env: &[(&str, &str)]) -> Result<(), String> {
+    let output = Command::new(workspace_root().join(command.program()))
+        .args(command.args())
+        .envs(&command.env)
+        .envs(extra_env.iter().copied())
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    output
+        .status
+        .success()
+        .then_some(())
+        .ok_or_else(|| printed(&output))
+}
+
+fn check_runtime_worker(command: &SimpleCommand) -> Result<(), String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+        .args(command.args())
+        .arg("--help")
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    output
+        .status
+        .success()
+        .then_some(())
+        .ok_or_else(|| printed(&output))
+}
+
+fn check_curl(openapi: &serde_json::Value, command: &SimpleCommand) -> Result<(), String> {
+    let args = command.args();
+    let method = args
+        .iter()
+        .position(|a| a == "-X")
+        .and_then(|at| args.get(at + 1))
+        .map_or("get".to_owned(), |m| m.to_ascii_lowercase());
+    let url = args.iter().find(|a| a.contains("/api/")).ok_or("no /api/ URL")?;
+    let path = &url[url.find("/api/").expect("found")..];
+    let path = path.split('?').next().unwrap_or(path);
+    let paths = openapi["paths"].as_object().ok_or("openapi.json has no paths")?;
+    let matching = paths.iter().find(|(template, _)| path_matches(template, path));
+    match matching {
+        Some((template, operations)) if operations.get(&method).is_some() => {
+            let _ = template;
+            Ok(())
+        }
+        Some((template, _)) => Err(format!("{template} has no {method} operation")),
+        None => Err(format!("no path of docs/openapi.json matches {path}")),
+    }
+}
+
+/// `/api/admin/jobs/{id}/retry` matches `/api/admin/jobs/$JOB_ID/retry`: a template segment
+/// matches a shell variable, other segments match exactly.
+fn path_matches(template: &str, path: &str) -> bool {
+    let template: Vec<&str> = template.split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    template.len() == path.len()
+        && template
+            .iter()
+            .zip(&path)
+            .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}') && p.starts_with('$')))
+}
+
+#[test]
+fn a_template_segment_matches_only_a_shell_variable() {
+    assert!(path_matches(
+        "/api/admin/jobs/{id}/retry",
+        "/api/admin/jobs/$JOB_ID/retry"
+    ));
+    assert!(!path_matches(
+        "/api/admin/jobs/{id}/retry",
+        "/api/admin/jobs/$JOB_ID/retries"
+    ));
+    assert!(!path_matches("/api/admin/jobs/{id}", "/api/admin/jobs/123"));
+}
