@@ -7,9 +7,13 @@ tests/tests/deploy_manifests.rs:
 2. every pod template meets the Pod Security "restricted" profile, plus a read-only root
    filesystem and a memory limit on every container;
 3. the worker's terminationGracePeriodSeconds covers its shutdown_grace_ms and preStop pause;
-4. every required secretKeyRef of hexaspin-secrets names a key of --secret-keys.
+4. every required secretKeyRef of hexaspin-secrets names a key of --secret-keys;
+5. every pod selector of a NetworkPolicy or PodDisruptionBudget selects some pod of the output or
+   of the --context renders (a misspelt label would silently select nothing);
+6. with --deployer-role, that Role may create and patch every namespaced object of the output.
 
 Usage: check_manifests.py RENDERED.yaml --kubernetes-version 1.32 [--secret-keys a,b,c]
+       [--deployer-role RBAC.yaml] [--context OTHER_RENDERED.yaml ...]
 Prints one line per problem and exits 1 when there is any.
 """
 
@@ -154,11 +158,81 @@ def secret_key_problems(objects, keys):
     return problems
 
 
+def pod_labels(objects):
+    """The label sets of every pod the output creates (SpinKube pods carry spec.podLabels)."""
+    sets = []
+    for obj in objects:
+        if obj.get("kind") == "SpinApp":
+            sets.append(obj["spec"].get("podLabels") or {})
+            continue
+        path = POD_TEMPLATE_PATHS.get(obj.get("kind"))
+        if path is None:
+            continue
+        template = obj
+        for step in path[:-1]:
+            template = template.get(step, {})
+        sets.append((template.get("metadata") or {}).get("labels") or {})
+    return sets
+
+
+def selector_problems(objects, context):
+    pods = pod_labels(objects + context)
+
+    def selects(match_labels):
+        return any(all(labels.get(k) == v for k, v in match_labels.items()) for labels in pods)
+
+    problems = []
+    for obj in objects:
+        kind, name = obj.get("kind"), obj["metadata"]["name"]
+        selectors = []
+        if kind == "NetworkPolicy":
+            selectors.append(obj["spec"].get("podSelector") or {})
+            for rule in (obj["spec"].get("ingress") or []) + (obj["spec"].get("egress") or []):
+                for peer in (rule.get("from") or []) + (rule.get("to") or []):
+                    if "podSelector" in peer and "namespaceSelector" not in peer:
+                        selectors.append(peer["podSelector"])
+        elif kind == "PodDisruptionBudget":
+            selectors.append(obj["spec"].get("selector") or {})
+        for selector in selectors:
+            labels = selector.get("matchLabels") or {}
+            if labels and not selects(labels):
+                problems.append(f"{kind}/{name}: selector {labels} selects no pod of this output")
+    return problems
+
+
+def plural(kind):
+    lower = kind.lower()
+    return lower[:-1] + "ies" if lower.endswith("y") else lower + "s"
+
+
+def deployer_problems(objects, role_file):
+    rules = []
+    for doc in yaml.safe_load_all(pathlib.Path(role_file).read_text()):
+        if doc and doc.get("kind") == "Role":
+            rules += doc.get("rules") or []
+    problems = []
+    for obj in objects:
+        if obj.get("kind") == "Namespace":
+            continue  # cluster-scoped: created once by an admin (docs/runbook.md)
+        group = obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else ""
+        resource = plural(obj["kind"])
+        allowed = set()
+        for rule in rules:
+            if group in rule.get("apiGroups", []) and resource in rule.get("resources", []):
+                allowed |= set(rule.get("verbs", []))
+        missing = {"create", "patch", "get"} - allowed
+        if missing:
+            problems.append(f"{obj['kind']}/{obj['metadata']['name']}: the deployer Role lacks {sorted(missing)} on {group or 'core'}/{resource}")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("rendered")
     parser.add_argument("--kubernetes-version", required=True)
     parser.add_argument("--secret-keys")
+    parser.add_argument("--deployer-role")
+    parser.add_argument("--context", action="append", default=[])
     args = parser.parse_args()
     objects = [o for o in yaml.safe_load_all(pathlib.Path(args.rendered).read_text()) if o]
     crds = crd_schemas()
@@ -170,6 +244,10 @@ def main():
         if spec is not None:
             problems += [f"{name}: {p}" for p in restricted_problems(spec)]
     problems += worker_grace_problems(objects)
+    context = [o for path in args.context for o in yaml.safe_load_all(pathlib.Path(path).read_text()) if o]
+    problems += selector_problems(objects, context)
+    if args.deployer_role:
+        problems += deployer_problems(objects, args.deployer_role)
     if args.secret_keys is not None:
         problems += secret_key_problems(objects, set(args.secret_keys.split(",")))
     for problem in problems:

@@ -43,7 +43,13 @@ fn kustomize(kubectl: &Path, dir: &Path, out: &Path) -> PathBuf {
 }
 
 /// Runs tests/deploy/check_manifests.py on `rendered`; `Ok` or the problems it printed.
-fn check_manifests(python: &Path, rendered: &Path, secret_keys: Option<&[String]>) -> Result<String, String> {
+fn check_manifests(
+    python: &Path,
+    rendered: &Path,
+    secret_keys: Option<&[String]>,
+    deployer_role: Option<&Path>,
+    context: &[PathBuf],
+) -> Result<String, String> {
     let script = workspace_root().join("tests/deploy/check_manifests.py");
     let mut command = Command::new(python.join("python"));
     command
@@ -52,6 +58,12 @@ fn check_manifests(python: &Path, rendered: &Path, secret_keys: Option<&[String]
         .args(["--kubernetes-version", KUBERNETES_VERSION]);
     if let Some(keys) = secret_keys {
         command.arg("--secret-keys").arg(keys.join(","));
+    }
+    if let Some(role) = deployer_role {
+        command.arg("--deployer-role").arg(role);
+    }
+    for other in context {
+        command.arg("--context").arg(other);
     }
     let output = command.output().expect("run check_manifests.py");
     if output.status.success() {
@@ -89,16 +101,22 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         ),
     )
     .expect("write");
-    for (dir, keys) in [
-        (deploy.join("overlays/dev"), Some(&dev_keys)),
-        (deploy.join("overlays/prod"), Some(&prod_keys)),
-        (keda.clone(), Some(&prod_keys)),
-        (deploy.join("smoke"), Some(&prod_keys)),
-        (deploy.join("observability/prometheus"), None),
-        (deploy.join("observability/grafana"), None),
+    // The CD account's Role must cover everything CD applies (prod, with KEDA, the smoke Job).
+    let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
+    let role = Some(deployer.as_path());
+    // The smoke Job's network policy selects the app's pods, which the release renders.
+    let release = vec![kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
+    for (dir, keys, role, context) in [
+        (deploy.join("overlays/dev"), Some(&dev_keys), None, &[][..]),
+        (deploy.join("overlays/prod"), Some(&prod_keys), role, &[]),
+        (keda.clone(), Some(&prod_keys), role, &[]),
+        (deploy.join("smoke"), Some(&prod_keys), role, &release[..]),
+        (deploy.join("rbac"), None, None, &[]),
+        (deploy.join("observability/prometheus"), None, None, &[]),
+        (deploy.join("observability/grafana"), None, None, &[]),
     ] {
         let rendered = kustomize(&kubectl, &dir, out.path());
-        match check_manifests(&python, &rendered, keys.map(Vec::as_slice)) {
+        match check_manifests(&python, &rendered, keys.map(Vec::as_slice), role, context) {
             Ok(report) => println!("{}: {}", dir.display(), report.trim()),
             Err(problems) => panic!("{}:\n{problems}", dir.display()),
         }
@@ -140,7 +158,7 @@ fn relative(from: &Path, to: &Path) -> String {
 }
 
 #[test]
-fn the_manifest_check_refuses_unknown_fields_privileged_pods_and_missing_secret_keys() {
+fn the_manifest_check_refuses_unknown_fields_privileged_pods_missing_secret_keys_and_dead_selectors() {
     let Some(python) = python_tools() else {
         return;
     };
@@ -170,13 +188,34 @@ kind: SpinApp
 metadata: {name: app}
 spec: {image: x, replica: 2}
 ---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: typo}
+spec:
+  podSelector: {matchLabels: {a: c}}
+  policyTypes: [Ingress]
+---
 apiVersion: example.com/v1
 kind: Unknown
 metadata: {name: u}
 ",
     )
     .expect("write");
-    let problems = check_manifests(&python, &bad, Some(&["jwt_secret".to_owned()])).unwrap_err();
+    let role = out.path().join("role.yaml");
+    std::fs::write(
+        &role,
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r}
+rules:
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [get, create, patch]
+",
+    )
+    .expect("write");
+    let problems =
+        check_manifests(&python, &bad, Some(&["jwt_secret".to_owned()]), Some(&role), &[]).unwrap_err();
     for expected in [
         "hostNetwork is set",
         "container c: privileged",
@@ -189,6 +228,8 @@ metadata: {name: u}
         "no key 'nope'",
         "'replica' was unexpected",
         "no schema for Unknown",
+        "selector {'a': 'c'} selects no pod",
+        "NetworkPolicy/typo: the deployer Role lacks",
     ] {
         assert!(
             problems.contains(expected),
