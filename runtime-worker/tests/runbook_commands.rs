@@ -88,24 +88,25 @@ fn check_kubectl(kubectl: &Path, command: &SimpleCommand) -> Result<(), String> 
 }
 
 fn run_script(command: &SimpleCommand, extra_env: &[(&str, &str)]) -> Result<(), String> {
-    let output = Command::new(workspace_root().join(command.program()))
-        .args(command.args())
-        .envs(&command.env)
-        .envs(extra_env.iter().copied())
-        .current_dir(workspace_root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    output
-        .status
-        .success()
-        .then_some(())
-        .ok_or_else(|| printed(&output))
+    succeeds(
+        Command::new(workspace_root().join(command.program()))
+            .args(command.args())
+            .envs(&command.env)
+            .envs(extra_env.iter().copied()),
+    )
 }
 
 fn check_runtime_worker(command: &SimpleCommand) -> Result<(), String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
-        .args(command.args())
-        .arg("--help")
+    succeeds(
+        Command::new(env!("CARGO_BIN_EXE_runtime-worker"))
+            .args(command.args())
+            .arg("--help"),
+    )
+}
+
+/// Runs `command` in the workspace root: `Ok` when it exits 0, else what it printed.
+fn succeeds(command: &mut Command) -> Result<(), String> {
+    let output = command
         .current_dir(workspace_root())
         .output()
         .map_err(|e| e.to_string())?;

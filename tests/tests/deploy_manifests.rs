@@ -105,7 +105,7 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
     let role = Some(deployer.as_path());
     // The smoke Job's network policy selects the app's pods, which the release renders.
-    let release = vec![kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
+    let release = [kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
     for (dir, keys, role, context) in [
         (deploy.join("overlays/dev"), Some(&dev_keys), None, &[][..]),
         (deploy.join("overlays/prod"), Some(&prod_keys), role, &[]),
@@ -569,6 +569,23 @@ fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
 }
 
 fn deploy_with(smoke: &str, env: &[(&str, &str)]) -> (bool, String, tempfile::TempDir) {
+    let refs = [
+        "ghcr.io/your-org/hexaspin:new",
+        "ghcr.io/your-org/hexaspin-worker:new",
+    ];
+    let (output, calls, dir) = run_deploy_script(refs, smoke, env);
+    println!("{}\n{calls}", printed(&output));
+    (output.status.success(), calls, dir)
+}
+
+/// Runs deploy.sh for the prod overlay with `refs` (app, worker) against a recording kubectl;
+/// returns its output, the kubectl calls it made (one per line) and the directory of the files
+/// it applied.
+fn run_deploy_script(
+    refs: [&str; 2],
+    smoke: &str,
+    env: &[(&str, &str)],
+) -> (std::process::Output, String, tempfile::TempDir) {
     let kubectl = tool("kubectl", KUBECTL_INSTALL).expect("kubectl");
     let dir = tempfile::tempdir().expect("tempdir");
     recording_kubectl(dir.path(), &kubectl, smoke);
@@ -578,19 +595,15 @@ fn deploy_with(smoke: &str, env: &[(&str, &str)]) -> (bool, String, tempfile::Te
         std::env::var("PATH").unwrap_or_default()
     );
     let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
-        .args([
-            "prod",
-            "ghcr.io/your-org/hexaspin:new",
-            "ghcr.io/your-org/hexaspin-worker:new",
-        ])
+        .arg("prod")
+        .args(refs)
         .env("PATH", path)
         .env("POLL_SECONDS", "0")
         .envs(env.iter().copied())
         .output()
         .expect("deploy.sh");
     let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
-    println!("{}\n{calls}", printed(&output));
-    (output.status.success(), calls, dir)
+    (output, calls, dir)
 }
 
 fn applied(dir: &Path, calls: &str, nth_apply: usize) -> String {
@@ -708,31 +721,19 @@ fn the_deploy_script_skips_the_migrations_for_a_manual_rollback() {
 
 #[test]
 fn the_deploy_script_refuses_references_the_overlay_does_not_name() {
-    let Some(kubectl) = tool("kubectl", KUBECTL_INSTALL) else {
+    if tool("kubectl", KUBECTL_INSTALL).is_none() {
         return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    recording_kubectl(dir.path(), &kubectl, "1/");
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
-        .args([
-            "prod",
-            "ghcr.io/someone-else/hexaspin:new",
-            "ghcr.io/your-org/hexaspin-worker:new",
-        ])
-        .env("PATH", path)
-        .output()
-        .expect("deploy.sh");
+    }
+    let refs = [
+        "ghcr.io/someone-else/hexaspin:new",
+        "ghcr.io/your-org/hexaspin-worker:new",
+    ];
+    let (output, calls, _dir) = run_deploy_script(refs, "1/", &[]);
     assert!(!output.status.success());
     assert!(
         printed(&output).contains("does not name the repository"),
         "{}",
         printed(&output)
     );
-    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
     assert!(calls.is_empty(), "nothing may reach the cluster: {calls}");
 }
