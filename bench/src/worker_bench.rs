@@ -1,9 +1,15 @@
-//! `hexaspin-bench worker`: no-op (`echo`) jobs through Redis and the in-process worker.
+//! `hexaspin-bench worker`: no-op (`echo`) jobs through a queue and the in-process worker.
 //!
 //! Reports: enqueue rate; drain rate (jobs/s) of N queued jobs; per-job instantiate+call time
 //! (median, p99) from the sandbox; enqueue→start latency (p50, p99) while jobs arrive at half the
 //! measured drain rate; peak RSS with `BENCH_INSTANCES` (default 1000) instances alive at once.
 //! `BENCH_JOBS` (default 100 000) and `BENCH_CONCURRENCY` (default 32) size the run.
+//!
+//! The queue is Redis unless `BENCH_QUEUE=sqlite`: then the embedded default, a SQLite file
+//! opened as the app and `runtime-worker` open it (rollback journal, `synchronous = FULL`: one
+//! fsync per committed transaction). `BENCH_SQLITE_PRAGMAS` runs extra pragmas on the bench's
+//! connection first (e.g. `PRAGMA synchronous = OFF`, or `PRAGMA journal_mode = WAL; PRAGMA
+//! synchronous = NORMAL`) to show what durability costs; the default run is what users get.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,10 +20,12 @@ use hexaspin_core::job::JobState;
 use hexaspin_core::ports::{DispatchRequest, JobFilter, JobStore};
 use hexaspin_core::quota::QuotaRules;
 use hexaspin_job_host::{Attempt, KindConfig, Sandbox, SandboxConfig};
-use hexaspin_native::{NativeJobs, NativeRedis};
+use hexaspin_native::{NativeJobs, NativeRedis, SqliteExecutor};
 use hexaspin_redis::RedisJobs;
 use hexaspin_runtime_worker::Worker;
 use hexaspin_runtime_worker::config::WorkerConfig;
+use hexaspin_store_sql::executor::ScriptExecutor;
+use hexaspin_store_sql::jobs::SqliteJobs;
 
 use crate::{job, now, percentile};
 
@@ -77,19 +85,18 @@ pub async fn run() -> anyhow::Result<()> {
     let n = env_number("BENCH_JOBS", 100_000);
     let concurrency = env_number("BENCH_CONCURRENCY", 32);
     let instances = env_number("BENCH_INSTANCES", 1000);
-    let url = std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
-    let redis = NativeRedis::connect(&url)
-        .await
-        .with_context(|| format!("Redis at {url}"))?;
-    let prefix = format!("hx_bench_worker_{}:", std::process::id());
-    let jobs = NativeJobs::Redis(RedisJobs::new(redis.clone(), prefix.clone()));
+    let queue = BenchQueue::open().await?;
+    let jobs = queue.jobs.clone();
     let dir = wasm_dir();
     let config_text = format!(
         "[worker]\nid = \"bench\"\nconcurrency = {concurrency}\npoll_interval_ms = 1\n\n[kinds.echo]\ncomponent = {:?}\n",
         dir.join("hexaspin_echo.wasm")
     );
     let config = WorkerConfig::parse(&config_text, &dir)?;
-    println!("hexaspin worker bench: {n} no-op jobs, {concurrency} in flight, Redis {url}\n");
+    println!(
+        "hexaspin worker bench: {n} no-op jobs, {concurrency} in flight, {}\n",
+        queue.description
+    );
 
     // 1. Enqueue.
     let started = Instant::now();
@@ -191,10 +198,7 @@ pub async fn run() -> anyhow::Result<()> {
     let rss_peak = peak_rss_mb();
 
     println!("{:<58} {:>14}", "measure", "value");
-    println!(
-        "{:<58} {:>14.0}",
-        "enqueue (Redis, 64 in flight), jobs/s", enqueue_rate
-    );
+    println!("{:<58} {:>14.0}", "enqueue (64 in flight), jobs/s", enqueue_rate);
     println!(
         "{:<58} {:>14.0}",
         format!("drain {n} queued no-op jobs, jobs/s"),
@@ -230,6 +234,66 @@ pub async fn run() -> anyhow::Result<()> {
         rss_peak
     );
     println!("({stopped}/{instances} wide-pool attempts ran to their deadline, as intended)");
-    redis.delete_prefix(&prefix).await?;
-    Ok(())
+    queue.clean_up().await
+}
+
+/// The queue under test and what to clean up after it.
+struct BenchQueue {
+    jobs: NativeJobs,
+    description: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    RedisPrefix(NativeRedis, String),
+    /// The directory of the SQLite file, removed when dropped.
+    SqliteDir {
+        _dir: tempfile::TempDir,
+    },
+}
+
+impl BenchQueue {
+    async fn open() -> anyhow::Result<Self> {
+        if std::env::var("BENCH_QUEUE").as_deref() == Ok("sqlite") {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join("bench.db");
+            let sqlite = SqliteExecutor::open(&path)?;
+            hexaspin_store_sql::migrate::up(&sqlite, now()).await?;
+            let pragmas = std::env::var("BENCH_SQLITE_PRAGMAS").unwrap_or_default();
+            if !pragmas.trim().is_empty() {
+                sqlite.run_script(&pragmas).await?;
+            }
+            let shown = if pragmas.trim().is_empty() {
+                "defaults: rollback journal, synchronous = FULL".to_owned()
+            } else {
+                pragmas.trim().to_owned()
+            };
+            return Ok(Self {
+                jobs: NativeJobs::Sqlite(SqliteJobs::new(sqlite)),
+                description: format!("SQLite {} ({shown})", path.display()),
+                cleanup: Cleanup::SqliteDir { _dir: dir },
+            });
+        }
+        let url =
+            std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+        let redis = NativeRedis::connect(&url)
+            .await
+            .with_context(|| format!("Redis at {url}"))?;
+        let prefix = format!("hx_bench_worker_{}:", std::process::id());
+        Ok(Self {
+            jobs: NativeJobs::Redis(RedisJobs::new(redis.clone(), prefix.clone())),
+            description: format!("Redis {url}"),
+            cleanup: Cleanup::RedisPrefix(redis, prefix),
+        })
+    }
+
+    async fn clean_up(self) -> anyhow::Result<()> {
+        match self.cleanup {
+            Cleanup::RedisPrefix(redis, prefix) => {
+                redis.delete_prefix(&prefix).await?;
+                Ok(())
+            }
+            Cleanup::SqliteDir { .. } => Ok(()),
+        }
+    }
 }
