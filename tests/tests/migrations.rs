@@ -138,3 +138,30 @@ async fn the_sqlite_jobs_table_holds_exactly_the_job_row() {
         "the migration and JOB_COLUMNS must name the same columns"
     );
 }
+
+async fn journal_mode(executor: &NativeExecutor) -> SqlValue {
+    let rows = executor
+        .query("PRAGMA journal_mode", &[])
+        .await
+        .expect("journal_mode");
+    rows.into_iter().flatten().next().expect("one value")
+}
+
+#[tokio::test]
+async fn migrating_the_embedded_database_switches_it_to_wal_for_every_later_connection() {
+    let (executor, dir) = fresh_sqlite();
+    assert_eq!(journal_mode(&executor).await, SqlValue::Text("delete".into()));
+    migrate::up(&executor, NOW).await.expect("up");
+    assert_eq!(journal_mode(&executor).await, SqlValue::Text("wal".into()));
+    // The mode is the file's: a connection opened later (Spin's, the worker's) gets it too, and
+    // writes through one are read through the other.
+    let other = NativeExecutor::sqlite(&dir.path().join("test.db")).expect("second connection");
+    assert_eq!(journal_mode(&other).await, SqlValue::Text("wal".into()));
+    let executor = a_key_can_be_stored(executor).await;
+    let seen = other
+        .query("SELECT COUNT(*) FROM api_keys", &[])
+        .await
+        .expect("count");
+    assert_eq!(seen.into_iter().flatten().next(), Some(SqlValue::Int(1)));
+    drop(executor);
+}
