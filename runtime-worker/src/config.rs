@@ -357,6 +357,26 @@ mod tests {
     }
 
     #[test]
+    fn the_kubernetes_configuration_is_valid_and_names_the_components_the_image_bakes_in() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/base/worker/worker.toml");
+        let config = WorkerConfig::load(&path).unwrap();
+        assert_eq!(
+            config.admin_listen, "0.0.0.0:9090",
+            "probes and Prometheus reach it"
+        );
+        let dockerfile = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/worker.Dockerfile"),
+        )
+        .unwrap();
+        for kind in config.kinds.values() {
+            let component = &kind.sandbox.component;
+            assert!(component.starts_with("/components"), "{}", component.display());
+            let file = component.file_name().unwrap().to_string_lossy();
+            assert!(dockerfile.contains(&*file), "the image does not bake in {file}");
+        }
+    }
+
+    #[test]
     fn mistakes_are_reported_by_name() {
         let cases = [
             ("", "at least one job kind"),
