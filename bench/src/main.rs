@@ -1,15 +1,16 @@
-//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http|soak]`: prints throughput and
+//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http|soak|scale-out]`: prints throughput and
 //! latency of hexaspin's store operations next to a plain Redis `SET` on the same server, in the
 //! same run (`quota`, the default), of the worker running no-op jobs end to end (`worker`, see
 //! `worker_bench.rs`), or of the HTTP routes under `spin up` next to a hello-world component
 //! (`spin-http`, see `spin_http.rs`), or a bounded soak of mixed traffic with the worker draining
-//! (`soak`, see `soak.rs`).
+//! (`soak`, see `soak.rs`), or the drain rate of 1, 2 and 4 `runtime-worker` processes on one
+//! Redis (`scale-out`, see `scale_out.rs`).
 //!
 //! Measured per operation: sequential latency (one request in flight: p50, p99, ops/s) and
 //! concurrent throughput (`CONCURRENCY` requests in flight on the multiplexed connection). Redis at
 //! `HEXASPIN_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/0`); keys under a random prefix,
-//! deleted afterwards. SQLite in a temporary file with the default (rollback journal, fsync'd)
-//! settings, as `spin up` uses it.
+//! deleted afterwards. SQLite in a temporary file, migrated as `spin up`'s file is (WAL, fsync'd
+//! commits).
 
 use std::time::{Duration, Instant};
 
@@ -134,9 +135,30 @@ fn print(rows: &[Figures], baseline: Option<&Figures>) {
     }
 }
 
+mod scale_out;
 mod soak;
 mod spin_http;
 mod worker_bench;
+
+/// Builds the `runtime-worker` binary in release mode and returns its path: the benchmarks that
+/// run real worker processes use the binary users deploy.
+pub(crate) fn release_worker_binary() -> anyhow::Result<std::path::PathBuf> {
+    let root = hexaspin_tests::spin_up::workspace_root();
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "hexaspin-runtime-worker",
+            "--bin",
+            "runtime-worker",
+        ])
+        .current_dir(&root)
+        .status()?;
+    anyhow::ensure!(status.success(), "building the worker failed");
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), |d| root.join(d));
+    Ok(target.join("release/runtime-worker"))
+}
 
 fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
@@ -158,7 +180,14 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(soak::run()),
-        Some(other) => anyhow::bail!("unknown benchmark {other:?}: use quota, worker, spin-http or soak"),
+        Some("scale-out") => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?
+            .block_on(scale_out::run()),
+        Some(other) => {
+            anyhow::bail!("unknown benchmark {other:?}: use quota, worker, spin-http, soak or scale-out")
+        }
     }
 }
 

@@ -28,20 +28,7 @@ pub async fn run() -> anyhow::Result<()> {
     let rate = env_number("SOAK_RATE", 200);
     let version = hexaspin_tests::spin_up::spin_version().context("`spin` must be on PATH")?;
     let root = hexaspin_tests::spin_up::workspace_root();
-    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "hexaspin-runtime-worker",
-            "--bin",
-            "runtime-worker",
-        ])
-        .current_dir(&root)
-        .status()?;
-    anyhow::ensure!(status.success(), "building the worker failed");
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), |d| root.join(d));
-    let worker_binary = target.join("release/runtime-worker");
+    let worker_binary = crate::release_worker_binary()?;
     println!("soak: {seconds} s at {rate} requests/s on {version}, worker draining\n");
     for deployment in [Deployment::EMBEDDED, Deployment::PRODUCTION] {
         let app = start_app(deployment, &[]).await.map_err(|e| anyhow::anyhow!(e))?;

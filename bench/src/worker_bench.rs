@@ -29,14 +29,14 @@ use hexaspin_store_sql::jobs::SqliteJobs;
 
 use crate::{job, now, percentile};
 
-fn env_number(name: &str, default: usize) -> usize {
+pub(crate) fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
 
-fn wasm_dir() -> PathBuf {
+pub(crate) fn wasm_dir() -> PathBuf {
     std::env::var("HEXASPIN_WASM_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release"))
@@ -53,7 +53,7 @@ fn peak_rss_mb() -> f64 {
     kb / 1024.0
 }
 
-async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Result<()> {
+pub(crate) async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Result<()> {
     let requests: Vec<_> = range
         .map(|i| DispatchRequest {
             job: job(i),
@@ -71,7 +71,7 @@ async fn enqueue(jobs: &NativeJobs, range: std::ops::Range<usize>) -> anyhow::Re
     Ok(())
 }
 
-async fn done(jobs: &NativeJobs) -> anyhow::Result<u64> {
+pub(crate) async fn done(jobs: &NativeJobs) -> anyhow::Result<u64> {
     let depths = jobs.queue_depths().await?;
     Ok(depths
         .iter()
