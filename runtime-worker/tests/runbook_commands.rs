@@ -130,10 +130,7 @@ fn check_curl(openapi: &serde_json::Value, command: &SimpleCommand) -> Result<()
     let paths = openapi["paths"].as_object().ok_or("openapi.json has no paths")?;
     let matching = paths.iter().find(|(template, _)| path_matches(template, path));
     match matching {
-        Some((template, operations)) if operations.get(&method).is_some() => {
-            let _ = template;
-            Ok(())
-        }
+        Some((_, operations)) if operations.get(&method).is_some() => Ok(()),
         Some((template, _)) => Err(format!("{template} has no {method} operation")),
         None => Err(format!("no path of docs/openapi.json matches {path}")),
     }

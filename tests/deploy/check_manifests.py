@@ -34,6 +34,7 @@ POD_TEMPLATE_PATHS = {
     "ReplicaSet": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    # A Pod is its own template: the empty prefix before "spec".
     "Pod": ("spec",),
 }
 # Volume types the restricted profile allows.
@@ -66,14 +67,20 @@ def validate_object(obj, version, crds):
     return []
 
 
-def pod_spec(obj):
+def pod_template(obj):
+    """The pod template of a workload (a Pod is its own), or None for other kinds."""
     path = POD_TEMPLATE_PATHS.get(obj.get("kind"))
     if path is None:
         return None
-    spec = obj
-    for step in path:
-        spec = spec.get(step, {})
-    return spec
+    template = obj
+    for step in path[:-1]:
+        template = template.get(step, {})
+    return template
+
+
+def pod_spec(obj):
+    template = pod_template(obj)
+    return None if template is None else template.get("spec", {})
 
 
 def restricted_problems(spec):
@@ -165,13 +172,9 @@ def pod_labels(objects):
         if obj.get("kind") == "SpinApp":
             sets.append(obj["spec"].get("podLabels") or {})
             continue
-        path = POD_TEMPLATE_PATHS.get(obj.get("kind"))
-        if path is None:
-            continue
-        template = obj
-        for step in path[:-1]:
-            template = template.get(step, {})
-        sets.append((template.get("metadata") or {}).get("labels") or {})
+        template = pod_template(obj)
+        if template is not None:
+            sets.append((template.get("metadata") or {}).get("labels") or {})
     return sets
 
 
