@@ -1,4 +1,4 @@
-//! The audit trail: who did what to which key, and when.
+//! The audit trail: who did what to which key or user account, and when.
 
 use serde::Serialize;
 
@@ -20,6 +20,15 @@ pub enum AuditAction {
     /// Issued a new secret for a key.
     #[serde(rename = "api_key.rotated")]
     KeyRotated,
+    /// Disabled an end user's account.
+    #[serde(rename = "user.disabled")]
+    UserDisabled,
+    /// Enabled an end user's account again.
+    #[serde(rename = "user.enabled")]
+    UserEnabled,
+    /// Deleted an end user's account.
+    #[serde(rename = "user.deleted")]
+    UserDeleted,
 }
 
 impl AuditAction {
@@ -30,6 +39,9 @@ impl AuditAction {
             Self::KeyUpdated => "api_key.updated",
             Self::KeyRevoked => "api_key.revoked",
             Self::KeyRotated => "api_key.rotated",
+            Self::UserDisabled => "user.disabled",
+            Self::UserEnabled => "user.enabled",
+            Self::UserDeleted => "user.deleted",
         }
     }
 
@@ -40,6 +52,9 @@ impl AuditAction {
             Self::KeyUpdated,
             Self::KeyRevoked,
             Self::KeyRotated,
+            Self::UserDisabled,
+            Self::UserEnabled,
+            Self::UserDeleted,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)

@@ -17,6 +17,7 @@
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
 //! - [`use_cases`]: admin key management and key verification, written against the ports.
+//! - [`user`]: end users of the user service: accounts, passwords, refresh and access tokens.
 
 // The public API of a library crate is documented; applications and tests need not be.
 #![warn(missing_docs)]
@@ -34,6 +35,7 @@ pub mod retry;
 pub mod secret_quality;
 pub mod time;
 pub mod use_cases;
+pub mod user;
 
 pub use error::DomainError;
 pub use time::Timestamp;

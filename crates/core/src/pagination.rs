@@ -93,6 +93,36 @@ impl KeyCursor {
     }
 }
 
+/// Position in the user list (newest first): the last user seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCursor {
+    /// Its creation instant.
+    pub created_at: Timestamp,
+    /// Its id, breaking ties.
+    pub id: crate::user::UserId,
+}
+
+impl UserCursor {
+    /// The opaque form.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("u:{}:{}", self.created_at.as_millis(), self.id))
+    }
+
+    /// Parses the opaque form.
+    pub fn decode(text: &str) -> Result<Self, DomainError> {
+        let invalid = || DomainError::invalid("cursor", "is not a cursor this list gave out");
+        let raw = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let raw = String::from_utf8(raw).map_err(|_| invalid())?;
+        match raw.splitn(3, ':').collect::<Vec<_>>()[..] {
+            ["u", millis, id] => Ok(Self {
+                created_at: Timestamp::from_millis(millis.parse().map_err(|_| invalid())?),
+                id: crate::user::UserId::parse(id).map_err(|_| invalid())?,
+            }),
+            _ => Err(invalid()),
+        }
+    }
+}
+
 /// Position in the audit log (newest first): the last sequence number seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditCursor(pub i64);

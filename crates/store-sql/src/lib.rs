@@ -12,6 +12,7 @@
 //! - [`queries`]: the statements, one `.sql` file each, per dialect.
 //! - [`codec`]: domain records to parameters and rows back to domain records.
 //! - [`store`]: [`SqlStore`], the port implementations.
+//! - [`users`]: the user service's account and refresh-token ports.
 //! - [`jobs`]: [`jobs::SqliteJobs`], the job and quota ports on SQLite (the embedded default).
 //! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
 //! - [`never_empty`]: [`NeverEmpty`], Postgres statements that always answer a row (the Spin
@@ -27,6 +28,7 @@ pub mod migrate;
 pub mod never_empty;
 pub mod queries;
 pub mod store;
+pub mod users;
 pub mod value;
 
 /// Added to store errors caused by a missing table: the operator has not migrated this database.

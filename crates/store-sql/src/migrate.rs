@@ -39,14 +39,19 @@ impl Migration {
     }
 }
 
-/// `migration!(dialect, version, "NNNN", "name")` embeds `migrations/<dialect>/NNNN_name.{up,down}.sql`.
+/// `migration!(dialect, version, "NNNN", "name")` embeds `migrations/<dialect>/NNNN_name.{up,down}.sql`;
+/// `migration!(dir = "services/users/migrations/", …)` the same below another folder.
 macro_rules! migration {
     ($dialect:literal, $version:literal, $number:literal, $name:literal) => {
+        migration!(dir = "migrations/", $dialect, $version, $number, $name)
+    };
+    (dir = $dir:literal, $dialect:literal, $version:literal, $number:literal, $name:literal) => {
         Migration {
             version: $version,
             name: $name,
             up: include_str!(concat!(
-                "../../../migrations/",
+                "../../../",
+                $dir,
                 $dialect,
                 "/",
                 $number,
@@ -55,7 +60,8 @@ macro_rules! migration {
                 ".up.sql"
             )),
             down: include_str!(concat!(
-                "../../../migrations/",
+                "../../../",
+                $dir,
                 $dialect,
                 "/",
                 $number,
@@ -73,13 +79,48 @@ static SQLITE: &[Migration] = &[
     migration!("sqlite", 3, "0003", "metrics"),
 ];
 static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
+static USERS_SQLITE: &[Migration] =
+    &[migration!(dir = "services/users/migrations/", "sqlite", 1, "0001", "users")];
+static USERS_POSTGRES: &[Migration] =
+    &[migration!(dir = "services/users/migrations/", "postgres", 1, "0001", "users")];
 
-/// The migrations of `dialect`, in order.
-pub fn migrations(dialect: Dialect) -> &'static [Migration] {
-    match dialect {
-        Dialect::Sqlite => SQLITE,
-        Dialect::Postgres => POSTGRES,
+/// A set of migrations with its own numbering and bookkeeping table: the main app's schema, and
+/// the user service's, which can live in the same database (mounted in the main app) or alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// API keys, audit log, jobs, metrics: `migrations/`.
+    Core,
+    /// Accounts and refresh tokens of the user service: `services/users/migrations/`.
+    Users,
+}
+
+impl Schema {
+    /// Both, in the order they are applied.
+    pub const ALL: [Schema; 2] = [Schema::Core, Schema::Users];
+
+    /// The name the CLI takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Core => "core",
+            Self::Users => "users",
+        }
     }
+
+
+    /// The schema's migrations in `dialect`, in order.
+    pub fn migrations(self, dialect: Dialect) -> &'static [Migration] {
+        match (self, dialect) {
+            (Self::Core, Dialect::Sqlite) => SQLITE,
+            (Self::Core, Dialect::Postgres) => POSTGRES,
+            (Self::Users, Dialect::Sqlite) => USERS_SQLITE,
+            (Self::Users, Dialect::Postgres) => USERS_POSTGRES,
+        }
+    }
+}
+
+/// The main app's migrations of `dialect`, in order.
+pub fn migrations(dialect: Dialect) -> &'static [Migration] {
+    Schema::Core.migrations(dialect)
 }
 
 /// Why migrating stopped.
@@ -121,29 +162,41 @@ struct Bookkeeping {
     lock: Option<&'static str>,
 }
 
-fn bookkeeping(dialect: Dialect) -> Bookkeeping {
-    const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)";
-    const APPLIED: &str = "SELECT version, checksum, applied_at_ms FROM schema_migrations ORDER BY version";
-    match dialect {
-        Dialect::Sqlite => Bookkeeping {
-            create: CREATE,
-            applied: APPLIED,
-            record: "INSERT INTO schema_migrations (version, name, checksum, applied_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING version",
-            forget: "DELETE FROM schema_migrations WHERE version = ?1 RETURNING version",
-            // IMMEDIATE takes the write lock up front: two migrators cannot interleave.
-            begin: "BEGIN IMMEDIATE",
-            lock: None,
-        },
-        Dialect::Postgres => Bookkeeping {
-            create: CREATE,
-            applied: APPLIED,
-            record: "INSERT INTO schema_migrations (version, name, checksum, applied_at_ms) VALUES ($1::bigint, $2::text, $3::text, $4::bigint) RETURNING version",
-            forget: "DELETE FROM schema_migrations WHERE version = $1::bigint RETURNING version",
-            begin: "BEGIN",
-            // Serialises concurrent migrators (several worker pods starting at once).
-            lock: Some("SELECT pg_advisory_xact_lock(7243981) IS NULL"),
-        },
+/// The bookkeeping statements of one schema. Table names cannot be parameters, hence one static
+/// set per schema, written out by this macro.
+macro_rules! bookkeeping_of {
+    ($table:literal, $lock:literal) => {
+        |dialect: Dialect| -> Bookkeeping {
+            match dialect {
+                Dialect::Sqlite => Bookkeeping {
+                    create: concat!("CREATE TABLE IF NOT EXISTS ", $table, " (
+                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)"),
+                    applied: concat!("SELECT version, checksum, applied_at_ms FROM ", $table, " ORDER BY version"),
+                    record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING version"),
+                    forget: concat!("DELETE FROM ", $table, " WHERE version = ?1 RETURNING version"),
+                    // IMMEDIATE takes the write lock up front: two migrators cannot interleave.
+                    begin: "BEGIN IMMEDIATE",
+                    lock: None,
+                },
+                Dialect::Postgres => Bookkeeping {
+                    create: concat!("CREATE TABLE IF NOT EXISTS ", $table, " (
+                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)"),
+                    applied: concat!("SELECT version, checksum, applied_at_ms FROM ", $table, " ORDER BY version"),
+                    record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES ($1::bigint, $2::text, $3::text, $4::bigint) RETURNING version"),
+                    forget: concat!("DELETE FROM ", $table, " WHERE version = $1::bigint RETURNING version"),
+                    begin: "BEGIN",
+                    // Serialises concurrent migrators (several worker pods starting at once).
+                    lock: Some(concat!("SELECT pg_advisory_xact_lock(", $lock, ") IS NULL")),
+                },
+            }
+        }
+    };
+}
+
+fn bookkeeping(schema: Schema, dialect: Dialect) -> Bookkeeping {
+    match schema {
+        Schema::Core => bookkeeping_of!("schema_migrations", "7243981")(dialect),
+        Schema::Users => bookkeeping_of!("users_schema_migrations", "7243982")(dialect),
     }
 }
 
@@ -183,12 +236,17 @@ fn check_known(applied: &[Applied], known: &'static [Migration]) -> Result<(), M
     Ok(())
 }
 
-/// Every migration and whether it is applied.
+/// Every migration of the main app's schema and whether it is applied.
 pub async fn status<E: ScriptExecutor>(exec: &E) -> Result<Vec<MigrationStatus>, MigrateError> {
-    let book = bookkeeping(exec.dialect());
+    schema_status(exec, Schema::Core).await
+}
+
+/// Every migration of `schema` and whether it is applied.
+pub async fn schema_status<E: ScriptExecutor>(exec: &E, schema: Schema) -> Result<Vec<MigrationStatus>, MigrateError> {
+    let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;
     let applied = read_applied(exec, &book).await?;
-    let known = migrations(exec.dialect());
+    let known = schema.migrations(exec.dialect());
     check_known(&applied, known)?;
     Ok(known
         .iter()
@@ -200,18 +258,25 @@ pub async fn status<E: ScriptExecutor>(exec: &E) -> Result<Vec<MigrationStatus>,
         .collect())
 }
 
-/// Applies every pending migration, oldest first; returns the versions applied.
+/// Applies every pending migration of the main app's schema, oldest first; returns the versions
+/// applied.
 pub async fn up<E: ScriptExecutor>(exec: &E, now: Timestamp) -> Result<Vec<i64>, MigrateError> {
+    schema_up(exec, Schema::Core, now).await
+}
+
+/// Applies every pending migration of `schema`, oldest first; returns the versions applied.
+pub async fn schema_up<E: ScriptExecutor>(exec: &E, schema: Schema, now: Timestamp) -> Result<Vec<i64>, MigrateError> {
     if exec.dialect() == Dialect::Sqlite {
         exec.run_script(SQLITE_JOURNAL_MODE).await?;
     }
-    let book = bookkeeping(exec.dialect());
+    let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;
+    let known = schema.migrations(exec.dialect());
     let mut done = Vec::new();
-    for migration in migrations(exec.dialect()) {
+    for migration in known {
         let applied_now = in_transaction(exec, &book, async {
             let applied = read_applied(exec, &book).await?;
-            check_known(&applied, migrations(exec.dialect()))?;
+            check_known(&applied, known)?;
             if applied.iter().any(|a| a.version == migration.version) {
                 return Ok(false);
             }
@@ -233,19 +298,26 @@ pub async fn up<E: ScriptExecutor>(exec: &E, now: Timestamp) -> Result<Vec<i64>,
     Ok(done)
 }
 
-/// Reverts the `steps` most recent migrations; returns the versions reverted.
+/// Reverts the `steps` most recent migrations of the main app's schema; returns the versions
+/// reverted.
 pub async fn down<E: ScriptExecutor>(exec: &E, steps: usize) -> Result<Vec<i64>, MigrateError> {
-    let book = bookkeeping(exec.dialect());
+    schema_down(exec, Schema::Core, steps).await
+}
+
+/// Reverts the `steps` most recent migrations of `schema`; returns the versions reverted.
+pub async fn schema_down<E: ScriptExecutor>(exec: &E, schema: Schema, steps: usize) -> Result<Vec<i64>, MigrateError> {
+    let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;
+    let known = schema.migrations(exec.dialect());
     let mut done = Vec::new();
     for _ in 0..steps {
         let reverted = in_transaction(exec, &book, async {
             let applied = read_applied(exec, &book).await?;
-            check_known(&applied, migrations(exec.dialect()))?;
+            check_known(&applied, known)?;
             let Some(latest) = applied.last() else {
                 return Ok(None);
             };
-            let migration = migrations(exec.dialect())
+            let migration = known
                 .iter()
                 .find(|m| m.version == latest.version)
                 .ok_or(MigrateError::Unknown(latest.version))?;

@@ -3,7 +3,7 @@
 
 use hexaspin_core::api_key::KeyState;
 use hexaspin_core::job::{JobKind, JobState};
-use hexaspin_core::metrics::{Counter, FAILED_STATES, QUOTA_REJECTION_REASONS, Series};
+use hexaspin_core::metrics::{Counter, FAILED_STATES, QUOTA_REJECTION_REASONS, SIGN_IN_OUTCOMES, Series};
 use hexaspin_core::use_cases::MetricsSnapshot;
 use prometheus::core::Collector;
 use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
@@ -44,6 +44,18 @@ fn describe(counter: Counter) -> (&'static str, &'static str) {
         Counter::HttpRequests => (
             "hexaspin_http_requests_total",
             "HTTP requests served by the Spin components, by component and status class.",
+        ),
+        Counter::UserSignUps => (
+            "hexaspin_user_signups_total",
+            "Accounts created through the user service's sign-up.",
+        ),
+        Counter::UserSignIns => (
+            "hexaspin_user_signins_total",
+            "Sign-in attempts at the user service, by outcome.",
+        ),
+        Counter::RefreshReuse => (
+            "hexaspin_user_refresh_reuse_total",
+            "Retired refresh tokens presented again; each revoked its whole token family.",
         ),
     }
 }
@@ -134,6 +146,8 @@ fn known_series(counter: Counter, kinds: &[JobKind]) -> Vec<Vec<&str>> {
             .collect(),
         Counter::QuotaRejections => QUOTA_REJECTION_REASONS.map(|reason| vec![reason]).to_vec(),
         Counter::HttpRequests => Vec::new(),
+        Counter::UserSignUps | Counter::RefreshReuse => vec![Vec::new()],
+        Counter::UserSignIns => SIGN_IN_OUTCOMES.map(|outcome| vec![outcome]).to_vec(),
     }
 }
 

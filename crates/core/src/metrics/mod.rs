@@ -25,6 +25,9 @@ pub const QUOTA_REJECTION_REASONS: [&str; 3] = ["rate_limited", "quota_exhausted
 /// The final states of a failed job, the `state` label of [`Counter::JobsFailed`].
 pub const FAILED_STATES: [&str; 2] = ["failed", "dead"];
 
+/// How a sign-in attempt ended, the `outcome` label of [`Counter::UserSignIns`].
+pub const SIGN_IN_OUTCOMES: [&str; 4] = ["success", "invalid_credentials", "disabled", "rate_limited"];
+
 /// A counter the stores keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Counter {
@@ -42,11 +45,17 @@ pub enum Counter {
     QuotaRejections,
     /// Requests served by a component. Labels: component, status class (`2xx` … `5xx`).
     HttpRequests,
+    /// Accounts created by sign-up. No labels.
+    UserSignUps,
+    /// Sign-in attempts. Labels: outcome (one of [`SIGN_IN_OUTCOMES`]).
+    UserSignIns,
+    /// Retired refresh tokens presented again (their family was revoked). No labels.
+    RefreshReuse,
 }
 
 impl Counter {
     /// Every counter, in exposition order.
-    pub const ALL: [Counter; 7] = [
+    pub const ALL: [Counter; 10] = [
         Self::JobsEnqueued,
         Self::JobsSucceeded,
         Self::JobsRetried,
@@ -54,6 +63,9 @@ impl Counter {
         Self::JobsCancelled,
         Self::QuotaRejections,
         Self::HttpRequests,
+        Self::UserSignUps,
+        Self::UserSignIns,
+        Self::RefreshReuse,
     ];
 
     /// The name in the store (stable; also used by the Lua scripts and SQLite triggers).
@@ -66,6 +78,9 @@ impl Counter {
             Self::JobsCancelled => "jobs_cancelled",
             Self::QuotaRejections => "quota_rejections",
             Self::HttpRequests => "http_requests",
+            Self::UserSignUps => "user_signups",
+            Self::UserSignIns => "user_signins",
+            Self::RefreshReuse => "refresh_reuse",
         }
     }
 
@@ -76,6 +91,8 @@ impl Counter {
             Self::JobsFailed => &["kind", "state"],
             Self::QuotaRejections => &["reason"],
             Self::HttpRequests => &["component", "status_class"],
+            Self::UserSignUps | Self::RefreshReuse => &[],
+            Self::UserSignIns => &["outcome"],
         }
     }
 
@@ -128,6 +145,30 @@ impl Series {
         Self {
             counter: Counter::QuotaRejections,
             labels: vec![reason.to_owned()],
+        }
+    }
+
+    /// A new account.
+    pub fn user_sign_up() -> Self {
+        Self {
+            counter: Counter::UserSignUps,
+            labels: Vec::new(),
+        }
+    }
+
+    /// A sign-in attempt ending in `outcome` (one of [`SIGN_IN_OUTCOMES`]).
+    pub fn user_sign_in(outcome: &'static str) -> Self {
+        Self {
+            counter: Counter::UserSignIns,
+            labels: vec![outcome.to_owned()],
+        }
+    }
+
+    /// A replayed refresh token.
+    pub fn refresh_reuse() -> Self {
+        Self {
+            counter: Counter::RefreshReuse,
+            labels: Vec::new(),
         }
     }
 

@@ -6,12 +6,14 @@
 mod jobs;
 mod keys;
 mod metrics;
+mod users;
 
 pub use jobs::{
     DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
 };
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use metrics::MetricsStore;
+pub use users::{RefreshTokenStore, RefreshUse, UserFilter, UserStore};
 
 /// Why a store call failed. The text is for logs only: it never reaches a client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -353,7 +353,7 @@ async fn audit<S: AuditLog, E>(
     ctx.store.append_audit(&entry).await.map_err(AdminError::from)
 }
 
-fn random_array<const N: usize, E: Entropy>(entropy: &E) -> Result<[u8; N], EntropyUnavailable> {
+pub(crate) fn random_array<const N: usize, E: Entropy>(entropy: &E) -> Result<[u8; N], EntropyUnavailable> {
     let mut bytes = [0u8; N];
     entropy.fill(&mut bytes)?;
     Ok(bytes)

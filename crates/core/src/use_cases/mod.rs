@@ -1,10 +1,12 @@
 //! Use cases: the application's operations, written against the ports.
 
+mod accounts;
 mod admin_keys;
 mod audit_trail;
 mod dispatch;
 mod jobs;
 mod metrics;
+mod user_admin;
 mod verify_key;
 
 pub use admin_keys::{
@@ -19,3 +21,8 @@ pub use dispatch::{
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
 pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
+pub use accounts::{
+    AccountChanges, AccountContext, AccountError, DEFAULT_REFRESH_TTL_SECONDS, Session, SignUp, change_password,
+    current_user, refresh, sign_in, sign_out, sign_up, update_account,
+};
+pub use user_admin::{UserAdminError, UserListQuery, delete_user, get_user, list_users, set_user_state};

@@ -1,0 +1,257 @@
+//! User access tokens: short-lived HS256 JWTs with `role=user`, signed with their own secret.
+//!
+//! Validated as strictly as admin tokens ([`crate::admin_auth`]): algorithm pinned, `exp`, `iat`
+//! and `sub` required, lifetime bounded. They are kept apart from admin tokens both ways: a
+//! different secret (the settings refuse the admin one), and a role each side insists on.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::UserId;
+use crate::admin_auth::{LEEWAY_SECONDS, MIN_SECRET_BYTES};
+use crate::{DomainError, Timestamp};
+
+/// The role every user token carries.
+pub const USER_ROLE: &str = "user";
+/// Access token lifetime unless `user_access_ttl_seconds` says otherwise: short, since a refresh
+/// is cheap and an access token cannot be revoked.
+pub const DEFAULT_ACCESS_TTL_SECONDS: i64 = 15 * 60;
+/// Longest configurable access token lifetime.
+pub const MAX_ACCESS_TTL_SECONDS: i64 = 24 * 60 * 60;
+
+/// How user tokens are signed and checked.
+#[derive(Clone)]
+pub struct UserAuthConfig {
+    secret: Vec<u8>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    access_ttl_seconds: i64,
+}
+
+impl std::fmt::Debug for UserAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserAuthConfig")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl_seconds", &self.access_ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserAuthConfig {
+    /// Signs and checks with `secret` (`user_jwt_secret`, at least 32 bytes, not a placeholder).
+    pub fn new(secret: &[u8]) -> Result<Self, DomainError> {
+        crate::secret_quality::check_secret("user_jwt_secret", secret, MIN_SECRET_BYTES)?;
+        Ok(Self {
+            secret: secret.to_vec(),
+            issuer: None,
+            audience: None,
+            access_ttl_seconds: DEFAULT_ACCESS_TTL_SECONDS,
+        })
+    }
+
+    /// Whether `other` is this config's secret: the settings refuse to sign user tokens with the
+    /// admin secret.
+    pub fn uses_secret(&self, other: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.secret.as_slice().ct_eq(other))
+    }
+
+    /// Access tokens live `seconds` (1 s to 24 h).
+    pub fn with_access_ttl_seconds(mut self, seconds: i64) -> Result<Self, DomainError> {
+        if !(1..=MAX_ACCESS_TTL_SECONDS).contains(&seconds) {
+            return Err(DomainError::invalid(
+                "user_access_ttl_seconds",
+                "must be from 1 to 86400",
+            ));
+        }
+        self.access_ttl_seconds = seconds;
+        Ok(self)
+    }
+
+    /// Writes and requires `iss`.
+    pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
+        self.issuer = issuer;
+        self
+    }
+
+    /// Writes and requires `aud`.
+    pub fn with_audience(mut self, audience: Option<String>) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    /// How long access tokens live, in seconds.
+    pub fn access_ttl_seconds(&self) -> i64 {
+        self.access_ttl_seconds
+    }
+}
+
+/// The claims of a user token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserClaims {
+    /// The user's id.
+    pub sub: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// Always `user`.
+    pub role: String,
+    /// Issuer, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audience, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Why a bearer token is not a valid user token. Every case is a 401: a client learns no more
+/// than "sign in again".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserAuthError {
+    /// No bearer token.
+    #[error("a bearer token is required")]
+    Missing,
+    /// Bad signature, algorithm, claims, role, issuer or audience.
+    #[error("the token is not valid")]
+    Invalid,
+    /// Past `exp`.
+    #[error("the token has expired")]
+    Expired,
+}
+
+/// An access token for `user` and when it expires.
+pub fn issue_user_token(
+    config: &UserAuthConfig,
+    user: &UserId,
+    now: Timestamp,
+) -> Result<(String, Timestamp), DomainError> {
+    let iat = now.as_millis().div_euclid(1000);
+    let exp = iat.saturating_add(config.access_ttl_seconds);
+    let claims = UserClaims {
+        sub: user.to_string(),
+        exp,
+        iat,
+        role: USER_ROLE.to_owned(),
+        iss: config.issuer.clone(),
+        aud: config.audience.clone(),
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&config.secret),
+    )
+    .map_err(|e| DomainError::invalid("token", format!("could not be signed: {e}")))?;
+    Ok((token, Timestamp::from_millis(exp.saturating_mul(1000))))
+}
+
+/// Validates a user token at `now`; returns whose it is.
+pub fn authenticate_user(config: &UserAuthConfig, token: &str, now: Timestamp) -> Result<UserId, UserAuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| UserAuthError::Invalid)?;
+    if header.alg != Algorithm::HS256 {
+        return Err(UserAuthError::Invalid);
+    }
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Expiry is checked below against the `now` we are given, not the library's clock.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims = ["exp", "sub", "iat"].into_iter().map(String::from).collect();
+    match &config.audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        None => validation.validate_aud = false,
+    }
+    if let Some(issuer) = &config.issuer {
+        validation.set_issuer(&[issuer]);
+        validation.required_spec_claims.insert("iss".into());
+    }
+    let claims = jsonwebtoken::decode::<UserClaims>(token, &DecodingKey::from_secret(&config.secret), &validation)
+        .map_err(|_| UserAuthError::Invalid)?
+        .claims;
+    if claims.role != USER_ROLE {
+        return Err(UserAuthError::Invalid);
+    }
+    let now_seconds = now.as_millis().div_euclid(1000);
+    if claims.exp + LEEWAY_SECONDS <= now_seconds {
+        return Err(UserAuthError::Expired);
+    }
+    // A token "issued" in the future, or living longer than any we issue, was not made here.
+    if claims.iat - LEEWAY_SECONDS > now_seconds || claims.exp - claims.iat > MAX_ACCESS_TTL_SECONDS {
+        return Err(UserAuthError::Invalid);
+    }
+    UserId::parse(&claims.sub).map_err(|_| UserAuthError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin_auth::{AdminAuthConfig, AuthError, TokenRequest, authenticate_admin, issue_admin_token};
+
+    const USER_SECRET: &[u8] = b"user-secret-0123456789-abcdefghijklmnop";
+    const ADMIN_SECRET: &[u8] = b"admin-secret-9876543210-zyxwvutsrqponml";
+    const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+    fn config() -> UserAuthConfig {
+        UserAuthConfig::new(USER_SECRET).unwrap()
+    }
+
+    #[test]
+    fn a_user_token_authenticates_its_user_until_it_expires() {
+        let user = UserId::from_random([1; 8]);
+        let (token, expires_at) = issue_user_token(&config(), &user, NOW).unwrap();
+        assert_eq!(expires_at, NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS));
+        assert_eq!(authenticate_user(&config(), &token, NOW), Ok(user));
+        let later = NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS + LEEWAY_SECONDS);
+        assert_eq!(authenticate_user(&config(), &token, later), Err(UserAuthError::Expired));
+    }
+
+    #[test]
+    fn an_admin_token_is_never_a_user_token_even_with_the_same_secret() {
+        let request = TokenRequest {
+            sub: "usr_0101010101010101",
+            ttl_seconds: 600,
+            max_ttl_seconds: 3600,
+            kid: None,
+            issuer: None,
+            audience: None,
+        };
+        let admin = issue_admin_token(ADMIN_SECRET, &request, NOW).unwrap();
+        assert_eq!(authenticate_user(&config(), &admin, NOW), Err(UserAuthError::Invalid));
+        let same_secret = issue_admin_token(USER_SECRET, &request, NOW).unwrap();
+        assert_eq!(authenticate_user(&config(), &same_secret, NOW), Err(UserAuthError::Invalid));
+    }
+
+    #[test]
+    fn a_user_token_is_never_an_admin_token_even_with_the_same_secret() {
+        let (token, _) = issue_user_token(&config(), &UserId::from_random([2; 8]), NOW).unwrap();
+        let admin = AdminAuthConfig::new(ADMIN_SECRET, None).unwrap();
+        assert_eq!(authenticate_admin(&admin, &token, NOW), Err(AuthError::Invalid));
+        let same_secret = AdminAuthConfig::new(USER_SECRET, None).unwrap();
+        assert_eq!(authenticate_admin(&same_secret, &token, NOW), Err(AuthError::NotAdmin));
+    }
+
+    #[test]
+    fn tampered_or_foreign_tokens_are_invalid() {
+        let (token, _) = issue_user_token(&config(), &UserId::from_random([3; 8]), NOW).unwrap();
+        let other = UserAuthConfig::new(b"another-user-secret-0123456789-abcdefgh").unwrap();
+        assert_eq!(authenticate_user(&other, &token, NOW), Err(UserAuthError::Invalid));
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(authenticate_user(&config(), &tampered, NOW), Err(UserAuthError::Invalid));
+        assert_eq!(authenticate_user(&config(), "not.a.jwt", NOW), Err(UserAuthError::Invalid));
+        let audience = config().with_audience(Some("users".into()));
+        assert_eq!(authenticate_user(&audience, &token, NOW), Err(UserAuthError::Invalid));
+    }
+
+    #[test]
+    fn weak_or_placeholder_secrets_are_refused() {
+        assert!(UserAuthConfig::new(b"short").is_err());
+        assert!(UserAuthConfig::new(&[b'a'; 40]).is_err());
+        assert!(config().uses_secret(USER_SECRET));
+        assert!(!config().uses_secret(ADMIN_SECRET));
+    }
+}

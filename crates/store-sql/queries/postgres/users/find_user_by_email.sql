@@ -1,0 +1,3 @@
+SELECT id, email, display_name, password_hash, state, created_at_ms, updated_at_ms, version
+FROM users
+WHERE email = $1::text
