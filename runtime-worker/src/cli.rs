@@ -76,6 +76,28 @@ pub struct MigrateArgs {
     /// For `down`: how many migrations to revert.
     #[arg(long, default_value_t = 1)]
     pub steps: usize,
+    /// Which schema: `core` (keys, jobs) or `users` (the user service). `up` and `status` take
+    /// both when it is left out; `down` takes `core`.
+    #[arg(long, value_enum)]
+    pub schema: Option<SchemaArg>,
+}
+
+/// `--schema`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaArg {
+    /// `migrations/`: API keys, audit log, jobs, metrics.
+    Core,
+    /// `services/users/migrations/`: accounts and refresh tokens.
+    Users,
+}
+
+impl From<SchemaArg> for hexaspin_store_sql::migrate::Schema {
+    fn from(arg: SchemaArg) -> Self {
+        match arg {
+            SchemaArg::Core => Self::Core,
+            SchemaArg::Users => Self::Users,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use anyhow::Context;
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_config::system::system_now;
 use hexaspin_native::NativeExecutor;
-use hexaspin_store_sql::migrate::{self, MigrationStatus};
+use hexaspin_store_sql::migrate::{self, MigrationStatus, Schema};
 
 use crate::cli::{MigrateArgs, MigrateDirection, StoreArgs};
 
@@ -26,37 +26,45 @@ pub async fn run(store: &StoreArgs, args: &MigrateArgs) -> anyhow::Result<()> {
         }
     };
     let executor = &executor;
-    match args.direction {
-        MigrateDirection::Up => {
-            let applied = migrate::up(executor, system_now()).await?;
-            if applied.is_empty() {
-                println!("up to date");
+    let chosen: Vec<Schema> = match args.schema {
+        Some(schema) => vec![schema.into()],
+        None if args.direction == MigrateDirection::Down => vec![Schema::Core],
+        None => Schema::ALL.to_vec(),
+    };
+    for schema in chosen {
+        let name = schema.as_str();
+        match args.direction {
+            MigrateDirection::Up => {
+                let applied = migrate::schema_up(executor, schema, system_now()).await?;
+                if applied.is_empty() {
+                    println!("{name}: up to date");
+                }
+                for version in applied {
+                    println!("{name}: applied {version:04}");
+                }
             }
-            for version in applied {
-                println!("applied {version:04}");
+            MigrateDirection::Down => {
+                let reverted = migrate::schema_down(executor, schema, args.steps).await?;
+                if reverted.is_empty() {
+                    println!("{name}: nothing to revert");
+                }
+                for version in reverted {
+                    println!("{name}: reverted {version:04}");
+                }
             }
-        }
-        MigrateDirection::Down => {
-            let reverted = migrate::down(executor, args.steps).await?;
-            if reverted.is_empty() {
-                println!("nothing to revert");
-            }
-            for version in reverted {
-                println!("reverted {version:04}");
-            }
-        }
-        MigrateDirection::Status => {
-            for MigrationStatus {
-                version,
-                name,
-                applied_at,
-            } in migrate::status(executor).await?
-            {
-                let state = applied_at.map_or_else(
-                    || "pending".to_owned(),
-                    |at| format!("applied {}", at.to_rfc3339()),
-                );
-                println!("{version:04} {name:<24} {state}");
+            MigrateDirection::Status => {
+                for MigrationStatus {
+                    version,
+                    name: migration,
+                    applied_at,
+                } in migrate::schema_status(executor, schema).await?
+                {
+                    let state = applied_at.map_or_else(
+                        || "pending".to_owned(),
+                        |at| format!("applied {}", at.to_rfc3339()),
+                    );
+                    println!("{name:<5} {version:04} {migration:<24} {state}");
+                }
             }
         }
     }

@@ -31,7 +31,7 @@ impl TestStore {
     /// A migrated SQLite database in a temporary directory.
     pub async fn sqlite() -> Self {
         let (executor, dir) = fresh_sqlite();
-        migrate::up(&executor, Timestamp::from_millis(0))
+        migrate::up_all(&executor, Timestamp::from_millis(0))
             .await
             .expect("migrations apply to SQLite");
         Self {
@@ -53,7 +53,7 @@ impl TestStore {
     pub async fn postgres() -> Self {
         let (executor, _admin, schema) = fresh_postgres().await;
         let cleanup = Cleanup::Postgres(SchemaGuard(schema));
-        migrate::up(&executor, Timestamp::from_millis(0))
+        migrate::up_all(&executor, Timestamp::from_millis(0))
             .await
             .expect("migrations apply to Postgres");
         Self {
@@ -143,7 +143,7 @@ impl SqliteTestJobs {
         let dir = tempfile::tempdir().expect("temporary directory");
         let executor =
             hexaspin_native::SqliteExecutor::open(&dir.path().join("jobs.db")).expect("SQLite opens");
-        migrate::up(&executor, Timestamp::from_millis(0))
+        migrate::up_all(&executor, Timestamp::from_millis(0))
             .await
             .expect("migrations apply to SQLite");
         Self {

@@ -146,7 +146,7 @@ pub async fn start_with(database: &Path, auth_failures: RateRule) -> SocketAddr 
 
 async fn app_on(database: &Path, auth_failures: RateRule) -> App {
     let executor = NativeExecutor::sqlite(database).expect("SQLite opens");
-    hexaspin_store_sql::migrate::up(&executor, Timestamp::from_millis(0))
+    hexaspin_store_sql::migrate::up_all(&executor, Timestamp::from_millis(0))
         .await
         .expect("migrations");
     App {

@@ -335,7 +335,7 @@ fn host_port(url: &str, default_port: u16) -> String {
 
 async fn migrate_sqlite(path: &Path) {
     let executor = NativeExecutor::sqlite(path).expect("open database");
-    migrate::up(&executor, system_now()).await.expect("migrate");
+    migrate::up_all(&executor, system_now()).await.expect("migrate");
 }
 
 /// A migrated Postgres schema for one app, dropped with it.
@@ -350,7 +350,7 @@ struct PostgresSchema {
 impl PostgresSchema {
     async fn create() -> Self {
         let (executor, _admin, schema) = crate::fixtures::fresh_postgres().await;
-        migrate::up(&executor, system_now())
+        migrate::up_all(&executor, system_now())
             .await
             .expect("migrations apply to Postgres");
         let url = crate::fixtures::test_pg_url();

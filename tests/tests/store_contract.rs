@@ -41,6 +41,24 @@ mod audit_log {
     });
 }
 
+mod user_store {
+    use super::*;
+
+    contract_suite!(user_store: [
+        an_account_reads_back_by_id_and_by_email,
+        a_taken_email_or_id_is_a_conflict,
+        an_update_replaces_only_the_version_that_was_read,
+        accounts_list_newest_first_filter_and_page,
+        deleting_an_account_removes_it_and_its_tokens,
+        a_refresh_token_works_once_and_a_replay_names_its_family,
+        revoking_ends_live_tokens_by_family_or_user,
+    ] on {
+        sqlite: TestStore::sqlite(),
+        postgres: TestStore::postgres(),
+        postgres_as_spin_sends: TestStore::postgres_as_spin_sends(),
+    });
+}
+
 mod jobs {
     use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 

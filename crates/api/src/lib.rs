@@ -12,6 +12,7 @@
 //! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, rendered from store aggregates.
+//! - [`users`]: the user service: sign-up, sign-in, rotating refresh tokens, accounts, admin views.
 //! - [`openapi`]: the OpenAPI 3.1 document of every route, from the handlers' own types.
 //! - [`docs`]: `/openapi.json` and the `/docs` page.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod response;
+pub mod users;
 
 pub use problem::ApiError;
 

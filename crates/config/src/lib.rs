@@ -5,6 +5,7 @@
 //! - [`settings`]: typed settings from a [`settings::ConfigSource`]; secrets never in errors or
 //!   `Debug` output.
 //! - [`client_address`]: which client a request comes from (peer, or a trusted proxy header).
+//! - [`users`]: the user service's settings (token secret and lifetimes, password hash cost).
 //! - [`system`]: the OS clock and CSPRNG (WASI clocks and random inside Spin).
 
 // The public API of a library crate is documented; applications and tests need not be.
@@ -13,6 +14,7 @@
 pub mod client_address;
 pub mod settings;
 pub mod system;
+pub mod users;
 
 /// Settings given as a map, for the tests of this crate.
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub enum ConfigError {
     },
 }
 
-fn required(source: &dyn ConfigSource, name: &'static str) -> Result<String, ConfigError> {
+pub(crate) fn required(source: &dyn ConfigSource, name: &'static str) -> Result<String, ConfigError> {
     source.get(name)?.ok_or(ConfigError::Missing(name))
 }
 
@@ -172,7 +172,7 @@ impl QueueSettings {
 }
 
 /// A domain rule refused a setting: the same error as any invalid setting.
-fn invalid(error: DomainError) -> ConfigError {
+pub(crate) fn invalid(error: DomainError) -> ConfigError {
     ConfigError::Invalid {
         name: error.field,
         reason: error.reason,

@@ -4,7 +4,8 @@ use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::{StoreError, is_connection_failure};
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
-    Dialect, NeverEmpty, SqlExecutor, SqlStore, SqlTransaction, SqlValue, TransactionalExecutor,
+    Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
+    TransactionalExecutor,
 };
 use spin_sdk::{pg4, sqlite};
 
@@ -97,6 +98,17 @@ impl SpinExecutor {
                 c.execute(statement, &[]).map(drop).map_err(pg_error)
             }
         }
+    }
+}
+
+/// Scripts run one statement at a time (Spin's interfaces take one per call): for the user
+/// service, which migrates the embedded database itself on first use.
+impl ScriptExecutor for SpinExecutor {
+    async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
+        for statement in hexaspin_store_sql::migrate::statements(sql) {
+            self.control(&statement)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,315 @@
+//! The user service's API (component `users`): accounts, sign-in, sessions, and admin views.
+//!
+//! Routes: `POST /api/users` (sign up), `POST /api/auth/token` (sign in), `POST /api/auth/refresh`,
+//! `POST /api/auth/logout`, `GET|PATCH /api/users/me`, `POST /api/users/me/password` (user JWT);
+//! `GET /api/admin/users`, `GET|DELETE /api/admin/users/{id}`,
+//! `POST /api/admin/users/{id}/disable|enable` (admin JWT).
+
+mod dto;
+pub(crate) mod problems;
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::admin_auth::AdminAuthConfig;
+use hexaspin_core::metrics::Series;
+use hexaspin_core::pagination::{PageSize, UserCursor};
+use hexaspin_core::ports::{AuditLog, Entropy, RateLimiter, RefreshTokenStore, UserStore};
+use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, SignUp, UserListQuery};
+use hexaspin_core::user::token::authenticate_user;
+use hexaspin_core::user::{UserId, UserState};
+use hexaspin_config::users::UserSettings;
+use http::{Method, StatusCode, header};
+use sha2::{Digest, Sha256};
+
+use self::dto::{
+    ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpAccepted, SignUpBody, TokenView,
+    UpdateMeBody, UserView,
+};
+use crate::admin_keys::authenticate_with;
+use crate::body::{json_body, query, query_param};
+use crate::metrics::requests::Counted;
+use crate::response::{Page, json};
+use crate::{ApiError, Request, Response};
+
+/// Largest body the user routes read: a sign-up with the longest fields is well under 2 KiB.
+pub const MAX_USER_BODY_BYTES: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    SignUp,
+    Token,
+    Refresh,
+    Logout,
+    Me,
+    MyPassword,
+    AdminUsers,
+    AdminUser,
+    AdminDisable,
+    AdminEnable,
+}
+
+const ROUTES: [(&str, Route); 10] = [
+    ("/api/users", Route::SignUp),
+    ("/api/auth/token", Route::Token),
+    ("/api/auth/refresh", Route::Refresh),
+    ("/api/auth/logout", Route::Logout),
+    ("/api/users/me", Route::Me),
+    ("/api/users/me/password", Route::MyPassword),
+    ("/api/admin/users", Route::AdminUsers),
+    ("/api/admin/users/{id}", Route::AdminUser),
+    ("/api/admin/users/{id}/disable", Route::AdminDisable),
+    ("/api/admin/users/{id}/enable", Route::AdminEnable),
+];
+
+fn router() -> matchit::Router<Route> {
+    let mut router = matchit::Router::new();
+    for (path, route) in ROUTES {
+        // A static, conflict-free table: a failure is a programming error every routed test hits.
+        #[allow(clippy::expect_used)]
+        router.insert(path, route).expect("user routes do not conflict");
+    }
+    router
+}
+
+/// The user service over its stores.
+pub struct UsersApi<'a, S, L, E> {
+    /// Accounts, refresh tokens and the admin audit log.
+    pub store: &'a S,
+    /// Counts failed sign-ins and sign-ups per client and address.
+    pub limiter: &'a L,
+    /// Randomness for ids, salts and tokens.
+    pub entropy: &'a E,
+    /// Token, session and hashing settings.
+    pub settings: &'a UserSettings,
+    /// Admin JWT validation for the admin routes; `None` when the admin secret is not configured
+    /// (the admin routes then answer 500 `server_misconfigured`).
+    pub admin_auth: Option<&'a AdminAuthConfig>,
+}
+
+impl<S, L, E> UsersApi<'_, S, L, E>
+where
+    S: UserStore + RefreshTokenStore + AuditLog,
+    L: RateLimiter,
+    E: Entropy,
+{
+    /// Handles one request at `now`. Every error is problem+json.
+    pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
+        match self.dispatch(request, now).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    async fn dispatch(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+        let router = router();
+        let matched = router.at(request.uri().path()).map_err(|_| ApiError::not_found())?;
+        let route = *matched.value;
+        let user_id = || -> Result<UserId, ApiError> {
+            // A malformed id cannot name a user: 404, like any unknown id.
+            matched
+                .params
+                .get("id")
+                .and_then(|id| UserId::parse(id).ok())
+                .ok_or_else(ApiError::not_found)
+        };
+        let ctx = AccountContext {
+            store: self.store,
+            entropy: self.entropy,
+            hasher: &self.settings.hasher,
+            auth: &self.settings.auth,
+            refresh_ttl_seconds: self.settings.refresh_ttl_seconds,
+            now,
+        };
+        match (route, request.method()) {
+            (Route::SignUp, &Method::POST) => self.sign_up(&ctx, request).await,
+            (Route::Token, &Method::POST) => self.sign_in(&ctx, request).await,
+            (Route::Refresh, &Method::POST) => {
+                let body: RefreshBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+                let session = use_cases::refresh(&ctx, &body.refresh_token).await?;
+                Ok(json(StatusCode::OK, &TokenView::of(&session, now)))
+            }
+            (Route::Logout, &Method::POST) => {
+                let body: RefreshBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+                use_cases::sign_out(self.store, &body.refresh_token, now).await?;
+                Ok(no_content())
+            }
+            (Route::Me, &Method::GET) => {
+                let id = self.user(request, now)?;
+                let user = use_cases::current_user(self.store, &id).await?;
+                Ok(json(StatusCode::OK, &UserView::from(&user)))
+            }
+            (Route::Me, &Method::PATCH) => {
+                let id = self.user(request, now)?;
+                let body: UpdateMeBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+                let changes = AccountChanges {
+                    email: body.email,
+                    display_name: body.display_name,
+                };
+                let user = use_cases::update_account(self.store, &id, changes, now).await?;
+                Ok(json(StatusCode::OK, &UserView::from(&user)))
+            }
+            (Route::MyPassword, &Method::POST) => {
+                let id = self.user(request, now)?;
+                let body: ChangePasswordBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+                let session =
+                    use_cases::change_password(&ctx, &id, &body.current_password, &body.new_password).await?;
+                Ok(json(StatusCode::OK, &TokenView::of(&session, now)))
+            }
+            (Route::AdminUsers, &Method::GET) => {
+                self.admin(request, now)?;
+                self.list(request).await
+            }
+            (Route::AdminUser, &Method::GET) => {
+                self.admin(request, now)?;
+                let user = use_cases::get_user(self.store, &user_id()?).await?;
+                Ok(json(StatusCode::OK, &UserView::from(&user)))
+            }
+            (Route::AdminUser, &Method::DELETE) => {
+                let actor = self.admin(request, now)?;
+                use_cases::delete_user(self.store, &user_id()?, &actor, now).await?;
+                Ok(no_content())
+            }
+            (Route::AdminDisable | Route::AdminEnable, &Method::POST) => {
+                let actor = self.admin(request, now)?;
+                let state = match route {
+                    Route::AdminDisable => UserState::Disabled,
+                    _ => UserState::Active,
+                };
+                let user = use_cases::set_user_state(self.store, &user_id()?, state, &actor, now).await?;
+                Ok(json(StatusCode::OK, &UserView::from(&user)))
+            }
+            (route, _) => Err(method_not_allowed(route)),
+        }
+    }
+
+    async fn sign_up(&self, ctx: &AccountContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+        let body: SignUpBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+        let bucket = format!("signup:ip:{}", self.client(request));
+        let standing = self.limiter.hit(&bucket, self.settings.sign_ups, ctx.now).await?;
+        if standing.rejected.is_some() {
+            return Err(problems::too_many_attempts(&standing, "too many sign-ups from this address; retry later"));
+        }
+        let outcome =
+            use_cases::sign_up(ctx, &body.email, &body.password, body.display_name.as_deref()).await?;
+        let accepted = SignUpAccepted {
+            status: "accepted",
+            detail: "if this address had no account, it has one now; sign in at /api/auth/token",
+        };
+        let mut response = json(StatusCode::ACCEPTED, &accepted);
+        if matches!(outcome, SignUp::Created(_)) {
+            response.extensions_mut().insert(Counted(vec![Series::user_sign_up()]));
+        }
+        Ok(response)
+    }
+
+    async fn sign_in(&self, ctx: &AccountContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+        let body: SignInBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
+        let rule = self.settings.sign_in_failures;
+        // The address is hashed so that the limiter's keys hold no personal data.
+        let email_key = hex::encode(Sha256::digest(body.email.trim().to_lowercase().as_bytes()));
+        let buckets = [
+            format!("signin:ip:{}", self.client(request)),
+            format!("signin:email:{email_key}"),
+        ];
+        for bucket in &buckets {
+            let standing = self.limiter.peek(bucket, rule, ctx.now).await?;
+            if standing.rejected.is_some() {
+                return Err(problems::too_many_attempts(&standing, "too many failed sign-ins; retry later")
+                    .counting(Series::user_sign_in("rate_limited")));
+            }
+        }
+        match use_cases::sign_in(ctx, &body.email, &body.password).await {
+            Ok(session) => {
+                let mut response = json(StatusCode::OK, &TokenView::of(&session, ctx.now));
+                response
+                    .extensions_mut()
+                    .insert(Counted(vec![Series::user_sign_in("success")]));
+                Ok(response)
+            }
+            Err(AccountError::InvalidCredentials) => {
+                for bucket in &buckets {
+                    self.limiter.hit(bucket, rule, ctx.now).await?;
+                }
+                Err(ApiError::from(AccountError::InvalidCredentials)
+                    .counting(Series::user_sign_in("invalid_credentials")))
+            }
+            Err(AccountError::AccountDisabled) => Err(ApiError::from(AccountError::AccountDisabled)
+                .counting(Series::user_sign_in("disabled"))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn list(&self, request: &Request) -> Result<Response, ApiError> {
+        let q: ListUsersQuery = query(request)?;
+        let list_query = UserListQuery {
+            email_contains: q.email.filter(|text| !text.trim().is_empty()),
+            state: query_param(q.state.as_deref(), UserState::parse)?,
+            cursor: query_param(q.cursor.as_deref(), UserCursor::decode)?,
+            size: query_param(q.limit.as_deref(), PageSize::parse)?.unwrap_or_default(),
+        };
+        let page = use_cases::list_users(self.store, &list_query).await?;
+        let view = Page {
+            items: page.items.iter().map(UserView::from).collect(),
+            next_cursor: page.next_cursor,
+        };
+        Ok(json(StatusCode::OK, &view))
+    }
+
+    /// The user whose access token the request carries.
+    fn user(&self, request: &Request, now: Timestamp) -> Result<UserId, ApiError> {
+        let token = bearer(request).ok_or(hexaspin_core::user::UserAuthError::Missing)?;
+        Ok(authenticate_user(&self.settings.auth, token, now)?)
+    }
+
+    /// The admin (JWT `sub`) the request is from.
+    fn admin(&self, request: &Request, now: Timestamp) -> Result<String, ApiError> {
+        let auth = self.admin_auth.ok_or_else(|| {
+            ApiError::misconfigured(&"jwt_secret is not set: the user admin routes need it")
+        })?;
+        Ok(authenticate_with(auth, request, now)?.sub)
+    }
+
+    fn client(&self, request: &Request) -> String {
+        self.settings.client_address.address(|name| {
+            request
+                .headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        })
+    }
+}
+
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn no_content() -> Response {
+    let mut response = http::Response::new(Vec::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
+fn allowed_methods(route: Route) -> &'static str {
+    match route {
+        Route::SignUp | Route::Token | Route::Refresh | Route::Logout | Route::MyPassword => "POST",
+        Route::AdminDisable | Route::AdminEnable => "POST",
+        Route::Me => "GET, PATCH",
+        Route::AdminUsers => "GET",
+        Route::AdminUser => "GET, DELETE",
+    }
+}
+
+fn method_not_allowed(route: Route) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed here",
+    )
+    .with_header(header::ALLOW, allowed_methods(route))
+}

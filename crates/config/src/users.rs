@@ -1,0 +1,139 @@
+//! The user service's settings: how user tokens are signed, how long sessions last, what a
+//! password hash costs and how many failed sign-ins a client gets.
+
+use hexaspin_core::quota::RateRule;
+use hexaspin_core::use_cases::DEFAULT_REFRESH_TTL_SECONDS;
+use hexaspin_core::user::{PasswordHasher, PasswordParams, UserAuthConfig};
+
+use crate::client_address::ClientAddressSource;
+use crate::settings::{ConfigError, ConfigSource, invalid, number, required};
+
+/// Everything the user service reads, once per request.
+#[derive(Debug, Clone)]
+pub struct UserSettings {
+    /// Signs and checks user access tokens.
+    pub auth: UserAuthConfig,
+    /// Refresh token lifetime, seconds.
+    pub refresh_ttl_seconds: i64,
+    /// Argon2id with the configured cost.
+    pub hasher: PasswordHasher,
+    /// Failed sign-ins allowed per address and per client.
+    pub sign_in_failures: RateRule,
+    /// Sign-ups allowed per client.
+    pub sign_ups: RateRule,
+    /// Where the client's address comes from.
+    pub client_address: ClientAddressSource,
+}
+
+impl UserSettings {
+    /// Reads `user_jwt_secret` (required; must differ from `jwt_secret`), `user_jwt_issuer`,
+    /// `user_jwt_audience`, `user_access_ttl_seconds` (900), `user_refresh_ttl_seconds` (30 days),
+    /// `password_hash_memory_kib` (19456), `password_hash_iterations` (2),
+    /// `signin_failure_rate_per_sec` (1) / `signin_failure_burst` (5),
+    /// `signup_rate_per_sec` (1) / `signup_burst` (10), and the client address settings.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        let secret = required(source, "user_jwt_secret")?;
+        let auth = UserAuthConfig::new(secret.as_bytes()).map_err(invalid)?;
+        // One secret for both kinds of token would leave the role claim as the only wall
+        // between a user and the admin API; refuse it.
+        let shared = [source.get("jwt_secret")?, source.get("jwt_previous_secret")?]
+            .into_iter()
+            .flatten()
+            .any(|admin| auth.uses_secret(admin.as_bytes()));
+        if shared {
+            return Err(ConfigError::Invalid {
+                name: "user_jwt_secret",
+                reason: "must differ from jwt_secret and jwt_previous_secret".into(),
+            });
+        }
+        let access_ttl = number(source, "user_access_ttl_seconds", Some(900_i64))?.unwrap_or(900);
+        let auth = auth
+            .with_access_ttl_seconds(access_ttl)
+            .map_err(invalid)?
+            .with_issuer(source.get("user_jwt_issuer")?)
+            .with_audience(source.get("user_jwt_audience")?);
+        let default = PasswordParams::DEFAULT;
+        let params = PasswordParams {
+            memory_kib: number(source, "password_hash_memory_kib", Some(default.memory_kib))?
+                .unwrap_or(default.memory_kib),
+            iterations: number(source, "password_hash_iterations", Some(default.iterations))?
+                .unwrap_or(default.iterations),
+            parallelism: default.parallelism,
+        };
+        Ok(Self {
+            auth,
+            refresh_ttl_seconds: number(source, "user_refresh_ttl_seconds", Some(DEFAULT_REFRESH_TTL_SECONDS))?
+                .unwrap_or(DEFAULT_REFRESH_TTL_SECONDS),
+            hasher: PasswordHasher::new(params).map_err(|e| ConfigError::Invalid {
+                name: "password_hash_memory_kib",
+                reason: e.reason,
+            })?,
+            sign_in_failures: rule(source, "signin_failure_rate_per_sec", "signin_failure_burst", 1, 5)?,
+            sign_ups: rule(source, "signup_rate_per_sec", "signup_burst", 1, 10)?,
+            client_address: ClientAddressSource::load(source)?,
+        })
+    }
+}
+
+fn rule(
+    source: &dyn ConfigSource,
+    rate_name: &'static str,
+    burst_name: &'static str,
+    rate: u32,
+    burst: u32,
+) -> Result<RateRule, ConfigError> {
+    let rate = number(source, rate_name, Some(rate))?.unwrap_or(rate);
+    let burst = number(source, burst_name, Some(burst))?.unwrap_or(burst);
+    RateRule::new(rate, burst).map_err(|e| ConfigError::Invalid {
+        name: rate_name,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::test_source::Map;
+
+    const USER_SECRET: &str = "user-secret-0123456789-abcdefghijklmnop";
+    const ADMIN_SECRET: &str = "admin-secret-9876543210-zyxwvutsrqponml";
+
+    #[test]
+    fn defaults_apply_when_only_the_secret_is_set() {
+        let settings = UserSettings::load(&Map(HashMap::from([("user_jwt_secret", USER_SECRET)]))).unwrap();
+        assert_eq!(settings.auth.access_ttl_seconds(), 900);
+        assert_eq!(settings.refresh_ttl_seconds, DEFAULT_REFRESH_TTL_SECONDS);
+        assert_eq!(settings.hasher.params(), PasswordParams::DEFAULT);
+        assert_eq!(settings.sign_in_failures, RateRule::new(1, 5).unwrap());
+    }
+
+    #[test]
+    fn the_admin_secret_is_refused_as_the_user_secret() {
+        let same = Map(HashMap::from([("user_jwt_secret", ADMIN_SECRET), ("jwt_secret", ADMIN_SECRET)]));
+        let error = UserSettings::load(&same).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid { name: "user_jwt_secret", .. }), "{error}");
+        let previous = Map(HashMap::from([
+            ("user_jwt_secret", ADMIN_SECRET),
+            ("jwt_secret", USER_SECRET),
+            ("jwt_previous_secret", ADMIN_SECRET),
+        ]));
+        assert!(UserSettings::load(&previous).is_err());
+    }
+
+    #[test]
+    fn a_missing_secret_or_unusable_numbers_name_the_setting() {
+        assert_eq!(
+            UserSettings::load(&Map(HashMap::new())).unwrap_err(),
+            ConfigError::Missing("user_jwt_secret")
+        );
+        let bad = Map(HashMap::from([("user_jwt_secret", USER_SECRET), ("password_hash_memory_kib", "1")]));
+        assert!(matches!(
+            UserSettings::load(&bad).unwrap_err(),
+            ConfigError::Invalid { name: "password_hash_memory_kib", .. }
+        ));
+        let ttl = Map(HashMap::from([("user_jwt_secret", USER_SECRET), ("user_access_ttl_seconds", "999999")]));
+        assert!(UserSettings::load(&ttl).is_err());
+    }
+}

@@ -1,0 +1,90 @@
+//! Spin component `users`: the user service — accounts, sign-in, rotating refresh tokens, and the
+//! admin views of accounts.
+//!
+//! A thin shell: settings from Spin variables, the account store (SQLite or Postgres) and the
+//! queue store (SQLite or Redis: rate limits and `/metrics` counters) opened for this request,
+//! then [`hexaspin_api::users::UsersApi`]. On the embedded SQLite database the component applies
+//! the users schema itself the first time it finds it missing, so that
+//! `spin up -f services/users/spin.toml` works with nothing run beforehand; Postgres is migrated
+//! by `runtime-worker migrate` (a deploy step), never by a request.
+
+// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+#![allow(unsafe_code)]
+
+use hexaspin_api::body::BodyLimit;
+use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::users::{MAX_USER_BODY_BYTES, UsersApi};
+use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::settings::{QueueSettings, StoreSettings, load_admin_auth};
+use hexaspin_config::system::{OsEntropy, system_now};
+use hexaspin_config::users::UserSettings;
+use hexaspin_spin::http::{PendingBody, split_request};
+use hexaspin_spin::{SpinExecutor, SpinVariables, open_jobs, open_store};
+use hexaspin_store_sql::SqlStore;
+use hexaspin_store_sql::migrate::{self, Schema};
+use spin_sdk::http::IncomingRequest;
+use spin_sdk::http_component;
+
+const COMPONENT: &str = "users";
+
+#[http_component]
+async fn handle(incoming: IncomingRequest) -> Response {
+    let (request, body) = split_request(incoming);
+    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
+}
+
+async fn serve_logged(request: Request, body: PendingBody) -> Response {
+    serve(request, body).await.unwrap_or_else(ApiError::into_response)
+}
+
+async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
+    let config = &SpinVariables;
+    let settings = UserSettings::load(config)?;
+    // The admin routes need the admin secret; the service runs without it (they then answer 500
+    // `server_misconfigured`, logged), so a deployment for end users alone need not hold it.
+    let admin_auth = match load_admin_auth(config) {
+        Ok(auth) => Some(auth),
+        Err(hexaspin_config::settings::ConfigError::Missing(_)) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let store_settings = StoreSettings::load(config)?;
+    let store = open_store(&store_settings)?;
+    if matches!(store_settings, StoreSettings::Sqlite { .. }) {
+        migrate_embedded(&store).await?;
+    }
+    let jobs = open_jobs(&QueueSettings::load(config)?)?;
+    let limit = BodyLimit::for_method(request.method(), MAX_USER_BODY_BYTES);
+    let response = match body.read(&request, limit).await {
+        Ok(bytes) => {
+            *request.body_mut() = bytes;
+            let api = UsersApi {
+                store: &store,
+                limiter: &jobs,
+                entropy: &OsEntropy,
+                settings: &settings,
+                admin_auth: admin_auth.as_ref(),
+            };
+            api.handle(&request, system_now()).await
+        }
+        Err(error) => error.into_response(),
+    };
+    count_request(&jobs, COMPONENT, &response).await;
+    Ok(response)
+}
+
+/// Applies the schemas to the embedded database when they are missing or behind (the core one
+/// too: the rate limiter and the `/metrics` counters live in its tables): two cheap reads per
+/// request otherwise. Concurrent first requests are serialised by each migration's
+/// `BEGIN IMMEDIATE`; the later ones find the work done.
+async fn migrate_embedded(store: &SqlStore<SpinExecutor>) -> Result<(), ApiError> {
+    let executor = store.executor();
+    for schema in Schema::ALL {
+        if migrate::schema_is_current(executor, schema).await {
+            continue;
+        }
+        migrate::schema_up(executor, schema, system_now())
+            .await
+            .map_err(|error| ApiError::internal("migrating the embedded database", &error))?;
+    }
+    Ok(())
+}
