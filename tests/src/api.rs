@@ -52,12 +52,19 @@ pub struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub json: serde_json::Value,
+    /// The counter events the response was marked with for `/metrics`.
+    pub counted: Vec<hexaspin_core::metrics::Series>,
 }
 
 impl From<hexaspin_api::Response> for Reply {
     fn from(response: hexaspin_api::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        let counted = response
+            .extensions()
+            .get::<hexaspin_api::metrics::requests::Counted>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
         let body = response.into_body();
         let json = if body.is_empty() {
             serde_json::Value::Null
@@ -69,6 +76,7 @@ impl From<hexaspin_api::Response> for Reply {
             status,
             headers,
             json,
+            counted,
         }
     }
 }

@@ -145,6 +145,8 @@ fn parse(raw: &[u8]) -> Result<Reply, String> {
         status,
         headers,
         json,
+        // Counter marks never leave the server: over HTTP, read them from /metrics.
+        counted: Vec::new(),
     })
 }
 

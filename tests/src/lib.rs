@@ -36,3 +36,4 @@ pub mod runbook;
 pub mod samples;
 pub mod spin_process;
 pub mod spin_up;
+pub mod users_api;

@@ -165,3 +165,60 @@ async fn migrating_the_embedded_database_switches_it_to_wal_for_every_later_conn
     assert_eq!(seen.into_iter().flatten().next(), Some(SqlValue::Int(1)));
     drop(executor);
 }
+
+/// The executor Spin gives the users component: one statement per call, so scripts are split by
+/// [`migrate::statements`].
+struct OneStatementAtATime(NativeExecutor);
+
+impl SqlExecutor for OneStatementAtATime {
+    fn dialect(&self) -> Dialect {
+        self.0.dialect()
+    }
+
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> Result<Vec<hexaspin_store_sql::value::Row>, hexaspin_core::ports::StoreError> {
+        self.0.query(sql, params).await
+    }
+}
+
+impl hexaspin_store_sql::ScriptExecutor for OneStatementAtATime {
+    async fn run_script(&self, sql: &str) -> Result<(), hexaspin_core::ports::StoreError> {
+        for statement in migrate::statements(sql) {
+            self.0.query(&statement, &[]).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn sqlite_schema(executor: &impl SqlExecutor) -> Vec<Vec<SqlValue>> {
+    executor
+        .query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name", &[])
+        .await
+        .expect("schema")
+}
+
+#[tokio::test]
+async fn every_schema_applied_one_statement_at_a_time_matches_the_whole_script_path() {
+    let (whole, _dir) = fresh_sqlite();
+    migrate::up_all(&whole, NOW).await.expect("whole scripts");
+    let (split, _dir2) = fresh_sqlite();
+    let split = OneStatementAtATime(split);
+    for schema in migrate::Schema::ALL {
+        assert!(!migrate::schema_is_current(&split, schema).await, "{schema:?} is not there yet");
+        migrate::schema_up(&split, schema, NOW).await.expect("statement at a time");
+        assert!(migrate::schema_is_current(&split, schema).await, "{schema:?} is applied");
+    }
+    let expected = sqlite_schema(&whole).await;
+    assert!(expected.len() > 10, "the schema has its tables, indexes and triggers");
+    assert_eq!(sqlite_schema(&split).await, expected);
+    for schema in migrate::Schema::ALL {
+        for migration in schema.migrations(Dialect::Sqlite) {
+            for statement in migrate::statements(migration.up) {
+                assert!(!statement.trim_end().ends_with(';'), "{statement}");
+            }
+        }
+    }
+}

@@ -33,7 +33,8 @@ async fn every_postgres_statement_answers_a_row_when_wrapped_even_when_nothing_m
     let fixture = TestStore::postgres().await;
     let executor: &NativeExecutor = fixture.store.executor();
     let mut answered_nothing = Vec::new();
-    for (name, sql) in Queries::of(Dialect::Postgres).each() {
+    let users = hexaspin_store_sql::users::UserQueries::of(Dialect::Postgres).each();
+    for (name, sql) in Queries::of(Dialect::Postgres).each().into_iter().chain(users) {
         let params = vec![SqlValue::Null; parameter_count(sql)];
         let plain = executor.query(sql, &params).await;
         let wrapped = executor.query(&wrap(sql), &params).await;
@@ -69,12 +70,22 @@ async fn every_postgres_statement_answers_a_row_when_wrapped_even_when_nothing_m
         [
             "consume_use",
             "count_keys",
+            "delete_user",
+            "delete_user_refresh",
             "find_key",
+            "find_refresh",
+            "find_user",
+            "find_user_by_email",
             "key_has_budget",
             "list_audit",
             "list_keys",
+            "list_users",
             "refund_use",
+            "revoke_family",
+            "revoke_user_refresh",
             "update_key",
+            "update_user",
+            "use_refresh",
         ]
     );
     fixture.finish().await;

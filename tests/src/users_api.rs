@@ -1,0 +1,104 @@
+//! Drives the user service in-process, exactly as the `users` component does, on a real store.
+
+use hexaspin_api::users::UsersApi;
+use hexaspin_config::settings::{AdminSettings, ConfigError, ConfigSource};
+use hexaspin_config::system::OsEntropy;
+use hexaspin_config::users::UserSettings;
+use hexaspin_core::Timestamp;
+
+use crate::api::{Reply, TestConfig, admin_token, build_request};
+use crate::fixtures::{SqliteTestJobs, TestStore};
+
+/// The user secret tests sign with (not the admin one: the settings refuse that).
+pub const USER_JWT_SECRET: &str = "hexaspin-test-user-jwt-0123456789ABCDEFGH";
+
+/// The user service's settings as a deployment sets them, with test-cheap password hashing.
+pub struct UserTestConfig;
+
+impl ConfigSource for UserTestConfig {
+    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        Ok(match name {
+            "user_jwt_secret" => Some(USER_JWT_SECRET.to_owned()),
+            "password_hash_memory_kib" => Some("64".to_owned()),
+            "password_hash_iterations" => Some("1".to_owned()),
+            other => TestConfig.get(other)?,
+        })
+    }
+}
+
+/// The user API on a test store (accounts) and a test SQLite queue store (rate limits).
+pub struct UsersHarness {
+    /// Accounts, refresh tokens, the audit log.
+    pub fixture: TestStore,
+    /// The rate limiter's store.
+    pub limiter: SqliteTestJobs,
+    /// The settings it runs with.
+    pub settings: UserSettings,
+    admin: AdminSettings,
+}
+
+impl UsersHarness {
+    /// A harness over `fixture`.
+    pub async fn new(fixture: TestStore) -> Self {
+        Self {
+            fixture,
+            limiter: SqliteTestJobs::new().await,
+            settings: UserSettings::load(&UserTestConfig).expect("user settings"),
+            admin: AdminSettings::load(&TestConfig).expect("admin settings"),
+        }
+    }
+
+    /// Sends any request at `now`.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        now: Timestamp,
+    ) -> Reply {
+        let request = build_request(method, path, headers, body);
+        let api = UsersApi {
+            store: &self.fixture.store,
+            limiter: &self.limiter.store,
+            entropy: &OsEntropy,
+            settings: &self.settings,
+            admin_auth: Some(&self.admin.auth),
+        };
+        Reply::from(api.handle(&request, now).await)
+    }
+
+    /// Sends JSON without a token.
+    pub async fn post(&self, path: &str, body: serde_json::Value, now: Timestamp) -> Reply {
+        self.send("POST", path, &[], Some(&body.to_string()), now).await
+    }
+
+    /// Sends a request with `token` as the bearer.
+    pub async fn with_token(&self, token: &str, method: &str, path: &str, body: Option<serde_json::Value>, now: Timestamp) -> Reply {
+        let bearer = format!("Bearer {token}");
+        let body = body.map(|b| b.to_string());
+        self.send(method, path, &[("authorization", bearer.as_str())], body.as_deref(), now)
+            .await
+    }
+
+    /// Sends a request as the admin `alice`.
+    pub async fn admin(&self, method: &str, path: &str, now: Timestamp) -> Reply {
+        self.with_token(&admin_token("alice", now), method, path, None, now).await
+    }
+
+    /// Signs up and signs in; returns the token response.
+    pub async fn signed_in(&self, email: &str, password: &str, now: Timestamp) -> Reply {
+        let credentials = serde_json::json!({ "email": email, "password": password });
+        let up = self.post("/api/users", credentials.clone(), now).await;
+        assert_eq!(up.status, 202, "{:?}", up.json);
+        let session = self.post("/api/auth/token", credentials, now).await;
+        assert_eq!(session.status, 200, "{:?}", session.json);
+        session
+    }
+
+    /// Removes the databases.
+    pub async fn finish(self) {
+        self.fixture.finish().await;
+        self.limiter.finish().await;
+    }
+}
