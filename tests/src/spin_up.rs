@@ -217,16 +217,46 @@ fn report(outcome: &str, detail: &str) {
 }
 
 /// The Spin components this app's manifest names, built for wasm32-wasip2.
-const COMPONENTS: [&str; 5] = [
+const COMPONENTS: [&str; 6] = [
     "hexaspin_admin_keys",
     "hexaspin_jobs",
     "hexaspin_health",
     "hexaspin_metrics",
     "hexaspin_docs",
+    "hexaspin_users",
 ];
+
+/// The user secret the apps run with under test (distinct from the admin one, as the app insists).
+pub const USER_JWT_SECRET: &str = crate::users_api::USER_JWT_SECRET;
 
 /// Starts the app in `deployment`, or says why it cannot.
 pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Result<App, String> {
+    start_manifest("spin.toml", deployment, true, extra_env).await
+}
+
+/// Starts the user service alone (`services/users/spin.toml`) on a fresh embedded database that
+/// nothing migrated: the service must migrate it itself.
+pub async fn start_users_service(extra_env: &[(&str, &str)]) -> Result<App, String> {
+    start_manifest("services/users/spin.toml", Deployment::EMBEDDED, false, extra_env).await
+}
+
+/// [`start_users_service`], or `None` after printing SKIPPED when Spin cannot run here.
+pub async fn spin_users_service(extra_env: &[(&str, &str)]) -> Option<App> {
+    match start_users_service(extra_env).await {
+        Ok(app) => Some(app),
+        Err(why) => {
+            skip_spin_test(&why);
+            None
+        }
+    }
+}
+
+async fn start_manifest(
+    manifest: &str,
+    deployment: Deployment,
+    migrate_first: bool,
+    extra_env: &[(&str, &str)],
+) -> Result<App, String> {
     let Some(version) = spin_version() else {
         return Err("`spin` is not on PATH; install Spin >= 3.6 to run the end-to-end tests".into());
     };
@@ -246,7 +276,9 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
     report("ran", &format!("{version} ({})", deployment.name()));
     let state = tempfile::tempdir().expect("tempdir");
     let database = state.path().join("sqlite_db.db");
-    migrate_sqlite(&database).await;
+    if migrate_first {
+        migrate_sqlite(&database).await;
+    }
     let runtime_config = state.path().join("runtime-config.toml");
     std::fs::write(
         &runtime_config,
@@ -257,6 +289,7 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
 
     let mut variables = vec![
         ("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET.to_owned()),
+        ("SPIN_VARIABLE_USER_JWT_SECRET", USER_JWT_SECRET.to_owned()),
         (
             "SPIN_VARIABLE_KEY_PEPPER",
             String::from_utf8_lossy(PEPPER).into_owned(),
@@ -299,7 +332,7 @@ pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Re
     let mut env: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.extend_from_slice(extra_env);
     let spin = SpinUp::start(
-        &root.join("spin.toml"),
+        &root.join(manifest),
         &[
             "--runtime-config-file".as_ref(),
             runtime_config.as_os_str(),

@@ -38,12 +38,25 @@ pub struct UsersHarness {
 }
 
 impl UsersHarness {
-    /// A harness over `fixture`.
+    /// A harness over `fixture`, hashing passwords with test-cheap parameters.
     pub async fn new(fixture: TestStore) -> Self {
+        let settings = UserSettings::load(&UserTestConfig).expect("user settings");
+        Self::with_settings(fixture, settings).await
+    }
+
+    /// A harness over `fixture` with the shipped Argon2id parameters (for benchmarks).
+    pub async fn with_default_hashing(fixture: TestStore) -> Self {
+        let mut settings = UserSettings::load(&UserTestConfig).expect("user settings");
+        settings.hasher = hexaspin_core::user::PasswordHasher::new(hexaspin_core::user::PasswordParams::DEFAULT)
+            .expect("default parameters");
+        Self::with_settings(fixture, settings).await
+    }
+
+    async fn with_settings(fixture: TestStore, settings: UserSettings) -> Self {
         Self {
             fixture,
             limiter: SqliteTestJobs::new().await,
-            settings: UserSettings::load(&UserTestConfig).expect("user settings"),
+            settings,
             admin: AdminSettings::load(&TestConfig).expect("admin settings"),
         }
     }

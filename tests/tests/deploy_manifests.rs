@@ -114,6 +114,8 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         (deploy.join("rbac"), None, None, &[]),
         (deploy.join("observability/prometheus"), None, None, &[]),
         (deploy.join("observability/grafana"), None, None, &[]),
+        // The user service deployed on its own (issue 16).
+        (workspace_root().join("services/users/deploy"), Some(&prod_keys), None, &[]),
     ] {
         let rendered = kustomize(&kubectl, &dir, out.path());
         match check_manifests(&python, &rendered, keys.map(Vec::as_slice), role, context) {
@@ -427,6 +429,7 @@ fn yamllint_passes_on_the_deploy_files_and_workflows() {
             ".yamllint.yaml",
             "deploy",
             ".github/workflows",
+            "services/users/deploy",
             ".yamllint.yaml",
         ],
     );

@@ -1,6 +1,7 @@
 //! `cargo xtask dev`: the whole app on a laptop, with no database or Redis running.
 //!
-//! 1. Makes local-only secrets once (`.spin/dev.env`, git-ignored): `jwt_secret`, `key_pepper`.
+//! 1. Makes local-only secrets once (`.spin/dev.env`, git-ignored): `jwt_secret`, `key_pepper`,
+//!    `user_jwt_secret`.
 //! 2. Builds the wasm components.
 //! 3. Migrates the embedded SQLite database at `.spin/sqlite_db.db`, the file `spin up` serves.
 //! 4. Starts the worker (`runtime-worker run --config worker.toml`) on the same database file.
@@ -14,7 +15,7 @@ use std::process::Command;
 use crate::shell;
 
 const DEV_ENV: &str = ".spin/dev.env";
-const SECRETS: &[&str] = &["jwt_secret", "key_pepper"];
+const SECRETS: &[&str] = &["jwt_secret", "key_pepper", "user_jwt_secret"];
 
 pub fn run(spin_args: &[String]) -> Result<(), String> {
     let root = shell::root();
