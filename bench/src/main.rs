@@ -192,7 +192,9 @@ fn main() -> anyhow::Result<()> {
             .build()?
             .block_on(users_bench::run()),
         Some(other) => {
-            anyhow::bail!("unknown benchmark {other:?}: use quota, worker, spin-http, soak, scale-out or users")
+            anyhow::bail!(
+                "unknown benchmark {other:?}: use quota, worker, spin-http, soak, scale-out or users"
+            )
         }
     }
 }

@@ -54,8 +54,15 @@ pub async fn run() -> anyhow::Result<()> {
             hasher.hash(&password, [i as u8; 16])?;
             latencies.push(t.elapsed());
         }
-        let ours = if params == PasswordParams::DEFAULT { " (default)" } else { "" };
-        println!("  m={memory_kib:>5} KiB t={iterations} p=1{ours:<10} {}", summary(latencies));
+        let ours = if params == PasswordParams::DEFAULT {
+            " (default)"
+        } else {
+            ""
+        };
+        println!(
+            "  m={memory_kib:>5} KiB t={iterations} p=1{ours:<10} {}",
+            summary(latencies)
+        );
     }
 
     let harness = UsersHarness::with_default_hashing(TestStore::sqlite().await).await;
@@ -69,7 +76,10 @@ pub async fn run() -> anyhow::Result<()> {
         latencies.push(t.elapsed());
         anyhow::ensure!(reply.status == 200, "sign-in failed: {:?}", reply.json);
     }
-    println!("\nnative sign-in, in process, SQLite store, default parameters:\n  {}", summary(latencies));
+    println!(
+        "\nnative sign-in, in process, SQLite store, default parameters:\n  {}",
+        summary(latencies)
+    );
     harness.finish().await;
 
     spin_rows(n).await
@@ -113,13 +123,19 @@ async fn spin_rows(n: usize) -> anyhow::Result<()> {
         .collect();
     let mut latencies = Vec::new();
     for thread in threads {
-        for (elapsed, status) in thread.join().map_err(|_| anyhow::anyhow!("client thread panicked"))? {
+        for (elapsed, status) in thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("client thread panicked"))?
+        {
             anyhow::ensure!(status == 200, "sign-in under Spin answered {status}");
             latencies.push(elapsed);
         }
     }
     let rate = latencies.len() as f64 / started.elapsed().as_secs_f64();
-    println!("  {clients} clients at once: {} — {rate:.1} sign-ins/s", summary(latencies));
+    println!(
+        "  {clients} clients at once: {} — {rate:.1} sign-ins/s",
+        summary(latencies)
+    );
     app.stop();
     Ok(())
 }

@@ -36,6 +36,7 @@ struct App {
     keys: SqlStore<NativeExecutor>,
     jobs: SqliteJobs<SqliteExecutor>,
     admin: AdminSettings,
+    users: hexaspin_config::users::UserSettings,
     dispatch: DispatchSettings,
     auth_failures: RateRule,
 }
@@ -46,7 +47,19 @@ impl App {
     async fn serve(&self, request: hexaspin_api::Request) -> hexaspin_api::Response {
         let path = request.uri().path().to_owned();
         let now = system_now();
-        let (component, response) = if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {
+        let users_route = ["/api/users", "/api/auth/", "/api/admin/users"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+        let (component, response) = if users_route {
+            let api = hexaspin_api::users::UsersApi {
+                store: &self.keys,
+                limiter: &self.jobs,
+                entropy: &OsEntropy,
+                settings: &self.users,
+                admin_auth: Some(&self.admin.auth),
+            };
+            ("users", api.handle(&request, now).await)
+        } else if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {
             let api = AdminApi {
                 store: &self.keys,
                 entropy: &OsEntropy,
@@ -153,6 +166,8 @@ async fn app_on(database: &Path, auth_failures: RateRule) -> App {
         keys: SqlStore::new(executor),
         jobs: SqliteJobs::with_clock(SqliteExecutor::open(database).expect("SQLite opens"), system_now),
         admin: AdminSettings::load(&TestConfig).expect("settings"),
+        users: hexaspin_config::users::UserSettings::load(&crate::users_api::UserTestConfig)
+            .expect("user settings"),
         dispatch: load_dispatch_settings(&TestConfig).expect("dispatch settings"),
         auth_failures,
     }

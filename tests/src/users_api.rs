@@ -47,8 +47,9 @@ impl UsersHarness {
     /// A harness over `fixture` with the shipped Argon2id parameters (for benchmarks).
     pub async fn with_default_hashing(fixture: TestStore) -> Self {
         let mut settings = UserSettings::load(&UserTestConfig).expect("user settings");
-        settings.hasher = hexaspin_core::user::PasswordHasher::new(hexaspin_core::user::PasswordParams::DEFAULT)
-            .expect("default parameters");
+        settings.hasher =
+            hexaspin_core::user::PasswordHasher::new(hexaspin_core::user::PasswordParams::DEFAULT)
+                .expect("default parameters");
         Self::with_settings(fixture, settings).await
     }
 
@@ -87,16 +88,30 @@ impl UsersHarness {
     }
 
     /// Sends a request with `token` as the bearer.
-    pub async fn with_token(&self, token: &str, method: &str, path: &str, body: Option<serde_json::Value>, now: Timestamp) -> Reply {
+    pub async fn with_token(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        now: Timestamp,
+    ) -> Reply {
         let bearer = format!("Bearer {token}");
         let body = body.map(|b| b.to_string());
-        self.send(method, path, &[("authorization", bearer.as_str())], body.as_deref(), now)
-            .await
+        self.send(
+            method,
+            path,
+            &[("authorization", bearer.as_str())],
+            body.as_deref(),
+            now,
+        )
+        .await
     }
 
     /// Sends a request as the admin `alice`.
     pub async fn admin(&self, method: &str, path: &str, now: Timestamp) -> Reply {
-        self.with_token(&admin_token("alice", now), method, path, None, now).await
+        self.with_token(&admin_token("alice", now), method, path, None, now)
+            .await
     }
 
     /// Signs up and signs in; returns the token response.

@@ -115,7 +115,12 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         (deploy.join("observability/prometheus"), None, None, &[]),
         (deploy.join("observability/grafana"), None, None, &[]),
         // The user service deployed on its own (issue 16).
-        (workspace_root().join("services/users/deploy"), Some(&prod_keys), None, &[]),
+        (
+            workspace_root().join("services/users/deploy"),
+            Some(&prod_keys),
+            None,
+            &[],
+        ),
     ] {
         let rendered = kustomize(&kubectl, &dir, out.path());
         match check_manifests(&python, &rendered, keys.map(Vec::as_slice), role, context) {

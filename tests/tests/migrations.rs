@@ -195,7 +195,10 @@ impl hexaspin_store_sql::ScriptExecutor for OneStatementAtATime {
 
 async fn sqlite_schema(executor: &impl SqlExecutor) -> Vec<Vec<SqlValue>> {
     executor
-        .query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name", &[])
+        .query(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+            &[],
+        )
         .await
         .expect("schema")
 }
@@ -207,12 +210,23 @@ async fn every_schema_applied_one_statement_at_a_time_matches_the_whole_script_p
     let (split, _dir2) = fresh_sqlite();
     let split = OneStatementAtATime(split);
     for schema in migrate::Schema::ALL {
-        assert!(!migrate::schema_is_current(&split, schema).await, "{schema:?} is not there yet");
-        migrate::schema_up(&split, schema, NOW).await.expect("statement at a time");
-        assert!(migrate::schema_is_current(&split, schema).await, "{schema:?} is applied");
+        assert!(
+            !migrate::schema_is_current(&split, schema).await,
+            "{schema:?} is not there yet"
+        );
+        migrate::schema_up(&split, schema, NOW)
+            .await
+            .expect("statement at a time");
+        assert!(
+            migrate::schema_is_current(&split, schema).await,
+            "{schema:?} is applied"
+        );
     }
     let expected = sqlite_schema(&whole).await;
-    assert!(expected.len() > 10, "the schema has its tables, indexes and triggers");
+    assert!(
+        expected.len() > 10,
+        "the schema has its tables, indexes and triggers"
+    );
     assert_eq!(sqlite_schema(&split).await, expected);
     for schema in migrate::Schema::ALL {
         for migration in schema.migrations(Dialect::Sqlite) {

@@ -105,6 +105,7 @@ fn schemathesis(
     filter: &[&str],
     admin: &str,
     key: &str,
+    user: &str,
 ) -> (bool, String) {
     let out = output_dir().join(name);
     std::fs::create_dir_all(&out).expect("output dir");
@@ -113,7 +114,8 @@ fn schemathesis(
         &config,
         "[auth.openapi.admin_jwt]\nbearer = \"${HX_ADMIN_TOKEN}\"\n\
          [auth.openapi.api_key]\nbearer = \"${HX_API_KEY}\"\n\
-         [auth.openapi.api_key_header]\napi_key = \"${HX_API_KEY}\"\n",
+         [auth.openapi.api_key_header]\napi_key = \"${HX_API_KEY}\"\n\
+         [auth.openapi.user_jwt]\nbearer = \"${HX_USER_TOKEN}\"\n",
     )
     .expect("config");
     let max_examples = std::env::var("HEXASPIN_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
@@ -141,6 +143,7 @@ fn schemathesis(
         .arg(&out)
         .env("HX_ADMIN_TOKEN", admin)
         .env("HX_API_KEY", key)
+        .env("HX_USER_TOKEN", user)
         .current_dir(&out);
     let (clean, text) = run(&mut command);
     std::fs::write(out.join(format!("{name}.txt")), &text).expect("write");
@@ -150,6 +153,20 @@ fn schemathesis(
         app.runtime()
     );
     (clean, text)
+}
+
+/// An access token of a fresh end user, for the user service's operations.
+fn user_token(port: u16) -> String {
+    let credentials =
+        serde_json::json!({ "email": "schemathesis@example.com", "password": "schemathesis passphrase" });
+    let up = hexaspin_tests::http::send(port, "POST", "/api/users", &[], Some(&credentials));
+    assert_eq!(up.status, 202, "{}", up.json);
+    let session = hexaspin_tests::http::send(port, "POST", "/api/auth/token", &[], Some(&credentials));
+    assert_eq!(session.status, 200, "{}", session.json);
+    session.json["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
 }
 
 /// Two runs, so that the admin operations (which schemathesis links to the keys it lists, and
@@ -169,6 +186,7 @@ async fn schemathesis_finds_every_operation_answering_as_documented() {
             "limits": { "rate_per_sec": 100000, "burst": 100000 },
         }),
     );
+    let user = user_token(app.port());
     let (clients_clean, _) = schemathesis(
         &tools,
         &app,
@@ -176,6 +194,7 @@ async fn schemathesis_finds_every_operation_answering_as_documented() {
         &["--exclude-tag", "api-keys"],
         &admin,
         &key,
+        &user,
     );
     let (admin_clean, _) = schemathesis(
         &tools,
@@ -184,6 +203,7 @@ async fn schemathesis_finds_every_operation_answering_as_documented() {
         &["--include-tag", "api-keys"],
         &admin,
         &key,
+        &user,
     );
     assert!(
         clients_clean && admin_clean,

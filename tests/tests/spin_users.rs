@@ -19,11 +19,15 @@ fn counter(metrics: &str, series: &str) -> f64 {
 }
 
 fn text(value: &Value, name: &str) -> String {
-    value[name].as_str().unwrap_or_else(|| panic!("no {name} in {value}")).to_owned()
+    value[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {value}"))
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_user_service_alone_migrates_its_database_under_concurrent_first_requests_and_serves_every_route() {
+async fn the_user_service_alone_migrates_its_database_under_concurrent_first_requests_and_serves_every_route()
+{
     let Some(app) = spin_users_service(&[("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET)]).await else {
         return;
     };
@@ -49,32 +53,59 @@ async fn the_user_service_alone_migrates_its_database_under_concurrent_first_req
     assert_eq!(session.status, 200, "{:?}", session.json);
     let access = text(&session.json, "access_token");
     let me = send_bearer(port, "GET", "/api/users/me", &access, None);
-    assert_eq!((me.status, me.json["email"].clone()), (200, json!("user0@example.com")));
+    assert_eq!(
+        (me.status, me.json["email"].clone()),
+        (200, json!("user0@example.com"))
+    );
 
     let first = json!({ "refresh_token": text(&session.json, "refresh_token") });
     let rotated = send(port, "POST", "/api/auth/refresh", &[], Some(&first));
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     let replay = send(port, "POST", "/api/auth/refresh", &[], Some(&first));
-    assert_eq!((replay.status, replay.json["code"].clone()), (401, json!("refresh_token_reused")));
+    assert_eq!(
+        (replay.status, replay.json["code"].clone()),
+        (401, json!("refresh_token_reused"))
+    );
     let second = json!({ "refresh_token": text(&rotated.json, "refresh_token") });
-    assert_eq!(send(port, "POST", "/api/auth/refresh", &[], Some(&second)).status, 401);
+    assert_eq!(
+        send(port, "POST", "/api/auth/refresh", &[], Some(&second)).status,
+        401
+    );
 
     let wrong = json!({ "email": "user0@example.com", "password": "not the password" });
-    assert_eq!(send(port, "POST", "/api/auth/token", &[], Some(&wrong)).status, 401);
+    assert_eq!(
+        send(port, "POST", "/api/auth/token", &[], Some(&wrong)).status,
+        401
+    );
 
     let admin = admin_token("alice", system_now());
     let listed = send_bearer(port, "GET", "/api/admin/users?limit=100", &admin, None);
     assert_eq!(listed.status, 200, "{:?}", listed.json);
     assert_eq!(listed.json["items"].as_array().map(Vec::len), Some(8));
-    assert_eq!(send_bearer(port, "GET", "/api/admin/users", &access, None).status, 401);
-    assert_eq!(send_bearer(port, "GET", "/api/users/me", &admin, None).status, 401);
+    assert_eq!(
+        send_bearer(port, "GET", "/api/admin/users", &access, None).status,
+        401
+    );
+    assert_eq!(
+        send_bearer(port, "GET", "/api/users/me", &admin, None).status,
+        401
+    );
 
     let metrics = send(port, "GET", "/metrics", &[], None);
     assert_eq!(metrics.status, 200);
     let metrics = metrics.json.as_str().expect("text exposition").to_owned();
     assert_eq!(counter(&metrics, "hexaspin_user_signups_total"), 8.0);
-    assert_eq!(counter(&metrics, "hexaspin_user_signins_total{outcome=\"success\"}"), 1.0);
-    assert_eq!(counter(&metrics, "hexaspin_user_signins_total{outcome=\"invalid_credentials\"}"), 1.0);
+    assert_eq!(
+        counter(&metrics, "hexaspin_user_signins_total{outcome=\"success\"}"),
+        1.0
+    );
+    assert_eq!(
+        counter(
+            &metrics,
+            "hexaspin_user_signins_total{outcome=\"invalid_credentials\"}"
+        ),
+        1.0
+    );
     assert_eq!(counter(&metrics, "hexaspin_user_refresh_reuse_total"), 1.0);
     app.stop();
 }
@@ -92,13 +123,27 @@ async fn the_main_app_mounts_the_user_service_on_both_deployments() {
         let session = send(port, "POST", "/api/auth/token", &[], Some(&credentials));
         assert_eq!(session.status, 200, "{}: {:?}", deployment.name(), session.json);
         let access = text(&session.json, "access_token");
-        assert_eq!(send_bearer(port, "GET", "/api/users/me", &access, None).status, 200);
+        assert_eq!(
+            send_bearer(port, "GET", "/api/users/me", &access, None).status,
+            200
+        );
         // The user token opens nothing of the admin API, the admin token nothing of the user's.
-        assert_eq!(send_bearer(port, "GET", "/api/admin/api-keys", &access, None).status, 401);
+        assert_eq!(
+            send_bearer(port, "GET", "/api/admin/api-keys", &access, None).status,
+            401
+        );
         let admin = admin_token("alice", system_now());
-        assert_eq!(send_bearer(port, "GET", "/api/users/me", &admin, None).status, 401);
+        assert_eq!(
+            send_bearer(port, "GET", "/api/users/me", &admin, None).status,
+            401
+        );
         let listed = send_bearer(port, "GET", "/api/admin/users", &admin, None);
-        assert_eq!(listed.json["items"][0]["email"], "ada@example.com", "{}", deployment.name());
+        assert_eq!(
+            listed.json["items"][0]["email"],
+            "ada@example.com",
+            "{}",
+            deployment.name()
+        );
         app.stop();
     }
 }

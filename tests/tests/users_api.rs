@@ -13,7 +13,9 @@ const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 const PASSWORD: &str = "correct horse battery";
 
 fn field<'a>(reply: &'a hexaspin_tests::api::Reply, name: &str) -> &'a str {
-    reply.json[name].as_str().unwrap_or_else(|| panic!("no {name} in {:?}", reply.json))
+    reply.json[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {:?}", reply.json))
 }
 
 macro_rules! on_both_stores {
@@ -53,7 +55,11 @@ async fn signing_up_then_in_gives_a_session_and_me_shows_the_account(api: &Users
     assert_eq!(up.status, 202, "{:?}", up.json);
     assert_eq!(up.counted, vec![Series::user_sign_up()]);
     let session = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
         .await;
     assert_eq!(session.status, 200, "{:?}", session.json);
     assert_eq!(session.counted, vec![Series::user_sign_in("success")]);
@@ -76,43 +82,95 @@ async fn signing_up_then_in_gives_a_session_and_me_shows_the_account(api: &Users
         .await
         .unwrap()
         .expect("stored");
-    assert!(stored.password_hash.as_str().starts_with("$argon2id$"), "stored hashed");
+    assert!(
+        stored.password_hash.as_str().starts_with("$argon2id$"),
+        "stored hashed"
+    );
     assert!(!stored.password_hash.as_str().contains(PASSWORD));
 }
 
 async fn sign_up_answers_a_taken_address_exactly_like_a_new_one(api: &UsersHarness) {
-    let first = api.post("/api/users", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW).await;
+    let first = api
+        .post(
+            "/api/users",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
+        .await;
     let again = api
-        .post("/api/users", json!({ "email": "ADA@example.com", "password": "another long password" }), NOW)
+        .post(
+            "/api/users",
+            json!({ "email": "ADA@example.com", "password": "another long password" }),
+            NOW,
+        )
         .await;
     assert_eq!((first.status, again.status), (202, 202));
-    assert_eq!(first.json, again.json, "the answers must not tell the cases apart");
+    assert_eq!(
+        first.json, again.json,
+        "the answers must not tell the cases apart"
+    );
     assert!(again.counted.is_empty(), "no account was created");
-    let old = api.post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW).await;
+    let old = api
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
+        .await;
     assert_eq!(old.status, 200, "the first password still holds");
     let new = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": "another long password" }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": "another long password" }),
+            NOW,
+        )
         .await;
     assert_eq!(new.status, 401);
 }
 
 async fn bad_input_is_refused_with_a_clear_problem(api: &UsersHarness) {
     let cases = [
-        (json!({ "email": "ada@example.com", "password": "short" }), 422, "password"),
-        (json!({ "email": "ada@example.com", "password": "password1234" }), 422, "too common"),
-        (json!({ "email": "ada@example.com", "password": "ada@example.com" }), 422, "email address"),
-        (json!({ "email": "not an email", "password": PASSWORD }), 422, "email"),
+        (
+            json!({ "email": "ada@example.com", "password": "short" }),
+            422,
+            "password",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": "password1234" }),
+            422,
+            "too common",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": "ada@example.com" }),
+            422,
+            "email address",
+        ),
+        (
+            json!({ "email": "not an email", "password": PASSWORD }),
+            422,
+            "email",
+        ),
         // Well-formed JSON of the wrong shape is 422, as everywhere in the API; broken JSON is 400.
-        (json!({ "email": "ada@example.com", "password": PASSWORD, "admin": true }), 422, "admin"),
+        (
+            json!({ "email": "ada@example.com", "password": PASSWORD, "admin": true }),
+            422,
+            "admin",
+        ),
         (json!({ "email": "ada@example.com" }), 422, "password"),
     ];
     for (body, status, mentions) in cases {
         let reply = api.post("/api/users", body.clone(), NOW).await;
         assert_eq!(reply.status, status, "{body}: {:?}", reply.json);
         assert_eq!(reply.header("content-type"), Some("application/problem+json"));
-        assert!(field(&reply, "detail").contains(mentions), "{body}: {:?}", reply.json);
+        assert!(
+            field(&reply, "detail").contains(mentions),
+            "{body}: {:?}",
+            reply.json
+        );
     }
-    let broken = api.send("POST", "/api/auth/token", &[], Some("{not json"), NOW).await;
+    let broken = api
+        .send("POST", "/api/auth/token", &[], Some("{not json"), NOW)
+        .await;
     assert_eq!(broken.status, 400, "{:?}", broken.json);
     let huge = format!(r#"{{"email":"a@b.io","password":"{}"}}"#, "x".repeat(10_000));
     let too_large = api.send("POST", "/api/users", &[], Some(&huge), NOW).await;
@@ -122,12 +180,22 @@ async fn bad_input_is_refused_with_a_clear_problem(api: &UsersHarness) {
 async fn a_wrong_password_and_an_unknown_address_get_the_same_answer(api: &UsersHarness) {
     api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let wrong = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": "not the password" }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": "not the password" }),
+            NOW,
+        )
         .await;
     let unknown = api
-        .post("/api/auth/token", json!({ "email": "bob@example.com", "password": "not the password" }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "bob@example.com", "password": "not the password" }),
+            NOW,
+        )
         .await;
-    let malformed = api.post("/api/auth/token", json!({ "email": "bob", "password": "x" }), NOW).await;
+    let malformed = api
+        .post("/api/auth/token", json!({ "email": "bob", "password": "x" }), NOW)
+        .await;
     for reply in [&wrong, &unknown, &malformed] {
         assert_eq!(reply.status, 401, "{:?}", reply.json);
         assert_eq!(reply.code(), "invalid_credentials");
@@ -140,41 +208,63 @@ async fn a_refresh_token_rotates_and_its_reuse_signs_the_whole_family_out(api: &
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let first = field(&session, "refresh_token").to_owned();
     let later = NOW.plus_seconds(60);
-    let rotated = api.post("/api/auth/refresh", json!({ "refresh_token": first }), later).await;
+    let rotated = api
+        .post("/api/auth/refresh", json!({ "refresh_token": first }), later)
+        .await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.json);
     let second = field(&rotated, "refresh_token").to_owned();
     assert_ne!(first, second);
     assert_eq!(rotated.json["user"]["email"], "ada@example.com");
 
     // A thief replays the first token: refused, and the family (with the second token) is revoked.
-    let replay = api.post("/api/auth/refresh", json!({ "refresh_token": first }), later).await;
+    let replay = api
+        .post("/api/auth/refresh", json!({ "refresh_token": first }), later)
+        .await;
     assert_eq!(replay.status, 401);
     assert_eq!(replay.code(), "refresh_token_reused");
     assert_eq!(replay.counted, vec![Series::refresh_reuse()]);
-    let owner = api.post("/api/auth/refresh", json!({ "refresh_token": second }), later).await;
+    let owner = api
+        .post("/api/auth/refresh", json!({ "refresh_token": second }), later)
+        .await;
     assert_eq!(owner.status, 401);
     assert_eq!(owner.code(), "invalid_refresh_token");
 
     // Another sign-in is another family, untouched.
     let other = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), later)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            later,
+        )
         .await;
     let renewed = api
-        .post("/api/auth/refresh", json!({ "refresh_token": field(&other, "refresh_token") }), later)
+        .post(
+            "/api/auth/refresh",
+            json!({ "refresh_token": field(&other, "refresh_token") }),
+            later,
+        )
         .await;
     assert_eq!(renewed.status, 200);
-    let garbage = api.post("/api/auth/refresh", json!({ "refresh_token": "hxr_nope" }), later).await;
+    let garbage = api
+        .post("/api/auth/refresh", json!({ "refresh_token": "hxr_nope" }), later)
+        .await;
     assert_eq!(garbage.code(), "invalid_refresh_token");
 }
 
 async fn logging_out_ends_the_session(api: &UsersHarness) {
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let token = field(&session, "refresh_token").to_owned();
-    let out = api.post("/api/auth/logout", json!({ "refresh_token": token }), NOW).await;
+    let out = api
+        .post("/api/auth/logout", json!({ "refresh_token": token }), NOW)
+        .await;
     assert_eq!(out.status, 204);
-    let again = api.post("/api/auth/logout", json!({ "refresh_token": token }), NOW).await;
+    let again = api
+        .post("/api/auth/logout", json!({ "refresh_token": token }), NOW)
+        .await;
     assert_eq!(again.status, 204, "signing out twice is fine");
-    let refresh = api.post("/api/auth/refresh", json!({ "refresh_token": token }), NOW).await;
+    let refresh = api
+        .post("/api/auth/refresh", json!({ "refresh_token": token }), NOW)
+        .await;
     assert_eq!(refresh.status, 401);
 }
 
@@ -183,25 +273,55 @@ async fn the_account_can_be_renamed_and_moved_to_a_free_address_only(api: &Users
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let token = field(&session, "access_token").to_owned();
     let renamed = api
-        .with_token(&token, "PATCH", "/api/users/me", Some(json!({ "display_name": "Countess" })), NOW)
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "display_name": "Countess" })),
+            NOW,
+        )
         .await;
     assert_eq!(renamed.status, 200, "{:?}", renamed.json);
     assert_eq!(renamed.json["display_name"], "Countess");
     let cleared = api
-        .with_token(&token, "PATCH", "/api/users/me", Some(json!({ "display_name": null })), NOW)
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "display_name": null })),
+            NOW,
+        )
         .await;
     assert_eq!(cleared.json["display_name"], serde_json::Value::Null);
     let taken = api
-        .with_token(&token, "PATCH", "/api/users/me", Some(json!({ "email": "BOB@example.com" })), NOW)
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "email": "BOB@example.com" })),
+            NOW,
+        )
         .await;
     assert_eq!(taken.status, 409);
     assert_eq!(taken.code(), "email_taken");
     let moved = api
-        .with_token(&token, "PATCH", "/api/users/me", Some(json!({ "email": "lovelace@example.com" })), NOW)
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "email": "lovelace@example.com" })),
+            NOW,
+        )
         .await;
     assert_eq!(moved.json["email"], "lovelace@example.com");
     let bad = api
-        .with_token(&token, "PATCH", "/api/users/me", Some(json!({ "email": "nope" })), NOW)
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "email": "nope" })),
+            NOW,
+        )
         .await;
     assert_eq!(bad.status, 422);
 }
@@ -209,39 +329,79 @@ async fn the_account_can_be_renamed_and_moved_to_a_free_address_only(api: &Users
 async fn changing_the_password_needs_the_current_one_and_signs_out_other_sessions(api: &UsersHarness) {
     let phone = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let laptop = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
         .await;
     let token = field(&laptop, "access_token").to_owned();
     let path = "/api/users/me/password";
     let wrong = api
-        .with_token(&token, "POST", path, Some(json!({ "current_password": "guess guess guess", "new_password": "a brand new passphrase" })), NOW)
+        .with_token(
+            &token,
+            "POST",
+            path,
+            Some(
+                json!({ "current_password": "guess guess guess", "new_password": "a brand new passphrase" }),
+            ),
+            NOW,
+        )
         .await;
     assert_eq!(wrong.status, 403);
     assert_eq!(wrong.code(), "wrong_password");
     let weak = api
-        .with_token(&token, "POST", path, Some(json!({ "current_password": PASSWORD, "new_password": "short" })), NOW)
+        .with_token(
+            &token,
+            "POST",
+            path,
+            Some(json!({ "current_password": PASSWORD, "new_password": "short" })),
+            NOW,
+        )
         .await;
     assert_eq!(weak.status, 422);
     let changed = api
-        .with_token(&token, "POST", path, Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })), NOW)
+        .with_token(
+            &token,
+            "POST",
+            path,
+            Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
+            NOW,
+        )
         .await;
     assert_eq!(changed.status, 200, "{:?}", changed.json);
     let renewed = api
-        .post("/api/auth/refresh", json!({ "refresh_token": field(&changed, "refresh_token") }), NOW)
+        .post(
+            "/api/auth/refresh",
+            json!({ "refresh_token": field(&changed, "refresh_token") }),
+            NOW,
+        )
         .await;
     assert_eq!(renewed.status, 200, "the caller keeps a working session");
     for old in [&phone, &laptop] {
         let refresh = api
-            .post("/api/auth/refresh", json!({ "refresh_token": field(old, "refresh_token") }), NOW)
+            .post(
+                "/api/auth/refresh",
+                json!({ "refresh_token": field(old, "refresh_token") }),
+                NOW,
+            )
             .await;
         assert_eq!(refresh.status, 401, "sessions from before the change are gone");
     }
     let old_password = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
         .await;
     assert_eq!(old_password.status, 401);
     let new_password = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": "a brand new passphrase" }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": "a brand new passphrase" }),
+            NOW,
+        )
         .await;
     assert_eq!(new_password.status, 200);
 }
@@ -249,7 +409,9 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
 async fn user_tokens_are_never_admin_tokens_and_admin_tokens_never_user_tokens(api: &UsersHarness) {
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let user_token = field(&session, "access_token").to_owned();
-    let as_admin = api.with_token(&user_token, "GET", "/api/admin/users", None, NOW).await;
+    let as_admin = api
+        .with_token(&user_token, "GET", "/api/admin/users", None, NOW)
+        .await;
     assert_eq!(as_admin.status, 401, "{:?}", as_admin.json);
     let admin = admin_token("alice", NOW);
     let as_user = api.with_token(&admin, "GET", "/api/users/me", None, NOW).await;
@@ -261,55 +423,118 @@ async fn user_tokens_are_never_admin_tokens_and_admin_tokens_never_user_tokens(a
 
 async fn admins_list_disable_enable_and_delete_accounts_with_an_audit_trail(api: &UsersHarness) {
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
-    api.signed_in("bob@example.com", PASSWORD, NOW.plus_seconds(1)).await;
+    api.signed_in("bob@example.com", PASSWORD, NOW.plus_seconds(1))
+        .await;
     let id = session.json["user"]["id"].as_str().expect("id").to_owned();
 
     let all = api.admin("GET", "/api/admin/users", NOW).await;
-    let emails: Vec<_> = all.json["items"].as_array().unwrap().iter().map(|u| u["email"].clone()).collect();
-    assert_eq!(emails, vec![json!("bob@example.com"), json!("ada@example.com")], "newest first");
+    let emails: Vec<_> = all.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].clone())
+        .collect();
+    assert_eq!(
+        emails,
+        vec![json!("bob@example.com"), json!("ada@example.com")],
+        "newest first"
+    );
     let search = api.admin("GET", "/api/admin/users?email=ADA&limit=1", NOW).await;
     assert_eq!(search.json["items"].as_array().unwrap().len(), 1);
     assert_eq!(search.json["items"][0]["id"], id.as_str());
     let paged = api.admin("GET", "/api/admin/users?limit=1", NOW).await;
-    let cursor = paged.json["next_cursor"].as_str().expect("a second page").to_owned();
-    let second = api.admin("GET", &format!("/api/admin/users?limit=1&cursor={cursor}"), NOW).await;
+    let cursor = paged.json["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    let second = api
+        .admin("GET", &format!("/api/admin/users?limit=1&cursor={cursor}"), NOW)
+        .await;
     assert_eq!(second.json["items"][0]["email"], "ada@example.com");
-    assert_eq!(api.admin("GET", "/api/admin/users?state=gone", NOW).await.status, 400);
+    assert_eq!(
+        api.admin("GET", "/api/admin/users?state=gone", NOW).await.status,
+        400
+    );
 
-    let disabled = api.admin("POST", &format!("/api/admin/users/{id}/disable"), NOW).await;
+    let disabled = api
+        .admin("POST", &format!("/api/admin/users/{id}/disable"), NOW)
+        .await;
     assert_eq!(disabled.json["state"], "disabled");
     let sign_in = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
         .await;
     assert_eq!((sign_in.status, sign_in.code()), (403, "account_disabled"));
     let refresh = api
-        .post("/api/auth/refresh", json!({ "refresh_token": field(&session, "refresh_token") }), NOW)
+        .post(
+            "/api/auth/refresh",
+            json!({ "refresh_token": field(&session, "refresh_token") }),
+            NOW,
+        )
         .await;
     assert_eq!(refresh.status, 401, "disabling revoked the sessions");
-    let me = api.with_token(field(&session, "access_token"), "GET", "/api/users/me", None, NOW).await;
+    let me = api
+        .with_token(field(&session, "access_token"), "GET", "/api/users/me", None, NOW)
+        .await;
     assert_eq!((me.status, me.code()), (403, "account_disabled"));
     let only_disabled = api.admin("GET", "/api/admin/users?state=disabled", NOW).await;
     assert_eq!(only_disabled.json["items"].as_array().unwrap().len(), 1);
 
-    let enabled = api.admin("POST", &format!("/api/admin/users/{id}/enable"), NOW).await;
+    let enabled = api
+        .admin("POST", &format!("/api/admin/users/{id}/enable"), NOW)
+        .await;
     assert_eq!(enabled.json["state"], "active");
     let sign_in = api
-        .post("/api/auth/token", json!({ "email": "ada@example.com", "password": PASSWORD }), NOW)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+            NOW,
+        )
         .await;
     assert_eq!(sign_in.status, 200);
 
-    assert_eq!(api.admin("DELETE", &format!("/api/admin/users/{id}"), NOW).await.status, 204);
-    assert_eq!(api.admin("GET", &format!("/api/admin/users/{id}"), NOW).await.status, 404);
-    assert_eq!(api.admin("DELETE", &format!("/api/admin/users/{id}"), NOW).await.status, 404);
-    assert_eq!(api.admin("GET", "/api/admin/users/usr_nothex", NOW).await.status, 404);
-    let gone = api.with_token(field(&sign_in, "access_token"), "GET", "/api/users/me", None, NOW).await;
+    assert_eq!(
+        api.admin("DELETE", &format!("/api/admin/users/{id}"), NOW)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        api.admin("GET", &format!("/api/admin/users/{id}"), NOW)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.admin("DELETE", &format!("/api/admin/users/{id}"), NOW)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.admin("GET", "/api/admin/users/usr_nothex", NOW).await.status,
+        404
+    );
+    let gone = api
+        .with_token(field(&sign_in, "access_token"), "GET", "/api/users/me", None, NOW)
+        .await;
     assert_eq!(gone.status, 401, "a deleted account's token is worthless");
 
     let audit = api.fixture.store.list_audit(None, None, 10).await.unwrap();
     let actions: Vec<_> = audit.iter().map(|e| e.entry.action.as_str()).collect();
     assert_eq!(actions, vec!["user.deleted", "user.enabled", "user.disabled"]);
-    assert!(audit.iter().all(|e| e.entry.actor == "alice" && e.entry.detail["user_id"] == id.as_str()));
-    assert!(!format!("{:?}", audit).contains("ada@example.com"), "the audit log names ids, not addresses");
+    assert!(
+        audit
+            .iter()
+            .all(|e| e.entry.actor == "alice" && e.entry.detail["user_id"] == id.as_str())
+    );
+    assert!(
+        !format!("{:?}", audit).contains("ada@example.com"),
+        "the audit log names ids, not addresses"
+    );
 }
 
 async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHarness) {
@@ -323,13 +548,25 @@ async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHar
     }
     let right = json!({ "email": "ada@example.com", "password": PASSWORD });
     let limited = api.post("/api/auth/token", right, now).await;
-    assert_eq!(limited.status, 429, "even the right password waits: {:?}", limited.json);
+    assert_eq!(
+        limited.status, 429,
+        "even the right password waits: {:?}",
+        limited.json
+    );
     assert_eq!(limited.code(), "too_many_attempts");
     assert_eq!(limited.counted, vec![Series::user_sign_in("rate_limited")]);
-    let retry_after: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
+    let retry_after: u64 = limited
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     let other = api
-        .post("/api/auth/token", json!({ "email": "bob@example.com", "password": "x" }), now)
+        .post(
+            "/api/auth/token",
+            json!({ "email": "bob@example.com", "password": "x" }),
+            now,
+        )
         .await;
     assert_eq!(other.status, 429, "the client address is over its allowance too");
 }
@@ -337,12 +574,17 @@ async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHar
 async fn tokens_expire_and_unknown_routes_and_methods_are_told_apart(api: &UsersHarness) {
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let token = field(&session, "access_token").to_owned();
-    let expired = api.with_token(&token, "GET", "/api/users/me", None, NOW.plus_seconds(3600)).await;
+    let expired = api
+        .with_token(&token, "GET", "/api/users/me", None, NOW.plus_seconds(3600))
+        .await;
     assert_eq!((expired.status, expired.code()), (401, "token_expired"));
     let missing = api.send("GET", "/api/users/me", &[], None, NOW).await;
     assert_eq!((missing.status, missing.code()), (401, "missing_token"));
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
-    assert_eq!(api.send("GET", "/api/users/nobody", &[], None, NOW).await.status, 404);
+    assert_eq!(
+        api.send("GET", "/api/users/nobody", &[], None, NOW).await.status,
+        404
+    );
     let wrong_method = api.send("DELETE", "/api/users/me", &[], None, NOW).await;
     assert_eq!(wrong_method.status, 405);
     assert_eq!(wrong_method.header("allow"), Some("GET, PATCH"));

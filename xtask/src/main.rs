@@ -57,7 +57,12 @@ pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
 /// read from their manifests).
 pub fn components() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    for folder in ["components", "services/users", "job-components", "bench/components"] {
+    for folder in [
+        "components",
+        "services/users",
+        "job-components",
+        "bench/components",
+    ] {
         let entries = std::fs::read_dir(shell::root().join(folder)).map_err(|e| format!("{folder}/: {e}"))?;
         for entry in entries {
             let manifest = entry.map_err(|e| e.to_string())?.path().join("Cargo.toml");

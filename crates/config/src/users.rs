@@ -62,13 +62,23 @@ impl UserSettings {
         };
         Ok(Self {
             auth,
-            refresh_ttl_seconds: number(source, "user_refresh_ttl_seconds", Some(DEFAULT_REFRESH_TTL_SECONDS))?
-                .unwrap_or(DEFAULT_REFRESH_TTL_SECONDS),
+            refresh_ttl_seconds: number(
+                source,
+                "user_refresh_ttl_seconds",
+                Some(DEFAULT_REFRESH_TTL_SECONDS),
+            )?
+            .unwrap_or(DEFAULT_REFRESH_TTL_SECONDS),
             hasher: PasswordHasher::new(params).map_err(|e| ConfigError::Invalid {
                 name: "password_hash_memory_kib",
                 reason: e.reason,
             })?,
-            sign_in_failures: rule(source, "signin_failure_rate_per_sec", "signin_failure_burst", 1, 5)?,
+            sign_in_failures: rule(
+                source,
+                "signin_failure_rate_per_sec",
+                "signin_failure_burst",
+                1,
+                5,
+            )?,
             sign_ups: rule(source, "signup_rate_per_sec", "signup_burst", 1, 10)?,
             client_address: ClientAddressSource::load(source)?,
         })
@@ -111,9 +121,21 @@ mod tests {
 
     #[test]
     fn the_admin_secret_is_refused_as_the_user_secret() {
-        let same = Map(HashMap::from([("user_jwt_secret", ADMIN_SECRET), ("jwt_secret", ADMIN_SECRET)]));
+        let same = Map(HashMap::from([
+            ("user_jwt_secret", ADMIN_SECRET),
+            ("jwt_secret", ADMIN_SECRET),
+        ]));
         let error = UserSettings::load(&same).unwrap_err();
-        assert!(matches!(error, ConfigError::Invalid { name: "user_jwt_secret", .. }), "{error}");
+        assert!(
+            matches!(
+                error,
+                ConfigError::Invalid {
+                    name: "user_jwt_secret",
+                    ..
+                }
+            ),
+            "{error}"
+        );
         let previous = Map(HashMap::from([
             ("user_jwt_secret", ADMIN_SECRET),
             ("jwt_secret", USER_SECRET),
@@ -128,12 +150,21 @@ mod tests {
             UserSettings::load(&Map(HashMap::new())).unwrap_err(),
             ConfigError::Missing("user_jwt_secret")
         );
-        let bad = Map(HashMap::from([("user_jwt_secret", USER_SECRET), ("password_hash_memory_kib", "1")]));
+        let bad = Map(HashMap::from([
+            ("user_jwt_secret", USER_SECRET),
+            ("password_hash_memory_kib", "1"),
+        ]));
         assert!(matches!(
             UserSettings::load(&bad).unwrap_err(),
-            ConfigError::Invalid { name: "password_hash_memory_kib", .. }
+            ConfigError::Invalid {
+                name: "password_hash_memory_kib",
+                ..
+            }
         ));
-        let ttl = Map(HashMap::from([("user_jwt_secret", USER_SECRET), ("user_access_ttl_seconds", "999999")]));
+        let ttl = Map(HashMap::from([
+            ("user_jwt_secret", USER_SECRET),
+            ("user_access_ttl_seconds", "999999"),
+        ]));
         assert!(UserSettings::load(&ttl).is_err());
     }
 }

@@ -79,10 +79,20 @@ static SQLITE: &[Migration] = &[
     migration!("sqlite", 3, "0003", "metrics"),
 ];
 static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
-static USERS_SQLITE: &[Migration] =
-    &[migration!(dir = "services/users/migrations/", "sqlite", 1, "0001", "users")];
-static USERS_POSTGRES: &[Migration] =
-    &[migration!(dir = "services/users/migrations/", "postgres", 1, "0001", "users")];
+static USERS_SQLITE: &[Migration] = &[migration!(
+    dir = "services/users/migrations/",
+    "sqlite",
+    1,
+    "0001",
+    "users"
+)];
+static USERS_POSTGRES: &[Migration] = &[migration!(
+    dir = "services/users/migrations/",
+    "postgres",
+    1,
+    "0001",
+    "users"
+)];
 
 /// A set of migrations with its own numbering and bookkeeping table: the main app's schema, and
 /// the user service's, which can live in the same database (mounted in the main app) or alone.
@@ -105,7 +115,6 @@ impl Schema {
             Self::Users => "users",
         }
     }
-
 
     /// The schema's migrations in `dialect`, in order.
     pub fn migrations(self, dialect: Dialect) -> &'static [Migration] {
@@ -133,7 +142,10 @@ pub fn statements(script: &str) -> Vec<String> {
         }
         current.push_str(line);
         current.push('\n');
-        let in_trigger = current.trim_start().to_ascii_uppercase().starts_with("CREATE TRIGGER");
+        let in_trigger = current
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("CREATE TRIGGER");
         let ends = if in_trigger {
             trimmed.eq_ignore_ascii_case("END;")
         } else {
@@ -274,7 +286,10 @@ pub async fn status<E: ScriptExecutor>(exec: &E) -> Result<Vec<MigrationStatus>,
 }
 
 /// Every migration of `schema` and whether it is applied.
-pub async fn schema_status<E: ScriptExecutor>(exec: &E, schema: Schema) -> Result<Vec<MigrationStatus>, MigrateError> {
+pub async fn schema_status<E: ScriptExecutor>(
+    exec: &E,
+    schema: Schema,
+) -> Result<Vec<MigrationStatus>, MigrateError> {
     let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;
     let applied = read_applied(exec, &book).await?;
@@ -322,7 +337,11 @@ pub async fn schema_is_current<E: SqlExecutor>(exec: &E, schema: Schema) -> bool
 }
 
 /// Applies every pending migration of `schema`, oldest first; returns the versions applied.
-pub async fn schema_up<E: ScriptExecutor>(exec: &E, schema: Schema, now: Timestamp) -> Result<Vec<i64>, MigrateError> {
+pub async fn schema_up<E: ScriptExecutor>(
+    exec: &E,
+    schema: Schema,
+    now: Timestamp,
+) -> Result<Vec<i64>, MigrateError> {
     if exec.dialect() == Dialect::Sqlite {
         exec.run_script(SQLITE_JOURNAL_MODE).await?;
     }
@@ -362,7 +381,11 @@ pub async fn down<E: ScriptExecutor>(exec: &E, steps: usize) -> Result<Vec<i64>,
 }
 
 /// Reverts the `steps` most recent migrations of `schema`; returns the versions reverted.
-pub async fn schema_down<E: ScriptExecutor>(exec: &E, schema: Schema, steps: usize) -> Result<Vec<i64>, MigrateError> {
+pub async fn schema_down<E: ScriptExecutor>(
+    exec: &E,
+    schema: Schema,
+    steps: usize,
+) -> Result<Vec<i64>, MigrateError> {
     let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;
     let known = schema.migrations(exec.dialect());

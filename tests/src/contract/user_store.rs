@@ -25,7 +25,12 @@ fn user(n: u8, email: &str) -> User {
     }
 }
 
-fn token(n: u8, family: &RefreshFamilyId, user: &UserId, expires_in_ms: i64) -> (RefreshToken, StoredRefreshToken) {
+fn token(
+    n: u8,
+    family: &RefreshFamilyId,
+    user: &UserId,
+    expires_in_ms: i64,
+) -> (RefreshToken, StoredRefreshToken) {
     let token = RefreshToken::from_random([n; 32]);
     let stored = StoredRefreshToken {
         hash: token.hash(),
@@ -51,21 +56,42 @@ pub async fn an_account_reads_back_by_id_and_by_email<S: UserStore>(store: &S) {
     for (n, email) in [(2, "even@example.com"), (3, "odd@example.com")] {
         let written = user(n, email);
         store.insert_user(&written).await.expect("insert");
-        assert_eq!(store.find_user(&written.id).await.expect("by id"), Some(written.clone()));
-        assert_eq!(store.find_user_by_email(&written.email).await.expect("by email"), Some(written));
+        assert_eq!(
+            store.find_user(&written.id).await.expect("by id"),
+            Some(written.clone())
+        );
+        assert_eq!(
+            store.find_user_by_email(&written.email).await.expect("by email"),
+            Some(written)
+        );
     }
     let unknown = Email::parse("nobody@example.com").expect("email");
     assert_eq!(store.find_user_by_email(&unknown).await.expect("unknown"), None);
-    assert_eq!(store.find_user(&UserId::from_random([9; 8])).await.expect("unknown"), None);
+    assert_eq!(
+        store
+            .find_user(&UserId::from_random([9; 8]))
+            .await
+            .expect("unknown"),
+        None
+    );
 }
 
 /// A second account with a taken email, or a taken id, is a conflict.
 pub async fn a_taken_email_or_id_is_a_conflict<S: UserStore>(store: &S) {
-    store.insert_user(&user(1, "ada@example.com")).await.expect("first");
+    store
+        .insert_user(&user(1, "ada@example.com"))
+        .await
+        .expect("first");
     let same_email = user(2, "ada@example.com");
-    assert!(matches!(store.insert_user(&same_email).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.insert_user(&same_email).await,
+        Err(StoreError::Conflict(_))
+    ));
     let same_id = user(1, "other@example.com");
-    assert!(matches!(store.insert_user(&same_id).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.insert_user(&same_id).await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 /// Updates replace only the version that was read; moving to a taken email is a conflict.
@@ -79,18 +105,30 @@ pub async fn an_update_replaces_only_the_version_that_was_read<S: UserStore>(sto
     changed.display_name = None;
     changed.version = 2;
     assert!(store.update_user(&changed, 1).await.expect("update"));
-    assert!(!store.update_user(&changed, 1).await.expect("stale"), "version 1 is gone");
-    assert_eq!(store.find_user(&ada.id).await.expect("read"), Some(changed.clone()));
+    assert!(
+        !store.update_user(&changed, 1).await.expect("stale"),
+        "version 1 is gone"
+    );
+    assert_eq!(
+        store.find_user(&ada.id).await.expect("read"),
+        Some(changed.clone())
+    );
     let mut stolen = changed.clone();
     stolen.email = bob.email.clone();
     stolen.version = 3;
-    assert!(matches!(store.update_user(&stolen, 2).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.update_user(&stolen, 2).await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 /// Accounts list newest first, filter by email fragment and state, and page by cursor.
 pub async fn accounts_list_newest_first_filter_and_page<S: UserStore>(store: &S) {
     for n in 1..=5 {
-        let mut account = user(n, &format!("user{n}@{}.example.com", if n % 2 == 0 { "even" } else { "odd" }));
+        let mut account = user(
+            n,
+            &format!("user{n}@{}.example.com", if n % 2 == 0 { "even" } else { "odd" }),
+        );
         if n == 5 {
             account.state = UserState::Disabled;
         }
@@ -115,7 +153,10 @@ pub async fn accounts_list_newest_first_filter_and_page<S: UserStore>(store: &S)
         .await
         .expect("rest");
     assert_eq!(first.len() + rest.len(), 5);
-    assert_eq!(rest.first().map(|u| u.id.clone()), Some(UserId::from_random([3; 8])));
+    assert_eq!(
+        rest.first().map(|u| u.id.clone()),
+        Some(UserId::from_random([3; 8]))
+    );
 
     let even = UserFilter {
         email_contains: Some("@even.".into()),
@@ -127,7 +168,10 @@ pub async fn accounts_list_newest_first_filter_and_page<S: UserStore>(store: &S)
         ..filter(10)
     };
     let found = store.list_users(&disabled).await.expect("disabled");
-    assert_eq!(found.iter().map(|u| u.id.clone()).collect::<Vec<_>>(), vec![UserId::from_random([5; 8])]);
+    assert_eq!(
+        found.iter().map(|u| u.id.clone()).collect::<Vec<_>>(),
+        vec![UserId::from_random([5; 8])]
+    );
     // `%` and `_` are text, not patterns.
     let pattern = UserFilter {
         email_contains: Some("%".into()),
@@ -147,12 +191,17 @@ pub async fn deleting_an_account_removes_it_and_its_tokens<S: UserStore + Refres
     assert!(!store.delete_user(&ada.id).await.expect("again"));
     assert_eq!(store.find_user(&ada.id).await.expect("read"), None);
     let now = Timestamp::from_millis(T0 + 1);
-    assert_eq!(store.use_refresh(&live.hash(), now).await.expect("use"), RefreshUse::Unknown);
+    assert_eq!(
+        store.use_refresh(&live.hash(), now).await.expect("use"),
+        RefreshUse::Unknown
+    );
 }
 
 /// A live token is used once; using it again is a replay naming its family; unknown and expired
 /// tokens are unknown.
-pub async fn a_refresh_token_works_once_and_a_replay_names_its_family<S: UserStore + RefreshTokenStore>(store: &S) {
+pub async fn a_refresh_token_works_once_and_a_replay_names_its_family<S: UserStore + RefreshTokenStore>(
+    store: &S,
+) {
     let ada = user(1, "ada@example.com");
     store.insert_user(&ada).await.expect("insert");
     let family = RefreshFamilyId::from_random([7; 8]);
@@ -162,7 +211,10 @@ pub async fn a_refresh_token_works_once_and_a_replay_names_its_family<S: UserSto
     store.insert_refresh(&short_stored).await.expect("short");
     let now = Timestamp::from_millis(T0 + 100);
 
-    assert_eq!(store.use_refresh(&live.hash(), now).await.expect("use"), RefreshUse::Used(stored));
+    assert_eq!(
+        store.use_refresh(&live.hash(), now).await.expect("use"),
+        RefreshUse::Used(stored)
+    );
     assert_eq!(
         store.use_refresh(&live.hash(), now).await.expect("replay"),
         RefreshUse::Reused {
@@ -170,9 +222,15 @@ pub async fn a_refresh_token_works_once_and_a_replay_names_its_family<S: UserSto
             user_id: ada.id.clone(),
         }
     );
-    assert_eq!(store.use_refresh(&short.hash(), now).await.expect("expired"), RefreshUse::Unknown);
+    assert_eq!(
+        store.use_refresh(&short.hash(), now).await.expect("expired"),
+        RefreshUse::Unknown
+    );
     let never = RefreshToken::from_random([3; 32]);
-    assert_eq!(store.use_refresh(&never.hash(), now).await.expect("unknown"), RefreshUse::Unknown);
+    assert_eq!(
+        store.use_refresh(&never.hash(), now).await.expect("unknown"),
+        RefreshUse::Unknown
+    );
 }
 
 /// Revoking a family ends its live tokens only; revoking a user's tokens ends all of theirs; a
@@ -194,9 +252,21 @@ pub async fn revoking_ends_live_tokens_by_family_or_user<S: UserStore + RefreshT
 
     assert_eq!(store.revoke_family(&phone, now).await.expect("family"), 1);
     assert_eq!(store.revoke_family(&phone, now).await.expect("again"), 0);
-    assert_eq!(store.use_refresh(&phone_token.hash(), now).await.expect("revoked"), RefreshUse::Unknown);
+    assert_eq!(
+        store
+            .use_refresh(&phone_token.hash(), now)
+            .await
+            .expect("revoked"),
+        RefreshUse::Unknown
+    );
     assert_eq!(store.revoke_user_refresh(&ada.id, now).await.expect("user"), 1);
-    assert_eq!(store.use_refresh(&laptop_token.hash(), now).await.expect("revoked"), RefreshUse::Unknown);
+    assert_eq!(
+        store
+            .use_refresh(&laptop_token.hash(), now)
+            .await
+            .expect("revoked"),
+        RefreshUse::Unknown
+    );
     assert!(matches!(
         store.use_refresh(&bob_token.hash(), now).await.expect("bob's"),
         RefreshUse::Used(_)

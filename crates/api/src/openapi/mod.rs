@@ -20,13 +20,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_keys, docs, health, jobs, metrics};
+use crate::{admin_keys, docs, health, jobs, metrics, users};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "hexaspin",
-        description = "API keys managed by admins, job dispatch under per-key quotas, health and metrics. \
+        description = "API keys managed by admins, job dispatch under per-key quotas, end users' accounts and sessions, health and metrics. \
 Errors are `application/problem+json` with a stable `code`; every response carries `x-request-id`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
@@ -52,6 +52,18 @@ Errors are `application/problem+json` with a stable `code`; every response carri
         metrics::paths::metrics,
         docs::paths::openapi_document,
         docs::paths::docs_page,
+        users::paths::sign_up,
+        users::paths::sign_in,
+        users::paths::refresh,
+        users::paths::logout,
+        users::paths::get_me,
+        users::paths::update_me,
+        users::paths::change_password,
+        users::paths::list_users,
+        users::paths::get_user,
+        users::paths::delete_user,
+        users::paths::disable_user,
+        users::paths::enable_user,
     ),
     components(
         schemas(crate::problem::ProblemBody),
@@ -62,7 +74,9 @@ Errors are `application/problem+json` with a stable `code`; every response carri
             problems::JobNotDead, problems::JobRunning, problems::PayloadTooLarge,
             problems::UnsupportedMediaType, problems::InvalidField, problems::DispatchInvalid,
             problems::InternalError, problems::StoreUnavailable, problems::DependencyUnavailable,
-            problems::MetricsUnauthorized,
+            problems::MetricsUnauthorized, problems::UserUnauthorized, problems::SignInUnauthorized,
+            problems::RefreshUnauthorized, problems::AccountDisabled, problems::PasswordForbidden,
+            problems::TooManyAttempts, problems::AccountConflict, problems::UserConflict,
         ),
     ),
     modifiers(&SecuritySchemes, &RequestIdOnEveryResponse),
@@ -73,6 +87,8 @@ Errors are `application/problem+json` with a stable `code`; every response carri
         (name = "health", description = "Liveness and readiness."),
         (name = "metrics", description = "Prometheus metrics."),
         (name = "docs", description = "This document and its docs page."),
+        (name = "users", description = "End users: sign-up, sign-in, sessions, their account (user JWT)."),
+        (name = "users-admin", description = "Admin: end users' accounts (admin JWT)."),
     ),
 )]
 struct ApiDoc;
@@ -111,6 +127,13 @@ impl Modify for SecuritySchemes {
                 "X-API-Key",
                 "An API key in the `X-API-Key` header.",
             ))),
+        );
+        components.add_security_scheme(
+            "user_jwt",
+            bearer(
+                "JWT",
+                "A user access token (`role: user`) from `POST /api/auth/token` or `/api/auth/refresh`.",
+            ),
         );
         components.add_security_scheme(
             "metrics_token",
@@ -238,6 +261,9 @@ mod tests {
         }
         for (path, route) in jobs::ROUTES {
             add(path, jobs::allowed_methods(route));
+        }
+        for (path, route) in users::ROUTES {
+            add(path, users::allowed_methods(route));
         }
         for path in [
             "/health",

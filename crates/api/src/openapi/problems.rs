@@ -108,6 +108,20 @@ problem_responses! {
         ["dependency_unavailable"], [RetryAfter];
     MetricsUnauthorized: "`metrics_token` is set and the request did not present it.",
         ["missing_token", "invalid_token"], [WwwAuthenticate];
+    UserUnauthorized: "No user access token, or one that is not valid, has expired, or whose account is gone.",
+        ["missing_token", "invalid_token", "token_expired"], [WwwAuthenticate];
+    SignInUnauthorized: "The email or password is wrong (the same answer for an unknown address).",
+        ["invalid_credentials"], [];
+    RefreshUnauthorized: "The refresh token is unknown, expired or revoked, or was used before (which signs its whole family out).",
+        ["invalid_refresh_token", "refresh_token_reused"], [WwwAuthenticate];
+    AccountDisabled: "An admin disabled the account.", ["account_disabled"], [];
+    PasswordForbidden: "The current password is wrong, or the account is disabled.",
+        ["wrong_password", "account_disabled"], [];
+    TooManyAttempts: "Too many failed sign-ins for this address or from this client, or too many sign-ups from this client.",
+        ["too_many_attempts"], [RetryAfter];
+    AccountConflict: "Another account has this email, or the account changed concurrently.",
+        ["email_taken", "concurrent_update"], [];
+    UserConflict: "The account changed concurrently; retry.", ["concurrent_update"], [];
 }
 
 /// Declares groups of problem responses routes share: `Group: [status => Response, …];`, each

@@ -6,8 +6,10 @@
 //! `POST /api/admin/users/{id}/disable|enable` (admin JWT).
 
 mod dto;
+pub(crate) mod paths;
 pub(crate) mod problems;
 
+use hexaspin_config::users::UserSettings;
 use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::AdminAuthConfig;
 use hexaspin_core::metrics::Series;
@@ -16,7 +18,6 @@ use hexaspin_core::ports::{AuditLog, Entropy, RateLimiter, RefreshTokenStore, Us
 use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, SignUp, UserListQuery};
 use hexaspin_core::user::token::authenticate_user;
 use hexaspin_core::user::{UserId, UserState};
-use hexaspin_config::users::UserSettings;
 use http::{Method, StatusCode, header};
 use sha2::{Digest, Sha256};
 
@@ -34,7 +35,7 @@ use crate::{ApiError, Request, Response};
 pub const MAX_USER_BODY_BYTES: usize = 8 * 1024;
 
 #[derive(Debug, Clone, Copy)]
-enum Route {
+pub(crate) enum Route {
     SignUp,
     Token,
     Refresh,
@@ -47,7 +48,8 @@ enum Route {
     AdminEnable,
 }
 
-const ROUTES: [(&str, Route); 10] = [
+/// Every route with its path.
+pub(crate) const ROUTES: [(&str, Route); 10] = [
     ("/api/users", Route::SignUp),
     ("/api/auth/token", Route::Token),
     ("/api/auth/refresh", Route::Refresh),
@@ -101,7 +103,9 @@ where
 
     async fn dispatch(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
         let router = router();
-        let matched = router.at(request.uri().path()).map_err(|_| ApiError::not_found())?;
+        let matched = router
+            .at(request.uri().path())
+            .map_err(|_| ApiError::not_found())?;
         let route = *matched.value;
         let user_id = || -> Result<UserId, ApiError> {
             // A malformed id cannot name a user: 404, like any unknown id.
@@ -186,7 +190,10 @@ where
         let bucket = format!("signup:ip:{}", self.client(request));
         let standing = self.limiter.hit(&bucket, self.settings.sign_ups, ctx.now).await?;
         if standing.rejected.is_some() {
-            return Err(problems::too_many_attempts(&standing, "too many sign-ups from this address; retry later"));
+            return Err(problems::too_many_attempts(
+                &standing,
+                "too many sign-ups from this address; retry later",
+            ));
         }
         let outcome =
             use_cases::sign_up(ctx, &body.email, &body.password, body.display_name.as_deref()).await?;
@@ -196,7 +203,9 @@ where
         };
         let mut response = json(StatusCode::ACCEPTED, &accepted);
         if matches!(outcome, SignUp::Created(_)) {
-            response.extensions_mut().insert(Counted(vec![Series::user_sign_up()]));
+            response
+                .extensions_mut()
+                .insert(Counted(vec![Series::user_sign_up()]));
         }
         Ok(response)
     }
@@ -213,8 +222,10 @@ where
         for bucket in &buckets {
             let standing = self.limiter.peek(bucket, rule, ctx.now).await?;
             if standing.rejected.is_some() {
-                return Err(problems::too_many_attempts(&standing, "too many failed sign-ins; retry later")
-                    .counting(Series::user_sign_in("rate_limited")));
+                return Err(
+                    problems::too_many_attempts(&standing, "too many failed sign-ins; retry later")
+                        .counting(Series::user_sign_in("rate_limited")),
+                );
             }
         }
         match use_cases::sign_in(ctx, &body.email, &body.password).await {
@@ -232,8 +243,9 @@ where
                 Err(ApiError::from(AccountError::InvalidCredentials)
                     .counting(Series::user_sign_in("invalid_credentials")))
             }
-            Err(AccountError::AccountDisabled) => Err(ApiError::from(AccountError::AccountDisabled)
-                .counting(Series::user_sign_in("disabled"))),
+            Err(AccountError::AccountDisabled) => {
+                Err(ApiError::from(AccountError::AccountDisabled).counting(Series::user_sign_in("disabled")))
+            }
             Err(other) => Err(other.into()),
         }
     }
@@ -295,7 +307,8 @@ fn no_content() -> Response {
     response
 }
 
-fn allowed_methods(route: Route) -> &'static str {
+/// The methods `route` answers, as the `Allow` header lists them.
+pub(crate) fn allowed_methods(route: Route) -> &'static str {
     match route {
         Route::SignUp | Route::Token | Route::Refresh | Route::Logout | Route::MyPassword => "POST",
         Route::AdminDisable | Route::AdminEnable => "POST",

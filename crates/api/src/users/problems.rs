@@ -61,7 +61,8 @@ impl From<UserAuthError> for ApiError {
             UserAuthError::Invalid => ("invalid_token", "Bearer error=\"invalid_token\""),
             UserAuthError::Expired => ("token_expired", "Bearer error=\"invalid_token\""),
         };
-        ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string()).with_header(header::WWW_AUTHENTICATE, challenge)
+        ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string())
+            .with_header(header::WWW_AUTHENTICATE, challenge)
     }
 }
 

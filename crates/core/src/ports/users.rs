@@ -3,9 +3,7 @@
 use super::StoreError;
 use crate::Timestamp;
 use crate::pagination::UserCursor;
-use crate::user::{
-    Email, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId, UserState,
-};
+use crate::user::{Email, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId, UserState};
 
 /// What to list: filters optional, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -89,7 +89,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("user", &self.user.id).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("user", &self.user.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,7 +146,11 @@ where
 }
 
 /// Signs in with email and password: a new session (a new refresh token family).
-pub async fn sign_in<S, E>(ctx: &AccountContext<'_, S, E>, email: &str, password: &str) -> Result<Session, AccountError>
+pub async fn sign_in<S, E>(
+    ctx: &AccountContext<'_, S, E>,
+    email: &str,
+    password: &str,
+) -> Result<Session, AccountError>
 where
     S: UserStore + RefreshTokenStore,
     E: Entropy,
@@ -173,7 +179,11 @@ where
 
 /// Re-hashes with the current parameters after a successful sign-in. Losing the race to another
 /// change is fine: the old hash still verifies and the next sign-in tries again.
-async fn upgrade_hash<S, E>(ctx: &AccountContext<'_, S, E>, user: User, password: &Password) -> Result<User, AccountError>
+async fn upgrade_hash<S, E>(
+    ctx: &AccountContext<'_, S, E>,
+    user: User,
+    password: &Password,
+) -> Result<User, AccountError>
 where
     S: UserStore,
     E: Entropy,
@@ -182,7 +192,11 @@ where
     upgraded.password_hash = ctx.hasher.hash(password, random_array(ctx.entropy)?)?;
     upgraded.version = user.version + 1;
     upgraded.updated_at = ctx.now;
-    Ok(if ctx.store.update_user(&upgraded, user.version).await? { upgraded } else { user })
+    Ok(if ctx.store.update_user(&upgraded, user.version).await? {
+        upgraded
+    } else {
+        user
+    })
 }
 
 /// Trades a refresh token for a new session in the same family; a replayed token revokes it.
@@ -216,7 +230,11 @@ where
 
 /// Signs out the session a refresh token belongs to. Idempotent: an unknown or already revoked
 /// token is not an error (the client wanted to be signed out, and is).
-pub async fn sign_out<S: RefreshTokenStore>(store: &S, token: &str, now: Timestamp) -> Result<(), AccountError> {
+pub async fn sign_out<S: RefreshTokenStore>(
+    store: &S,
+    token: &str,
+    now: Timestamp,
+) -> Result<(), AccountError> {
     let Ok(token) = RefreshToken::parse(token) else {
         return Ok(());
     };
@@ -304,7 +322,11 @@ async fn save<S: UserStore>(store: &S, user: &User, expected_version: i64) -> Re
     }
 }
 
-async fn open_session<S, E>(ctx: &AccountContext<'_, S, E>, user: User, family: RefreshFamilyId) -> Result<Session, AccountError>
+async fn open_session<S, E>(
+    ctx: &AccountContext<'_, S, E>,
+    user: User,
+    family: RefreshFamilyId,
+) -> Result<Session, AccountError>
 where
     S: RefreshTokenStore,
     E: Entropy,

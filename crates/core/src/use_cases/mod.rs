@@ -9,6 +9,10 @@ mod metrics;
 mod user_admin;
 mod verify_key;
 
+pub use accounts::{
+    AccountChanges, AccountContext, AccountError, DEFAULT_REFRESH_TTL_SECONDS, Session, SignUp,
+    change_password, current_user, refresh, sign_in, sign_out, sign_up, update_account,
+};
 pub use admin_keys::{
     AdminContext, AdminError, CreatedKey, KeyChanges, KeyListQuery, NewKey, create_api_key, get_api_key,
     list_api_keys, revoke_api_key, rotate_api_key, update_api_key,
@@ -20,9 +24,5 @@ pub use dispatch::{
 };
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
-pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
-pub use accounts::{
-    AccountChanges, AccountContext, AccountError, DEFAULT_REFRESH_TTL_SECONDS, Session, SignUp, change_password,
-    current_user, refresh, sign_in, sign_out, sign_up, update_account,
-};
 pub use user_admin::{UserAdminError, UserListQuery, delete_user, get_user, list_users, set_user_state};
+pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};

@@ -37,9 +37,15 @@ pub struct UserListQuery {
 }
 
 /// One page of users, newest first.
-pub async fn list_users<S: UserStore>(store: &S, query: &UserListQuery) -> Result<Page<User>, UserAdminError> {
+pub async fn list_users<S: UserStore>(
+    store: &S,
+    query: &UserListQuery,
+) -> Result<Page<User>, UserAdminError> {
     let filter = UserFilter {
-        email_contains: query.email_contains.as_deref().map(|text| text.trim().to_lowercase()),
+        email_contains: query
+            .email_contains
+            .as_deref()
+            .map(|text| text.trim().to_lowercase()),
         state: query.state,
         after: query.cursor.clone(),
         limit: query.size.get() + 1,
@@ -91,7 +97,14 @@ where
         UserState::Disabled => AuditAction::UserDisabled,
         UserState::Active => AuditAction::UserEnabled,
     };
-    audit(store, action, actor, now, json!({ "user_id": id.as_str(), "sessions_revoked": signed_out })).await?;
+    audit(
+        store,
+        action,
+        actor,
+        now,
+        json!({ "user_id": id.as_str(), "sessions_revoked": signed_out }),
+    )
+    .await?;
     Ok(updated)
 }
 
@@ -103,7 +116,14 @@ where
     if !store.delete_user(id).await? {
         return Err(UserAdminError::NotFound);
     }
-    audit(store, AuditAction::UserDeleted, actor, now, json!({ "user_id": id.as_str() })).await
+    audit(
+        store,
+        AuditAction::UserDeleted,
+        actor,
+        now,
+        json!({ "user_id": id.as_str() }),
+    )
+    .await
 }
 
 async fn audit<S: AuditLog>(

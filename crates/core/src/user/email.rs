@@ -73,7 +73,18 @@ mod tests {
     #[test]
     fn malformed_addresses_are_refused_with_the_field_named() {
         let long = format!("{}@example.com", "a".repeat(250));
-        for bad in ["", "   ", "ada", "@example.com", "ada@", "ada@localhost", "ada@@x.io", "a b@x.io", "ada@x..io", long.as_str()] {
+        for bad in [
+            "",
+            "   ",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@localhost",
+            "ada@@x.io",
+            "a b@x.io",
+            "ada@x..io",
+            long.as_str(),
+        ] {
             let error = Email::parse(bad).expect_err(bad);
             assert_eq!(error.field, "email", "{bad:?}");
         }

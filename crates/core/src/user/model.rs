@@ -15,12 +15,18 @@ impl UserId {
     /// Parses an id from a URL or a token's `sub`.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let well_formed = text.strip_prefix(Self::PREFIX).is_some_and(|hex| {
-            hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            hex.len() == 16
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         });
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {
-            Err(DomainError::invalid("id", "must be usr_ and 16 lowercase hex digits"))
+            Err(DomainError::invalid(
+                "id",
+                "must be usr_ and 16 lowercase hex digits",
+            ))
         }
     }
 
@@ -56,10 +62,16 @@ impl DisplayName {
             return Err(DomainError::invalid("display_name", "must not be empty"));
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid("display_name", "must be at most 100 characters"));
+            return Err(DomainError::invalid(
+                "display_name",
+                "must be at most 100 characters",
+            ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(DomainError::invalid("display_name", "must not contain control characters"));
+            return Err(DomainError::invalid(
+                "display_name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -130,7 +142,13 @@ mod tests {
         let id = UserId::from_random([0xab; 8]);
         assert_eq!(id.as_str(), "usr_abababababababab");
         assert_eq!(UserId::parse(id.as_str()).unwrap(), id);
-        for bad in ["", "abababababababab", "usr_ABABABABABABABAB", "usr_abab", "key_abababababababab"] {
+        for bad in [
+            "",
+            "abababababababab",
+            "usr_ABABABABABABABAB",
+            "usr_abab",
+            "key_abababababababab",
+        ] {
             assert!(UserId::parse(bad).is_err(), "{bad:?}");
         }
     }

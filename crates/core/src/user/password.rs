@@ -102,7 +102,10 @@ impl Password {
         let mut distinct = text.chars();
         let first = distinct.next();
         if distinct.all(|c| Some(c) == first) {
-            return Err(DomainError::invalid("password", "must not be one repeated character"));
+            return Err(DomainError::invalid(
+                "password",
+                "must not be one repeated character",
+            ));
         }
         Ok(password)
     }
@@ -212,7 +215,9 @@ impl PasswordHasher {
     pub fn burn(&self, password: &Password) {
         let mut output = [0u8; 32];
         // The result is discarded on purpose; only the time spent matters.
-        let _ = self.argon2.hash_password_into(password.as_bytes(), &BURN_SALT, &mut output);
+        let _ = self
+            .argon2
+            .hash_password_into(password.as_bytes(), &BURN_SALT, &mut output);
     }
 
     /// Whether `stored` was made with other parameters than this hasher's (or another algorithm):
@@ -258,7 +263,11 @@ mod tests {
     #[test]
     fn hashes_made_with_other_parameters_still_verify_and_ask_to_be_redone() {
         let old = PasswordHasher::new(PasswordParams::FOR_TESTS).unwrap();
-        let new = PasswordHasher::new(PasswordParams { memory_kib: 16, ..PasswordParams::FOR_TESTS }).unwrap();
+        let new = PasswordHasher::new(PasswordParams {
+            memory_kib: 16,
+            ..PasswordParams::FOR_TESTS
+        })
+        .unwrap();
         let password = Password::presented("correct horse battery").unwrap();
         let hash = old.hash(&password, [1; 16]).unwrap();
         assert!(new.verify(&password, &hash));

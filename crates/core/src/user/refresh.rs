@@ -36,7 +36,9 @@ impl RefreshToken {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let well_formed = text.strip_prefix(PREFIX).is_some_and(|hex| {
             hex.len() == 2 * REFRESH_TOKEN_BYTES
-                && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         });
         if well_formed {
             Ok(Self(text.to_owned()))
@@ -125,7 +127,13 @@ mod tests {
     #[test]
     fn things_that_are_not_refresh_tokens_are_refused() {
         let upper = format!("hxr_{}", "A".repeat(64));
-        for bad in ["", "hxr_", "hxr_abc", upper.as_str(), "eyJhbGciOiJIUzI1NiJ9.e30.sig"] {
+        for bad in [
+            "",
+            "hxr_",
+            "hxr_abc",
+            upper.as_str(),
+            "eyJhbGciOiJIUzI1NiJ9.e30.sig",
+        ] {
             assert!(RefreshToken::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -147,7 +147,11 @@ pub fn issue_user_token(
 }
 
 /// Validates a user token at `now`; returns whose it is.
-pub fn authenticate_user(config: &UserAuthConfig, token: &str, now: Timestamp) -> Result<UserId, UserAuthError> {
+pub fn authenticate_user(
+    config: &UserAuthConfig,
+    token: &str,
+    now: Timestamp,
+) -> Result<UserId, UserAuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| UserAuthError::Invalid)?;
     if header.alg != Algorithm::HS256 {
         return Err(UserAuthError::Invalid);
@@ -168,9 +172,10 @@ pub fn authenticate_user(config: &UserAuthConfig, token: &str, now: Timestamp) -
         validation.set_issuer(&[issuer]);
         validation.required_spec_claims.insert("iss".into());
     }
-    let claims = jsonwebtoken::decode::<UserClaims>(token, &DecodingKey::from_secret(&config.secret), &validation)
-        .map_err(|_| UserAuthError::Invalid)?
-        .claims;
+    let claims =
+        jsonwebtoken::decode::<UserClaims>(token, &DecodingKey::from_secret(&config.secret), &validation)
+            .map_err(|_| UserAuthError::Invalid)?
+            .claims;
     if claims.role != USER_ROLE {
         return Err(UserAuthError::Invalid);
     }
@@ -188,7 +193,9 @@ pub fn authenticate_user(config: &UserAuthConfig, token: &str, now: Timestamp) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin_auth::{AdminAuthConfig, AuthError, TokenRequest, authenticate_admin, issue_admin_token};
+    use crate::admin_auth::{
+        AdminAuthConfig, AuthError, TokenRequest, authenticate_admin, issue_admin_token,
+    };
 
     const USER_SECRET: &[u8] = b"user-secret-0123456789-abcdefghijklmnop";
     const ADMIN_SECRET: &[u8] = b"admin-secret-9876543210-zyxwvutsrqponml";
@@ -205,7 +212,10 @@ mod tests {
         assert_eq!(expires_at, NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS));
         assert_eq!(authenticate_user(&config(), &token, NOW), Ok(user));
         let later = NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS + LEEWAY_SECONDS);
-        assert_eq!(authenticate_user(&config(), &token, later), Err(UserAuthError::Expired));
+        assert_eq!(
+            authenticate_user(&config(), &token, later),
+            Err(UserAuthError::Expired)
+        );
     }
 
     #[test]
@@ -219,9 +229,15 @@ mod tests {
             audience: None,
         };
         let admin = issue_admin_token(ADMIN_SECRET, &request, NOW).unwrap();
-        assert_eq!(authenticate_user(&config(), &admin, NOW), Err(UserAuthError::Invalid));
+        assert_eq!(
+            authenticate_user(&config(), &admin, NOW),
+            Err(UserAuthError::Invalid)
+        );
         let same_secret = issue_admin_token(USER_SECRET, &request, NOW).unwrap();
-        assert_eq!(authenticate_user(&config(), &same_secret, NOW), Err(UserAuthError::Invalid));
+        assert_eq!(
+            authenticate_user(&config(), &same_secret, NOW),
+            Err(UserAuthError::Invalid)
+        );
     }
 
     #[test]
@@ -230,21 +246,36 @@ mod tests {
         let admin = AdminAuthConfig::new(ADMIN_SECRET, None).unwrap();
         assert_eq!(authenticate_admin(&admin, &token, NOW), Err(AuthError::Invalid));
         let same_secret = AdminAuthConfig::new(USER_SECRET, None).unwrap();
-        assert_eq!(authenticate_admin(&same_secret, &token, NOW), Err(AuthError::NotAdmin));
+        assert_eq!(
+            authenticate_admin(&same_secret, &token, NOW),
+            Err(AuthError::NotAdmin)
+        );
     }
 
     #[test]
     fn tampered_or_foreign_tokens_are_invalid() {
         let (token, _) = issue_user_token(&config(), &UserId::from_random([3; 8]), NOW).unwrap();
         let other = UserAuthConfig::new(b"another-user-secret-0123456789-abcdefgh").unwrap();
-        assert_eq!(authenticate_user(&other, &token, NOW), Err(UserAuthError::Invalid));
+        assert_eq!(
+            authenticate_user(&other, &token, NOW),
+            Err(UserAuthError::Invalid)
+        );
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert_eq!(authenticate_user(&config(), &tampered, NOW), Err(UserAuthError::Invalid));
-        assert_eq!(authenticate_user(&config(), "not.a.jwt", NOW), Err(UserAuthError::Invalid));
+        assert_eq!(
+            authenticate_user(&config(), &tampered, NOW),
+            Err(UserAuthError::Invalid)
+        );
+        assert_eq!(
+            authenticate_user(&config(), "not.a.jwt", NOW),
+            Err(UserAuthError::Invalid)
+        );
         let audience = config().with_audience(Some("users".into()));
-        assert_eq!(authenticate_user(&audience, &token, NOW), Err(UserAuthError::Invalid));
+        assert_eq!(
+            authenticate_user(&audience, &token, NOW),
+            Err(UserAuthError::Invalid)
+        );
     }
 
     #[test]

@@ -29,11 +29,15 @@ fn text(value: &str) -> SqlValue {
 
 impl<E: SqlExecutor> UserStore for SqlStore<E> {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        self.rows(self.user_queries().insert_user, &user_params(user)).await.map(drop)
+        self.rows(self.user_queries().insert_user, &user_params(user))
+            .await
+            .map(drop)
     }
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        let rows = self.rows(self.user_queries().find_user, &[text(id.as_str())]).await?;
+        let rows = self
+            .rows(self.user_queries().find_user, &[text(id.as_str())])
+            .await?;
         rows.first().map(|row| user_from_row(row)).transpose()
     }
 
@@ -57,7 +61,9 @@ impl<E: SqlExecutor> UserStore for SqlStore<E> {
         // Tokens first: Postgres also cascades, SQLite (whose foreign keys are off by default) does not.
         self.rows(self.user_queries().delete_user_refresh, &[text(id.as_str())])
             .await?;
-        let rows = self.rows(self.user_queries().delete_user, &[text(id.as_str())]).await?;
+        let rows = self
+            .rows(self.user_queries().delete_user, &[text(id.as_str())])
+            .await?;
         Ok(!rows.is_empty())
     }
 
@@ -87,7 +93,9 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
         if let Some(row) = rows.first() {
             return Ok(RefreshUse::Used(refresh_from_row(row)?));
         }
-        let rows = self.rows(self.user_queries().find_refresh, &[text(hash.as_str())]).await?;
+        let rows = self
+            .rows(self.user_queries().find_refresh, &[text(hash.as_str())])
+            .await?;
         let Some(row) = rows.first() else {
             return Ok(RefreshUse::Unknown);
         };
@@ -111,7 +119,9 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
 
     async fn revoke_user_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError> {
         let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
-        let rows = self.rows(self.user_queries().revoke_user_refresh, &params).await?;
+        let rows = self
+            .rows(self.user_queries().revoke_user_refresh, &params)
+            .await?;
         Ok(rows.len() as u64)
     }
 }

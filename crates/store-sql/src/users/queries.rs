@@ -36,16 +36,28 @@ macro_rules! user_queries {
         UserQueries {
             insert_user: include_str!(concat!("../../queries/", $dir, "/users/insert_user.sql")),
             find_user: include_str!(concat!("../../queries/", $dir, "/users/find_user.sql")),
-            find_user_by_email: include_str!(concat!("../../queries/", $dir, "/users/find_user_by_email.sql")),
+            find_user_by_email: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/find_user_by_email.sql"
+            )),
             update_user: include_str!(concat!("../../queries/", $dir, "/users/update_user.sql")),
             delete_user: include_str!(concat!("../../queries/", $dir, "/users/delete_user.sql")),
-            delete_user_refresh: include_str!(concat!("../../queries/", $dir, "/users/delete_user_refresh.sql")),
+            delete_user_refresh: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/delete_user_refresh.sql"
+            )),
             list_users: include_str!(concat!("../../queries/", $dir, "/users/list_users.sql")),
             insert_refresh: include_str!(concat!("../../queries/", $dir, "/users/insert_refresh.sql")),
             use_refresh: include_str!(concat!("../../queries/", $dir, "/users/use_refresh.sql")),
             find_refresh: include_str!(concat!("../../queries/", $dir, "/users/find_refresh.sql")),
             revoke_family: include_str!(concat!("../../queries/", $dir, "/users/revoke_family.sql")),
-            revoke_user_refresh: include_str!(concat!("../../queries/", $dir, "/users/revoke_user_refresh.sql")),
+            revoke_user_refresh: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/revoke_user_refresh.sql"
+            )),
         }
     };
 }
