@@ -80,6 +80,7 @@ async fn every_postgres_statement_answers_a_row_when_wrapped_even_when_nothing_m
             "list_audit",
             "list_keys",
             "list_users",
+            "purge_expired_refresh",
             "refund_use",
             "revoke_family",
             "revoke_user_refresh",

@@ -52,6 +52,7 @@ mod user_store {
         deleting_an_account_removes_it_and_its_tokens,
         a_refresh_token_works_once_and_a_replay_names_its_family,
         revoking_ends_live_tokens_by_family_or_user,
+        purging_removes_only_a_users_expired_tokens,
     ] on {
         sqlite: TestStore::sqlite(),
         postgres: TestStore::postgres(),

@@ -272,3 +272,50 @@ pub async fn revoking_ends_live_tokens_by_family_or_user<S: UserStore + RefreshT
         RefreshUse::Used(_)
     ));
 }
+
+/// Purging removes only the user's expired tokens, used or not; live ones keep working.
+pub async fn purging_removes_only_a_users_expired_tokens<S: UserStore + RefreshTokenStore>(store: &S) {
+    let ada = user(1, "ada@example.com");
+    let bob = user(3, "bob@example.com");
+    store.insert_user(&ada).await.expect("ada");
+    store.insert_user(&bob).await.expect("bob");
+    let family = RefreshFamilyId::from_random([1; 8]);
+    let (spent, spent_stored) = token(1, &family, &ada.id, 10);
+    let (_, old_stored) = token(2, &family, &ada.id, 20);
+    let (live, live_stored) = token(3, &family, &ada.id, 60_000);
+    let (bobs, bobs_stored) = token(4, &RefreshFamilyId::from_random([2; 8]), &bob.id, 10);
+    for stored in [&spent_stored, &old_stored, &live_stored, &bobs_stored] {
+        store.insert_refresh(stored).await.expect("insert");
+    }
+    let early = Timestamp::from_millis(T0 + 5);
+    assert!(matches!(
+        store.use_refresh(&spent.hash(), early).await.expect("use"),
+        RefreshUse::Used(_)
+    ));
+    let later = Timestamp::from_millis(T0 + 100);
+    assert_eq!(
+        store.purge_expired_refresh(&ada.id, later).await.expect("purge"),
+        2
+    );
+    assert_eq!(
+        store.purge_expired_refresh(&ada.id, later).await.expect("again"),
+        0
+    );
+    assert_eq!(
+        store.use_refresh(&spent.hash(), later).await.expect("purged"),
+        RefreshUse::Unknown
+    );
+    assert!(matches!(
+        store.use_refresh(&live.hash(), later).await.expect("live"),
+        RefreshUse::Used(_)
+    ));
+    // Bob's expired token is not Ada's to purge.
+    assert_eq!(
+        store.purge_expired_refresh(&bob.id, later).await.expect("bob's"),
+        1
+    );
+    assert_eq!(
+        store.use_refresh(&bobs.hash(), later).await.expect("gone"),
+        RefreshUse::Unknown
+    );
+}

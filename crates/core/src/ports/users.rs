@@ -70,4 +70,8 @@ pub trait RefreshTokenStore {
 
     /// Revokes every token of a user at `now` (password change, disable); returns how many were live.
     async fn revoke_user_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Deletes a user's tokens that expired by `now` (used, revoked or not): past their expiry a
+    /// token is refused as unknown anyway, so nothing is lost; returns how many went.
+    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError>;
 }

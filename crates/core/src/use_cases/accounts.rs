@@ -342,6 +342,10 @@ where
         expires_at: refresh_expires_at,
     };
     ctx.store.insert_refresh(&stored).await?;
+    // Every rotation leaves the spent token behind (it must be recognised if replayed) until it
+    // expires; clearing the user's expired ones here keeps the table bounded by live sessions
+    // without a background job.
+    ctx.store.purge_expired_refresh(&user.id, ctx.now).await?;
     Ok(Session {
         user,
         access_token,

@@ -117,6 +117,14 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
         Ok(rows.len() as u64)
     }
 
+    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError> {
+        let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
+        let rows = self
+            .rows(self.user_queries().purge_expired_refresh, &params)
+            .await?;
+        Ok(rows.len() as u64)
+    }
+
     async fn revoke_user_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError> {
         let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
         let rows = self

@@ -29,6 +29,8 @@ pub struct UserQueries {
     pub revoke_family: &'static str,
     /// Revoke a user's live tokens.
     pub revoke_user_refresh: &'static str,
+    /// Delete a user's expired tokens.
+    pub purge_expired_refresh: &'static str,
 }
 
 macro_rules! user_queries {
@@ -58,6 +60,11 @@ macro_rules! user_queries {
                 $dir,
                 "/users/revoke_user_refresh.sql"
             )),
+            purge_expired_refresh: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/purge_expired_refresh.sql"
+            )),
         }
     };
 }
@@ -75,7 +82,7 @@ impl UserQueries {
     }
 
     /// Every statement with its name. Destructured, so a new one cannot be left out.
-    pub fn each(&self) -> [(&'static str, &'static str); 12] {
+    pub fn each(&self) -> [(&'static str, &'static str); 13] {
         let UserQueries {
             insert_user,
             find_user,
@@ -89,6 +96,7 @@ impl UserQueries {
             find_refresh,
             revoke_family,
             revoke_user_refresh,
+            purge_expired_refresh,
         } = self;
         [
             ("insert_user", *insert_user),
@@ -103,6 +111,7 @@ impl UserQueries {
             ("find_refresh", *find_refresh),
             ("revoke_family", *revoke_family),
             ("revoke_user_refresh", *revoke_user_refresh),
+            ("purge_expired_refresh", *purge_expired_refresh),
         ]
     }
 }
