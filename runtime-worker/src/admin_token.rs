@@ -8,10 +8,36 @@ use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 
 use crate::cli::{AdminTokenArgs, ClaimArgs};
 
-/// Prints the token on stdout.
+/// Prints the token on stdout; with `--url`, then the admin page's sign-in link.
 pub fn run(args: &AdminTokenArgs) -> anyhow::Result<()> {
-    println!("{}", mint(&args.claims, &args.sub, args.ttl)?);
+    let token = mint(&args.claims, &args.sub, args.ttl)?;
+    println!("{token}");
+    if let Some(url) = &args.url {
+        println!("{}", sign_in_link(url, &token)?);
+    }
     Ok(())
+}
+
+/// `<url>/admin-ui/#token=<token>`: the token in the fragment, so it never reaches a server log.
+pub fn sign_in_link(url: &str, token: &str) -> anyhow::Result<String> {
+    let base = url.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) || base.contains('#') {
+        bail!("--url must be the app's http(s) address, e.g. http://127.0.0.1:3000");
+    }
+    Ok(format!("{base}/admin-ui/#token={token}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sign_in_link;
+
+    #[test]
+    fn the_sign_in_link_carries_the_token_in_its_fragment_only() {
+        let link = sign_in_link("http://127.0.0.1:3000/", "a.b.c").unwrap();
+        assert_eq!(link, "http://127.0.0.1:3000/admin-ui/#token=a.b.c");
+        assert!(sign_in_link("127.0.0.1:3000", "a.b.c").is_err());
+        assert!(sign_in_link("http://x/#y", "a.b.c").is_err());
+    }
 }
 
 /// An admin token for `sub`, valid `ttl_seconds`, signed with `JWT_SECRET`.

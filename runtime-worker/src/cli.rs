@@ -119,6 +119,11 @@ pub struct AdminTokenArgs {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 3600)]
     pub ttl: i64,
+    /// The app's address (e.g. http://127.0.0.1:3000): also print a sign-in link to its admin
+    /// page, the token in the link's fragment (`…/admin-ui/#token=…`), which browsers never send
+    /// to a server.
+    #[arg(long)]
+    pub url: Option<String>,
     /// Claims the app checks.
     #[command(flatten)]
     pub claims: ClaimArgs,

@@ -21,13 +21,22 @@ impl LiveApp {
     /// per-address limit on keys that do not verify (`auth_failure_rate_per_sec`,
     /// `auth_failure_burst`).
     pub async fn start(auth_failures: RateRule) -> Self {
+        Self::start_with_kinds(auth_failures, None).await
+    }
+
+    /// [`start`](Self::start), accepting the job kinds `kinds` (comma-separated; the
+    /// `job_kinds` setting) when given.
+    pub async fn start_with_kinds(auth_failures: RateRule, kinds: Option<&str>) -> Self {
         if spin_version().is_some() {
             let rate = auth_failures.rate_per_sec.to_string();
             let burst = auth_failures.burst.to_string();
-            let env = [
+            let mut env = vec![
                 ("SPIN_VARIABLE_AUTH_FAILURE_RATE_PER_SEC", rate.as_str()),
                 ("SPIN_VARIABLE_AUTH_FAILURE_BURST", burst.as_str()),
             ];
+            if let Some(kinds) = kinds {
+                env.push(("SPIN_VARIABLE_JOB_KINDS", kinds));
+            }
             let app = start_app(Deployment::EMBEDDED, &env)
                 .await
                 .unwrap_or_else(|why| panic!("spin up: {why}"));
@@ -35,8 +44,20 @@ impl LiveApp {
         }
         println!("`spin` is not on PATH: the app runs natively (same handlers, routed as spin.toml does)");
         let dir = tempfile::tempdir().expect("tempdir");
-        let address = crate::native_app::start_with(&dir.path().join("app.db"), auth_failures).await;
+        let database = dir.path().join("app.db");
+        let address = crate::native_app::start_with_kinds(&database, auth_failures, kinds).await;
         Self::Native(address, dir)
+    }
+
+    /// The environment a `runtime-worker run` needs to serve this app's queue.
+    pub fn worker_env(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Spin(app) => app.worker_env(),
+            Self::Native(_, dir) => vec![
+                ("SQLITE_PATH", dir.path().join("app.db").display().to_string()),
+                ("QUEUE", "sqlite".to_owned()),
+            ],
+        }
     }
 
     /// `http://127.0.0.1:<port>`.

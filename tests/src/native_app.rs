@@ -91,6 +91,9 @@ impl App {
                 kinds: &self.dispatch.kinds,
             };
             ("metrics", api.handle(&request, now).await)
+        } else if path == "/admin-ui" || path.starts_with("/admin-ui/") {
+            let assets = AssetsDir(crate::spin_up::workspace_root().join("target/admin-ui"));
+            return hexaspin_api::admin_ui::AdminUiApi { assets: &assets }.handle(&request); // no store, not counted
         } else if path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/") {
             let api = DocsApi {
                 public: true,
@@ -154,10 +157,15 @@ pub async fn start(database: &Path) -> SocketAddr {
 /// Like [`start`], with `auth_failures` as the per-address limit on keys that do not verify
 /// (the `auth_failure_*` settings).
 pub async fn start_with(database: &Path, auth_failures: RateRule) -> SocketAddr {
-    serve(app_on(database, auth_failures).await).await
+    start_with_kinds(database, auth_failures, None).await
 }
 
-async fn app_on(database: &Path, auth_failures: RateRule) -> App {
+/// Like [`start_with`], accepting the job kinds `kinds` (comma-separated) when given.
+pub async fn start_with_kinds(database: &Path, auth_failures: RateRule, kinds: Option<&str>) -> SocketAddr {
+    serve(app_on(database, auth_failures, kinds).await).await
+}
+
+async fn app_on(database: &Path, auth_failures: RateRule, kinds: Option<&str>) -> App {
     let executor = NativeExecutor::sqlite(database).expect("SQLite opens");
     hexaspin_store_sql::migrate::up_all(&executor, Timestamp::from_millis(0))
         .await
@@ -168,7 +176,19 @@ async fn app_on(database: &Path, auth_failures: RateRule) -> App {
         admin: AdminSettings::load(&TestConfig).expect("settings"),
         users: hexaspin_config::users::UserSettings::load(&crate::users_api::UserTestConfig)
             .expect("user settings"),
-        dispatch: load_dispatch_settings(&TestConfig).expect("dispatch settings"),
+        dispatch: load_dispatch_settings(&WithKinds(kinds)).expect("dispatch settings"),
         auth_failures,
+    }
+}
+
+/// The test settings with `job_kinds` set to `kinds` when given.
+struct WithKinds<'a>(Option<&'a str>);
+
+impl hexaspin_config::settings::ConfigSource for WithKinds<'_> {
+    fn get(&self, name: &str) -> Result<Option<String>, hexaspin_config::settings::ConfigError> {
+        match (name, self.0) {
+            ("job_kinds", Some(kinds)) => Ok(Some(kinds.to_owned())),
+            _ => TestConfig.get(name),
+        }
     }
 }

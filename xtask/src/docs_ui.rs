@@ -36,7 +36,7 @@ pub fn require_node() -> Result<(), String> {
 }
 
 /// `npm ci` when `node_modules` is missing or older than the lock file.
-fn install(sources: &Path) -> Result<(), String> {
+pub(crate) fn install(sources: &Path) -> Result<(), String> {
     let lock = sources.join("package-lock.json");
     let installed = sources.join("node_modules/.package-lock.json");
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -53,11 +53,11 @@ fn install(sources: &Path) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`npm ci` in docs-ui/ failed ({status})"))
+        Err(format!("`npm ci` in {} failed ({status})", sources.display()))
     }
 }
 
-fn node_is_usable() -> Result<(), String> {
+pub(crate) fn node_is_usable() -> Result<(), String> {
     let output = Command::new("node")
         .arg("--version")
         .output()

@@ -4,13 +4,16 @@
 //!   embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it.
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
 //!   `cargo test` with the wasm checks required.
-//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2` and stages the
+//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`, the admin page and the
 //!   docs page's files (from npm, when Node is on PATH).
 //! - `cargo xtask build-docs`: the `docs` component and its page's files (spin.toml's build
 //!   command for it).
+//! - `cargo xtask build-ui`: the admin page (`admin-ui/`, Vite + React, when Node is on PATH) and
+//!   the `admin-ui` component that serves it.
 //! - `cargo xtask fuzz [seconds]`: the cargo-fuzz targets in `fuzz/`, each for a bounded time;
 //!   `cargo xtask test` runs them too (after the tests, only when no test filter was given).
 
+mod admin_ui;
 mod deploy_tools;
 mod dev;
 mod docs_ui;
@@ -31,11 +34,14 @@ fn main() -> ExitCode {
         Some("build-docs") => {
             docs_ui::stage().and_then(|_| build_wasm_packages(&["hexaspin-docs".to_owned()]))
         }
+        Some("build-ui") => {
+            admin_ui::build().and_then(|()| build_wasm_packages(&["hexaspin-admin-ui".to_owned()]))
+        }
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|build-wasm|build-docs|fuzz> [args for spin up | cargo test | fuzz seconds]"
+                "usage: cargo xtask <dev|test|build-wasm|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
             );
             return ExitCode::from(2);
         }
@@ -84,6 +90,7 @@ pub fn components() -> Result<Vec<String>, String> {
 /// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does); stages the docs page's files.
 fn build_wasm() -> Result<(), String> {
     docs_ui::stage()?;
+    admin_ui::build()?;
     build_wasm_packages(&components()?)
 }
 
@@ -126,10 +133,13 @@ fn test(extra: &[String]) -> Result<(), String> {
     services::require_all()?;
     services::require_prometheus_parser()?;
     docs_ui::require_node()?;
+    admin_ui::require_node()?;
     deploy_tools::require()?;
     let python_tools = python_tools::ensure()?;
     let python_tools = python_tools.to_string_lossy();
-    build_wasm()?; // stages the docs page's files too
+    build_wasm()?; // stages the docs page's files and builds the admin page too
+    // The admin page's own unit tests (Vitest); its browser tests run with the Rust tests.
+    admin_ui::unit_tests()?;
     let wasm_dir = shell::root().join(WASM_DIR);
     let wasm_dir = wasm_dir.to_string_lossy();
     // The Spin tests record here whether they ran (and on which Spin) or were skipped.

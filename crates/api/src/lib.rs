@@ -8,6 +8,7 @@
 //! - [`problem`]: the one place errors become `application/problem+json` responses.
 //! - [`response`]: JSON responses with the headers every route sends.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
+//! - [`admin_ui`]: the admin page's files (a single-page app) with strict headers.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
 //! - [`health`]: liveness and readiness.
 //! - [`jobs`]: the jobs API: dispatch under quotas, read, cancel; admin queue views.
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod admin_keys;
+pub mod admin_ui;
 pub mod body;
 pub mod docs;
 pub mod health;

@@ -24,6 +24,11 @@ impl Worker {
         std::fs::write(&config, text).expect("config");
         Self(spawn_worker(&config, env))
     }
+
+    /// A worker already spawned (with [`spawn_worker`]), stopped when dropped.
+    pub fn from_child(child: Child) -> Self {
+        Self(child)
+    }
 }
 
 /// `runtime-worker run --config <config>`, quiet, with the queue only `env` names.
