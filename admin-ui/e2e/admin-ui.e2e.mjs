@@ -5,13 +5,16 @@
 //   HX_FORGED_TOKEN (admin-shaped, wrong signature), HX_DEAD_JOB (its id).
 // Exits non-zero with the failed step's message; prints one line per step that passed.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const env = process.env;
 const base = env.HX_BASE_URL;
 const output = env.HX_OUTPUT;
 mkdirSync(output, { recursive: true });
+for (const old of readdirSync(output).filter((name) => name.endsWith(".png"))) {
+  rmSync(join(output, old)); // a stale "failed-…" picture must not outlive the run that made it
+}
 
 const browser = await chromium.launch({ executablePath: env.HX_CHROMIUM, args: ["--no-sandbox"] });
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

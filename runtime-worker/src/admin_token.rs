@@ -27,19 +27,6 @@ pub fn sign_in_link(url: &str, token: &str) -> anyhow::Result<String> {
     Ok(format!("{base}/admin-ui/#token={token}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::sign_in_link;
-
-    #[test]
-    fn the_sign_in_link_carries_the_token_in_its_fragment_only() {
-        let link = sign_in_link("http://127.0.0.1:3000/", "a.b.c").unwrap();
-        assert_eq!(link, "http://127.0.0.1:3000/admin-ui/#token=a.b.c");
-        assert!(sign_in_link("127.0.0.1:3000", "a.b.c").is_err());
-        assert!(sign_in_link("http://x/#y", "a.b.c").is_err());
-    }
-}
-
 /// An admin token for `sub`, valid `ttl_seconds`, signed with `JWT_SECRET`.
 pub fn mint(claims: &ClaimArgs, sub: &str, ttl_seconds: i64) -> anyhow::Result<String> {
     let secret = std::env::var("JWT_SECRET").context("JWT_SECRET must be set to the app's jwt_secret")?;
@@ -57,4 +44,17 @@ pub fn mint(claims: &ClaimArgs, sub: &str, ttl_seconds: i64) -> anyhow::Result<S
         audience: claims.audience.as_deref().filter(|a| !a.is_empty()),
     };
     issue_admin_token(secret.as_bytes(), &request, system_now()).context("cannot mint the token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sign_in_link;
+
+    #[test]
+    fn the_sign_in_link_carries_the_token_in_its_fragment_only() {
+        let link = sign_in_link("http://127.0.0.1:3000/", "a.b.c").unwrap();
+        assert_eq!(link, "http://127.0.0.1:3000/admin-ui/#token=a.b.c");
+        assert!(sign_in_link("127.0.0.1:3000", "a.b.c").is_err());
+        assert!(sign_in_link("http://x/#y", "a.b.c").is_err());
+    }
 }

@@ -60,6 +60,8 @@ fn component_names() -> Vec<String> {
         .filter(|entry| entry.path().join("Cargo.toml").is_file())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
+    // The user service's component lives with its service (services/users/component).
+    names.push("users".to_owned());
     names.sort();
     names
 }

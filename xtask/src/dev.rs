@@ -24,12 +24,20 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     shell::cargo(&worker_cli(&["--store", "sqlite", "migrate", "up"]), &[])?;
     let jwt_secret = secrets.get("jwt_secret").map(String::as_str).unwrap_or_default();
     shell::cargo(
-        &worker_cli(&["admin-token", "--sub", "dev-admin", "--ttl", "86400"]),
+        &worker_cli(&[
+            "admin-token",
+            "--sub",
+            "dev-admin",
+            "--ttl",
+            "86400",
+            "--url",
+            "http://127.0.0.1:3000",
+        ]),
         &[("JWT_SECRET", jwt_secret)],
     )
     .map_err(|e| format!("could not mint a dev admin token: {e}"))?;
     println!(
-        "xtask: ^ an admin token for 24 h (mint more with: JWT_SECRET=… cargo run -p hexaspin-runtime-worker -- admin-token --sub you)"
+        "xtask: ^ an admin token for 24 h and the admin page's sign-in link (mint more with: JWT_SECRET=… cargo run -p hexaspin-runtime-worker -- admin-token --sub you --url http://127.0.0.1:3000)"
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut worker = Command::new(&cargo)
