@@ -1,12 +1,13 @@
 import { useCallback, useState } from "react";
 import { AdminClient } from "../api";
 import { usePolling } from "../parts/usePolling";
+import { Pager, useCursorPages } from "../parts/Pager";
 import { Empty, Loading, ProblemView } from "../parts/Status";
 
 export function Audit({ client }: { client: AdminClient }) {
   const [keyId, setKeyId] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const load = useCallback(() => client.audit({ key_id: keyId.trim(), cursor }), [client, keyId, cursor]);
   const { data, error, loading } = usePolling(load, null);
   return (
@@ -15,7 +16,7 @@ export function Audit({ client }: { client: AdminClient }) {
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Key id
-          <input value={keyId} onChange={(e) => (setKeyId(e.target.value), setCursors([null]))} placeholder="16 hex digits" />
+          <input value={keyId} onChange={(e) => (setKeyId(e.target.value), pages.reset())} placeholder="16 hex digits" />
         </label>
       </form>
       <ProblemView error={error} />
@@ -47,14 +48,7 @@ export function Audit({ client }: { client: AdminClient }) {
           </table>
         </div>
       )}
-      <div className="row">
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" className="secondary" disabled={!data?.next_cursor} onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}>
-          Next page
-        </button>
-      </div>
+      <Pager onPrevious={pages.previous} onNext={pages.next(data?.next_cursor)} />
     </section>
   );
 }

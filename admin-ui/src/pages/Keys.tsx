@@ -2,6 +2,7 @@ import { FormEvent, useCallback, useState } from "react";
 import { AdminClient, ApiKey } from "../api";
 import { navigate } from "../router";
 import { usePolling } from "../parts/usePolling";
+import { Pager, useCursorPages } from "../parts/Pager";
 import { Empty, Loading, ProblemView } from "../parts/Status";
 import { SecretOnce } from "../parts/Secret";
 import { LimitsFields, limitsFrom } from "../parts/LimitsFields";
@@ -11,8 +12,8 @@ const STATES = ["", "active", "disabled", "expired", "revoked"];
 export function Keys({ client }: { client: AdminClient }) {
   const [owner, setOwner] = useState("");
   const [state, setState] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const load = useCallback(() => client.listKeys({ owner, state, cursor, limit: 20 }), [client, owner, state, cursor]);
   const { data, error, loading, refresh } = usePolling(load, null);
   const [secret, setSecret] = useState<string | null>(null);
@@ -33,7 +34,7 @@ export function Keys({ client }: { client: AdminClient }) {
           onCreated={(key) => {
             setSecret(key);
             setCreating(false);
-            setCursors([null]);
+            pages.reset();
             void refresh();
           }}
         />
@@ -41,11 +42,11 @@ export function Keys({ client }: { client: AdminClient }) {
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Owner
-          <input value={owner} onChange={(e) => (setOwner(e.target.value), setCursors([null]))} />
+          <input value={owner} onChange={(e) => (setOwner(e.target.value), pages.reset())} />
         </label>
         <label>
           State
-          <select value={state} onChange={(e) => (setState(e.target.value), setCursors([null]))}>
+          <select value={state} onChange={(e) => (setState(e.target.value), pages.reset())}>
             {STATES.map((s) => (
               <option key={s} value={s}>
                 {s || "any"}
@@ -58,19 +59,7 @@ export function Keys({ client }: { client: AdminClient }) {
       {loading && <Loading what="keys" />}
       {data && data.items.length === 0 && <Empty>No keys match.</Empty>}
       {data && data.items.length > 0 && <KeyTable keys={data.items} />}
-      <div className="row">
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!data?.next_cursor}
-          onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager onPrevious={pages.previous} onNext={pages.next(data?.next_cursor)} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import { AdminClient, Job, QueueDepth } from "../api";
 import { usePolling } from "../parts/usePolling";
+import { Pager, useCursorPages } from "../parts/Pager";
 import { Empty, Loading, ProblemView } from "../parts/Status";
 
 const STATES = ["scheduled", "queued", "running", "retrying", "succeeded", "failed", "dead", "cancelled"];
@@ -10,8 +11,8 @@ export function Queues({ client }: { client: AdminClient }) {
   const loadDepths = useCallback(() => client.queues(), [client]);
   const depths = usePolling(loadDepths, 5000);
   const [state, setState] = useState("dead");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const loadJobs = useCallback(() => client.jobs({ state, cursor }), [client, state, cursor]);
   const jobs = usePolling(loadJobs, 5000);
   const [selected, setSelected] = useState<Job | null>(null);
@@ -43,7 +44,7 @@ export function Queues({ client }: { client: AdminClient }) {
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           State
-          <select value={state} onChange={(e) => (setState(e.target.value), setCursors([null]), setSelected(null))}>
+          <select value={state} onChange={(e) => (setState(e.target.value), pages.reset(), setSelected(null))}>
             {STATES.map((s) => (
               <option key={s} value={s}>
                 {s}
@@ -86,14 +87,7 @@ export function Queues({ client }: { client: AdminClient }) {
           </table>
         </div>
       )}
-      <div className="row">
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" className="secondary" disabled={!jobs.data?.next_cursor} onClick={() => jobs.data?.next_cursor && setCursors([...cursors, jobs.data.next_cursor])}>
-          Next page
-        </button>
-      </div>
+      <Pager onPrevious={pages.previous} onNext={pages.next(jobs.data?.next_cursor)} />
       {selected && (
         <JobDetail
           job={selected}

@@ -12,7 +12,7 @@
 
 use http::{HeaderValue, Method, StatusCode, header};
 
-use crate::docs::DocsAssets;
+use crate::docs::{DocsAssets, without_body_for_head};
 use crate::{ApiError, Request, Response};
 
 /// Where the app is served.
@@ -128,13 +128,6 @@ fn file(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Respo
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     );
-    response
-}
-
-fn without_body_for_head(request: &Request, mut response: Response) -> Response {
-    if request.method() == Method::HEAD {
-        response.body_mut().clear();
-    }
     response
 }
 

@@ -177,7 +177,8 @@ fn page(html: &str) -> Response {
     response
 }
 
-fn without_body_for_head(request: &Request, mut response: Response) -> Response {
+/// `response` without its body when `request` is a `HEAD` (also for the admin page).
+pub(crate) fn without_body_for_head(request: &Request, mut response: Response) -> Response {
     if request.method() == Method::HEAD {
         response.body_mut().clear();
     }

@@ -166,6 +166,32 @@ pub enum AuthError {
     NotAdmin,
 }
 
+/// HS256 only, `required` claims present, `aud`/`iss` required and checked when configured.
+/// Expiry and not-before are left to the caller, who checks them against the `now` it was given
+/// rather than the library's own clock. Shared by admin and user tokens.
+pub(crate) fn hs256_validation(
+    required: &[&str],
+    audience: Option<&str>,
+    issuer: Option<&str>,
+) -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims = required.iter().map(|claim| (*claim).to_owned()).collect();
+    match audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        None => validation.validate_aud = false,
+    }
+    if let Some(issuer) = issuer {
+        validation.set_issuer(&[issuer]);
+        validation.required_spec_claims.insert("iss".into());
+    }
+    validation
+}
+
 /// Validates `token` at `now` and returns its claims if it belongs to an admin.
 pub fn authenticate_admin(
     config: &AdminAuthConfig,
@@ -179,23 +205,12 @@ pub fn authenticate_admin(
     let signing = config
         .secret_for(header.kid.as_deref())
         .ok_or(AuthError::Invalid)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked below against the `now` we are given, not the library's own clock.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
     // `iat` is checked below, so that a token without it is told why.
-    validation.required_spec_claims = ["exp", "sub"].into_iter().map(String::from).collect();
-    match &config.audience {
-        Some(audience) => {
-            validation.set_audience(&[audience]);
-            validation.required_spec_claims.insert("aud".into());
-        }
-        None => validation.validate_aud = false,
-    }
-    if let Some(issuer) = &config.issuer {
-        validation.set_issuer(&[issuer]);
-        validation.required_spec_claims.insert("iss".into());
-    }
+    let validation = hs256_validation(
+        &["exp", "sub"],
+        config.audience.as_deref(),
+        config.issuer.as_deref(),
+    );
     let claims =
         jsonwebtoken::decode::<AdminClaims>(token, &DecodingKey::from_secret(&signing.secret), &validation)
             .map_err(|_| AuthError::Invalid)?

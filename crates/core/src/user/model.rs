@@ -14,12 +14,9 @@ impl UserId {
 
     /// Parses an id from a URL or a token's `sub`.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let well_formed = text.strip_prefix(Self::PREFIX).is_some_and(|hex| {
-            hex.len() == 16
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
+        let well_formed = text
+            .strip_prefix(Self::PREFIX)
+            .is_some_and(|hex| is_lower_hex(hex, 16));
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {
@@ -39,6 +36,14 @@ impl UserId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether `text` is exactly `len` lowercase hex digits (how ids and tokens are written).
+pub(crate) fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl fmt::Display for UserId {

@@ -34,12 +34,9 @@ impl RefreshToken {
 
     /// Parses a token a client presented.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let well_formed = text.strip_prefix(PREFIX).is_some_and(|hex| {
-            hex.len() == 2 * REFRESH_TOKEN_BYTES
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
+        let well_formed = text
+            .strip_prefix(PREFIX)
+            .is_some_and(|hex| super::model::is_lower_hex(hex, 2 * REFRESH_TOKEN_BYTES));
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {

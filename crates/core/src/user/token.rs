@@ -4,11 +4,11 @@
 //! and `sub` required, lifetime bounded. They are kept apart from admin tokens both ways: a
 //! different secret (the settings refuse the admin one), and a role each side insists on.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 use super::UserId;
-use crate::admin_auth::{LEEWAY_SECONDS, MIN_SECRET_BYTES};
+use crate::admin_auth::{LEEWAY_SECONDS, MIN_SECRET_BYTES, hs256_validation};
 use crate::{DomainError, Timestamp};
 
 /// The role every user token carries.
@@ -156,22 +156,11 @@ pub fn authenticate_user(
     if header.alg != Algorithm::HS256 {
         return Err(UserAuthError::Invalid);
     }
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked below against the `now` we are given, not the library's clock.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.required_spec_claims = ["exp", "sub", "iat"].into_iter().map(String::from).collect();
-    match &config.audience {
-        Some(audience) => {
-            validation.set_audience(&[audience]);
-            validation.required_spec_claims.insert("aud".into());
-        }
-        None => validation.validate_aud = false,
-    }
-    if let Some(issuer) = &config.issuer {
-        validation.set_issuer(&[issuer]);
-        validation.required_spec_claims.insert("iss".into());
-    }
+    let validation = hs256_validation(
+        &["exp", "sub", "iat"],
+        config.audience.as_deref(),
+        config.issuer.as_deref(),
+    );
     let claims =
         jsonwebtoken::decode::<UserClaims>(token, &DecodingKey::from_secret(&config.secret), &validation)
             .map_err(|_| UserAuthError::Invalid)?
