@@ -156,6 +156,15 @@ await step("the overview counts the job that ran", async () => {
   await shot("overview-after-job");
 });
 
+await step("a finished job is deleted from the queues page", async () => {
+  await nav("Queues");
+  await page.getByLabel("State").selectOption("succeeded");
+  await page.getByRole("button", { name: env.HX_DEAD_JOB }).click();
+  await page.getByRole("button", { name: "Delete job" }).click();
+  await page.getByRole("status").filter({ hasText: "Deleted." }).waitFor();
+  await page.getByText("No succeeded jobs.").waitFor();
+});
+
 await step("every input is labelled and the pages are keyboard reachable with a visible focus", async () => {
   for (const label of ["Keys", "Audit", "Queues", "Overview"]) {
     await nav(label);

@@ -1,7 +1,7 @@
 //! The admin page in a real Chromium against the real app (under `spin up` when Spin is on PATH,
 //! else the native stand-in) with a real worker: sign-in by link, a key created (its secret shown
 //! once), edited, rotated and revoked, the audit log, a dead job retried from the page and run by
-//! the worker, the overview's counters, labels and keyboard focus, a 390 px screen, and the way
+//! the worker and then deleted, the overview's counters, labels and keyboard focus, a 390 px screen, and the way
 //! back to sign-in for an expired or refused token. The steps are in
 //! `admin-ui/e2e/admin-ui.e2e.mjs` (playwright-core); screenshots of every page are written to
 //! `target/test-output/admin-ui/`.
@@ -191,5 +191,7 @@ async fn the_admin_page_works_in_chromium_against_the_real_app() {
         "the browser steps failed (screenshots in {}):\n{text}",
         output.display()
     );
-    wait_for_state(port, &key, &job, "succeeded");
+    // The page deleted the job once it had succeeded.
+    let gone = send_bearer(port, "GET", &format!("/api/jobs/{job}"), &key, None);
+    assert_eq!(gone.status, 404, "{}", gone.json);
 }
