@@ -56,7 +56,7 @@ impl App {
                 limiter: &self.jobs,
                 entropy: &OsEntropy,
                 settings: &self.users,
-                admin_auth: Some(&self.admin.auth),
+                admin_auth: &|| Ok(self.admin.auth.clone()),
             };
             ("users", api.handle(&request, now).await)
         } else if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {

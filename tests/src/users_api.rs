@@ -77,7 +77,7 @@ impl UsersHarness {
             limiter: &self.limiter.store,
             entropy: &OsEntropy,
             settings: &self.settings,
-            admin_auth: Some(&self.admin.auth),
+            admin_auth: &|| Ok(self.admin.auth.clone()),
         };
         Reply::from(api.handle(&request, now).await)
     }

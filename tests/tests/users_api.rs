@@ -12,6 +12,20 @@ use serde_json::json;
 const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 const PASSWORD: &str = "correct horse battery";
 
+async fn sign_in(
+    api: &UsersHarness,
+    email: &str,
+    password: &str,
+    at: Timestamp,
+) -> hexaspin_tests::api::Reply {
+    api.post(
+        "/api/auth/token",
+        json!({ "email": email, "password": password }),
+        at,
+    )
+    .await
+}
+
 fn field<'a>(reply: &'a hexaspin_tests::api::Reply, name: &str) -> &'a str {
     reply.json[name]
         .as_str()
@@ -54,13 +68,7 @@ async fn signing_up_then_in_gives_a_session_and_me_shows_the_account(api: &Users
         .await;
     assert_eq!(up.status, 202, "{:?}", up.json);
     assert_eq!(up.counted, vec![Series::user_sign_up()]);
-    let session = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
+    let session = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     assert_eq!(session.status, 200, "{:?}", session.json);
     assert_eq!(session.counted, vec![Series::user_sign_in("success")]);
     assert_eq!(field(&session, "token_type"), "Bearer");
@@ -110,21 +118,9 @@ async fn sign_up_answers_a_taken_address_exactly_like_a_new_one(api: &UsersHarne
         "the answers must not tell the cases apart"
     );
     assert!(again.counted.is_empty(), "no account was created");
-    let old = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
+    let old = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     assert_eq!(old.status, 200, "the first password still holds");
-    let new = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": "another long password" }),
-            NOW,
-        )
-        .await;
+    let new = sign_in(api, "ada@example.com", "another long password", NOW).await;
     assert_eq!(new.status, 401);
 }
 
@@ -179,23 +175,9 @@ async fn bad_input_is_refused_with_a_clear_problem(api: &UsersHarness) {
 
 async fn a_wrong_password_and_an_unknown_address_get_the_same_answer(api: &UsersHarness) {
     api.signed_in("ada@example.com", PASSWORD, NOW).await;
-    let wrong = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": "not the password" }),
-            NOW,
-        )
-        .await;
-    let unknown = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "bob@example.com", "password": "not the password" }),
-            NOW,
-        )
-        .await;
-    let malformed = api
-        .post("/api/auth/token", json!({ "email": "bob", "password": "x" }), NOW)
-        .await;
+    let wrong = sign_in(api, "ada@example.com", "not the password", NOW).await;
+    let unknown = sign_in(api, "bob@example.com", "not the password", NOW).await;
+    let malformed = sign_in(api, "bob", "x", NOW).await;
     for reply in [&wrong, &unknown, &malformed] {
         assert_eq!(reply.status, 401, "{:?}", reply.json);
         assert_eq!(reply.code(), "invalid_credentials");
@@ -230,13 +212,7 @@ async fn a_refresh_token_rotates_and_its_reuse_signs_the_whole_family_out(api: &
     assert_eq!(owner.code(), "invalid_refresh_token");
 
     // Another sign-in is another family, untouched.
-    let other = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            later,
-        )
-        .await;
+    let other = sign_in(api, "ada@example.com", PASSWORD, later).await;
     let renewed = api
         .post(
             "/api/auth/refresh",
@@ -328,13 +304,7 @@ async fn the_account_can_be_renamed_and_moved_to_a_free_address_only(api: &Users
 
 async fn changing_the_password_needs_the_current_one_and_signs_out_other_sessions(api: &UsersHarness) {
     let phone = api.signed_in("ada@example.com", PASSWORD, NOW).await;
-    let laptop = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
+    let laptop = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     let token = field(&laptop, "access_token").to_owned();
     let path = "/api/users/me/password";
     let wrong = api
@@ -388,21 +358,9 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
             .await;
         assert_eq!(refresh.status, 401, "sessions from before the change are gone");
     }
-    let old_password = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
+    let old_password = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     assert_eq!(old_password.status, 401);
-    let new_password = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": "a brand new passphrase" }),
-            NOW,
-        )
-        .await;
+    let new_password = sign_in(api, "ada@example.com", "a brand new passphrase", NOW).await;
     assert_eq!(new_password.status, 200);
 }
 
@@ -460,14 +418,8 @@ async fn admins_list_disable_enable_and_delete_accounts_with_an_audit_trail(api:
         .admin("POST", &format!("/api/admin/users/{id}/disable"), NOW)
         .await;
     assert_eq!(disabled.json["state"], "disabled");
-    let sign_in = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
-    assert_eq!((sign_in.status, sign_in.code()), (403, "account_disabled"));
+    let refused = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
+    assert_eq!((refused.status, refused.code()), (403, "account_disabled"));
     let refresh = api
         .post(
             "/api/auth/refresh",
@@ -487,14 +439,8 @@ async fn admins_list_disable_enable_and_delete_accounts_with_an_audit_trail(api:
         .admin("POST", &format!("/api/admin/users/{id}/enable"), NOW)
         .await;
     assert_eq!(enabled.json["state"], "active");
-    let sign_in = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-            NOW,
-        )
-        .await;
-    assert_eq!(sign_in.status, 200);
+    let again = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
+    assert_eq!(again.status, 200);
 
     assert_eq!(
         api.admin("DELETE", &format!("/api/admin/users/{id}"), NOW)
@@ -519,7 +465,7 @@ async fn admins_list_disable_enable_and_delete_accounts_with_an_audit_trail(api:
         404
     );
     let gone = api
-        .with_token(field(&sign_in, "access_token"), "GET", "/api/users/me", None, NOW)
+        .with_token(field(&again, "access_token"), "GET", "/api/users/me", None, NOW)
         .await;
     assert_eq!(gone.status, 401, "a deleted account's token is worthless");
 
@@ -561,13 +507,7 @@ async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHar
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    let other = api
-        .post(
-            "/api/auth/token",
-            json!({ "email": "bob@example.com", "password": "x" }),
-            now,
-        )
-        .await;
+    let other = sign_in(api, "bob@example.com", "x", now).await;
     assert_eq!(other.status, 429, "the client address is over its allowance too");
 }
 

@@ -82,9 +82,9 @@ pub struct UsersApi<'a, S, L, E> {
     pub entropy: &'a E,
     /// Token, session and hashing settings.
     pub settings: &'a UserSettings,
-    /// Admin JWT validation for the admin routes; `None` when the admin secret is not configured
-    /// (the admin routes then answer 500 `server_misconfigured`).
-    pub admin_auth: Option<&'a AdminAuthConfig>,
+    /// Admin JWT validation, read only when an admin route is asked for (so the user routes never
+    /// pay for it); without the admin secret the admin routes answer 500 `server_misconfigured`.
+    pub admin_auth: &'a (dyn Fn() -> Result<AdminAuthConfig, ApiError> + Sync),
 }
 
 impl<S, L, E> UsersApi<'_, S, L, E>
@@ -274,10 +274,7 @@ where
 
     /// The admin (JWT `sub`) the request is from.
     fn admin(&self, request: &Request, now: Timestamp) -> Result<String, ApiError> {
-        let auth = self.admin_auth.ok_or_else(|| {
-            ApiError::misconfigured(&"jwt_secret is not set: the user admin routes need it")
-        })?;
-        Ok(authenticate_with(auth, request, now)?.sub)
+        Ok(authenticate_with(&(self.admin_auth)()?, request, now)?.sub)
     }
 
     fn client(&self, request: &Request) -> String {

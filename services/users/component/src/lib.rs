@@ -40,13 +40,10 @@ async fn serve_logged(request: Request, body: PendingBody) -> Response {
 async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
     let config = &SpinVariables;
     let settings = UserSettings::load(config)?;
-    // The admin routes need the admin secret; the service runs without it (they then answer 500
-    // `server_misconfigured`, logged), so a deployment for end users alone need not hold it.
-    let admin_auth = match load_admin_auth(config) {
-        Ok(auth) => Some(auth),
-        Err(hexaspin_config::settings::ConfigError::Missing(_)) => None,
-        Err(other) => return Err(other.into()),
-    };
+    // Read only for the admin routes. The service runs without the admin secret (those routes then
+    // answer 500 `server_misconfigured`, the setting named in the log), so a deployment for end
+    // users alone need not hold it.
+    let admin_auth = || load_admin_auth(config).map_err(ApiError::from);
     let store_settings = StoreSettings::load(config)?;
     let store = open_store(&store_settings)?;
     if matches!(store_settings, StoreSettings::Sqlite { .. }) {
@@ -62,7 +59,7 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
                 limiter: &jobs,
                 entropy: &OsEntropy,
                 settings: &settings,
-                admin_auth: admin_auth.as_ref(),
+                admin_auth: &admin_auth,
             };
             api.handle(&request, system_now()).await
         }
