@@ -1,11 +1,12 @@
-//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http|soak|scale-out|users]`: prints throughput and
+//! `cargo run --release -p hexaspin-bench [-- quota|worker|spin-http|soak|scale-out|list-stall|users]`: prints throughput and
 //! latency of hexaspin's store operations next to a plain Redis `SET` on the same server, in the
 //! same run (`quota`, the default), of the worker running no-op jobs end to end (`worker`, see
 //! `worker_bench.rs`), or of the HTTP routes under `spin up` next to a hello-world component
 //! (`spin-http`, see `spin_http.rs`), or a bounded soak of mixed traffic with the worker draining
 //! (`soak`, see `soak.rs`), or the drain rate of 1, 2 and 4 `runtime-worker` processes on one
 //! Redis (`scale-out`, see `scale_out.rs`), or a sign-in's cost natively and under Spin with the
-//! Argon2id parameters (`users`, see `users_bench.rs`).
+//! Argon2id parameters (`users`, see `users_bench.rs`), or whether listing a key's long history
+//! stalls other Redis clients (`list-stall`, see `list_stall.rs`).
 //!
 //! Measured per operation: sequential latency (one request in flight: p50, p99, ops/s) and
 //! concurrent throughput (`CONCURRENCY` requests in flight on the multiplexed connection). Redis at
@@ -136,6 +137,7 @@ fn print(rows: &[Figures], baseline: Option<&Figures>) {
     }
 }
 
+mod list_stall;
 mod scale_out;
 mod soak;
 mod spin_http;
@@ -187,13 +189,18 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(scale_out::run()),
+        Some("list-stall") => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(list_stall::run()),
         Some("users") => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?
             .block_on(users_bench::run()),
         Some(other) => {
             anyhow::bail!(
-                "unknown benchmark {other:?}: use quota, worker, spin-http, soak, scale-out or users"
+                "unknown benchmark {other:?}: use quota, worker, spin-http, soak, scale-out, list-stall or users"
             )
         }
     }

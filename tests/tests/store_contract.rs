@@ -88,6 +88,7 @@ mod jobs {
         peeking_at_a_bucket_tells_the_standing_without_charging,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
         a_job_the_worker_gives_up_on_is_dead,
+        a_state_listing_over_a_long_history_finds_the_oldest_match,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 
     mod two_connections {

@@ -26,7 +26,43 @@ pub struct RedisJobs<E> {
     server_clock: bool,
 }
 
+/// Index entries one `list_jobs` script call looks at, at most, when it filters a key's jobs by
+/// state: about 0.4 ms of Redis time however long the key's history is (measured with
+/// `hexaspin-bench list-stall`: other clients' dispatch p99 0.6 ms while a key with 10⁵ jobs is
+/// listed in a loop, against 209 ms with one unbounded script; 1 000 entries gave 2.1 ms).
+pub const LIST_SCAN_BUDGET: u32 = 250;
+
 impl<E: RedisExecutor> RedisJobs<E> {
+    /// One bounded step of a listing: the jobs found among at most `budget` index entries, and
+    /// the sequence number to continue before when the step stopped for its budget (`None` when
+    /// the listing is complete). `list_jobs` calls it until done.
+    pub async fn list_jobs_step(
+        &self,
+        filter: &JobFilter,
+        budget: u32,
+    ) -> Result<(Vec<Job>, Option<i64>), StoreError> {
+        let args = [
+            opt(filter.key_id.as_ref()),
+            opt(filter.state.map(JobState::as_str)),
+            opt(filter.before_seq),
+            filter.limit.to_string(),
+            budget.max(1).to_string(),
+        ];
+        let reply = self.run(&scripts::list_jobs, &args).await?;
+        let resume = match reply.get(1).map(RedisValue::text).as_deref() {
+            None | Some("") => None,
+            Some(score) => Some(
+                score
+                    .parse::<i64>()
+                    .map_err(|_| StoreError::Corrupt(format!("list resume position {score:?}")))?,
+            ),
+        };
+        let mut rest = Vec::with_capacity(reply.len().saturating_sub(1));
+        rest.push(reply.first().cloned().unwrap_or(RedisValue::Int(0)));
+        rest.extend(reply.iter().skip(2).cloned());
+        Ok((jobs_from_reply(&rest)?, resume))
+    }
+
     /// Jobs under `prefix` (e.g. `hx:`) on `executor`. Quota decisions are taken at the `now` the
     /// caller passes (deterministic, for tests).
     pub fn new(executor: E, prefix: impl Into<String>) -> Self {
@@ -219,13 +255,23 @@ impl<E: RedisExecutor> JobStore for RedisJobs<E> {
     }
 
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>, StoreError> {
-        let args = [
-            opt(filter.key_id.as_ref()),
-            opt(filter.state.map(JobState::as_str)),
-            opt(filter.before_seq),
-            filter.limit.to_string(),
-        ];
-        jobs_from_reply(&self.run(&scripts::list_jobs, &args).await?)
+        // Bounded steps (see `list_jobs_step`): other clients' commands run between them.
+        let mut jobs = Vec::new();
+        let mut before = filter.before_seq;
+        loop {
+            let remaining = filter.limit.saturating_sub(jobs.len() as u32);
+            let step = JobFilter {
+                before_seq: before,
+                limit: remaining,
+                ..filter.clone()
+            };
+            let (found, resume) = self.list_jobs_step(&step, LIST_SCAN_BUDGET).await?;
+            jobs.extend(found);
+            match resume {
+                Some(seq) if (jobs.len() as u32) < filter.limit => before = Some(seq),
+                _ => return Ok(jobs),
+            }
+        }
     }
 
     async fn cancel_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError> {

@@ -875,3 +875,32 @@ pub async fn a_job_the_worker_gives_up_on_is_dead<S: JobStore + JobQueue>(store:
         0
     );
 }
+
+/// Listing one state of a key with a long history of other states still finds the oldest match
+/// (on Redis in bounded script steps, see `LIST_SCAN_BUDGET`), newest first, and pages.
+pub async fn a_state_listing_over_a_long_history_finds_the_oldest_match<S: JobStore + JobQueue>(store: &S) {
+    let mut future = new_job(21, 5);
+    future.run_at = Some(T0.plus_seconds(3600));
+    let scheduled = accept(store, &request(future), T0).await;
+    for _ in 0..1_200 {
+        accept(store, &request(new_job(21, 5)), T0).await;
+    }
+    let filter = JobFilter {
+        key_id: Some(scheduled.spec.key_id.clone()),
+        state: Some(JobState::Scheduled),
+        before_seq: None,
+        limit: 10,
+    };
+    let found = store.list_jobs(&filter).await.expect("list");
+    assert_eq!(ids(&found), vec![scheduled.spec.id.clone()]);
+    let queued = store
+        .list_jobs(&JobFilter {
+            state: Some(JobState::Queued),
+            limit: 1_100,
+            ..filter
+        })
+        .await
+        .expect("queued");
+    assert_eq!(queued.len(), 1_100);
+    assert!(queued.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+}
