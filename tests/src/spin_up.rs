@@ -226,9 +226,6 @@ const COMPONENTS: [&str; 6] = [
     "hexaspin_users",
 ];
 
-/// The user secret the apps run with under test (distinct from the admin one, as the app insists).
-pub const USER_JWT_SECRET: &str = crate::users_api::USER_JWT_SECRET;
-
 /// Starts the app in `deployment`, or says why it cannot.
 pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Result<App, String> {
     start_manifest("spin.toml", deployment, true, extra_env).await
@@ -289,7 +286,10 @@ async fn start_manifest(
 
     let mut variables = vec![
         ("SPIN_VARIABLE_JWT_SECRET", JWT_SECRET.to_owned()),
-        ("SPIN_VARIABLE_USER_JWT_SECRET", USER_JWT_SECRET.to_owned()),
+        (
+            "SPIN_VARIABLE_USER_JWT_SECRET",
+            crate::users_api::USER_JWT_SECRET.to_owned(),
+        ),
         (
             "SPIN_VARIABLE_KEY_PEPPER",
             String::from_utf8_lossy(PEPPER).into_owned(),

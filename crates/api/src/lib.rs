@@ -24,6 +24,7 @@
 pub mod admin_keys;
 pub mod admin_ui;
 pub mod body;
+mod client;
 pub mod docs;
 pub mod health;
 pub mod jobs;

@@ -15,6 +15,16 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// 204 No Content, not to be cached.
+pub fn no_content() -> Response {
+    let mut response = http::Response::new(Vec::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
 /// A JSON response.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {

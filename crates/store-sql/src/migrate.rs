@@ -206,41 +206,43 @@ struct Bookkeeping {
     lock: Option<&'static str>,
 }
 
-/// The bookkeeping statements of one schema. Table names cannot be parameters, hence one static
-/// set per schema, written out by this macro.
+/// The bookkeeping statements of one schema's `$table` in `$dialect`. Table names cannot be
+/// parameters, so each schema's statements are spelled out at compile time by this macro.
 macro_rules! bookkeeping_of {
-    ($table:literal, $lock:literal) => {
-        |dialect: Dialect| -> Bookkeeping {
-            match dialect {
-                Dialect::Sqlite => Bookkeeping {
-                    create: concat!("CREATE TABLE IF NOT EXISTS ", $table, " (
-                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)"),
-                    applied: concat!("SELECT version, checksum, applied_at_ms FROM ", $table, " ORDER BY version"),
-                    record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING version"),
-                    forget: concat!("DELETE FROM ", $table, " WHERE version = ?1 RETURNING version"),
-                    // IMMEDIATE takes the write lock up front: two migrators cannot interleave.
-                    begin: "BEGIN IMMEDIATE",
-                    lock: None,
-                },
-                Dialect::Postgres => Bookkeeping {
-                    create: concat!("CREATE TABLE IF NOT EXISTS ", $table, " (
-                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)"),
-                    applied: concat!("SELECT version, checksum, applied_at_ms FROM ", $table, " ORDER BY version"),
-                    record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES ($1::bigint, $2::text, $3::text, $4::bigint) RETURNING version"),
-                    forget: concat!("DELETE FROM ", $table, " WHERE version = $1::bigint RETURNING version"),
-                    begin: "BEGIN",
-                    // Serialises concurrent migrators (several worker pods starting at once).
-                    lock: Some(concat!("SELECT pg_advisory_xact_lock(", $lock, ") IS NULL")),
-                },
-            }
+    ($table:literal, $lock:literal, $dialect:expr) => {{
+        const CREATE: &str = concat!(
+            "CREATE TABLE IF NOT EXISTS ",
+            $table,
+            " (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)"
+        );
+        const APPLIED: &str = concat!("SELECT version, checksum, applied_at_ms FROM ", $table, " ORDER BY version");
+        match $dialect {
+            Dialect::Sqlite => Bookkeeping {
+                create: CREATE,
+                applied: APPLIED,
+                record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING version"),
+                forget: concat!("DELETE FROM ", $table, " WHERE version = ?1 RETURNING version"),
+                // IMMEDIATE takes the write lock up front: two migrators cannot interleave.
+                begin: "BEGIN IMMEDIATE",
+                lock: None,
+            },
+            Dialect::Postgres => Bookkeeping {
+                create: CREATE,
+                applied: APPLIED,
+                record: concat!("INSERT INTO ", $table, " (version, name, checksum, applied_at_ms) VALUES ($1::bigint, $2::text, $3::text, $4::bigint) RETURNING version"),
+                forget: concat!("DELETE FROM ", $table, " WHERE version = $1::bigint RETURNING version"),
+                begin: "BEGIN",
+                // Serialises concurrent migrators (several worker pods starting at once).
+                lock: Some(concat!("SELECT pg_advisory_xact_lock(", $lock, ") IS NULL")),
+            },
         }
-    };
+    }};
 }
 
 fn bookkeeping(schema: Schema, dialect: Dialect) -> Bookkeeping {
     match schema {
-        Schema::Core => bookkeeping_of!("schema_migrations", "7243981")(dialect),
-        Schema::Users => bookkeeping_of!("users_schema_migrations", "7243982")(dialect),
+        Schema::Core => bookkeeping_of!("schema_migrations", "7243981", dialect),
+        Schema::Users => bookkeeping_of!("users_schema_migrations", "7243982", dialect),
     }
 }
 

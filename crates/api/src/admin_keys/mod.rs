@@ -238,6 +238,12 @@ pub fn authenticate_with(
     request: &Request,
     now: Timestamp,
 ) -> Result<AdminClaims, ApiError> {
+    Ok(authenticate_admin(auth, bearer_token(request)?, now)?)
+}
+
+/// The token of `Authorization: Bearer <token>`: `Missing` without the header, `Invalid` when it
+/// is not a bearer credential. Shared by the admin and the user routes.
+pub(crate) fn bearer_token(request: &Request) -> Result<&str, AuthError> {
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -245,9 +251,9 @@ pub fn authenticate_with(
     let value = header.to_str().map_err(|_| AuthError::Invalid)?;
     let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::Invalid.into());
+        return Err(AuthError::Invalid);
     }
-    Ok(authenticate_admin(auth, token.trim(), now)?)
+    Ok(token.trim())
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {

@@ -8,7 +8,7 @@
 
 mod dto;
 pub(crate) mod paths;
-mod problems;
+pub(crate) mod problems;
 mod settings;
 
 pub use settings::JobsSettings;
@@ -169,10 +169,7 @@ where
                 self.admin(request, now)?;
                 let id = job_id()?;
                 if self.jobs.delete_job(&id).await? {
-                    Ok(http::Response::builder()
-                        .status(StatusCode::NO_CONTENT)
-                        .body(Vec::new())
-                        .unwrap_or_default())
+                    Ok(crate::response::no_content())
                 } else if self.jobs.find_job(&id).await?.is_some() {
                     Err(ApiError::new(
                         StatusCode::CONFLICT,
@@ -205,14 +202,7 @@ where
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
         })?;
         let failures = self.settings.auth_failures()?;
-        let address = failures.client_address.address(|name| {
-            request
-                .headers()
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect()
-        });
+        let address = crate::client::client_address(&failures.client_address, request);
         let bucket = format!("authfail:{address}");
         let standing = self.jobs.peek(&bucket, failures.rule, now).await?;
         if standing.rejected.is_some() {

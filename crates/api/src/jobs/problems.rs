@@ -31,7 +31,8 @@ pub fn rate_limit_headers(headers: &mut HeaderMap, decision: &Decision) {
     set("ratelimit-reset", seconds_up(decision.reset_after_us));
 }
 
-fn with_retry_after(mut problem: ApiError, retry_after_us: i64) -> ApiError {
+/// Adds `Retry-After` in whole seconds (at least 1), rounded up from `retry_after_us`.
+pub(crate) fn with_retry_after(mut problem: ApiError, retry_after_us: i64) -> ApiError {
     if let Ok(value) = HeaderValue::from_str(&seconds_up(retry_after_us).max(1).to_string()) {
         problem.headers.push((header::RETRY_AFTER, value));
     }

@@ -12,12 +12,13 @@ pub(crate) mod problems;
 use hexaspin_config::users::UserSettings;
 use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::AdminAuthConfig;
+use hexaspin_core::admin_auth::AuthError;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::pagination::{PageSize, UserCursor};
 use hexaspin_core::ports::{AuditLog, Entropy, RateLimiter, RefreshTokenStore, UserStore};
 use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, SignUp, UserListQuery};
 use hexaspin_core::user::token::authenticate_user;
-use hexaspin_core::user::{UserId, UserState};
+use hexaspin_core::user::{UserAuthError, UserId, UserState};
 use http::{Method, StatusCode, header};
 use sha2::{Digest, Sha256};
 
@@ -25,10 +26,11 @@ use self::dto::{
     ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpAccepted, SignUpBody, TokenView,
     UpdateMeBody, UserView,
 };
-use crate::admin_keys::authenticate_with;
+use crate::admin_keys::{authenticate_with, bearer_token};
 use crate::body::{json_body, query, query_param};
+use crate::client::client_address;
 use crate::metrics::requests::Counted;
-use crate::response::{Page, json};
+use crate::response::{Page, json, no_content};
 use crate::{ApiError, Request, Response};
 
 /// Largest body the user routes read: a sign-up with the longest fields is well under 2 KiB.
@@ -268,7 +270,10 @@ where
 
     /// The user whose access token the request carries.
     fn user(&self, request: &Request, now: Timestamp) -> Result<UserId, ApiError> {
-        let token = bearer(request).ok_or(hexaspin_core::user::UserAuthError::Missing)?;
+        let token = bearer_token(request).map_err(|error| match error {
+            AuthError::Missing => UserAuthError::Missing,
+            _ => UserAuthError::Invalid,
+        })?;
         Ok(authenticate_user(&self.settings.auth, token, now)?)
     }
 
@@ -278,30 +283,8 @@ where
     }
 
     fn client(&self, request: &Request) -> String {
-        self.settings.client_address.address(|name| {
-            request
-                .headers()
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect()
-        })
+        client_address(&self.settings.client_address, request)
     }
-}
-
-fn bearer(request: &Request) -> Option<&str> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-fn no_content() -> Response {
-    let mut response = http::Response::new(Vec::new());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The methods `route` answers, as the `Allow` header lists them.

@@ -4,7 +4,7 @@ use hexaspin_core::metrics::Series;
 use hexaspin_core::quota::Decision;
 use hexaspin_core::use_cases::{AccountError, UserAdminError};
 use hexaspin_core::user::UserAuthError;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 
 use crate::ApiError;
 
@@ -68,10 +68,6 @@ impl From<UserAuthError> for ApiError {
 
 /// 429 for a client or address over its sign-in or sign-up allowance.
 pub fn too_many_attempts(decision: &Decision, detail: &'static str) -> ApiError {
-    let mut problem = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail);
-    let seconds = (decision.retry_after_us + 999_999).div_euclid(1_000_000).max(1);
-    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-        problem.headers.push((header::RETRY_AFTER, value));
-    }
-    problem
+    let problem = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail);
+    crate::jobs::problems::with_retry_after(problem, decision.retry_after_us)
 }
