@@ -27,6 +27,8 @@ pub const QUEUE_DEPTH: &str = "hexaspin_worker_queue_depth";
 pub const RUNNING: &str = "hexaspin_worker_running_jobs";
 /// Jobs taken back from dead workers.
 pub const RESCUED: &str = "hexaspin_worker_lease_rescues_total";
+/// Job states whose kept depth count had drifted from the jobs and was recounted.
+pub const DEPTH_RECOUNTS: &str = "hexaspin_worker_depth_recounts_total";
 /// Finished jobs removed after their retention.
 pub const CLEANED: &str = "hexaspin_worker_jobs_cleaned_total";
 /// Periodic jobs enqueued.
@@ -77,6 +79,10 @@ fn describe() {
     metrics::describe_gauge!(QUEUE_DEPTH, "Jobs by state.");
     metrics::describe_gauge!(RUNNING, "Attempts running in this worker.");
     metrics::describe_counter!(RESCUED, "Jobs taken back from workers whose lease expired.");
+    metrics::describe_counter!(
+        DEPTH_RECOUNTS,
+        "Job states whose kept depth count had drifted from the jobs and was recounted."
+    );
     metrics::describe_counter!(CLEANED, "Finished jobs removed after their retention.");
     metrics::describe_counter!(PERIODIC, "Periodic jobs enqueued.");
     metrics::describe_counter!(STORE_ERRORS, "Store calls that failed, by operation.");

@@ -27,6 +27,15 @@ pub fn config(id: &str, extra: &str) -> Option<WorkerConfig> {
 
 /// Like [`config`], with a cap on the chaos kind's attempts.
 pub fn config_with_chaos_cap(id: &str, extra: &str, chaos_attempts: u32) -> Option<WorkerConfig> {
+    config_of(id, extra, chaos_attempts, 4)
+}
+
+/// Like [`config`], with `echo` allowed this many attempts in flight.
+fn config_with_echo_concurrency(id: &str, echo_concurrency: u32) -> Option<WorkerConfig> {
+    config_of(id, "", 25, echo_concurrency)
+}
+
+fn config_of(id: &str, extra: &str, chaos_attempts: u32, echo_concurrency: u32) -> Option<WorkerConfig> {
     let dir = wasm_dir()?;
     let text = format!(
         r#"
@@ -45,6 +54,7 @@ max_ms = 200
 
 [kinds.echo]
 component = "hexaspin_echo.wasm"
+concurrency = {echo_concurrency}
 
 [kinds.chaos]
 component = "hexaspin_chaos.wasm"
@@ -116,6 +126,8 @@ on_both_stores!(
     two_workers_share_a_queue_without_running_a_job_twice,
     the_kind_attempt_cap_beats_the_job_max_attempts,
     the_worker_beats_its_heart_and_silent_workers_are_forgotten,
+    a_job_of_a_kind_the_worker_has_not_loaded_waits_for_a_worker_that_has_it,
+    a_kind_at_its_concurrency_is_not_claimed_so_no_lease_ticks_while_it_waits,
 );
 
 async fn the_worker_beats_its_heart_and_silent_workers_are_forgotten(jobs: NativeJobs) {
@@ -396,4 +408,49 @@ async fn the_kind_attempt_cap_beats_the_job_max_attempts(jobs: NativeJobs) {
         (JobState::Dead, 1),
         "the kind allows one attempt"
     );
+}
+
+async fn a_job_of_a_kind_the_worker_has_not_loaded_waits_for_a_worker_that_has_it(jobs: NativeJobs) {
+    let Some(config) = config("w1", "") else {
+        return;
+    };
+    let unknown = enqueue(&jobs, job("resize-image", "{}", 3, 5000)).await;
+    let known = enqueue(&jobs, job("echo", r#"{"n":1}"#, 3, 5000)).await;
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    assert_eq!(worker.run_once().await, 1);
+    assert_eq!(state(&jobs, &known).await.state, JobState::Succeeded);
+    let waiting = state(&jobs, &unknown).await;
+    assert_eq!(
+        (waiting.state, waiting.attempts, waiting.last_error),
+        (JobState::Queued, 0, None),
+        "left for a worker that has the kind, not failed"
+    );
+    assert_eq!(worker.run_once().await, 0, "and not claimed again");
+}
+
+async fn a_kind_at_its_concurrency_is_not_claimed_so_no_lease_ticks_while_it_waits(jobs: NativeJobs) {
+    let Some(config) = config_with_echo_concurrency("w1", 1) else {
+        return;
+    };
+    let mut specs = Vec::new();
+    for n in 0..3 {
+        specs.push(enqueue(&jobs, job("echo", &format!(r#"{{"n":{n}}}"#), 3, 5000)).await);
+    }
+    let worker = Worker::new(config, jobs.clone()).expect("worker");
+    assert_eq!(
+        worker.run_once().await,
+        1,
+        "one echo slot: one claim, though four worker slots are free"
+    );
+    assert_eq!(state(&jobs, &specs[0]).await.state, JobState::Succeeded);
+    for spec in &specs[1..] {
+        let waiting = state(&jobs, spec).await;
+        assert_eq!(
+            (waiting.state, waiting.attempts, waiting.lease_expires_at),
+            (JobState::Queued, 0, None)
+        );
+    }
+    assert_eq!(worker.run_once().await, 1);
+    assert_eq!(worker.run_once().await, 1);
+    assert_eq!(worker.run_once().await, 0);
 }

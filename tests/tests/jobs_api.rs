@@ -8,6 +8,7 @@ use hexaspin_core::ports::{
     ApiKeyStore, AuditLog, FailOutcome, JobQueue, JobStore, MetricsStore, RateLimiter,
 };
 use hexaspin_tests::api::Reply;
+use hexaspin_tests::contract::jobs::echo_budget;
 use hexaspin_tests::counting::CountingKeys;
 use hexaspin_tests::jobs_api::JobsHarness;
 use serde_json::json;
@@ -44,6 +45,9 @@ hexaspin_tests::on_both_deployments!(
     a_key_sees_and_cancels_only_its_own_jobs,
     bad_job_requests_get_precise_problems,
     admins_see_queues_and_manage_dead_jobs,
+    a_batch_answers_for_each_job_as_if_it_came_alone,
+    a_batch_stops_taking_uses_when_the_key_budget_runs_out,
+    a_batch_that_is_empty_too_long_or_malformed_is_refused_whole,
 );
 
 async fn a_dispatched_job_is_accepted_with_location_and_rate_limit_headers<K: Keys, J: Jobs>(
@@ -597,7 +601,11 @@ async fn admins_see_queues_and_manage_dead_jobs<K: Keys, J: Jobs + JobQueue>(api
         .clone();
     api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW).await;
     let doomed_id = JobId::parse(doomed.as_str().expect("id")).expect("job id");
-    let claimed = api.jobs.claim("w", 1, 1000, NOW).await.expect("claim");
+    let claimed = api
+        .jobs
+        .claim("w", &echo_budget(1), 1000, NOW)
+        .await
+        .expect("claim");
     assert_eq!(claimed[0].spec.id, doomed_id);
     api.jobs
         .fail(&doomed_id, "w", "boom", &FailOutcome::RetryAt(NOW), NOW)
@@ -635,4 +643,141 @@ async fn admins_see_queues_and_manage_dead_jobs<K: Keys, J: Jobs + JobQueue>(api
     );
     assert_eq!(api.as_admin("DELETE", &path, None, NOW).await.status, 204);
     assert_problem(&api.as_admin("DELETE", &path, None, NOW).await, 404, "not_found");
+}
+
+async fn a_batch_answers_for_each_job_as_if_it_came_alone<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
+    let limits = Limits {
+        rate_per_sec: Some(1),
+        burst: Some(3),
+        ..Limits::default()
+    };
+    let key = api.key(ALL, limits, Some(10), NOW).await;
+    let batch = json!({"jobs": [
+        {"kind": "echo", "payload": {"n": 0}},
+        {"kind": "echo", "payload": {"n": 1}, "idempotency_key": "order-1"},
+        {"kind": "echo", "payload": {"n": 2}, "idempotency_key": "order-1"},
+        {"kind": "resize-image"},
+        {"kind": "echo", "run_at": "soon", "colour": "red"},
+        {"kind": "echo", "payload": {"n": 5}, "priority": 1},
+        {"kind": "echo", "payload": {"n": 6}},
+    ]});
+    let reply = api
+        .with_key(&key, "POST", "/api/jobs/batch", Some(&batch.to_string()), NOW)
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.json);
+    let results = reply.json["results"].as_array().expect("results").clone();
+    let statuses: Vec<_> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(statuses, vec![202, 202, 200, 422, 422, 202, 429]);
+    let codes: Vec<_> = results.iter().map(|r| r["code"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        codes,
+        vec!["", "", "", "unknown_kind", "invalid_field", "", "rate_limited"]
+    );
+    assert_eq!(
+        results[2]["job"]["id"], results[1]["job"]["id"],
+        "the replay is the first job"
+    );
+    assert_eq!(results[5]["job"]["priority"], 1);
+    assert_eq!(results[6]["retry_after"], 1);
+    assert_eq!(
+        (reply.json["accepted"].clone(), reply.json["refused"].clone()),
+        (json!(3), json!(3))
+    );
+    assert_eq!(reply.header("ratelimit-remaining"), Some("0"));
+    let id = hexaspin_core::api_key::PresentedKey::parse(&key)
+        .expect("key")
+        .id()
+        .clone();
+    assert_eq!(
+        api.keys
+            .find_key(&id)
+            .await
+            .expect("find")
+            .expect("key")
+            .remaining,
+        Some(7),
+        "three jobs created, three uses taken: the replay and the refused job were refunded"
+    );
+    let listed = api.with_key(&key, "GET", "/api/jobs", None, NOW).await;
+    assert_eq!(listed.json["items"].as_array().map(Vec::len), Some(3));
+}
+
+async fn a_batch_stops_taking_uses_when_the_key_budget_runs_out<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let key = api.key(ALL, Limits::default(), Some(2), NOW).await;
+    let batch = json!({"jobs": [
+        {"kind": "echo"}, {"kind": "echo"}, {"kind": "echo"}, {"kind": "echo"},
+    ]});
+    let reply = api
+        .with_key(&key, "POST", "/api/jobs/batch", Some(&batch.to_string()), NOW)
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.json);
+    let results = reply.json["results"].as_array().expect("results").clone();
+    let answers: Vec<_> = results
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_u64().unwrap_or(0),
+                r["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        vec![
+            (202, ""),
+            (202, ""),
+            (429, "quota_exhausted"),
+            (429, "quota_exhausted")
+        ]
+    );
+}
+
+async fn a_batch_that_is_empty_too_long_or_malformed_is_refused_whole<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let too_many = json!({"jobs": vec![json!({"kind": "echo"}); 501]}).to_string();
+    let cases: &[(&str, u16, &str)] = &[
+        (r#"{"jobs": []}"#, 422, "invalid_batch"),
+        (&too_many, 422, "invalid_batch"),
+        (r#"{"jobs": {"kind": "echo"}}"#, 422, "invalid_field"),
+        (
+            r#"{"jobs": [{"kind": "echo"}], "extra": 1}"#,
+            422,
+            "invalid_field",
+        ),
+        (r#"{"jobs": ["#, 400, "invalid_json"),
+    ];
+    for (body, status, code) in cases {
+        let reply = api
+            .with_key(&key, "POST", "/api/jobs/batch", Some(body), NOW)
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (*status, *code),
+            "{}: {:?}",
+            &body[..body.len().min(60)],
+            reply.json
+        );
+    }
+    let read_only = api.key(&["jobs:read"], Limits::default(), None, NOW).await;
+    let batch = json!({"jobs": [{"kind": "echo"}]}).to_string();
+    assert_problem(
+        &api.with_key(&read_only, "POST", "/api/jobs/batch", Some(&batch), NOW)
+            .await,
+        403,
+        "missing_scope",
+    );
+    assert_eq!(
+        api.with_key(&key, "GET", "/api/jobs", None, NOW).await.json["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "nothing was stored"
+    );
 }

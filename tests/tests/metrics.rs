@@ -14,6 +14,7 @@ use hexaspin_core::ports::{
 };
 use hexaspin_core::use_cases::MetricsSnapshot;
 use hexaspin_tests::api::{Reply, build_request};
+use hexaspin_tests::contract::jobs::echo_budget;
 use hexaspin_tests::fixtures::{SqliteTestJobs, TestStore};
 use hexaspin_tests::jobs_api::JobsHarness;
 use hexaspin_tests::prometheus::{Family, parse, value};
@@ -260,7 +261,11 @@ where
             .status,
     ];
     assert_eq!(statuses, [202, 202, 429]);
-    let claimed = api.jobs.claim("worker-1", 2, 500, NOW).await.expect("claim");
+    let claimed = api
+        .jobs
+        .claim("worker-1", &echo_budget(2), 500, NOW)
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 2);
     assert!(
         api.jobs

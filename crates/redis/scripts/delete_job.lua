@@ -1,11 +1,13 @@
 -- ARGV: 1 prefix, 2 job id. Removes a job that is not running. Returns {1} or {0}.
 local id = ARGV[2]
-local job = redis.call('HMGET', job_key(id), 'state', 'priority', 'seq', 'key_id')
+local job = redis.call('HMGET', job_key(id), 'state', 'priority', 'seq', 'key_id', 'kind')
 local state = job[1]
 if not state or state == 'running' then return {0} end
-for _, index in ipairs({'ready', 'delayed', 'finished', 'all', 'bykey:' .. job[4]}) do
+dequeue(id, job[5], job[4])
+for _, index in ipairs({'delayed', 'finished', 'all', 'bykey:' .. job[4]}) do
   redis.call('ZREM', P .. index, id)
 end
 move(id, state, nil, job[2], job[3])
 redis.call('DEL', job_key(id))
+if state == 'queued' then unpark(job[4]) end
 return {1}

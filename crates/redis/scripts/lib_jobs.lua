@@ -46,12 +46,46 @@ end
 
 local function ready_score(priority, seq) return tonumber(priority) * PRIORITY_WEIGHT + tonumber(seq) end
 
--- Leaves the running set: lease index and the key's running counter.
+-- Each kind has its own ready queue, so that a worker claims only the kinds it has loaded.
+local function ready_key(kind) return P .. 'ready:' .. kind end
+
+-- Jobs a claim found waiting behind their key's concurrency limit leave the ready queues for
+-- their key's parked set (same score), so claims do not step over them again and again and a
+-- long backlog of one key cannot hide other keys' jobs from the claim's window.
+local function parked_key(key_id) return P .. 'parked:' .. key_id end
+
+-- Puts a waiting job in its kind's ready queue.
+local function enqueue_ready(id, priority, seq)
+  redis.call('ZADD', ready_key(redis.call('HGET', job_key(id), 'kind')), ready_score(priority, seq), id)
+end
+
+-- Takes a waiting job out of the queue it waits in (its kind's ready queue or its key's parked set).
+local function dequeue(id, kind, key_id)
+  redis.call('ZREM', ready_key(kind), id)
+  redis.call('ZREM', parked_key(key_id), id)
+end
+
+-- Gives parked jobs of a key back to the ready queues, as many as the key has free slots (at least
+-- one), oldest first: called whenever one of the key's jobs stops running or stops waiting.
+local function unpark(key_id)
+  local parked = parked_key(key_id)
+  local first = redis.call('ZRANGE', parked, 0, 0)[1]
+  if not first then return end
+  local cap = num(redis.call('HGET', job_key(first), 'concurrency_limit')) or 1
+  local running = tonumber(redis.call('GET', P .. 'running:' .. key_id) or '0')
+  local back = redis.call('ZPOPMIN', parked, math.max(cap - running, 1))
+  for i = 1, #back, 2 do
+    redis.call('ZADD', ready_key(redis.call('HGET', job_key(back[i]), 'kind')), back[i + 1], back[i])
+  end
+end
+
+-- Leaves the running set: lease index and the key's running counter; a slot of the key is free.
 local function stop_running(id, key_id)
   redis.call('ZREM', P .. 'leases', id)
   local left = redis.call('DECR', P .. 'running:' .. key_id)
   if left <= 0 then redis.call('DEL', P .. 'running:' .. key_id) end
   redis.call('HDEL', job_key(id), 'lease_owner', 'lease_expires_at_ms')
+  unpark(key_id)
 end
 
 local function finish(id, now)

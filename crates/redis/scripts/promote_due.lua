@@ -7,7 +7,15 @@ for _, id in ipairs(due) do
   redis.call('ZREM', P .. 'delayed', id)
   redis.call('HDEL', job_key(id), 'run_at_ms')
   redis.call('HSET', job_key(id), 'updated_at_ms', fmt(now))
-  redis.call('ZADD', P .. 'ready', ready_score(job[2], job[3]), id)
+  enqueue_ready(id, job[2], job[3])
   move(id, job[1], 'queued', job[2], job[3])
+end
+-- Jobs queued before the ready queue was split by kind wait in one 'ready' set: move them to their
+-- kind's queue, a bounded batch per call.
+local legacy = redis.call('ZRANGE', P .. 'ready', 0, limit - 1, 'WITHSCORES')
+for i = 1, #legacy, 2 do
+  local kind = redis.call('HGET', job_key(legacy[i]), 'kind')
+  if kind then redis.call('ZADD', ready_key(kind), legacy[i + 1], legacy[i]) end
+  redis.call('ZREM', P .. 'ready', legacy[i])
 end
 return {#due}

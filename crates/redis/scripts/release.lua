@@ -5,6 +5,6 @@ if job[1] ~= 'running' or job[2] ~= worker then return {0} end
 stop_running(id, job[3])
 redis.call('HINCRBY', job_key(id), 'attempts', -1)
 redis.call('HSET', job_key(id), 'updated_at_ms', fmt(now))
-redis.call('ZADD', P .. 'ready', ready_score(job[4], job[5]), id)
+enqueue_ready(id, job[4], job[5])
 move(id, 'running', 'queued', job[4], job[5])
 return {1}

@@ -16,7 +16,7 @@ for _, id in ipairs(expired) do
     move(id, 'running', 'cancelled', job[2], job[3])
     finish(id, now)
   elseif tonumber(job[4]) < tonumber(job[5]) then
-    redis.call('ZADD', P .. 'ready', ready_score(job[2], job[3]), id)
+    enqueue_ready(id, job[2], job[3])
     move(id, 'running', 'queued', job[2], job[3])
     count_job(id, 'jobs_retried')
   else

@@ -6,7 +6,7 @@ if job[1] ~= 'dead' then return {} end
 redis.call('ZREM', P .. 'finished', id)
 redis.call('HDEL', job_key(id), 'finished_at_ms', 'run_at_ms')
 redis.call('HSET', job_key(id), 'attempts', 0, 'updated_at_ms', fmt(now))
-redis.call('ZADD', P .. 'ready', ready_score(job[2], job[3]), id)
+enqueue_ready(id, job[2], job[3])
 move(id, 'dead', 'queued', job[2], job[3])
 local out = {}
 push_job(out, id)

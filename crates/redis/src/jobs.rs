@@ -4,8 +4,8 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index, job_from_row};
 use hexaspin_core::job::{Job, JobId, JobState, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
-    StoreError,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
+    RateLimiter, StoreError,
 };
 use hexaspin_core::quota::{Decision, RateRule, RejectReason, peek_rate};
 
@@ -33,6 +33,28 @@ pub struct RedisJobs<E> {
 pub const LIST_SCAN_BUDGET: u32 = 250;
 
 impl<E: RedisExecutor> RedisJobs<E> {
+    /// The 15 arguments of one dispatch (`lib_dispatch.lua`).
+    fn dispatch_args(&self, request: &DispatchRequest, now: Timestamp) -> [String; 15] {
+        let job = &request.job;
+        [
+            job.id.to_string(),
+            job.key_id.to_string(),
+            job.kind.as_str().to_owned(),
+            job.payload.clone(),
+            job.priority.get().to_string(),
+            job.max_attempts.get().to_string(),
+            job.timeout.as_millis().to_string(),
+            opt(job.concurrency_limit),
+            opt(job.run_at.map(Timestamp::as_millis)),
+            self.decision_now(now),
+            opt(request.idempotency_key.as_ref().map(|k| k.as_str())),
+            request.idempotency_ttl_ms.to_string(),
+            opt(request.rules.rate.map(|r| r.rate_per_sec)),
+            opt(request.rules.rate.map(|r| r.burst)),
+            opt(request.rules.daily_quota),
+        ]
+    }
+
     /// One bounded step of a listing: the jobs found among at most `budget` index entries, and
     /// the sequence number to continue before when the step stopped for its budget (`None` when
     /// the listing is complete). `list_jobs` calls it until done.
@@ -186,68 +208,92 @@ fn flag(reply: &[RedisValue]) -> Result<bool, StoreError> {
     number(reply, 0).map(|n| n == 1)
 }
 
+/// One dispatch's reply (`lib_dispatch.lua`) as its outcome.
+fn outcome_from_reply(reply: &[RedisValue]) -> Result<DispatchOutcome, StoreError> {
+    let outcome = reply.first().map(RedisValue::text).unwrap_or_default();
+    match outcome.as_str() {
+        "duplicate" => Ok(DispatchOutcome::Duplicate {
+            job: job_from_fields(&reply[1..])?,
+        }),
+        "rejected" => {
+            let reason = match reply.get(1).map(RedisValue::text).as_deref() {
+                Some("rate_limited") => RejectReason::RateLimited,
+                Some("quota_exhausted") => RejectReason::QuotaExhausted,
+                other => return Err(StoreError::Corrupt(format!("unknown rejection {other:?}"))),
+            };
+            let decision = Decision {
+                rejected: Some(reason),
+                limit: unlimited(number(reply, 2)?),
+                remaining: unlimited(number(reply, 3)?),
+                reset_after_us: number(reply, 4)?,
+                retry_after_us: number(reply, 5)?,
+            };
+            Ok(DispatchOutcome::Rejected { decision })
+        }
+        "accepted" => {
+            let decision = Decision {
+                rejected: None,
+                limit: unlimited(number(reply, 1)?),
+                remaining: unlimited(number(reply, 2)?),
+                reset_after_us: number(reply, 3)?,
+                retry_after_us: number(reply, 4)?,
+            };
+            Ok(DispatchOutcome::Accepted {
+                job: job_from_fields(&reply[5..])?,
+                decision,
+            })
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "unexpected dispatch reply {other:?}"
+        ))),
+    }
+}
+
 impl<E: RedisExecutor> JobStore for RedisJobs<E> {
     async fn dispatch(
         &self,
         request: &DispatchRequest,
         now: Timestamp,
     ) -> Result<DispatchOutcome, StoreError> {
-        let job = &request.job;
-        let args = [
-            job.id.to_string(),
-            job.key_id.to_string(),
-            job.kind.as_str().to_owned(),
-            job.payload.clone(),
-            job.priority.get().to_string(),
-            job.max_attempts.get().to_string(),
-            job.timeout.as_millis().to_string(),
-            opt(job.concurrency_limit),
-            opt(job.run_at.map(Timestamp::as_millis)),
-            self.decision_now(now),
-            opt(request.idempotency_key.as_ref().map(|k| k.as_str())),
-            request.idempotency_ttl_ms.to_string(),
-            opt(request.rules.rate.map(|r| r.rate_per_sec)),
-            opt(request.rules.rate.map(|r| r.burst)),
-            opt(request.rules.daily_quota),
-        ];
-        let reply = self.run(&scripts::dispatch, &args).await?;
-        let outcome = reply.first().map(RedisValue::text).unwrap_or_default();
-        match outcome.as_str() {
-            "duplicate" => Ok(DispatchOutcome::Duplicate {
-                job: job_from_fields(&reply[1..])?,
-            }),
-            "rejected" => {
-                let reason = match reply.get(1).map(RedisValue::text).as_deref() {
-                    Some("rate_limited") => RejectReason::RateLimited,
-                    Some("quota_exhausted") => RejectReason::QuotaExhausted,
-                    other => return Err(StoreError::Corrupt(format!("unknown rejection {other:?}"))),
-                };
-                let decision = Decision {
-                    rejected: Some(reason),
-                    limit: unlimited(number(&reply, 2)?),
-                    remaining: unlimited(number(&reply, 3)?),
-                    reset_after_us: number(&reply, 4)?,
-                    retry_after_us: number(&reply, 5)?,
-                };
-                Ok(DispatchOutcome::Rejected { decision })
-            }
-            "accepted" => {
-                let decision = Decision {
-                    rejected: None,
-                    limit: unlimited(number(&reply, 1)?),
-                    remaining: unlimited(number(&reply, 2)?),
-                    reset_after_us: number(&reply, 3)?,
-                    retry_after_us: number(&reply, 4)?,
-                };
-                Ok(DispatchOutcome::Accepted {
-                    job: job_from_fields(&reply[5..])?,
-                    decision,
-                })
-            }
-            other => Err(StoreError::Corrupt(format!(
-                "unexpected dispatch reply {other:?}"
-            ))),
+        let reply = self
+            .run(&scripts::dispatch, &self.dispatch_args(request, now))
+            .await?;
+        outcome_from_reply(&reply)
+    }
+
+    async fn dispatch_batch(
+        &self,
+        requests: &[DispatchRequest],
+        now: Timestamp,
+    ) -> Result<Vec<DispatchOutcome>, StoreError> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
         }
+        let args: Vec<String> = requests
+            .iter()
+            .flat_map(|request| self.dispatch_args(request, now))
+            .collect();
+        let reply = self.run(&scripts::dispatch_batch, &args).await?;
+        // Each job's reply, after its length.
+        let mut outcomes = Vec::with_capacity(requests.len());
+        let mut rest = reply.as_slice();
+        while let Some((length, tail)) = rest.split_first() {
+            let length = length
+                .int()
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n <= tail.len())
+                .ok_or_else(|| StoreError::Corrupt("dispatch batch reply length".into()))?;
+            outcomes.push(outcome_from_reply(&tail[..length])?);
+            rest = &tail[length..];
+        }
+        if outcomes.len() != requests.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} outcomes for {} jobs",
+                outcomes.len(),
+                requests.len()
+            )));
+        }
+        Ok(outcomes)
     }
 
     async fn find_job(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
@@ -339,16 +385,23 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
     async fn claim(
         &self,
         worker: &str,
-        limit: u32,
+        budget: &ClaimBudget,
         lease_grace_ms: i64,
         now: Timestamp,
     ) -> Result<Vec<Job>, StoreError> {
-        let args = [
+        if budget.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
             worker.to_owned(),
-            limit.to_string(),
+            budget.total().to_string(),
             lease_grace_ms.to_string(),
             now.as_millis().to_string(),
         ];
+        for (kind, free) in budget.kinds() {
+            args.push(kind.as_str().to_owned());
+            args.push(free.to_string());
+        }
         jobs_from_reply(&self.run(&scripts::claim, &args).await?)
     }
 
@@ -407,6 +460,12 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
             0,
         )
         .map(unlimited)
+    }
+
+    async fn reconcile_depths(&self) -> Result<u64, StoreError> {
+        let states: Vec<String> = JobState::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+        let reply = self.run(&scripts::reconcile_depths, &states).await?;
+        number(&reply, 0).map(unlimited)
     }
 
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {

@@ -70,6 +70,24 @@ macro_rules! script {
             }),
         );
     };
+    // A dispatch script: a job script with the one-dispatch function in front.
+    ($name:ident, dispatch) => {
+        /// `scripts/<name>.lua`, with `lib_dispatch.lua`.
+        pub static $name: Script = Script::new(
+            stringify!($name),
+            LazyLock::new(|| {
+                [
+                    include_str!("../scripts/lib.lua"),
+                    &super::job_fields_lua(),
+                    &super::outcome_counters_lua(),
+                    include_str!("../scripts/lib_jobs.lua"),
+                    include_str!("../scripts/lib_dispatch.lua"),
+                    include_str!(concat!("../scripts/", stringify!($name), ".lua")),
+                ]
+                .join("\n")
+            }),
+        );
+    };
     // A small script that needs only the shared library (kept lean: EVALSHA runs it all per call).
     ($name:ident, lean) => {
         /// `scripts/<name>.lua`.
@@ -89,12 +107,17 @@ macro_rules! script {
 /// Declares every script once: the job scripts (with the job row and the job helpers in front)
 /// and the lean ones, and, for the tests, the list of job scripts.
 macro_rules! scripts {
-    (job: [$($job:ident),* $(,)?], lean: [$($lean:ident),* $(,)?] $(,)?) => {
+    (
+        dispatch: [$($dispatch:ident),* $(,)?],
+        job: [$($job:ident),* $(,)?],
+        lean: [$($lean:ident),* $(,)?] $(,)?
+    ) => {
+        $(script!($dispatch, dispatch);)*
         $(script!($job);)*
         $(script!($lean, lean);)*
         /// Every job script.
         #[cfg(test)]
-        pub static JOB_SCRIPTS: &[&Script] = &[$(&$job),*];
+        pub static JOB_SCRIPTS: &[&Script] = &[$(&$dispatch,)* $(&$job),*];
     };
 }
 
@@ -105,9 +128,11 @@ mod all {
     use super::Script;
 
     scripts!(
+        dispatch: [dispatch, dispatch_batch],
         job: [
-            dispatch, find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
+            find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
             promote_due, claim, ack, fail, release, cancelled, rescue_expired, clean_finished,
+            reconcile_depths,
         ],
         lean: [hit, bucket_tat, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
     );

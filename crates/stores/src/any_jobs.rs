@@ -6,8 +6,8 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, MetricsStore, QueueDepth,
-    RateLimiter, StoreError,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, MetricsStore,
+    QueueDepth, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::{Decision, RateRule};
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -62,6 +62,13 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobStore for AnyJobs<S, R> {
     ) -> Result<DispatchOutcome, StoreError> {
         delegate!(self, s => s.dispatch(request, now).await)
     }
+    async fn dispatch_batch(
+        &self,
+        requests: &[DispatchRequest],
+        now: Timestamp,
+    ) -> Result<Vec<DispatchOutcome>, StoreError> {
+        delegate!(self, s => s.dispatch_batch(requests, now).await)
+    }
     async fn find_job(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
         delegate!(self, s => s.find_job(id).await)
     }
@@ -89,11 +96,11 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobQueue for AnyJobs<S, R> {
     async fn claim(
         &self,
         worker: &str,
-        limit: u32,
+        budget: &ClaimBudget,
         lease_grace_ms: i64,
         now: Timestamp,
     ) -> Result<Vec<Job>, StoreError> {
-        delegate!(self, s => s.claim(worker, limit, lease_grace_ms, now).await)
+        delegate!(self, s => s.claim(worker, budget, lease_grace_ms, now).await)
     }
     async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError> {
         delegate!(self, s => s.ack(id, worker, result, now).await)
@@ -116,6 +123,9 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobQueue for AnyJobs<S, R> {
     }
     async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError> {
         delegate!(self, s => s.rescue_expired(now, limit).await)
+    }
+    async fn reconcile_depths(&self) -> Result<u64, StoreError> {
+        delegate!(self, s => s.reconcile_depths().await)
     }
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {
         delegate!(self, s => s.clean_finished(before).await)

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hexaspin_config::system::system_now;
-use hexaspin_core::job::Job;
-use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore};
+use hexaspin_core::job::{Job, JobKind};
+use hexaspin_core::ports::{ClaimBudget, FailOutcome, JobQueue, JobStore};
 use hexaspin_job_host::{Attempt, AttemptReport, FailureCause};
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::task::JoinSet;
@@ -22,11 +22,11 @@ pub async fn run(worker: Arc<Worker>, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
-        let (claimed, slots) = worker.claim_into_free_slots().await;
+        let claimed = worker.claim_into_free_slots().await;
         let idle = claimed.is_empty();
-        for (job, slot) in claimed.into_iter().zip(slots) {
+        for (job, slots) in claimed {
             let worker = worker.clone();
-            running.spawn(async move { worker.execute(job, slot).await });
+            running.spawn(async move { worker.execute(job, slots).await });
         }
         while running.try_join_next().is_some() {}
         if idle {
@@ -69,11 +69,22 @@ async fn drain(worker: &Worker, mut running: JoinSet<()>) {
     }
 }
 
+/// The two slots a claimed job runs in: one of the worker's and one of its kind's. Both are
+/// taken before the claim, so no lease ticks while a job waits for a slot.
+pub(super) struct Slots {
+    _worker: OwnedSemaphorePermit,
+    _kind: OwnedSemaphorePermit,
+}
+
 impl Worker {
-    /// Claims up to `limit` jobs (holding a slot for each) .
-    async fn claim(&self, limit: u32) -> Vec<Job> {
+    /// Claims within `budget` and remembers the claimed jobs as held.
+    async fn claim(&self, budget: &ClaimBudget) -> Vec<Job> {
         let grace = self.config.lease_grace.as_millis() as i64;
-        match self.jobs.claim(&self.config.id, limit, grace, system_now()).await {
+        match self
+            .jobs
+            .claim(&self.config.id, budget, grace, system_now())
+            .await
+        {
             Ok(jobs) => {
                 self.set_ready(true);
                 if let Ok(mut held) = self.held.lock() {
@@ -90,42 +101,88 @@ impl Worker {
         }
     }
 
-    /// Takes every free slot, then claims at most that many jobs: a job is only claimed (and its
-    /// lease only starts) when a slot is ready to run it. Unused slots are given back.
-    async fn claim_into_free_slots(&self) -> (Vec<Job>, Vec<OwnedSemaphorePermit>) {
-        let mut slots = Vec::new();
+    /// Takes every free worker slot and, for each loaded kind, as many of its free slots (up to
+    /// that many), then claims at most that many jobs of those kinds: a job is claimed (and its
+    /// lease starts) only when both slots it runs in are held. Unused slots are given back.
+    async fn claim_into_free_slots(&self) -> Vec<(Job, Slots)> {
+        let mut worker_slots = Vec::new();
         while let Ok(slot) = self.slots.clone().try_acquire_owned() {
-            slots.push(slot);
+            worker_slots.push(slot);
         }
-        if slots.is_empty() {
-            return (Vec::new(), slots);
+        if worker_slots.is_empty() {
+            return Vec::new();
         }
-        let claimed = self.claim(slots.len() as u32).await;
-        slots.truncate(claimed.len());
-        (claimed, slots)
+        let total = worker_slots.len();
+        let mut kind_slots: Vec<(&JobKind, Vec<OwnedSemaphorePermit>)> = self
+            .kind_slots
+            .iter()
+            .map(|(kind, semaphore)| {
+                let free = std::iter::from_fn(|| semaphore.clone().try_acquire_owned().ok())
+                    .take(total)
+                    .collect();
+                (kind, free)
+            })
+            .collect();
+        let budget = ClaimBudget::new(
+            total as u32,
+            kind_slots
+                .iter()
+                .map(|(kind, free)| ((*kind).clone(), free.len() as u32)),
+        );
+        if budget.is_empty() {
+            return Vec::new();
+        }
+        let mut runnable = Vec::new();
+        for job in self.claim(&budget).await {
+            let kind_slot = kind_slots
+                .iter_mut()
+                .find(|(kind, _)| **kind == job.spec.kind)
+                .and_then(|(_, free)| free.pop());
+            match (kind_slot, worker_slots.pop()) {
+                (Some(kind), Some(worker)) => runnable.push((
+                    job,
+                    Slots {
+                        _worker: worker,
+                        _kind: kind,
+                    },
+                )),
+                // The store broke the budget: hand the job back rather than overrun a limit.
+                _ => self.give_back(&job).await,
+            }
+        }
+        runnable
+    }
+
+    /// Releases a claimed job this worker will not run.
+    async fn give_back(&self, job: &Job) {
+        tracing::error!(job_id = %job.spec.id, kind = job.spec.kind.as_str(), "claimed beyond the budget asked for: giving it back");
+        let released = self
+            .jobs
+            .release(&job.spec.id, &self.config.id, system_now())
+            .await;
+        self.check("release", released);
+        if let Ok(mut held) = self.held.lock() {
+            held.remove(&job.spec.id);
+        }
     }
 
     /// Claims and runs one batch to completion: what tests use instead of the loop.
     pub async fn run_once(self: &Arc<Self>) -> usize {
-        let (claimed, slots) = self.claim_into_free_slots().await;
+        let claimed = self.claim_into_free_slots().await;
         let count = claimed.len();
-        let runs = claimed.into_iter().zip(slots).map(|(job, slot)| {
+        let runs = claimed.into_iter().map(|(job, slots)| {
             let worker = self.clone();
-            async move { worker.execute(job, slot).await }
+            async move { worker.execute(job, slots).await }
         });
         futures::future::join_all(runs).await;
         count
     }
 
-    /// Runs one claimed job's attempt in its slot and records the outcome.
-    async fn execute(self: Arc<Self>, job: Job, _slot: OwnedSemaphorePermit) {
+    /// Runs one claimed job's attempt in its slots and records the outcome.
+    async fn execute(self: Arc<Self>, job: Job, _slots: Slots) {
         let kind = job.spec.kind.as_str().to_owned();
         metrics::counter!(telemetry::CLAIMED, "kind" => kind.clone()).increment(1);
         metrics::gauge!(telemetry::RUNNING).increment(1.0);
-        let _kind_slot = match self.kind_slots.get(&kind) {
-            Some(slots) => Some(slots.clone().acquire_owned().await),
-            None => None,
-        };
         let attempt = Attempt {
             job_id: job.spec.id.to_string(),
             kind: kind.clone(),

@@ -23,9 +23,19 @@ const PROMOTE_BATCH: u32 = 1000;
 const FORGET_SILENT_WORKERS_AFTER_SECONDS: i64 = 24 * 3600;
 
 impl Worker {
-    /// Moves due scheduled/retrying jobs to the queue and samples the queue depths.
+    /// Moves due scheduled/retrying jobs to the queue and samples the queue depths, after
+    /// making them agree with the jobs again should they have drifted (a cheap check each tick),
+    /// so a drift lasts one tick at most.
     pub async fn promote_once(&self) -> Result<u64, StoreError> {
         let promoted = self.jobs.promote_due(system_now(), PROMOTE_BATCH).await?;
+        let recounted = self.jobs.reconcile_depths().await?;
+        if recounted > 0 {
+            metrics::counter!(telemetry::DEPTH_RECOUNTS).increment(recounted);
+            tracing::warn!(
+                states = recounted,
+                "queue depth counts had drifted from the jobs: recounted"
+            );
+        }
         let depths = self.jobs.queue_depths().await?;
         for state in JobState::ALL {
             let count: u64 = depths.iter().filter(|d| d.state == state).map(|d| d.count).sum();

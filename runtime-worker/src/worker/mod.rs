@@ -16,12 +16,13 @@ mod executor;
 mod maintenance;
 mod periodic;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use anyhow::Context;
 use hexaspin_config::system::OsEntropy;
-use hexaspin_core::job::JobId;
+use hexaspin_core::job::{JobId, JobKind};
 use hexaspin_core::ports::{Entropy, MetricsStore};
 use hexaspin_job_host::Sandbox;
 use hexaspin_native::NativeJobs;
@@ -39,7 +40,8 @@ pub struct Worker {
     /// The wasm sandbox with every kind loaded.
     pub sandbox: Sandbox,
     slots: Arc<Semaphore>,
-    kind_slots: HashMap<String, Arc<Semaphore>>,
+    /// Each loaded kind's own slots: the only kinds this worker claims.
+    kind_slots: Vec<(JobKind, Arc<Semaphore>)>,
     held: std::sync::Mutex<HashSet<JobId>>,
     ready: AtomicBool,
     /// Randomness for the ids of periodic jobs (the OS CSPRNG; a test gives a failing one).
@@ -63,8 +65,11 @@ impl Worker {
         let kind_slots = config
             .kinds
             .iter()
-            .map(|(name, kind)| (name.clone(), Arc::new(Semaphore::new(kind.concurrency as usize))))
-            .collect();
+            .map(|(name, kind)| {
+                let kind_name = JobKind::parse(name).with_context(|| format!("job kind {name:?}"))?;
+                Ok((kind_name, Arc::new(Semaphore::new(kind.concurrency as usize))))
+            })
+            .collect::<anyhow::Result<_>>()?;
         Ok(Arc::new(Self {
             slots: Arc::new(Semaphore::new(config.concurrency as usize)),
             kind_slots,

@@ -6,7 +6,7 @@ use hexaspin_core::job::{
     IdempotencyKey, JobId, JobKind, JobState, JobTimeout, MaxAttempts, NewJob, Priority,
 };
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
 };
 use hexaspin_core::quota::{QuotaRules, RateRule, RejectReason};
 
@@ -32,6 +32,12 @@ pub fn new_job(key: u8, priority: u8) -> NewJob {
         timeout: JobTimeout::from_millis(1000).expect("timeout"),
         concurrency_limit: None,
     }
+}
+
+/// A claim of up to `total` jobs of the one kind the suite's jobs have (`echo`), with as many
+/// slots for it.
+pub fn echo_budget(total: u32) -> ClaimBudget {
+    ClaimBudget::new(total, [(JobKind::parse("echo").expect("kind"), total)])
 }
 
 /// A request without quota rules or idempotency key.
@@ -88,7 +94,7 @@ pub async fn a_future_job_waits_until_promoted_when_due<S: JobStore + JobQueue>(
     );
     assert!(
         store
-            .claim("w", 10, 1000, T0.plus_seconds(59))
+            .claim("w", &echo_budget(10), 1000, T0.plus_seconds(59))
             .await
             .expect("claim")
             .is_empty()
@@ -101,7 +107,7 @@ pub async fn a_future_job_waits_until_promoted_when_due<S: JobStore + JobQueue>(
         1
     );
     let claimed = store
-        .claim("w", 10, 1000, T0.plus_seconds(60))
+        .claim("w", &echo_budget(10), 1000, T0.plus_seconds(60))
         .await
         .expect("claim");
     assert_eq!(ids(&claimed), vec![spec.id]);
@@ -302,6 +308,63 @@ pub async fn the_daily_quota_refuses_until_the_next_day<S: JobStore + JobQueue>(
     .await;
 }
 
+/// A batch dispatches each job in turn, each judged and charged on its own: a job over the rate
+/// is refused (and not stored) while the others are stored; an idempotency key repeated inside
+/// the batch gives the first job back; the outcomes are in the order sent.
+pub async fn a_batch_judges_and_stores_each_job_on_its_own<S: JobStore + JobQueue>(store: &S) {
+    let limited = |job| DispatchRequest {
+        rules: QuotaRules {
+            rate: Some(RateRule::new(1, 2).expect("rule")),
+            daily_quota: None,
+        },
+        ..request(job)
+    };
+    let idempotent = |job| DispatchRequest {
+        idempotency_key: Some(IdempotencyKey::parse("batch-7").expect("idempotency key")),
+        ..request(job)
+    };
+    let requests = vec![
+        limited(new_job(36, 5)),
+        limited(new_job(36, 5)),
+        limited(new_job(36, 5)),
+        idempotent(new_job(37, 5)),
+        idempotent(new_job(37, 5)),
+    ];
+    let outcomes = store.dispatch_batch(&requests, T0).await.expect("batch");
+    assert_eq!(outcomes.len(), 5);
+    let mut stored = Vec::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        match (index, outcome) {
+            (0 | 1 | 3, DispatchOutcome::Accepted { job, .. }) => {
+                assert_eq!(job.spec, requests[index].job);
+                stored.push(job.spec.id.clone());
+            }
+            (2, DispatchOutcome::Rejected { decision }) => {
+                assert_eq!(decision.rejected, Some(RejectReason::RateLimited));
+            }
+            (4, DispatchOutcome::Duplicate { job }) => {
+                assert_eq!(job.spec.id, requests[3].job.id, "the first job of the key");
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    for id in &stored {
+        assert!(store.find_job(id).await.expect("find").is_some());
+    }
+    for refused in [&requests[2], &requests[4]] {
+        assert_eq!(store.find_job(&refused.job.id).await.expect("find"), None);
+    }
+    let claimed = store.claim("w", &echo_budget(10), 500, T0).await.expect("claim");
+    assert_eq!(ids(&claimed), stored, "queued in the order sent");
+    assert!(
+        store
+            .dispatch_batch(&[], T0)
+            .await
+            .expect("empty batch")
+            .is_empty()
+    );
+}
+
 /// Claims go by priority (0 first), then dispatch order, and start an attempt under a lease.
 pub async fn claims_follow_priority_then_dispatch_order<S: JobStore + JobQueue>(store: &S) {
     let mut expected = Vec::new();
@@ -310,8 +373,8 @@ pub async fn claims_follow_priority_then_dispatch_order<S: JobStore + JobQueue>(
         expected.push((priority, job.seq, job.spec.id));
     }
     expected.sort();
-    let mut claimed = store.claim("w1", 3, 500, T0).await.expect("claim");
-    claimed.extend(store.claim("w1", 10, 500, T0).await.expect("claim"));
+    let mut claimed = store.claim("w1", &echo_budget(3), 500, T0).await.expect("claim");
+    claimed.extend(store.claim("w1", &echo_budget(10), 500, T0).await.expect("claim"));
     assert_eq!(
         ids(&claimed),
         expected.into_iter().map(|(_, _, id)| id).collect::<Vec<_>>()
@@ -325,7 +388,13 @@ pub async fn claims_follow_priority_then_dispatch_order<S: JobStore + JobQueue>(
         first.lease_expires_at,
         Some(Timestamp::from_millis(T0.as_millis() + 1000 + 500))
     );
-    assert!(store.claim("w1", 10, 500, T0).await.expect("claim").is_empty());
+    assert!(
+        store
+            .claim("w1", &echo_budget(10), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }
 
 /// A key at its concurrency limit is skipped without holding back other keys' jobs.
@@ -339,24 +408,169 @@ pub async fn claims_respect_per_key_concurrency_without_blocking_other_keys<S: J
         limited.push(accept(store, &request(spec), T0).await);
     }
     let free = accept(store, &request(new_job(9, 9)), T0).await;
-    let claimed = store.claim("w", 10, 500, T0).await.expect("claim");
+    let claimed = store.claim("w", &echo_budget(10), 500, T0).await.expect("claim");
     assert_eq!(
         ids(&claimed),
         vec![limited[0].spec.id.clone(), free.spec.id.clone()]
     );
     assert!(
-        store.claim("w", 10, 500, T0).await.expect("claim").is_empty(),
+        store
+            .claim("w", &echo_budget(10), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty(),
         "the key is at its limit"
     );
     assert!(store.ack(&limited[0].spec.id, "w", "{}", T0).await.expect("ack"));
-    let next = store.claim("w", 10, 500, T0).await.expect("claim");
+    let next = store.claim("w", &echo_budget(10), 500, T0).await.expect("claim");
     assert_eq!(ids(&next), vec![limited[1].spec.id.clone()]);
+}
+
+fn kind(name: &str) -> JobKind {
+    JobKind::parse(name).expect("kind")
+}
+
+fn job_of_kind(key: u8, priority: u8, name: &str) -> NewJob {
+    NewJob {
+        kind: kind(name),
+        ..new_job(key, priority)
+    }
+}
+
+/// A claim takes only the kinds the worker has loaded: a job of another kind, even one that
+/// comes first, stays queued, untouched, for a worker that has its kind.
+pub async fn claims_take_only_the_kinds_the_worker_has_loaded<S: JobStore + JobQueue>(store: &S) {
+    let other = accept(store, &request(job_of_kind(30, 0, "webhook")), T0).await;
+    let echo = accept(store, &request(job_of_kind(30, 5, "echo")), T0).await;
+    let claimed = store.claim("w", &echo_budget(10), 500, T0).await.expect("claim");
+    assert_eq!(ids(&claimed), vec![echo.spec.id.clone()]);
+    let waiting = store.find_job(&other.spec.id).await.expect("find").expect("job");
+    assert_eq!((waiting.state, waiting.attempts), (JobState::Queued, 0));
+    let budget = ClaimBudget::new(10, [(kind("webhook"), 1)]);
+    let claimed = store.claim("w2", &budget, 500, T0).await.expect("claim");
+    assert_eq!(ids(&claimed), vec![other.spec.id.clone()]);
+}
+
+/// A claim takes no more jobs of a kind than the worker has free slots for that kind, and no
+/// more in all than its total, in priority order across the kinds.
+pub async fn claims_take_no_more_of_a_kind_than_its_free_slots<S: JobStore + JobQueue>(store: &S) {
+    let mut echo = Vec::new();
+    let mut webhook = Vec::new();
+    for _ in 0..3 {
+        echo.push(accept(store, &request(job_of_kind(31, 1, "echo")), T0).await);
+        webhook.push(accept(store, &request(job_of_kind(31, 2, "webhook")), T0).await);
+    }
+    let budget = ClaimBudget::new(10, [(kind("echo"), 1), (kind("webhook"), 2)]);
+    let claimed = store.claim("w", &budget, 500, T0).await.expect("claim");
+    assert_eq!(
+        ids(&claimed),
+        vec![
+            echo[0].spec.id.clone(),
+            webhook[0].spec.id.clone(),
+            webhook[1].spec.id.clone()
+        ]
+    );
+    let budget = ClaimBudget::new(1, [(kind("echo"), 5), (kind("webhook"), 5)]);
+    let claimed = store.claim("w", &budget, 500, T0).await.expect("claim");
+    assert_eq!(ids(&claimed), vec![echo[1].spec.id.clone()], "the total caps it");
+    let nothing = ClaimBudget::new(5, [(kind("echo"), 0)]);
+    assert!(
+        store
+            .claim("w", &nothing, 500, T0)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+}
+
+/// How many jobs of a key at its concurrency limit sit in front of another key's job in the
+/// starvation test: more than one claim looks at (Redis: 1 000), fewer than a slow test needs.
+const CAPPED_BACKLOG: usize = 1_200;
+
+/// A key at its concurrency limit with a long backlog never keeps another key's job from being
+/// claimed: within a few claims (each looks at a bounded number of jobs) the other key's job,
+/// queued behind the whole backlog and at the lowest priority, is taken; the backlog then runs
+/// one at a time, in order, as its key's slot frees up.
+pub async fn a_capped_keys_long_backlog_does_not_starve_other_keys<S: JobStore + JobQueue>(store: &S) {
+    let mut backlog = Vec::new();
+    for _ in 0..CAPPED_BACKLOG {
+        let mut spec = new_job(32, 0);
+        spec.concurrency_limit = Some(1);
+        backlog.push(accept(store, &request(spec), T0).await);
+    }
+    let other = accept(store, &request(new_job(33, 9)), T0).await;
+    let first = store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
+    assert_eq!(ids(&first), vec![backlog[0].spec.id.clone()]);
+    let mut found = Vec::new();
+    for _ in 0..3 {
+        found.extend(store.claim("w", &echo_budget(1), 500, T0).await.expect("claim"));
+        if !found.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        ids(&found),
+        vec![other.spec.id.clone()],
+        "the other key's job is claimed within three claims"
+    );
+    assert!(
+        store
+            .claim("w", &echo_budget(5), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(store.ack(&backlog[0].spec.id, "w", "{}", T0).await.expect("ack"));
+    let next = store.claim("w", &echo_budget(5), 500, T0).await.expect("claim");
+    assert_eq!(
+        ids(&next),
+        vec![backlog[1].spec.id.clone()],
+        "the backlog goes on in order"
+    );
+}
+
+/// A waiting job of a key at its limit that is cancelled or deleted after a slot of its key
+/// freed up hands that slot on: the key's next job is claimed, none is left behind.
+pub async fn a_cancelled_or_deleted_waiting_job_hands_its_keys_free_slot_on<S: JobStore + JobQueue>(
+    store: &S,
+) {
+    let mut jobs = Vec::new();
+    for _ in 0..4 {
+        let mut spec = new_job(34, 5);
+        spec.concurrency_limit = Some(1);
+        jobs.push(accept(store, &request(spec), T0).await);
+    }
+    let first = store.claim("w", &echo_budget(4), 500, T0).await.expect("claim");
+    assert_eq!(ids(&first), vec![jobs[0].spec.id.clone()]);
+    assert!(
+        store
+            .claim("w", &echo_budget(4), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(store.ack(&jobs[0].spec.id, "w", "{}", T0).await.expect("ack"));
+    store
+        .cancel_job(&jobs[1].spec.id, T0)
+        .await
+        .expect("cancel")
+        .expect("job");
+    let next = store.claim("w", &echo_budget(4), 500, T0).await.expect("claim");
+    assert_eq!(ids(&next), vec![jobs[2].spec.id.clone()]);
+    assert!(store.ack(&jobs[2].spec.id, "w", "{}", T0).await.expect("ack"));
+    // Deleting a job must not delete the key's free slot with it.
+    let mut spec = new_job(34, 5);
+    spec.concurrency_limit = Some(1);
+    let last = accept(store, &request(spec), T0).await;
+    assert!(store.delete_job(&jobs[3].spec.id).await.expect("delete"));
+    let next = store.claim("w", &echo_budget(4), 500, T0).await.expect("claim");
+    assert_eq!(ids(&next), vec![last.spec.id.clone()]);
 }
 
 /// Only the lease holder can ack; an acked job is `succeeded` with its result.
 pub async fn ack_records_success_for_the_lease_holder_only<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(10, 5)), T0).await;
-    store.claim("w1", 1, 500, T0).await.expect("claim");
+    store.claim("w1", &echo_budget(1), 500, T0).await.expect("claim");
     assert!(
         !store
             .ack(&job.spec.id, "w2", "{}", T0)
@@ -390,7 +604,7 @@ pub async fn ack_records_success_for_the_lease_holder_only<S: JobStore + JobQueu
 pub async fn failures_retry_until_attempts_run_out_then_the_job_is_dead<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(11, 5)), T0).await; // max_attempts = 2
     let id = &job.spec.id;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     let retry_at = T0.plus_seconds(10);
     assert!(
         store
@@ -408,7 +622,10 @@ pub async fn failures_retry_until_attempts_run_out_then_the_job_is_dead<S: JobSt
         (JobState::Retrying, Some(retry_at), Some("boom 1"))
     );
     assert_eq!(store.promote_due(retry_at, 10).await.expect("promote"), 1);
-    let second = store.claim("w", 1, 500, retry_at).await.expect("claim");
+    let second = store
+        .claim("w", &echo_budget(1), 500, retry_at)
+        .await
+        .expect("claim");
     assert_eq!(second[0].attempts, 2);
     assert!(
         store
@@ -429,7 +646,7 @@ pub async fn failures_retry_until_attempts_run_out_then_the_job_is_dead<S: JobSt
     );
 
     let final_failure = accept(store, &request(new_job(11, 5)), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     assert!(
         store
             .fail(&final_failure.spec.id, "w", "bad input", &FailOutcome::Fail, T0)
@@ -447,7 +664,7 @@ pub async fn failures_retry_until_attempts_run_out_then_the_job_is_dead<S: JobSt
 /// Releasing (graceful shutdown) puts the job back without counting the attempt.
 pub async fn a_released_job_is_queued_again_without_using_an_attempt<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(12, 5)), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     assert!(
         !store
             .release(&job.spec.id, "other", T0)
@@ -455,7 +672,7 @@ pub async fn a_released_job_is_queued_again_without_using_an_attempt<S: JobStore
             .expect("release by another")
     );
     assert!(store.release(&job.spec.id, "w", T0).await.expect("release"));
-    let again = store.claim("w2", 1, 500, T0).await.expect("claim");
+    let again = store.claim("w2", &echo_budget(1), 500, T0).await.expect("claim");
     assert_eq!((again[0].spec.id.clone(), again[0].attempts), (job.spec.id, 1));
 }
 
@@ -465,7 +682,10 @@ pub async fn an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled<
     store: &S,
 ) {
     let job = accept(store, &request(new_job(13, 5)), T0).await;
-    store.claim("crashed", 1, 500, T0).await.expect("claim");
+    store
+        .claim("crashed", &echo_budget(1), 500, T0)
+        .await
+        .expect("claim");
     let asked = store
         .cancel_job(&job.spec.id, T0)
         .await
@@ -480,7 +700,11 @@ pub async fn an_expired_lease_on_a_job_whose_cancel_was_asked_ends_it_cancelled<
         (JobState::Cancelled, None, Some(later))
     );
     assert!(
-        store.claim("w", 1, 500, later).await.expect("claim").is_empty(),
+        store
+            .claim("w", &echo_budget(1), 500, later)
+            .await
+            .expect("claim")
+            .is_empty(),
         "nothing to run again"
     );
 }
@@ -491,7 +715,14 @@ pub async fn expired_leases_are_rescued_in_bounded_batches<S: JobStore + JobQueu
     for n in 0..5 {
         accept(store, &request(new_job(13, 5 + n)), T0).await;
     }
-    assert_eq!(store.claim("crashed", 5, 500, T0).await.expect("claim").len(), 5);
+    assert_eq!(
+        store
+            .claim("crashed", &echo_budget(5), 500, T0)
+            .await
+            .expect("claim")
+            .len(),
+        5
+    );
     let later = Timestamp::from_millis(T0.as_millis() + 1501);
     let mut batches = Vec::new();
     for _ in 0..4 {
@@ -511,7 +742,10 @@ pub async fn expired_leases_are_rescued_in_bounded_batches<S: JobStore + JobQueu
 /// Jobs whose lease expired go back to the queue as a new attempt, or die after the last one.
 pub async fn expired_leases_are_rescued<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(13, 5)), T0).await; // timeout 1000 + grace 500
-    store.claim("crashed", 1, 500, T0).await.expect("claim");
+    store
+        .claim("crashed", &echo_budget(1), 500, T0)
+        .await
+        .expect("claim");
     assert_eq!(
         store
             .rescue_expired(Timestamp::from_millis(T0.as_millis() + 1500), 100)
@@ -534,7 +768,10 @@ pub async fn expired_leases_are_rescued<S: JobStore + JobQueue>(store: &S) {
             .expect("late ack"),
         "the old lease is void"
     );
-    store.claim("w", 1, 500, later).await.expect("second attempt");
+    store
+        .claim("w", &echo_budget(1), 500, later)
+        .await
+        .expect("second attempt");
     let much_later = later.plus_seconds(10);
     assert_eq!(store.rescue_expired(much_later, 100).await.expect("rescue"), 1);
     assert_eq!(
@@ -561,12 +798,16 @@ pub async fn cancellation_depends_on_the_state<S: JobStore + JobQueue>(store: &S
         (JobState::Cancelled, Some(T0))
     );
     assert!(
-        store.claim("w", 10, 500, T0).await.expect("claim").is_empty(),
+        store
+            .claim("w", &echo_budget(10), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty(),
         "a cancelled job is not claimed"
     );
 
     let running = accept(store, &request(new_job(14, 5)), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     let marked = store
         .cancel_job(&running.spec.id, T0)
         .await
@@ -595,7 +836,7 @@ pub async fn queue_depths_count_jobs_by_state_and_priority<S: JobStore + JobQueu
     let mut later = new_job(15, 2);
     later.run_at = Some(T0.plus_seconds(5));
     accept(store, &request(later), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     let depth = |state, priority| QueueDepth {
         state,
         priority: Priority::new(priority).expect("p"),
@@ -625,6 +866,17 @@ pub async fn queue_depths_count_jobs_by_state_and_priority<S: JobStore + JobQueu
     assert_eq!(depths, expected);
 }
 
+/// Reconciling depths that agree with the jobs changes nothing and recounts nothing.
+pub async fn reconciling_correct_depths_changes_nothing<S: JobStore + JobQueue>(store: &S) {
+    for priority in [1u8, 4, 4] {
+        accept(store, &request(new_job(35, priority)), T0).await;
+    }
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
+    let before = store.queue_depths().await.expect("depths");
+    assert_eq!(store.reconcile_depths().await.expect("reconcile"), 0);
+    assert_eq!(store.queue_depths().await.expect("depths"), before);
+}
+
 /// A dead job can be put back in the queue, and a job that is not running can be deleted.
 pub async fn dead_jobs_can_be_retried_and_jobs_deleted<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(16, 5)), T0).await;
@@ -640,7 +892,7 @@ pub async fn dead_jobs_can_be_retried_and_jobs_deleted<S: JobStore + JobQueue>(s
             .await
             .expect("promote");
         store
-            .claim("w", 1, 500, T0.plus_seconds(100))
+            .claim("w", &echo_budget(1), 500, T0.plus_seconds(100))
             .await
             .expect("claim");
         store
@@ -668,7 +920,7 @@ pub async fn dead_jobs_can_be_retried_and_jobs_deleted<S: JobStore + JobQueue>(s
         (JobState::Queued, 0, None)
     );
     store
-        .claim("w", 1, 500, T0.plus_seconds(200))
+        .claim("w", &echo_budget(1), 500, T0.plus_seconds(200))
         .await
         .expect("claim");
     assert!(
@@ -823,7 +1075,7 @@ pub async fn peeking_at_a_bucket_tells_the_standing_without_charging<S: hexaspin
 /// A running job whose cancellation was asked ends `cancelled` when its worker stops it.
 pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(20, 5)), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     store.cancel_job(&job.spec.id, T0).await.expect("ask");
     assert!(
         !store
@@ -842,7 +1094,13 @@ pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + Jo
         (done.state, done.finished_at),
         (JobState::Cancelled, Some(T0.plus_seconds(1)))
     );
-    assert!(store.claim("w", 1, 500, T0).await.expect("claim").is_empty());
+    assert!(
+        store
+            .claim("w", &echo_budget(1), 500, T0)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
     let depths = store.queue_depths().await.expect("depths");
     assert_eq!(
         depths.iter().map(|d| (d.state, d.count)).collect::<Vec<_>>(),
@@ -855,7 +1113,7 @@ pub async fn a_job_the_worker_gives_up_on_is_dead<S: JobStore + JobQueue>(store:
     let mut spec = new_job(21, 5);
     spec.max_attempts = MaxAttempts::new(5).expect("attempts");
     let job = accept(store, &request(spec), T0).await;
-    store.claim("w", 1, 500, T0).await.expect("claim");
+    store.claim("w", &echo_budget(1), 500, T0).await.expect("claim");
     assert!(
         store
             .fail(&job.spec.id, "w", "gave up", &FailOutcome::GiveUp, T0)

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobKind, JobState};
 use hexaspin_core::metrics::{Heartbeat, JobMove, Series, outcome_series};
-use hexaspin_core::ports::{FailOutcome, JobQueue, JobStore, MetricsStore};
+use hexaspin_core::ports::{ClaimBudget, FailOutcome, JobQueue, JobStore, MetricsStore};
 
-use super::jobs::{new_job, request};
+use super::jobs::{echo_budget, new_job, request};
 
 const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
@@ -44,7 +44,11 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
         jobs.push(spec.id);
     }
     store.cancel_job(&jobs[5], T0).await.expect("cancel queued");
-    let claimed = store.claim("w", 6, 500, T0).await.expect("claim");
+    let both_kinds = ClaimBudget::new(
+        6,
+        ["echo", "webhook"].map(|kind| (JobKind::parse(kind).expect("kind"), 6)),
+    );
+    let claimed = store.claim("w", &both_kinds, 500, T0).await.expect("claim");
     assert_eq!(claimed.len(), 6);
     let held = |i: usize| &jobs[i];
     assert!(store.ack(held(0), "w", "{}", T0).await.expect("ack"));
@@ -70,7 +74,14 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
     assert!(store.release(held(4), "w", T0).await.expect("release"));
     assert!(store.ack(held(6), "w", "{}", T0).await.expect("ack webhook"));
     // Job 4 again, then its worker dies: the rescuer retries it (counted).
-    assert_eq!(store.claim("dies", 1, 500, T0).await.expect("reclaim").len(), 1);
+    assert_eq!(
+        store
+            .claim("dies", &echo_budget(1), 500, T0)
+            .await
+            .expect("reclaim")
+            .len(),
+        1
+    );
     assert_eq!(
         store
             .rescue_expired(T0.plus_seconds(10), 100)

@@ -43,6 +43,65 @@ pub struct DispatchBody {
     pub timeout_ms: Option<i64>,
 }
 
+/// `POST /api/jobs/batch`. Each job is read on its own (see [`BatchJobBody`]), so a job with a
+/// wrong field is refused alone, not the batch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = JobBatchRequest)]
+pub struct BatchBody {
+    /// 1–500 jobs, each validated, charged and judged by the quota on its own.
+    #[schema(value_type = Vec<BatchJobBody>, min_items = 1, max_items = 500)]
+    pub jobs: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One job of a batch, as the document describes it: a job request with its own idempotency
+/// key. The handler reads `idempotency_key` off the object and the rest as a [`DispatchBody`]
+/// (which refuses unknown fields); this type only names the shape.
+#[derive(Debug, ToSchema)]
+#[schema(as = BatchJobRequest)]
+#[allow(dead_code)]
+pub struct BatchJobBody {
+    /// The job, as `POST /api/jobs` takes it.
+    #[schema(inline)]
+    #[serde(flatten)]
+    pub job: DispatchBody,
+    /// What the `Idempotency-Key` header is to one dispatch, for this job.
+    #[schema(pattern = "^[\\x21-\\x7e]{1,255}$")]
+    pub idempotency_key: Option<String>,
+}
+
+/// What became of the jobs of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JobBatchResults)]
+pub struct BatchView {
+    /// Jobs stored and queued (or scheduled) by this request.
+    pub accepted: usize,
+    /// Jobs refused (each result says why); replays are neither.
+    pub refused: usize,
+    /// One result per job, in the order sent.
+    pub results: Vec<BatchResultView>,
+}
+
+/// What became of one job of a batch: the answer `POST /api/jobs` would have given it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JobBatchResult)]
+pub struct BatchResultView {
+    /// 202 accepted, 200 an idempotent replay, else the problem's status.
+    pub status: u16,
+    /// The job (accepted or replayed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobView>,
+    /// The problem's stable `code` (refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// What went wrong, for a human (refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Seconds to wait before sending this job again (refused by a quota).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
 /// `GET /api/jobs` and `GET /api/admin/jobs` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

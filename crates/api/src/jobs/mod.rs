@@ -2,10 +2,11 @@
 //! (JWT) inspect queues and manage dead jobs.
 //!
 //! Client routes (`Authorization: Bearer <api key>` or `X-API-Key`): `POST /api/jobs`,
-//! `GET /api/jobs`, `GET|DELETE /api/jobs/{id}`. Admin routes (admin JWT):
+//! `POST /api/jobs/batch`, `GET /api/jobs`, `GET|DELETE /api/jobs/{id}`. Admin routes (admin JWT):
 //! `GET /api/admin/queues`, `GET /api/admin/jobs`, `POST /api/admin/jobs/{id}/retry`,
 //! `DELETE /api/admin/jobs/{id}`.
 
+mod batch;
 mod dto;
 pub(crate) mod paths;
 pub(crate) mod problems;
@@ -37,6 +38,7 @@ const ENVELOPE_BYTES: usize = 4096;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Route {
     Jobs,
+    Batch,
     Job,
     Queues,
     AdminJobs,
@@ -45,8 +47,9 @@ pub(crate) enum Route {
 }
 
 /// Every route with its path.
-pub(crate) const ROUTES: [(&str, Route); 6] = [
+pub(crate) const ROUTES: [(&str, Route); 7] = [
     (JOBS_PATH, Route::Jobs),
+    (batch::BATCH_PATH, Route::Batch),
     ("/api/jobs/{id}", Route::Job),
     ("/api/admin/queues", Route::Queues),
     ("/api/admin/jobs", Route::AdminJobs),
@@ -63,14 +66,21 @@ fn router() -> matchit::Router<Route> {
     router
 }
 
-/// How much body `request` may carry: a dispatch its payload limit plus the other fields, every
-/// other route none (reads the dispatch settings only for a dispatch).
+/// How much body `request` may carry: a dispatch its payload limit plus the other fields, a batch
+/// that per job up to a cap, every other route none (reads the dispatch settings only for a
+/// dispatch).
 pub fn body_limit(request: &Request, settings: &JobsSettings<'_>) -> Result<BodyLimit, ApiError> {
-    if request.method() == Method::POST && request.uri().path() == JOBS_PATH {
-        let max_payload = settings.dispatch()?.max_payload_bytes;
-        Ok(BodyLimit::UpTo(max_payload + ENVELOPE_BYTES))
-    } else {
-        Ok(BodyLimit::Ignored)
+    if request.method() != Method::POST {
+        return Ok(BodyLimit::Ignored);
+    }
+    match request.uri().path() {
+        JOBS_PATH => Ok(BodyLimit::UpTo(
+            settings.dispatch()?.max_payload_bytes + ENVELOPE_BYTES,
+        )),
+        batch::BATCH_PATH => Ok(BodyLimit::UpTo(batch::body_limit(
+            settings.dispatch()?.max_payload_bytes,
+        ))),
+        _ => Ok(BodyLimit::Ignored),
     }
 }
 
@@ -116,6 +126,10 @@ where
             (Route::Jobs, &Method::POST) => {
                 let key = self.client(request, WRITE_SCOPE, now).await?;
                 self.create(request, &key, now).await
+            }
+            (Route::Batch, &Method::POST) => {
+                let key = self.client(request, WRITE_SCOPE, now).await?;
+                self.create_batch(request, &key, now).await
             }
             (Route::Jobs, &Method::GET) => {
                 let key = self.client(request, READ_SCOPE, now).await?;
@@ -310,8 +324,12 @@ pub fn parse_dispatch(request: &Request, max_payload_bytes: usize) -> Result<Job
     let idempotency_key = request
         .headers()
         .get("idempotency-key")
-        .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
-        .transpose()?;
+        .map(|v| v.to_str().unwrap_or(""));
+    job_request(body, idempotency_key)
+}
+
+/// One job's request from its JSON body and idempotency key, as far as parsing goes.
+fn job_request(body: DispatchBody, idempotency_key: Option<&str>) -> Result<JobRequest, ApiError> {
     Ok(JobRequest {
         kind: body.kind,
         payload: body.payload.to_string(),
@@ -327,7 +345,7 @@ pub fn parse_dispatch(request: &Request, max_payload_bytes: usize) -> Result<Job
         delay_ms: body.delay_ms,
         max_attempts: body.max_attempts,
         timeout_ms: body.timeout_ms,
-        idempotency_key,
+        idempotency_key: idempotency_key.map(IdempotencyKey::parse).transpose()?,
     })
 }
 
@@ -348,6 +366,7 @@ fn presented_key(request: &Request) -> Option<String> {
 pub(crate) fn allowed_methods(route: Route) -> &'static str {
     match route {
         Route::Jobs => "GET, POST",
+        Route::Batch => "POST",
         Route::Job => "GET, DELETE",
         Route::Queues | Route::AdminJobs => "GET",
         Route::AdminJob => "DELETE",

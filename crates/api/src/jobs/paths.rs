@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
-use super::dto::{DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
+use super::dto::{BatchBody, BatchView, DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
 use crate::openapi::problems::{
-    AdminAccess, BadQuery, DispatchInvalid, DispatchTooManyRequests, JobNotDead, JobRunning,
+    AdminAccess, BadQuery, BatchInvalid, DispatchInvalid, DispatchTooManyRequests, JobNotDead, JobRunning,
     JsonBodyFailures, KeyAccess, KeyTooManyRequests, NotFound, StoreFailures,
 };
 use crate::response::Page;
@@ -44,6 +44,30 @@ use crate::response::Page;
     ),
 )]
 pub(crate) fn dispatch_job() {}
+
+/// Dispatches up to 500 jobs in one request. Each job is validated, takes a use of the key and
+/// is judged by the key's rate and daily quota on its own, as if sent alone: one refused job does
+/// not refuse the others. All are stored in one store call. The key needs `jobs:write`.
+#[utoipa::path(
+    post, path = "/api/jobs/batch", tag = "jobs", operation_id = "dispatchJobBatch",
+    security(("api_key" = []), ("api_key_header" = [])),
+    request_body(content = BatchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The batch was judged: one result per job, in order (202 accepted, 200 replayed, else the job's problem).",
+            body = BatchView,
+            headers(
+                ("RateLimit-Limit" = u64, description = "Requests the key may make in a burst."),
+                ("RateLimit-Remaining" = u64, description = "Requests left after the batch's last accepted job."),
+                ("RateLimit-Reset" = u64, description = "Seconds until the burst is whole again."),
+            )),
+        JsonBodyFailures,
+        KeyAccess,
+        (status = 422, response = BatchInvalid),
+        (status = 429, response = KeyTooManyRequests),
+        StoreFailures,
+    ),
+)]
+pub(crate) fn dispatch_job_batch() {}
 
 /// Lists the key's own jobs, newest first. The key needs `jobs:read`.
 #[utoipa::path(

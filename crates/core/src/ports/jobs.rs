@@ -5,7 +5,7 @@
 use super::StoreError;
 use crate::Timestamp;
 use crate::api_key::ApiKeyId;
-use crate::job::{IdempotencyKey, Job, JobId, JobState, NewJob, Priority};
+use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobState, NewJob, Priority};
 use crate::quota::{Decision, QuotaRules};
 
 /// Everything dispatch asks the store to do in ONE atomic step: honour the idempotency key,
@@ -80,6 +80,44 @@ pub struct QueueDepth {
     pub count: u64,
 }
 
+/// What one claim may take: at most `total` jobs, each of a kind the worker has loaded and no
+/// more of a kind than the worker has free slots for. A job of a kind that is not listed waits
+/// for a worker that has it; a job is only claimed (and its lease only starts) once both a
+/// worker slot and a slot of its kind are held for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimBudget {
+    total: u32,
+    kinds: Vec<(JobKind, u32)>,
+}
+
+impl ClaimBudget {
+    /// At most `total` jobs, of the listed kinds, at most the given number of each. Kinds with
+    /// no free slot are dropped; no kind is given more than `total`.
+    pub fn new(total: u32, kinds: impl IntoIterator<Item = (JobKind, u32)>) -> Self {
+        let kinds = kinds
+            .into_iter()
+            .filter(|(_, free)| *free > 0)
+            .map(|(kind, free)| (kind, free.min(total)))
+            .collect();
+        Self { total, kinds }
+    }
+
+    /// How many jobs at most, whatever their kind.
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// The kinds that may be claimed, each with its free slots.
+    pub fn kinds(&self) -> &[(JobKind, u32)] {
+        &self.kinds
+    }
+
+    /// Whether nothing at all may be claimed.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0 || self.kinds.is_empty()
+    }
+}
+
 /// What happens to a job whose attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailOutcome {
@@ -99,6 +137,15 @@ pub trait JobStore {
         request: &DispatchRequest,
         now: Timestamp,
     ) -> Result<DispatchOutcome, StoreError>;
+
+    /// [`dispatch`](JobStore::dispatch) of each request in turn, in ONE store call (SQLite: one
+    /// transaction; Redis: one script): each job is judged and charged on its own, so one
+    /// refused job does not refuse the others; the outcomes are in the order of `requests`.
+    async fn dispatch_batch(
+        &self,
+        requests: &[DispatchRequest],
+        now: Timestamp,
+    ) -> Result<Vec<DispatchOutcome>, StoreError>;
 
     /// A job by id.
     async fn find_job(&self, id: &JobId) -> Result<Option<Job>, StoreError>;
@@ -125,13 +172,15 @@ pub trait JobQueue {
     /// Moves scheduled and retrying jobs whose time has come to the queue; returns how many.
     async fn promote_due(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError>;
 
-    /// Claims up to `limit` queued jobs, by priority then dispatch order, skipping (not waiting
-    /// for) jobs whose key is at its concurrency limit. Each claim starts an attempt with a lease
-    /// until `now + timeout + lease_grace_ms`.
+    /// Claims queued jobs within `budget` (only its kinds, no more of each than its free slots),
+    /// by priority then dispatch order, skipping (not waiting for) jobs whose key is at its
+    /// concurrency limit: however long such a key's backlog, it never keeps other keys' jobs
+    /// from being claimed. Each claim starts an attempt with a lease until
+    /// `now + timeout + lease_grace_ms`.
     async fn claim(
         &self,
         worker: &str,
-        limit: u32,
+        budget: &ClaimBudget,
         lease_grace_ms: i64,
         now: Timestamp,
     ) -> Result<Vec<Job>, StoreError>;
@@ -159,6 +208,11 @@ pub trait JobQueue {
     /// that was their last attempt (cancelled if their cancellation was asked); at most `limit`
     /// of them per call, so one call never holds the store for long; returns how many.
     async fn rescue_expired(&self, now: Timestamp, limit: u32) -> Result<u64, StoreError>;
+
+    /// Makes the queue depths ([`JobStore::queue_depths`]) agree with the jobs themselves again,
+    /// should a kept count have drifted from them; returns how many states had to be recounted
+    /// (0 where depths are always counted from the jobs).
+    async fn reconcile_depths(&self) -> Result<u64, StoreError>;
 
     /// Deletes finished jobs that finished before `before`, forgets expired idempotency keys and
     /// the rate buckets that were full again by then.

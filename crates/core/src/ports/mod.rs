@@ -9,7 +9,8 @@ mod metrics;
 mod users;
 
 pub use jobs::{
-    DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth, RateLimiter,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
+    RateLimiter,
 };
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use metrics::MetricsStore;

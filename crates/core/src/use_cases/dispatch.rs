@@ -208,7 +208,7 @@ where
     }
 }
 
-fn validate<K, J, E: Entropy>(
+pub(super) fn validate<K, J, E: Entropy>(
     ctx: &DispatchContext<'_, K, J, E>,
     key: &VerifiedKey,
     request: JobRequest,
@@ -262,7 +262,7 @@ fn validate<K, J, E: Entropy>(
     })
 }
 
-async fn next_refill<K, J, E>(
+pub(super) async fn next_refill<K, J, E>(
     key: &VerifiedKey,
     ctx: &DispatchContext<'_, K, J, E>,
     now: Timestamp,

@@ -4,6 +4,7 @@ mod accounts;
 mod admin_keys;
 mod audit_trail;
 mod dispatch;
+mod dispatch_batch;
 mod jobs;
 mod metrics;
 mod user_admin;
@@ -22,6 +23,7 @@ pub use dispatch::{
     DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, READ_SCOPE, WRITE_SCOPE,
     authorize_key, dispatch_job,
 };
+pub use dispatch_batch::{BatchOutcome, MAX_BATCH_JOBS, dispatch_jobs};
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
 pub use user_admin::{UserAdminError, UserListQuery, delete_user, get_user, list_users, set_user_state};

@@ -2,7 +2,7 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{Job, JobId};
-use hexaspin_core::ports::{FailOutcome, JobQueue, StoreError};
+use hexaspin_core::ports::{ClaimBudget, FailOutcome, JobQueue, StoreError};
 
 use super::codec::jobs_from_rows;
 use super::{SqliteJobs, queries};
@@ -10,6 +10,16 @@ use crate::{SqlTransaction, SqlValue, TransactionalExecutor};
 
 fn count(rows: Vec<Vec<SqlValue>>) -> u64 {
     rows.len() as u64
+}
+
+/// The budget as the claim statement reads it: `{"kind": free slots, …}`.
+fn budget_json(budget: &ClaimBudget) -> String {
+    let kinds: serde_json::Map<String, serde_json::Value> = budget
+        .kinds()
+        .iter()
+        .map(|(kind, free)| (kind.as_str().to_owned(), (*free).into()))
+        .collect();
+    serde_json::Value::Object(kinds).to_string()
 }
 
 impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
@@ -24,18 +34,22 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
     async fn claim(
         &self,
         worker: &str,
-        limit: u32,
+        budget: &ClaimBudget,
         lease_grace_ms: i64,
         now: Timestamp,
     ) -> Result<Vec<Job>, StoreError> {
+        if budget.is_empty() {
+            return Ok(Vec::new());
+        }
         // One statement, but inside an immediate transaction so that two workers on the same file
         // cannot both count the same key's running jobs before either claims.
         let tx = self.executor.begin_write().await?;
         let params = [
             SqlValue::Text(worker.to_owned()),
-            SqlValue::Int(i64::from(limit)),
+            SqlValue::Int(i64::from(budget.total())),
             SqlValue::Int(lease_grace_ms),
             SqlValue::Int(now.as_millis()),
+            SqlValue::Text(budget_json(budget)),
         ];
         let rows = tx.query(&queries::claim, &params).await?;
         tx.commit().await?;
@@ -105,6 +119,11 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
             )
             .await
             .map(count)
+    }
+
+    async fn reconcile_depths(&self) -> Result<u64, StoreError> {
+        // Depths are counted from the jobs table on every read: there is no kept count to drift.
+        Ok(0)
     }
 
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError> {

@@ -82,82 +82,109 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
     }
 }
 
+/// One dispatch inside `tx` (idempotency, quota, insert), judged at `now`; commits nothing.
+async fn dispatch_in<T: SqlTransaction>(
+    tx: &T,
+    request: &DispatchRequest,
+    now: Timestamp,
+) -> Result<DispatchOutcome, StoreError> {
+    let job = &request.job;
+    let key_id = text(&job.key_id);
+    let now_ms = SqlValue::Int(now.as_millis());
+
+    if let Some(idem) = &request.idempotency_key {
+        let found = tx
+            .query(
+                queries::find_idempotent,
+                &[key_id.clone(), text(&idem.as_str()), now_ms.clone()],
+            )
+            .await?;
+        if let Some(row) = found.first() {
+            let original = tx.query(&queries::find_job, &[row[0].clone()]).await?;
+            if let Some(original) = original.first() {
+                return Ok(DispatchOutcome::Duplicate {
+                    job: job_from_row(original)?,
+                });
+            }
+        }
+    }
+
+    let decision = charge_quota(tx, &key_id, request.rules, now).await?;
+    if decision.rejected.is_some() {
+        // A refused request writes nothing.
+        return Ok(DispatchOutcome::Rejected { decision });
+    }
+
+    let scheduled = job.run_at.filter(|at| *at > now);
+    let state = if scheduled.is_some() {
+        JobState::Scheduled
+    } else {
+        JobState::Queued
+    };
+    let insert = [
+        text(&job.id),
+        key_id.clone(),
+        text(&job.kind.as_str()),
+        SqlValue::Text(job.payload.clone()),
+        SqlValue::Int(i64::from(job.priority.get())),
+        SqlValue::Int(i64::from(job.max_attempts.get())),
+        SqlValue::Int(i64::from(job.timeout.as_millis())),
+        SqlValue::from(job.concurrency_limit.map(i64::from)),
+        text(&state.as_str()),
+        SqlValue::from(scheduled.map(Timestamp::as_millis)),
+        now_ms,
+    ];
+    let inserted = tx.query(&queries::insert_job, &insert).await?;
+    let stored_job = job_from_row(
+        inserted
+            .first()
+            .ok_or_else(|| StoreError::Failed("insert returned no row".into()))?,
+    )?;
+
+    if let Some(idem) = &request.idempotency_key {
+        let expires = now.as_millis().saturating_add(request.idempotency_ttl_ms);
+        let params = [
+            key_id,
+            text(&idem.as_str()),
+            text(&job.id),
+            SqlValue::Int(expires),
+        ];
+        tx.query(queries::remember_idempotent, &params).await?;
+    }
+    Ok(DispatchOutcome::Accepted {
+        job: stored_job,
+        decision,
+    })
+}
+
 impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
     async fn dispatch(
         &self,
         request: &DispatchRequest,
         now: Timestamp,
     ) -> Result<DispatchOutcome, StoreError> {
-        let job = &request.job;
-        let key_id = text(&job.key_id);
+        let tx = self.executor.begin_write().await?;
+        let outcome = dispatch_in(&tx, request, self.decision_time(now)).await?;
+        if matches!(outcome, DispatchOutcome::Accepted { .. }) {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn dispatch_batch(
+        &self,
+        requests: &[DispatchRequest],
+        now: Timestamp,
+    ) -> Result<Vec<DispatchOutcome>, StoreError> {
+        // One write transaction (one fsync) for the whole batch, each job judged in turn.
         let tx = self.executor.begin_write().await?;
         let now = self.decision_time(now);
-        let now_ms = SqlValue::Int(now.as_millis());
-
-        if let Some(idem) = &request.idempotency_key {
-            let found = tx
-                .query(
-                    queries::find_idempotent,
-                    &[key_id.clone(), text(&idem.as_str()), now_ms.clone()],
-                )
-                .await?;
-            if let Some(row) = found.first() {
-                let original = tx.query(&queries::find_job, &[row[0].clone()]).await?;
-                if let Some(original) = original.first() {
-                    return Ok(DispatchOutcome::Duplicate {
-                        job: job_from_row(original)?,
-                    });
-                }
-            }
-        }
-
-        let decision = charge_quota(&tx, &key_id, request.rules, now).await?;
-        if decision.rejected.is_some() {
-            // Dropping the transaction rolls it back: a refused request leaves nothing behind.
-            return Ok(DispatchOutcome::Rejected { decision });
-        }
-
-        let scheduled = job.run_at.filter(|at| *at > now);
-        let state = if scheduled.is_some() {
-            JobState::Scheduled
-        } else {
-            JobState::Queued
-        };
-        let insert = [
-            text(&job.id),
-            key_id.clone(),
-            text(&job.kind.as_str()),
-            SqlValue::Text(job.payload.clone()),
-            SqlValue::Int(i64::from(job.priority.get())),
-            SqlValue::Int(i64::from(job.max_attempts.get())),
-            SqlValue::Int(i64::from(job.timeout.as_millis())),
-            SqlValue::from(job.concurrency_limit.map(i64::from)),
-            text(&state.as_str()),
-            SqlValue::from(scheduled.map(Timestamp::as_millis)),
-            now_ms,
-        ];
-        let inserted = tx.query(&queries::insert_job, &insert).await?;
-        let stored_job = job_from_row(
-            inserted
-                .first()
-                .ok_or_else(|| StoreError::Failed("insert returned no row".into()))?,
-        )?;
-
-        if let Some(idem) = &request.idempotency_key {
-            let expires = now.as_millis().saturating_add(request.idempotency_ttl_ms);
-            let params = [
-                key_id,
-                text(&idem.as_str()),
-                text(&job.id),
-                SqlValue::Int(expires),
-            ];
-            tx.query(queries::remember_idempotent, &params).await?;
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for request in requests {
+            outcomes.push(dispatch_in(&tx, request, now).await?);
         }
         tx.commit().await?;
-        Ok(DispatchOutcome::Accepted {
-            job: stored_job,
-            decision,
-        })
+        Ok(outcomes)
     }
 
     async fn find_job(&self, id: &JobId) -> Result<Option<hexaspin_core::job::Job>, StoreError> {

@@ -1,0 +1,165 @@
+//! `POST /api/jobs/batch`: up to [`MAX_BATCH_JOBS`] jobs in one request, each judged on its own
+//! (validation, the key's uses, the rate and daily quota) and all stored with one job-store call.
+//! The answer is 200 with one result per job, each what `POST /api/jobs` would have answered for
+//! it alone; the request as a whole fails only for what concerns all of it (key, body, store).
+
+use hexaspin_core::Timestamp;
+use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
+use hexaspin_core::use_cases::{self, DispatchContext, MAX_BATCH_JOBS, VerifiedKey};
+use http::{StatusCode, header};
+
+use super::dto::{BatchBody, BatchResultView, BatchView, DispatchBody, JobView};
+use super::{ENVELOPE_BYTES, JobsApi, job_request, problems};
+use crate::body::json_body;
+use crate::metrics::requests::Counted;
+use crate::response::json;
+use crate::{ApiError, Request, Response};
+
+/// Where batches are sent.
+pub const BATCH_PATH: &str = "/api/jobs/batch";
+/// The most body a batch may carry, whatever the payload limit: 8 MiB.
+const MAX_BATCH_BODY_BYTES: usize = 8 << 20;
+
+/// A batch's body limit: every job at the payload limit, up to [`MAX_BATCH_BODY_BYTES`].
+pub fn body_limit(max_payload_bytes: usize) -> usize {
+    (max_payload_bytes + ENVELOPE_BYTES)
+        .saturating_mul(MAX_BATCH_JOBS)
+        .min(MAX_BATCH_BODY_BYTES)
+}
+
+impl<K, J, E> JobsApi<'_, K, J, E>
+where
+    K: ApiKeyStore,
+    J: JobStore + RateLimiter,
+    E: Entropy,
+{
+    pub(super) async fn create_batch(
+        &self,
+        request: &Request,
+        key: &VerifiedKey,
+        now: Timestamp,
+    ) -> Result<Response, ApiError> {
+        let settings = self.settings.dispatch()?;
+        let body: BatchBody = json_body(request, body_limit(settings.max_payload_bytes), false)?;
+        if body.jobs.is_empty() || body.jobs.len() > MAX_BATCH_JOBS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_batch",
+                format!("a batch holds from 1 to {MAX_BATCH_JOBS} jobs"),
+            ));
+        }
+        // Jobs that do not even parse are answered as such; the others go on, in order.
+        let mut results: Vec<Option<Result<JobView, ApiError>>> = Vec::new();
+        let mut parsed = Vec::new();
+        for job in body.jobs {
+            match batch_job_request(job) {
+                Ok(request) => {
+                    parsed.push(request);
+                    results.push(None);
+                }
+                Err(problem) => results.push(Some(Err(problem))),
+            }
+        }
+        let ctx = DispatchContext {
+            keys: self.keys,
+            jobs: self.jobs,
+            entropy: self.entropy,
+            hasher: self.settings.hasher()?,
+            settings,
+        };
+        let mut dispatched = if parsed.is_empty() {
+            Vec::new()
+        } else {
+            use_cases::dispatch_jobs(&ctx, key, parsed, now)
+                .await
+                .map_err(|e| problems::dispatch_error(e, now))?
+        }
+        .into_iter();
+        let mut last_decision = None;
+        let mut duplicates = Vec::new();
+        for (index, slot) in results.iter_mut().enumerate() {
+            if slot.is_some() {
+                continue;
+            }
+            *slot = dispatched.next().map(|outcome| match outcome {
+                Ok(done) => {
+                    last_decision = done.decision.or(last_decision);
+                    if done.duplicate {
+                        duplicates.push(index);
+                    }
+                    Ok(JobView::of(&done.job))
+                }
+                Err(refused) => Err(problems::dispatch_error(refused, now)),
+            });
+        }
+        let mut counts = Vec::new();
+        let results: Vec<BatchResultView> = results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| match result {
+                Some(Ok(job)) => BatchResultView {
+                    status: if duplicates.contains(&index) { 200 } else { 202 },
+                    job: Some(job),
+                    code: None,
+                    detail: None,
+                    retry_after: None,
+                },
+                Some(Err(problem)) => {
+                    counts.extend(problem.counts.iter().cloned());
+                    refused_view(problem)
+                }
+                None => refused_view(ApiError::internal("dispatch batch", &"fewer outcomes than jobs")),
+            })
+            .collect();
+        let view = BatchView {
+            accepted: results.iter().filter(|r| r.status == 202).count(),
+            refused: results.iter().filter(|r| r.status >= 400).count(),
+            results,
+        };
+        let mut response = json(StatusCode::OK, &view);
+        if let Some(decision) = last_decision {
+            problems::rate_limit_headers(response.headers_mut(), &decision);
+        }
+        if !counts.is_empty() {
+            response.extensions_mut().insert(Counted(counts));
+        }
+        Ok(response)
+    }
+}
+
+/// One job of a batch: its `idempotency_key`, and the rest read as `POST /api/jobs` reads a body.
+fn batch_job_request(
+    mut job: serde_json::Map<String, serde_json::Value>,
+) -> Result<hexaspin_core::use_cases::JobRequest, ApiError> {
+    let idempotency_key = match job.remove("idempotency_key") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(key)) => Some(key),
+        Some(_) => {
+            return Err(hexaspin_core::DomainError::invalid("idempotency_key", "must be a string").into());
+        }
+    };
+    let body: DispatchBody = serde_json::from_value(serde_json::Value::Object(job)).map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            error.to_string(),
+        )
+    })?;
+    job_request(body, idempotency_key.as_deref())
+}
+
+/// A refused job's result: the problem's status, code, detail and `Retry-After`.
+fn refused_view(problem: ApiError) -> BatchResultView {
+    let retry_after = problem
+        .headers
+        .iter()
+        .find(|(name, _)| name == header::RETRY_AFTER)
+        .and_then(|(_, value)| value.to_str().ok()?.parse().ok());
+    BatchResultView {
+        status: problem.status.as_u16(),
+        job: None,
+        code: Some(problem.code),
+        detail: Some(problem.detail),
+        retry_after,
+    }
+}
