@@ -185,7 +185,25 @@ fn dispatch_is_limited_then_accepted_again(port: u16, key: &str) -> Vec<String> 
     let again = send_bearer(port, "POST", "/api/jobs", key, Some(&job));
     assert_eq!(again.status, 202, "{}", again.json);
     accepted.push(again.json["id"].as_str().expect("job id").to_owned());
+    accepted.extend(a_batch_is_judged_job_by_job(port, key, &job));
     accepted
+}
+
+/// Once the burst is whole again, a batch of four gets three jobs in and the fourth refused,
+/// each with its own answer; returns the ids of the accepted ones.
+fn a_batch_is_judged_job_by_job(port: u16, key: &str, job: &serde_json::Value) -> Vec<String> {
+    std::thread::sleep(Duration::from_millis(3200));
+    let batch = json!({"jobs": [job, job, job, job]});
+    let reply = send_bearer(port, "POST", "/api/jobs/batch", key, Some(&batch));
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    let results = reply.json["results"].as_array().expect("results");
+    let statuses: Vec<_> = results.iter().map(|r| r["status"].as_u64()).collect();
+    assert_eq!(statuses, [202, 202, 202, 429].map(Some), "{}", reply.json);
+    assert_eq!(results[3]["code"], "rate_limited");
+    results[..3]
+        .iter()
+        .map(|r| r["job"]["id"].as_str().expect("job id").to_owned())
+        .collect()
 }
 
 fn wait_until_succeeded(port: u16, key: &str, job: &str) {
@@ -215,7 +233,8 @@ fn metrics_count_what_happened(port: u16, jobs: usize) {
     assert_eq!(at("hexaspin_jobs_succeeded_total", &[("kind", "echo")]), jobs);
     assert_eq!(
         at("hexaspin_quota_rejections_total", &[("reason", "rate_limited")]),
-        Some(1.0)
+        Some(2.0),
+        "the single dispatch's and the batch's"
     );
     assert_eq!(
         at(
@@ -223,7 +242,7 @@ fn metrics_count_what_happened(port: u16, jobs: usize) {
             &[("component", "jobs"), ("status_class", "4xx")]
         ),
         Some(1.0),
-        "the one 429"
+        "the one 429 (a batch answers 200)"
     );
     let heartbeats = families
         .iter()

@@ -79,6 +79,7 @@ mod jobs {
         a_capped_keys_long_backlog_does_not_starve_other_keys,
         a_cancelled_or_deleted_waiting_job_hands_its_keys_free_slot_on,
         ack_records_success_for_the_lease_holder_only,
+        acks_in_one_call_record_each_held_job,
         failures_retry_until_attempts_run_out_then_the_job_is_dead,
         a_released_job_is_queued_again_without_using_an_attempt,
         expired_leases_are_rescued,

@@ -92,3 +92,14 @@ local function finish(id, now)
   redis.call('HSET', job_key(id), 'finished_at_ms', fmt(now), 'updated_at_ms', fmt(now))
   redis.call('ZADD', P .. 'finished', now, id)
 end
+
+-- Records a held job's success (ack.lua, ack_many.lua): 1 if `worker` held it, else 0.
+local function ack_one(id, worker, result, now)
+  local job = redis.call('HMGET', job_key(id), 'state', 'lease_owner', 'key_id', 'priority', 'seq')
+  if job[1] ~= 'running' or job[2] ~= worker then return 0 end
+  stop_running(id, job[3])
+  redis.call('HSET', job_key(id), 'result', result)
+  move(id, 'running', 'succeeded', job[4], job[5])
+  finish(id, now)
+  return 1
+end

@@ -415,6 +415,31 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
         flag(&self.run(&scripts::ack, &args).await?)
     }
 
+    async fn ack_many(
+        &self,
+        worker: &str,
+        done: &[(JobId, String)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![worker.to_owned(), now.as_millis().to_string()];
+        for (id, result) in done {
+            args.push(id.to_string());
+            args.push(result.clone());
+        }
+        let reply = self.run(&scripts::ack_many, &args).await?;
+        if reply.len() != done.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} ack flags for {} jobs",
+                reply.len(),
+                done.len()
+            )));
+        }
+        Ok(reply.iter().map(|flag| flag.int() == Some(1)).collect())
+    }
+
     async fn fail(
         &self,
         id: &JobId,

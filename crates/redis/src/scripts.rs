@@ -131,7 +131,7 @@ mod all {
         dispatch: [dispatch, dispatch_batch],
         job: [
             find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
-            promote_due, claim, ack, fail, release, cancelled, rescue_expired, clean_finished,
+            promote_due, claim, ack, ack_many, fail, release, cancelled, rescue_expired, clean_finished,
             reconcile_depths,
         ],
         lean: [hit, bucket_tat, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],

@@ -105,6 +105,14 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobQueue for AnyJobs<S, R> {
     async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError> {
         delegate!(self, s => s.ack(id, worker, result, now).await)
     }
+    async fn ack_many(
+        &self,
+        worker: &str,
+        done: &[(JobId, String)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        delegate!(self, s => s.ack_many(worker, done, now).await)
+    }
     async fn fail(
         &self,
         id: &JobId,

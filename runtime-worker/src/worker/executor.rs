@@ -236,7 +236,7 @@ impl Worker {
         match report.outcome {
             Ok(output) => {
                 metrics::counter!(telemetry::SUCCEEDED, "kind" => kind.to_owned()).increment(1);
-                let done = self.jobs.ack(id, &self.config.id, &output, now).await;
+                let done = self.acks.ack(&self.jobs, &self.config.id, id, &output).await;
                 self.check("ack", done);
             }
             Err(failure) => {

@@ -11,6 +11,7 @@
 //! | periodic     | every second           | cron ticks → one job each, across all workers         |
 //! | admin        | —                      | `/healthz`, `/readyz`, `/metrics`                     |
 
+mod acks;
 mod admin;
 mod executor;
 mod maintenance;
@@ -43,6 +44,8 @@ pub struct Worker {
     /// Each loaded kind's own slots: the only kinds this worker claims.
     kind_slots: Vec<(JobKind, Arc<Semaphore>)>,
     held: std::sync::Mutex<HashSet<JobId>>,
+    /// Finished attempts' acks, written together (group commit).
+    acks: acks::AckQueue,
     ready: AtomicBool,
     /// Randomness for the ids of periodic jobs (the OS CSPRNG; a test gives a failing one).
     entropy: Box<dyn Entropy + Send + Sync>,
@@ -74,6 +77,7 @@ impl Worker {
             slots: Arc::new(Semaphore::new(config.concurrency as usize)),
             kind_slots,
             held: std::sync::Mutex::new(HashSet::new()),
+            acks: acks::AckQueue::default(),
             ready: AtomicBool::new(true),
             config,
             jobs,

@@ -1108,6 +1108,41 @@ pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + Jo
     );
 }
 
+/// Many acks in one call record each held job's success, refuse a job the worker does not hold,
+/// and answer in the order asked.
+pub async fn acks_in_one_call_record_each_held_job<S: JobStore + JobQueue>(store: &S) {
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(accept(store, &request(new_job(38, 5)), T0).await);
+    }
+    store.claim("w1", &echo_budget(2), 500, T0).await.expect("claim");
+    store.claim("w2", &echo_budget(1), 500, T0).await.expect("claim");
+    let done: Vec<_> = jobs
+        .iter()
+        .enumerate()
+        .map(|(n, job)| (job.spec.id.clone(), format!(r#"{{"n":{n}}}"#)))
+        .collect();
+    let held = store
+        .ack_many("w1", &done, T0.plus_seconds(1))
+        .await
+        .expect("acks");
+    assert_eq!(held, vec![true, true, false], "the third is w2's");
+    for (job, result) in jobs[..2].iter().zip([r#"{"n":0}"#, r#"{"n":1}"#]) {
+        let stored = store.find_job(&job.spec.id).await.expect("find").expect("job");
+        assert_eq!(
+            (stored.state, stored.result.as_deref(), stored.finished_at),
+            (JobState::Succeeded, Some(result), Some(T0.plus_seconds(1)))
+        );
+    }
+    let other = store
+        .find_job(&jobs[2].spec.id)
+        .await
+        .expect("find")
+        .expect("job");
+    assert_eq!(other.state, JobState::Running);
+    assert!(store.ack_many("w1", &[], T0).await.expect("no acks").is_empty());
+}
+
 /// A worker that gives up on a job (its kind's attempt cap) makes it `dead` even with attempts left.
 pub async fn a_job_the_worker_gives_up_on_is_dead<S: JobStore + JobQueue>(store: &S) {
     let mut spec = new_job(21, 5);

@@ -188,6 +188,15 @@ pub trait JobQueue {
     /// Records success of a job this worker holds; `false` if it no longer holds it.
     async fn ack(&self, id: &JobId, worker: &str, result: &str, now: Timestamp) -> Result<bool, StoreError>;
 
+    /// [`ack`](JobQueue::ack) of each `(job, result)` in ONE store call (SQLite: one transaction,
+    /// one fsync; Redis: one script): the worker's group commit. One flag per job, in order.
+    async fn ack_many(
+        &self,
+        worker: &str,
+        done: &[(JobId, String)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, StoreError>;
+
     /// Records a failed attempt of a job this worker holds; `false` if it no longer holds it.
     async fn fail(
         &self,

@@ -69,6 +69,30 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         Ok(!self.executor.query(queries::ack, &params).await?.is_empty())
     }
 
+    async fn ack_many(
+        &self,
+        worker: &str,
+        done: &[(JobId, String)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self.executor.begin_write().await?;
+        let mut held = Vec::with_capacity(done.len());
+        for (id, result) in done {
+            let params = [
+                SqlValue::Text(id.to_string()),
+                SqlValue::Text(worker.to_owned()),
+                SqlValue::Text(result.clone()),
+                SqlValue::Int(now.as_millis()),
+            ];
+            held.push(!tx.query(queries::ack, &params).await?.is_empty());
+        }
+        tx.commit().await?;
+        Ok(held)
+    }
+
     async fn fail(
         &self,
         id: &JobId,
