@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hexaspin_core::job::JobState;
-use hexaspin_core::ports::{DispatchRequest, JobFilter, JobStore};
+use hexaspin_core::metrics::Counter;
+use hexaspin_core::ports::{DispatchRequest, JobFilter, JobStore, MetricsStore};
 use hexaspin_core::quota::QuotaRules;
 use hexaspin_job_host::{Attempt, KindConfig, Sandbox, SandboxConfig};
 use hexaspin_native::{NativeJobs, NativeRedis, SqliteExecutor};
@@ -89,12 +90,15 @@ pub(crate) async fn enqueue_batches(jobs: &NativeJobs, range: std::ops::Range<us
     Ok(())
 }
 
+/// Jobs that succeeded so far, from the lifecycle counters (a few rows) rather than the depths
+/// (a scan of every job on SQLite, which would compete with the worker for the one connection).
 pub(crate) async fn done(jobs: &NativeJobs) -> anyhow::Result<u64> {
-    let depths = jobs.queue_depths().await?;
-    Ok(depths
+    Ok(jobs
+        .counters()
+        .await?
         .iter()
-        .filter(|d| d.state == JobState::Succeeded)
-        .map(|d| d.count)
+        .filter(|c| c.series.counter() == Counter::JobsSucceeded)
+        .map(|c| c.value)
         .sum())
 }
 

@@ -38,6 +38,7 @@ mod statements {
     job_query!(promote_due);
     job_query!(claim, returns_jobs);
     job_query!(ack);
+    job_query!(ack_many);
     job_query!(fail);
     job_query!(release);
     job_query!(cancelled);

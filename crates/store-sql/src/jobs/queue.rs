@@ -78,19 +78,21 @@ impl<E: TransactionalExecutor> JobQueue for SqliteJobs<E> {
         if done.is_empty() {
             return Ok(Vec::new());
         }
-        let tx = self.executor.begin_write().await?;
-        let mut held = Vec::with_capacity(done.len());
-        for (id, result) in done {
-            let params = [
-                SqlValue::Text(id.to_string()),
-                SqlValue::Text(worker.to_owned()),
-                SqlValue::Text(result.clone()),
-                SqlValue::Int(now.as_millis()),
-            ];
-            held.push(!tx.query(queries::ack, &params).await?.is_empty());
-        }
-        tx.commit().await?;
-        Ok(held)
+        let pairs: Vec<[&str; 2]> = done
+            .iter()
+            .map(|(id, result)| [id.as_str(), result.as_str()])
+            .collect();
+        let params = [
+            SqlValue::Text(worker.to_owned()),
+            SqlValue::Int(now.as_millis()),
+            SqlValue::Text(serde_json::to_string(&pairs).map_err(|e| StoreError::Failed(e.to_string()))?),
+        ];
+        let rows = self.executor.query(queries::ack_many, &params).await?;
+        let held: std::collections::HashSet<String> = rows
+            .iter()
+            .map(|row| crate::value::Columns::new(row).text(0))
+            .collect::<Result<_, _>>()?;
+        Ok(done.iter().map(|(id, _)| held.contains(id.as_str())).collect())
     }
 
     async fn fail(
