@@ -20,6 +20,14 @@ fn echo(n: u32) -> String {
     json!({"kind": "echo", "payload": {"n": n}}).to_string()
 }
 
+/// The id of a presented key.
+fn key_id(key: &str) -> hexaspin_core::api_key::ApiKeyId {
+    hexaspin_core::api_key::PresentedKey::parse(key)
+        .expect("key")
+        .id()
+        .clone()
+}
+
 fn assert_problem(reply: &Reply, status: u16, code: &str) {
     assert_eq!((reply.status, reply.code()), (status, code), "{:?}", reply.json);
     assert_eq!(reply.header("content-type"), Some("application/problem+json"));
@@ -196,10 +204,7 @@ async fn a_refused_dispatch_does_not_use_up_the_key_budget<K: Keys, J: Jobs>(api
         ..Limits::default()
     };
     let key = api.key(ALL, limits, Some(2), NOW).await;
-    let id = hexaspin_core::api_key::PresentedKey::parse(&key)
-        .expect("key")
-        .id()
-        .clone();
+    let id = key_id(&key);
     assert_eq!(
         api.with_key(&key, "POST", "/api/jobs", Some(&echo(0)), NOW)
             .await
@@ -295,10 +300,7 @@ async fn keys_are_checked_for_validity_and_scope<K: Keys, J: Jobs>(api: &JobsHar
     );
 
     let revoked = api.key(ALL, Limits::default(), None, NOW).await;
-    let id = hexaspin_core::api_key::PresentedKey::parse(&revoked)
-        .expect("key")
-        .id()
-        .clone();
+    let id = key_id(&revoked);
     let mut stored = api.keys.find_key(&id).await.expect("find").expect("key");
     let version = stored.version;
     stored.revoked_at = Some(NOW);
@@ -314,10 +316,7 @@ async fn keys_are_checked_for_validity_and_scope<K: Keys, J: Jobs>(api: &JobsHar
     // Expired and disabled keys are told apart too (the admin API sets both; here the store does).
     for (code, change) in [("api_key_expired", 0), ("api_key_disabled", 1)] {
         let plaintext = api.key(ALL, Limits::default(), None, NOW).await;
-        let id = hexaspin_core::api_key::PresentedKey::parse(&plaintext)
-            .expect("key")
-            .id()
-            .clone();
+        let id = key_id(&plaintext);
         let mut stored = api.keys.find_key(&id).await.expect("find").expect("key");
         let version = stored.version;
         if change == 0 {
@@ -687,10 +686,7 @@ async fn a_batch_answers_for_each_job_as_if_it_came_alone<K: Keys, J: Jobs>(api:
         (json!(3), json!(3))
     );
     assert_eq!(reply.header("ratelimit-remaining"), Some("0"));
-    let id = hexaspin_core::api_key::PresentedKey::parse(&key)
-        .expect("key")
-        .id()
-        .clone();
+    let id = key_id(&key);
     assert_eq!(
         api.keys
             .find_key(&id)
@@ -765,8 +761,19 @@ async fn a_batch_that_is_empty_too_long_or_malformed_is_refused_whole<K: Keys, J
             reply.json
         );
     }
-    let read_only = api.key(&["jobs:read"], Limits::default(), None, NOW).await;
     let batch = json!({"jobs": [{"kind": "echo"}]}).to_string();
+    let bearer = format!("Bearer {key}");
+    let with_header = api
+        .send(
+            "POST",
+            "/api/jobs/batch",
+            &[("authorization", &bearer), ("idempotency-key", "whole-batch")],
+            Some(&batch),
+            NOW,
+        )
+        .await;
+    assert_problem(&with_header, 422, "invalid_field");
+    let read_only = api.key(&["jobs:read"], Limits::default(), None, NOW).await;
     assert_problem(
         &api.with_key(&read_only, "POST", "/api/jobs/batch", Some(&batch), NOW)
             .await,

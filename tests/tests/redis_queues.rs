@@ -73,6 +73,18 @@ async fn jobs_left_in_the_one_ready_queue_of_earlier_versions_move_to_their_kind
         .command(&["ZADD", &legacy, &score.to_string(), &id])
         .await
         .expect("zadd");
+    // Earlier versions could leave a cancelled job behind in that set: it must not come back.
+    let cancelled = dispatch(&fixture, 5).await;
+    fixture
+        .store
+        .cancel_job(&cancelled.spec.id, T0)
+        .await
+        .expect("cancel");
+    let cancelled_score = (5 * 100_000_000_000_000 + cancelled.seq).to_string();
+    redis
+        .command(&["ZADD", &legacy, &cancelled_score, &cancelled.spec.id.to_string()])
+        .await
+        .expect("zadd");
     assert!(
         fixture
             .store
@@ -85,7 +97,7 @@ async fn jobs_left_in_the_one_ready_queue_of_earlier_versions_move_to_their_kind
     fixture.store.promote_due(T0, 100).await.expect("promote");
     let claimed = fixture
         .store
-        .claim("w", &echo_budget(1), 500, T0)
+        .claim("w", &echo_budget(5), 500, T0)
         .await
         .expect("claim");
     assert_eq!(

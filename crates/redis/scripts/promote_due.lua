@@ -14,8 +14,9 @@ end
 -- kind's queue, a bounded batch per call.
 local legacy = redis.call('ZRANGE', P .. 'ready', 0, limit - 1, 'WITHSCORES')
 for i = 1, #legacy, 2 do
-  local kind = redis.call('HGET', job_key(legacy[i]), 'kind')
-  if kind then redis.call('ZADD', ready_key(kind), legacy[i + 1], legacy[i]) end
+  local job = redis.call('HMGET', job_key(legacy[i]), 'kind', 'state')
+  -- Older versions left cancelled and deleted jobs behind in it: only queued ones move.
+  if job[2] == 'queued' then redis.call('ZADD', ready_key(job[1]), legacy[i + 1], legacy[i]) end
   redis.call('ZREM', P .. 'ready', legacy[i])
 end
 return {#due}

@@ -53,8 +53,8 @@ pub fn outcome_counters_lua() -> String {
 }
 
 macro_rules! script {
-    // A job script: the shared library, the job helpers, the body.
-    ($name:ident) => {
+    // A job script: the shared library, the job helpers, any further helpers, the body.
+    ($name:ident $(, with $helpers:literal)*) => {
         /// `scripts/<name>.lua`.
         pub static $name: Script = Script::new(
             stringify!($name),
@@ -64,24 +64,7 @@ macro_rules! script {
                     &super::job_fields_lua(),
                     &super::outcome_counters_lua(),
                     include_str!("../scripts/lib_jobs.lua"),
-                    include_str!(concat!("../scripts/", stringify!($name), ".lua")),
-                ]
-                .join("\n")
-            }),
-        );
-    };
-    // A dispatch script: a job script with the one-dispatch function in front.
-    ($name:ident, dispatch) => {
-        /// `scripts/<name>.lua`, with `lib_dispatch.lua`.
-        pub static $name: Script = Script::new(
-            stringify!($name),
-            LazyLock::new(|| {
-                [
-                    include_str!("../scripts/lib.lua"),
-                    &super::job_fields_lua(),
-                    &super::outcome_counters_lua(),
-                    include_str!("../scripts/lib_jobs.lua"),
-                    include_str!("../scripts/lib_dispatch.lua"),
+                    $(include_str!(concat!("../scripts/", $helpers)),)*
                     include_str!(concat!("../scripts/", stringify!($name), ".lua")),
                 ]
                 .join("\n")
@@ -104,15 +87,16 @@ macro_rules! script {
     };
 }
 
-/// Declares every script once: the job scripts (with the job row and the job helpers in front)
-/// and the lean ones, and, for the tests, the list of job scripts.
+/// Declares every script once: the dispatch scripts (job scripts with the one-dispatch function
+/// in front too), the job scripts (with the job row and the job helpers in front) and the lean
+/// ones, and, for the tests, the list of job scripts.
 macro_rules! scripts {
     (
         dispatch: [$($dispatch:ident),* $(,)?],
         job: [$($job:ident),* $(,)?],
         lean: [$($lean:ident),* $(,)?] $(,)?
     ) => {
-        $(script!($dispatch, dispatch);)*
+        $(script!($dispatch, with "lib_dispatch.lua");)*
         $(script!($job);)*
         $(script!($lean, lean);)*
         /// Every job script.

@@ -5,7 +5,7 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
-use hexaspin_core::use_cases::{self, DispatchContext, MAX_BATCH_JOBS, VerifiedKey};
+use hexaspin_core::use_cases::{self, MAX_BATCH_JOBS, VerifiedKey};
 use http::{StatusCode, header};
 
 use super::dto::{BatchBody, BatchResultView, BatchView, DispatchBody, JobView};
@@ -39,8 +39,16 @@ where
         key: &VerifiedKey,
         now: Timestamp,
     ) -> Result<Response, ApiError> {
-        let settings = self.settings.dispatch()?;
-        let body: BatchBody = json_body(request, body_limit(settings.max_payload_bytes), false)?;
+        if request.headers().contains_key("idempotency-key") {
+            // One key cannot stand for many jobs; silently ignoring it would make retries unsafe.
+            return Err(hexaspin_core::DomainError::invalid(
+                "Idempotency-Key",
+                "a batch takes an idempotency_key on each job, not the header",
+            )
+            .into());
+        }
+        let max_payload = self.settings.dispatch()?.max_payload_bytes;
+        let body: BatchBody = json_body(request, body_limit(max_payload), false)?;
         if body.jobs.is_empty() || body.jobs.len() > MAX_BATCH_JOBS {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -60,13 +68,7 @@ where
                 Err(problem) => results.push(Some(Err(problem))),
             }
         }
-        let ctx = DispatchContext {
-            keys: self.keys,
-            jobs: self.jobs,
-            entropy: self.entropy,
-            hasher: self.settings.hasher()?,
-            settings,
-        };
+        let ctx = self.dispatch_context()?;
         let mut dispatched = if parsed.is_empty() {
             Vec::new()
         } else {

@@ -252,21 +252,25 @@ where
         }
     }
 
+    /// What dispatch works with: the stores and the settings (read when first needed).
+    fn dispatch_context(&self) -> Result<DispatchContext<'_, K, J, E>, ApiError> {
+        Ok(DispatchContext {
+            keys: self.keys,
+            jobs: self.jobs,
+            entropy: self.entropy,
+            hasher: self.settings.hasher()?,
+            settings: self.settings.dispatch()?,
+        })
+    }
+
     async fn create(
         &self,
         request: &Request,
         key: &VerifiedKey,
         now: Timestamp,
     ) -> Result<Response, ApiError> {
-        let settings = self.settings.dispatch()?;
-        let job_request = parse_dispatch(request, settings.max_payload_bytes)?;
-        let ctx = DispatchContext {
-            keys: self.keys,
-            jobs: self.jobs,
-            entropy: self.entropy,
-            hasher: self.settings.hasher()?,
-            settings,
-        };
+        let job_request = parse_dispatch(request, self.settings.dispatch()?.max_payload_bytes)?;
+        let ctx = self.dispatch_context()?;
         let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
             .await
             .map_err(|e| problems::dispatch_error(e, now))?;

@@ -193,7 +193,12 @@ where
     if charged && refund {
         ctx.keys.refund_use(&key.id).await?;
     }
-    match outcome? {
+    dispatched(outcome?)
+}
+
+/// What the store's outcome means to the client: a job (new or replayed) or a refusal.
+pub(super) fn dispatched(outcome: DispatchOutcome) -> Result<Dispatched, DispatchError> {
+    match outcome {
         DispatchOutcome::Accepted { job, decision } => Ok(Dispatched {
             job,
             duplicate: false,

@@ -7,7 +7,7 @@ use crate::error::DomainError;
 use crate::ports::{ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, JobStore, UseCharge, UsePeriods};
 use crate::use_cases::VerifiedKey;
 use crate::use_cases::dispatch::{
-    DispatchContext, DispatchError, Dispatched, JobRequest, next_refill, validate,
+    DispatchContext, DispatchError, Dispatched, JobRequest, dispatched, next_refill, validate,
 };
 
 /// Most jobs one batch may carry.
@@ -96,19 +96,7 @@ where
             if charged && !matches!(outcome, DispatchOutcome::Accepted { .. }) {
                 ctx.keys.refund_use(&key.id).await?;
             }
-            outcomes[index] = Some(match outcome {
-                DispatchOutcome::Accepted { job, decision } => Ok(Dispatched {
-                    job,
-                    duplicate: false,
-                    decision: Some(decision),
-                }),
-                DispatchOutcome::Duplicate { job } => Ok(Dispatched {
-                    job,
-                    duplicate: true,
-                    decision: None,
-                }),
-                DispatchOutcome::Rejected { decision } => Err(DispatchError::Refused(decision)),
-            });
+            outcomes[index] = Some(dispatched(outcome));
         }
     }
     // Every index was filled exactly once above (validation, budget or store outcome).
