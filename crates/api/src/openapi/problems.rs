@@ -101,7 +101,8 @@ problem_responses! {
     InvalidField: "A field has a value the service does not accept; `detail` names it.", ["invalid_field"], [];
     DispatchInvalid: "A field has a value the service does not accept, or the kind is not one it runs.",
         ["invalid_field", "unknown_kind"], [];
-    BatchInvalid: "The batch holds no job or more than 500.", ["invalid_batch"], [];
+    BatchInvalid: "The batch holds no job or more than 500, or the body (or an `Idempotency-Key` header, which a batch does not take) has a value the service does not accept.",
+        ["invalid_batch", "invalid_field"], [];
     InternalError: "The server failed or is misconfigured; the reason is in its logs, never here.",
         ["internal_error", "server_misconfigured"], [];
     StoreUnavailable: "The data store did not answer; retry later.", ["store_unavailable"], [RetryAfter];
