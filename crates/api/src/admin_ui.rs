@@ -114,15 +114,10 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// A file of the page: a static file, with the page's referrer and content security policies.
 fn file(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {
-    let mut response = http::Response::new(body);
+    let mut response = crate::response::static_file(body, content_type, cache);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

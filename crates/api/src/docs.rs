@@ -14,6 +14,7 @@ use hexaspin_core::admin_auth::AdminAuthConfig;
 use http::{HeaderValue, Method, StatusCode, header};
 
 use crate::admin_keys::authenticate_with;
+use crate::response::static_file as file;
 use crate::{ApiError, Request, Response};
 
 /// Where the document is served.
@@ -154,18 +155,6 @@ impl DocsApi<'_> {
             .iter()
             .all(|(name, _)| self.assets.is_present(name))
     }
-}
-
-fn file(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {
-    let mut response = http::Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
 }
 
 fn page(html: &str) -> Response {

@@ -4,6 +4,7 @@
 //! it alone; the request as a whole fails only for what concerns all of it (key, body, store).
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
 use hexaspin_core::use_cases::{self, MAX_BATCH_JOBS, VerifiedKey};
 use http::{StatusCode, header};
@@ -57,7 +58,8 @@ where
             ));
         }
         // Jobs that do not even parse are answered as such; the others go on, in order.
-        let mut results: Vec<Option<Result<JobView, ApiError>>> = Vec::new();
+        let mut counts = Vec::new();
+        let mut results: Vec<Option<BatchResultView>> = Vec::new();
         let mut parsed = Vec::new();
         for job in body.jobs {
             match batch_job_request(job) {
@@ -65,7 +67,7 @@ where
                     parsed.push(request);
                     results.push(None);
                 }
-                Err(problem) => results.push(Some(Err(problem))),
+                Err(problem) => results.push(Some(refused_view(problem, &mut counts))),
             }
         }
         let ctx = self.dispatch_context()?;
@@ -78,39 +80,26 @@ where
         }
         .into_iter();
         let mut last_decision = None;
-        let mut duplicates = Vec::new();
-        for (index, slot) in results.iter_mut().enumerate() {
-            if slot.is_some() {
-                continue;
-            }
-            *slot = dispatched.next().map(|outcome| match outcome {
-                Ok(done) => {
-                    last_decision = done.decision.or(last_decision);
-                    if done.duplicate {
-                        duplicates.push(index);
-                    }
-                    Ok(JobView::of(&done.job))
-                }
-                Err(refused) => Err(problems::dispatch_error(refused, now)),
-            });
-        }
-        let mut counts = Vec::new();
         let results: Vec<BatchResultView> = results
             .into_iter()
-            .enumerate()
-            .map(|(index, result)| match result {
-                Some(Ok(job)) => BatchResultView {
-                    status: if duplicates.contains(&index) { 200 } else { 202 },
-                    job: Some(job),
-                    code: None,
-                    detail: None,
-                    retry_after: None,
-                },
-                Some(Err(problem)) => {
-                    counts.extend(problem.counts.iter().cloned());
-                    refused_view(problem)
-                }
-                None => refused_view(ApiError::internal("dispatch batch", &"fewer outcomes than jobs")),
+            .map(|result| {
+                result.unwrap_or_else(|| match dispatched.next() {
+                    Some(Ok(done)) => {
+                        last_decision = done.decision.or(last_decision);
+                        BatchResultView {
+                            status: if done.duplicate { 200 } else { 202 },
+                            job: Some(JobView::of(&done.job)),
+                            code: None,
+                            detail: None,
+                            retry_after: None,
+                        }
+                    }
+                    Some(Err(refused)) => refused_view(problems::dispatch_error(refused, now), &mut counts),
+                    None => refused_view(
+                        ApiError::internal("dispatch batch", &"fewer outcomes than jobs"),
+                        &mut counts,
+                    ),
+                })
             })
             .collect();
         let view = BatchView {
@@ -150,8 +139,10 @@ fn batch_job_request(
     job_request(body, idempotency_key.as_deref())
 }
 
-/// A refused job's result: the problem's status, code, detail and `Retry-After`.
-fn refused_view(problem: ApiError) -> BatchResultView {
+/// A refused job's result: the problem's status, code, detail and `Retry-After`; what the
+/// refusal counts in `/metrics` goes to `counts`.
+fn refused_view(problem: ApiError, counts: &mut Vec<Series>) -> BatchResultView {
+    counts.extend(problem.counts.iter().cloned());
     let retry_after = problem
         .headers
         .iter()

@@ -37,15 +37,20 @@ where
     }
     let mut outcomes: Vec<Option<Result<Dispatched, DispatchError>>> =
         std::iter::repeat_with(|| None).take(requests.len()).collect();
+    // The jobs to store, and for each its place in the batch and whether it took a use.
     let mut to_store = Vec::new();
-    let mut charged_at = Vec::new();
+    let mut placed: Vec<(usize, bool)> = Vec::new();
+    let charged_so_far = |placed: &[(usize, bool)]| placed.iter().filter(|(_, charged)| *charged).count();
+    let rules = ctx.settings.rules_for(key);
     // Once the key's budget is found empty, the batch's later jobs are refused without asking again.
     let mut exhausted: Option<Option<Timestamp>> = None;
     for (index, request) in requests.into_iter().enumerate() {
         let idempotency_key = request.idempotency_key.clone();
         let job = match validate(ctx, key, request, now) {
             Ok(job) => job,
-            Err(DispatchError::Entropy(e)) => return Err(refund(ctx, key, &charged_at, e.into()).await),
+            Err(DispatchError::Entropy(e)) => {
+                return Err(refund(ctx, key, charged_so_far(&placed), e.into()).await);
+            }
             Err(invalid) => {
                 outcomes[index] = Some(Err(invalid));
                 continue;
@@ -68,30 +73,23 @@ where
                     outcomes[index] = Some(Err(DispatchError::UsesExhausted { retry_at }));
                     continue;
                 }
-                Err(e) => return Err(refund(ctx, key, &charged_at, e.into()).await),
+                Err(e) => return Err(refund(ctx, key, charged_so_far(&placed), e.into()).await),
             }
         };
-        to_store.push((
-            index,
-            charged,
-            DispatchRequest {
-                job,
-                rules: ctx.settings.rules_for(key),
-                idempotency_key,
-                idempotency_ttl_ms: ctx.settings.idempotency_ttl_ms,
-            },
-        ));
-        if charged {
-            charged_at.push(index);
-        }
+        to_store.push(DispatchRequest {
+            job,
+            rules,
+            idempotency_key,
+            idempotency_ttl_ms: ctx.settings.idempotency_ttl_ms,
+        });
+        placed.push((index, charged));
     }
     if !to_store.is_empty() {
-        let requests: Vec<DispatchRequest> = to_store.iter().map(|(_, _, r)| r.clone()).collect();
-        let stored = match ctx.jobs.dispatch_batch(&requests, now).await {
+        let stored = match ctx.jobs.dispatch_batch(&to_store, now).await {
             Ok(stored) => stored,
-            Err(e) => return Err(refund(ctx, key, &charged_at, e.into()).await),
+            Err(e) => return Err(refund(ctx, key, charged_so_far(&placed), e.into()).await),
         };
-        for ((index, charged, _), outcome) in to_store.into_iter().zip(stored) {
+        for ((index, charged), outcome) in placed.into_iter().zip(stored) {
             // A job that was not created must not cost a use.
             if charged && !matches!(outcome, DispatchOutcome::Accepted { .. }) {
                 ctx.keys.refund_use(&key.id).await?;
@@ -103,14 +101,14 @@ where
     Ok(outcomes.into_iter().flatten().collect())
 }
 
-/// Gives back the uses taken for `charged` jobs before failing the batch with `error`.
+/// Gives back the `charged` uses taken before failing the batch with `error`.
 async fn refund<K: ApiKeyStore, J, E>(
     ctx: &DispatchContext<'_, K, J, E>,
     key: &VerifiedKey,
-    charged: &[usize],
+    charged: usize,
     error: DispatchError,
 ) -> DispatchError {
-    for _ in charged {
+    for _ in 0..charged {
         if let Err(refund_error) = ctx.keys.refund_use(&key.id).await {
             return refund_error.into();
         }
