@@ -55,22 +55,12 @@ export function Overview({ client }: { client: AdminClient }) {
             </p>
           )}
         </div>
-        <div className="card stat">
-          <h2>Jobs succeeded</h2>
-          <p className="big" data-testid="jobs-succeeded">
-            {metrics.data ? succeeded : "…"}
-          </p>
-        </div>
-        <div className="card stat">
-          <h2>Jobs failed</h2>
-          <p className="big" data-testid="jobs-failed">
-            {metrics.data ? failed : "…"}
-          </p>
-        </div>
-        <div className="card stat">
-          <h2>Quota rejections</h2>
-          <p className="big">{metrics.data ? sumMetric(text, "hexaspin_quota_rejections_total") : "…"}</p>
-        </div>
+        <Stat title="Jobs succeeded" value={metrics.data ? succeeded : undefined} testId="jobs-succeeded" />
+        <Stat title="Jobs failed" value={metrics.data ? failed : undefined} testId="jobs-failed" />
+        <Stat
+          title="Quota rejections"
+          value={metrics.data ? sumMetric(text, "hexaspin_quota_rejections_total") : undefined}
+        />
       </div>
       <ProblemView error={metrics.error} />
       <div className="cards">
@@ -105,6 +95,18 @@ export function Overview({ client }: { client: AdminClient }) {
         <Chart points={history} />
       </div>
     </section>
+  );
+}
+
+/** One figure in a card; "…" until the first scrape has come. */
+function Stat({ title, value, testId }: { title: string; value: number | undefined; testId?: string }) {
+  return (
+    <div className="card stat">
+      <h2>{title}</h2>
+      <p className="big" data-testid={testId}>
+        {value ?? "…"}
+      </p>
+    </div>
   );
 }
 
