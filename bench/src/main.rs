@@ -20,7 +20,9 @@ use anyhow::Context;
 use hexaspin_core::api_key::ApiKeyId;
 use hexaspin_core::job::{JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
 use hexaspin_core::metrics::Series;
-use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobStore, MetricsStore, RateLimiter};
+use hexaspin_core::ports::{
+    DispatchOutcome, DispatchRequest, JobStore, MetricsStore, RateBucket, RateLimiter,
+};
 use hexaspin_core::quota::{QuotaRules, RateRule};
 use hexaspin_native::{NativeRedis, SqliteExecutor};
 use hexaspin_redis::RedisJobs;
@@ -239,7 +241,11 @@ async fn quota() -> anyhow::Result<()> {
     let gcra = measure("quota check+charge (GCRA, 1 EVALSHA)", n, |i| {
         let jobs = &jobs;
         async move {
-            let decision = jobs.hit(&format!("bench:{}", i % 1000), rule, now()).await?;
+            let bucket = [RateBucket {
+                name: format!("bench:{}", i % 1000),
+                rule,
+            }];
+            let decision = jobs.take(&bucket, now()).await?;
             anyhow::ensure!(decision.rejected.is_none(), "the generous rule refused");
             Ok(())
         }

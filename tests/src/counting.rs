@@ -36,8 +36,8 @@ impl<'a, S> CountingKeys<'a, S> {
 }
 
 impl<S: ApiKeyStore> ApiKeyStore for CountingKeys<'_, S> {
-    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.count().insert_key(key).await
+    async fn insert_key(&self, key: &ApiKey, audit: &NewAuditEntry) -> Result<(), StoreError> {
+        self.count().insert_key(key, audit).await
     }
 
     async fn find_key(&self, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError> {
@@ -48,8 +48,13 @@ impl<S: ApiKeyStore> ApiKeyStore for CountingKeys<'_, S> {
         self.count().list_keys(filter, now).await
     }
 
-    async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError> {
-        self.count().update_key(key, expected_version).await
+    async fn update_key(
+        &self,
+        key: &ApiKey,
+        expected_version: i64,
+        audit: &NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.count().update_key(key, expected_version, audit).await
     }
 
     async fn consume_use(&self, id: &ApiKeyId, periods: &UsePeriods) -> Result<UseCharge, StoreError> {

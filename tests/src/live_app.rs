@@ -28,8 +28,9 @@ impl LiveApp {
     /// `job_kinds` setting) when given.
     pub async fn start_with_kinds(auth_failures: RateRule, kinds: Option<&str>) -> Self {
         if spin_version().is_some() {
-            let rate = auth_failures.rate_per_sec.to_string();
-            let burst = auth_failures.burst.to_string();
+            // A per-second rule, as the settings write it.
+            let rate = (1_000_000 / auth_failures.emission_interval_us()).to_string();
+            let burst = auth_failures.burst().to_string();
             let mut env = vec![
                 ("SPIN_VARIABLE_AUTH_FAILURE_RATE_PER_SEC", rate.as_str()),
                 ("SPIN_VARIABLE_AUTH_FAILURE_BURST", burst.as_str()),

@@ -4,6 +4,7 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{
     ApiKey, ApiKeyId, KeyHasher, KeyName, KeySecret, Limits, Owner, Refill, RefillInterval, Scopes,
 };
+use hexaspin_core::audit::{AuditAction, NewAuditEntry};
 
 /// The pepper tests hash with.
 pub const PEPPER: &[u8] = b"hexaspin-test-pepper-0123456789ABCDEF";
@@ -13,6 +14,17 @@ pub const JWT_SECRET: &str = "hexaspin-test-jwt-0123456789ABCDEFGHIJ";
 /// The hasher for [`PEPPER`].
 pub fn hasher() -> KeyHasher {
     KeyHasher::new(PEPPER).expect("pepper is long enough")
+}
+
+/// The audit entry store-level tests write beside a key they insert or change directly.
+pub fn test_entry(key: &ApiKey) -> NewAuditEntry {
+    NewAuditEntry {
+        at: key.updated_at,
+        actor: "contract-test".to_owned(),
+        action: AuditAction::KeyUpdated,
+        key_id: Some(key.id.clone()),
+        detail: serde_json::json!({ "version": key.version }),
+    }
 }
 
 /// A key with only the required fields, id derived from `seed`.

@@ -6,8 +6,12 @@ use hexaspin_config::system::OsEntropy;
 use hexaspin_config::users::UserSettings;
 use hexaspin_core::Timestamp;
 
+use hexaspin_native::NativeJobs;
+use hexaspin_store_sql::SqlExecutor;
+use hexaspin_stores::AnyJobs;
+
 use crate::api::{Reply, TestConfig, admin_token, build_request};
-use crate::fixtures::{SqliteTestJobs, TestStore};
+use crate::fixtures::{RedisTestJobs, SqliteTestJobs, TestStore};
 
 /// The user secret tests sign with (not the admin one: the settings refuse that).
 pub const USER_JWT_SECRET: &str = "hexaspin-test-user-jwt-0123456789ABCDEFGH";
@@ -26,19 +30,48 @@ impl ConfigSource for UserTestConfig {
     }
 }
 
-/// The user API on a test store (accounts) and a test SQLite queue store (rate limits).
+/// Where the attempt buckets live in a test: as in the embedded default or as in production.
+pub enum LimiterFixture {
+    /// A test SQLite queue database.
+    Sqlite(SqliteTestJobs),
+    /// A key prefix of its own on the test Redis.
+    Redis(RedisTestJobs),
+}
+
+impl LimiterFixture {
+    /// The queue store on that fixture, as the components open it.
+    fn store(&self) -> NativeJobs {
+        match self {
+            Self::Sqlite(fixture) => AnyJobs::Sqlite(fixture.store.clone()),
+            Self::Redis(fixture) => AnyJobs::Redis(fixture.store.clone()),
+        }
+    }
+
+    async fn finish(self) {
+        match self {
+            Self::Sqlite(fixture) => fixture.finish().await,
+            Self::Redis(fixture) => fixture.finish().await,
+        }
+    }
+}
+
+/// The user API on a test store (accounts) and a queue store (the attempt buckets): SQLite and
+/// SQLite as the embedded default runs, or Postgres and Redis as production does.
 pub struct UsersHarness {
     /// Accounts, refresh tokens, the audit log.
     pub fixture: TestStore,
-    /// The rate limiter's store.
-    pub limiter: SqliteTestJobs,
+    /// The attempt buckets' store.
+    pub limiter: NativeJobs,
+    limiter_fixture: LimiterFixture,
     /// The settings it runs with.
     pub settings: UserSettings,
     admin: AdminSettings,
 }
 
 impl UsersHarness {
-    /// A harness over `fixture`, hashing passwords with test-cheap parameters.
+    /// A harness over `fixture`, hashing passwords with test-cheap parameters, its attempt
+    /// buckets on SQLite for an SQLite `fixture` and on Redis for a Postgres one (the two
+    /// deployments).
     pub async fn new(fixture: TestStore) -> Self {
         let settings = UserSettings::load(&UserTestConfig).expect("user settings");
         Self::with_settings(fixture, settings).await
@@ -54,9 +87,14 @@ impl UsersHarness {
     }
 
     async fn with_settings(fixture: TestStore, settings: UserSettings) -> Self {
+        let limiter_fixture = match fixture.store.executor().dialect() {
+            hexaspin_store_sql::Dialect::Sqlite => LimiterFixture::Sqlite(SqliteTestJobs::new().await),
+            hexaspin_store_sql::Dialect::Postgres => LimiterFixture::Redis(RedisTestJobs::new().await),
+        };
         Self {
             fixture,
-            limiter: SqliteTestJobs::new().await,
+            limiter: limiter_fixture.store(),
+            limiter_fixture,
             settings,
             admin: AdminSettings::load(&TestConfig).expect("admin settings"),
         }
@@ -74,7 +112,7 @@ impl UsersHarness {
         let request = build_request(method, path, headers, body);
         let api = UsersApi {
             store: &self.fixture.store,
-            limiter: &self.limiter.store,
+            limiter: &self.limiter,
             entropy: &OsEntropy,
             settings: &self.settings,
             admin_auth: &|| Ok(self.admin.auth.clone()),
@@ -85,6 +123,28 @@ impl UsersHarness {
     /// Sends JSON without a token.
     pub async fn post(&self, path: &str, body: serde_json::Value, now: Timestamp) -> Reply {
         self.send("POST", path, &[], Some(&body.to_string()), now).await
+    }
+
+    /// Sends JSON without a token from the client at `address` (as Spin reports the peer).
+    pub async fn post_from(
+        &self,
+        address: &str,
+        path: &str,
+        body: serde_json::Value,
+        now: Timestamp,
+    ) -> Reply {
+        let peer = format!("{address}:40000");
+        let peer = if address.contains(':') {
+            format!("[{address}]:40000")
+        } else {
+            peer
+        };
+        let headers = [(
+            hexaspin_config::client_address::PEER_ADDRESS_HEADER,
+            peer.as_str(),
+        )];
+        self.send("POST", path, &headers, Some(&body.to_string()), now)
+            .await
     }
 
     /// Sends a request with `token` as the bearer.
@@ -127,6 +187,6 @@ impl UsersHarness {
     /// Removes the databases.
     pub async fn finish(self) {
         self.fixture.finish().await;
-        self.limiter.finish().await;
+        self.limiter_fixture.finish().await;
     }
 }

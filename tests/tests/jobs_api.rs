@@ -11,6 +11,7 @@ use hexaspin_tests::api::Reply;
 use hexaspin_tests::contract::jobs::echo_budget;
 use hexaspin_tests::counting::CountingKeys;
 use hexaspin_tests::jobs_api::JobsHarness;
+use hexaspin_tests::samples::test_entry;
 use serde_json::json;
 
 const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
@@ -305,7 +306,12 @@ async fn keys_are_checked_for_validity_and_scope<K: Keys, J: Jobs>(api: &JobsHar
     let version = stored.version;
     stored.revoked_at = Some(NOW);
     stored.version += 1;
-    assert!(api.keys.update_key(&stored, version).await.expect("revoke"));
+    assert!(
+        api.keys
+            .update_key(&stored, version, &test_entry(&stored))
+            .await
+            .expect("revoke")
+    );
     assert_problem(
         &api.with_key(&revoked, "POST", "/api/jobs", Some(&echo(0)), NOW)
             .await,
@@ -325,7 +331,12 @@ async fn keys_are_checked_for_validity_and_scope<K: Keys, J: Jobs>(api: &JobsHar
             stored.enabled = false;
         }
         stored.version += 1;
-        assert!(api.keys.update_key(&stored, version).await.expect("update"));
+        assert!(
+            api.keys
+                .update_key(&stored, version, &test_entry(&stored))
+                .await
+                .expect("update")
+        );
         assert_problem(
             &api.with_key(&plaintext, "POST", "/api/jobs", Some(&echo(0)), NOW)
                 .await,

@@ -6,14 +6,17 @@ use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate::{self, MigrateError};
 use hexaspin_store_sql::{Dialect, SqlExecutor, SqlStore, SqlValue};
 use hexaspin_tests::fixtures::{fresh_postgres, fresh_sqlite};
-use hexaspin_tests::samples::full_key;
+use hexaspin_tests::samples::{full_key, test_entry};
 
 const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
 async fn a_key_can_be_stored(executor: NativeExecutor) -> NativeExecutor {
     let store = SqlStore::new(executor);
     let key = full_key(1, NOW);
-    store.insert_key(&key).await.expect("insert after migrating up");
+    store
+        .insert_key(&key, &test_entry(&key))
+        .await
+        .expect("insert after migrating up");
     assert_eq!(store.find_key(&key.id).await.expect("find"), Some(key));
     store.into_executor()
 }

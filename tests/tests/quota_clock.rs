@@ -146,39 +146,39 @@ async fn judged_at_a_lagging_hosts_own_clock_its_in_limit_dispatches_are_refused
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_failed_key_limiter_on_the_servers_clock_refuses_past_its_burst_and_peeks_alike() {
-    use hexaspin_core::ports::RateLimiter;
+async fn the_attempt_limiter_on_the_servers_clock_refuses_past_its_burst_and_gives_back_alike() {
+    use hexaspin_core::ports::{RateBucket, RateLimiter};
     let fixture = RedisTestJobs::new().await;
     let store = RedisJobs::with_server_clock(test_redis().await, fixture.prefix.clone());
-    let rule = RateRule::new(1, 2).expect("rule");
+    let bucket = [RateBucket {
+        name: "authfail:198.51.100.7".to_owned(),
+        rule: RateRule::new(1, 2).expect("rule"),
+    }];
     // A caller's clock an hour off changes nothing: the server's decides.
     let skewed = Timestamp::from_millis(system_now().as_millis() - 3_600_000);
     for _ in 0..2 {
-        let allowed = store
-            .hit("authfail:198.51.100.7", rule, skewed)
-            .await
-            .expect("hit");
+        let allowed = store.take(&bucket, skewed).await.expect("take");
         assert!(allowed.rejected.is_none());
     }
-    let refused = store
-        .hit("authfail:198.51.100.7", rule, skewed)
-        .await
-        .expect("hit");
+    let refused = store.take(&bucket, skewed).await.expect("take");
     assert!(
-        refused.rejected.is_some(),
-        "the third within a second is over the burst"
-    );
-    let peeked = store
-        .peek("authfail:198.51.100.7", rule, skewed)
-        .await
-        .expect("peek");
-    assert!(
-        peeked.rejected.is_some() && peeked.retry_after_us > 0,
-        "{peeked:?}"
+        refused.rejected.is_some() && refused.retry_after_us > 0,
+        "the third within a second is over the burst: {refused:?}"
     );
     assert!(
-        peeked.retry_after_us <= 1_000_000,
-        "judged at the server's time: {peeked:?}"
+        refused.retry_after_us <= 1_000_000,
+        "judged at the server's time: {refused:?}"
+    );
+    // Given back on the server's clock too (a skewed clock an hour early would have found the
+    // bucket far in its future and still moved it back one interval: the same here).
+    store.give_back(&bucket, skewed).await.expect("give back");
+    assert!(
+        store
+            .take(&bucket, skewed)
+            .await
+            .expect("take")
+            .rejected
+            .is_none()
     );
     fixture.finish().await;
 }

@@ -3,13 +3,20 @@
 //! rows of full buckets and keeps the keys' own quota rows.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::ports::{JobQueue, RateLimiter};
+use hexaspin_core::ports::{JobQueue, RateBucket, RateLimiter};
 use hexaspin_core::quota::RateRule;
 use hexaspin_redis::RedisValue;
 use hexaspin_store_sql::{SqlExecutor, SqlValue};
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 
 const T0: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+fn bucket(name: &str) -> [RateBucket; 1] {
+    [RateBucket {
+        name: name.to_owned(),
+        rule: RateRule::new(1, 10).expect("rule"),
+    }]
+}
 
 async fn sqlite_bucket_rows(jobs: &SqliteTestJobs) -> Vec<String> {
     let rows = jobs
@@ -29,12 +36,11 @@ async fn sqlite_bucket_rows(jobs: &SqliteTestJobs) -> Vec<String> {
 #[tokio::test]
 async fn sqlite_forgets_buckets_once_they_are_full_again_and_keeps_key_quota_rows() {
     let jobs = SqliteTestJobs::new().await;
-    let rule = RateRule::new(1, 10).expect("rule");
     for address in ["10.0.0.1", "10.0.0.2"] {
         jobs.store
-            .hit(&format!("authfail:{address}"), rule, T0)
+            .take(&bucket(&format!("authfail:{address}")), T0)
             .await
-            .expect("hit");
+            .expect("take");
     }
     // A key's own quota row, which must survive the clean-up.
     jobs.store
@@ -65,8 +71,10 @@ async fn sqlite_forgets_buckets_once_they_are_full_again_and_keeps_key_quota_row
 #[tokio::test]
 async fn redis_bucket_keys_carry_an_expiry() {
     let jobs = RedisTestJobs::new().await;
-    let rule = RateRule::new(1, 10).expect("rule");
-    jobs.store.hit("authfail:10.0.0.1", rule, T0).await.expect("hit");
+    jobs.store
+        .take(&bucket("authfail:10.0.0.1"), T0)
+        .await
+        .expect("take");
     let key = format!("{}bucket:authfail:10.0.0.1", jobs.prefix);
     let ttl = jobs
         .store

@@ -48,11 +48,15 @@ mod user_store {
         an_account_reads_back_by_id_and_by_email,
         a_taken_email_or_id_is_a_conflict,
         an_update_replaces_only_the_version_that_was_read,
+        an_audited_change_stores_its_entry_and_a_stale_one_stores_neither,
         accounts_list_newest_first_filter_and_page,
-        deleting_an_account_removes_it_and_its_tokens,
+        deleting_an_account_removes_it_and_its_sessions,
         a_refresh_token_works_once_and_a_replay_names_its_family,
-        revoking_ends_live_tokens_by_family_or_user,
-        purging_removes_only_a_users_expired_tokens,
+        a_family_opens_only_at_the_accounts_current_epoch_while_active,
+        moving_the_session_epoch_ends_every_family_of_the_account,
+        revoking_a_family_ends_its_tokens_only,
+        a_family_ends_at_its_absolute_end,
+        purging_removes_only_a_users_expired_tokens_and_ended_families,
     ] on {
         sqlite: TestStore::sqlite(),
         postgres: TestStore::postgres(),
@@ -91,8 +95,6 @@ mod jobs {
         dead_jobs_can_be_retried_and_jobs_deleted,
         lists_filter_by_key_and_state_and_page_newest_first,
         cleaning_removes_only_old_finished_jobs,
-        a_rate_limiter_bucket_admits_its_burst_then_refuses,
-        peeking_at_a_bucket_tells_the_standing_without_charging,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
         a_job_the_worker_gives_up_on_is_dead,
         a_state_listing_over_a_long_history_finds_the_oldest_match,
@@ -116,6 +118,20 @@ mod jobs {
             concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
         }
     }
+}
+
+mod rate_limiter {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(rate_limiter: [
+        a_bucket_admits_its_burst_then_refuses_until_its_next_token,
+        one_empty_bucket_refuses_the_attempt_and_charges_none,
+        a_token_given_back_can_be_taken_again_and_never_overfills,
+        an_hourly_rule_refills_one_token_per_interval,
+        fifty_concurrent_attempts_get_exactly_the_smaller_burst,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 
 mod metrics {

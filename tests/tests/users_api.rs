@@ -1,5 +1,6 @@
 //! The user service end to end in-process: every route and its errors, on SQLite and Postgres.
 
+use futures::future::join_all;
 use hexaspin_core::Timestamp;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{AuditLog, UserStore};
@@ -54,7 +55,11 @@ on_both_stores!(
     changing_the_password_needs_the_current_one_and_signs_out_other_sessions,
     user_tokens_are_never_admin_tokens_and_admin_tokens_never_user_tokens,
     admins_list_disable_enable_and_delete_accounts_with_an_audit_trail,
-    failed_sign_ins_are_limited_per_address_with_retry_after,
+    failed_sign_ins_are_limited_per_account_and_client_with_retry_after,
+    fifty_parallel_wrong_sign_ins_get_at_most_the_burst_checked,
+    the_per_account_ceiling_holds_for_many_clients_and_delays_rather_than_locks,
+    password_changes_are_limited_like_sign_ins,
+    ipv6_clients_are_counted_by_their_64_bit_prefix,
     tokens_expire_and_unknown_routes_and_methods_are_told_apart,
 );
 
@@ -117,7 +122,10 @@ async fn sign_up_answers_a_taken_address_exactly_like_a_new_one(api: &UsersHarne
         first.json, again.json,
         "the answers must not tell the cases apart"
     );
-    assert!(again.counted.is_empty(), "no account was created");
+    assert_eq!(
+        first.counted, again.counted,
+        "nor may /metrics: both are counted as sign-ups"
+    );
     let old = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     assert_eq!(old.status, 200, "the first password still holds");
     let new = sign_in(api, "ada@example.com", "another long password", NOW).await;
@@ -248,57 +256,47 @@ async fn the_account_can_be_renamed_and_moved_to_a_free_address_only(api: &Users
     api.signed_in("bob@example.com", PASSWORD, NOW).await;
     let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
     let token = field(&session, "access_token").to_owned();
-    let renamed = api
-        .with_token(
-            &token,
-            "PATCH",
-            "/api/users/me",
-            Some(json!({ "display_name": "Countess" })),
-            NOW,
-        )
-        .await;
+    let patch = |body: serde_json::Value| api.with_token(&token, "PATCH", "/api/users/me", Some(body), NOW);
+    let renamed = patch(json!({ "display_name": "Countess" })).await;
     assert_eq!(renamed.status, 200, "{:?}", renamed.json);
     assert_eq!(renamed.json["display_name"], "Countess");
-    let cleared = api
-        .with_token(
-            &token,
-            "PATCH",
-            "/api/users/me",
-            Some(json!({ "display_name": null })),
-            NOW,
-        )
-        .await;
+    let cleared = patch(json!({ "display_name": null })).await;
     assert_eq!(cleared.json["display_name"], serde_json::Value::Null);
-    let taken = api
-        .with_token(
-            &token,
-            "PATCH",
-            "/api/users/me",
-            Some(json!({ "email": "BOB@example.com" })),
-            NOW,
-        )
-        .await;
-    assert_eq!(taken.status, 409);
-    assert_eq!(taken.code(), "email_taken");
-    let moved = api
-        .with_token(
-            &token,
-            "PATCH",
-            "/api/users/me",
-            Some(json!({ "email": "lovelace@example.com" })),
-            NOW,
-        )
-        .await;
-    assert_eq!(moved.json["email"], "lovelace@example.com");
-    let bad = api
-        .with_token(
-            &token,
-            "PATCH",
-            "/api/users/me",
-            Some(json!({ "email": "nope" })),
-            NOW,
-        )
-        .await;
+
+    let no_password = patch(json!({ "email": "lovelace@example.com" })).await;
+    assert_eq!(no_password.status, 422, "an address change needs the password");
+    assert!(field(&no_password, "detail").contains("current_password"));
+    let wrong =
+        patch(json!({ "email": "lovelace@example.com", "current_password": "a guess a guess" })).await;
+    assert_eq!((wrong.status, wrong.code()), (403, "wrong_password"));
+
+    let taken = patch(json!({ "email": "BOB@example.com", "current_password": PASSWORD })).await;
+    let free = patch(
+        json!({ "email": "lovelace@example.com", "current_password": PASSWORD, "display_name": "Ada" }),
+    )
+    .await;
+    assert_eq!(
+        (taken.status, free.status),
+        (202, 202),
+        "{:?} {:?}",
+        taken.json,
+        free.json
+    );
+    assert_eq!(taken.json, free.json, "a taken address answers like a free one");
+    assert!(
+        !format!("{:?}", free.json).contains("lovelace"),
+        "the answer does not echo the result"
+    );
+    let me = api.with_token(&token, "GET", "/api/users/me", None, NOW).await;
+    assert_eq!(
+        me.json["email"], "lovelace@example.com",
+        "the free address was taken"
+    );
+    assert_eq!(me.json["display_name"], "Ada");
+    let bob = sign_in(api, "bob@example.com", PASSWORD, NOW).await;
+    assert_eq!(bob.status, 200, "bob keeps his address");
+
+    let bad = patch(json!({ "email": "nope", "current_password": PASSWORD })).await;
     assert_eq!(bad.status, 422);
 }
 
@@ -357,7 +355,19 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
             )
             .await;
         assert_eq!(refresh.status, 401, "sessions from before the change are gone");
+        let me = api
+            .with_token(field(old, "access_token"), "GET", "/api/users/me", None, NOW)
+            .await;
+        assert_eq!(
+            (me.status, me.code()),
+            (401, "session_ended"),
+            "so are their access tokens"
+        );
     }
+    let me = api
+        .with_token(field(&changed, "access_token"), "GET", "/api/users/me", None, NOW)
+        .await;
+    assert_eq!(me.status, 200, "the new session's access token works");
     let old_password = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
     assert_eq!(old_password.status, 401);
     let new_password = sign_in(api, "ada@example.com", "a brand new passphrase", NOW).await;
@@ -483,17 +493,21 @@ async fn admins_list_disable_enable_and_delete_accounts_with_an_audit_trail(api:
     );
 }
 
-async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHarness) {
+async fn failed_sign_ins_are_limited_per_account_and_client_with_retry_after(api: &UsersHarness) {
     api.signed_in("ada@example.com", PASSWORD, NOW).await;
-    let now = hexaspin_config::system::system_now();
+    api.signed_in("bob@example.com", PASSWORD, NOW).await;
     let wrong = json!({ "email": "ada@example.com", "password": "not the password" });
-    let burst = api.settings.sign_in_failures.burst;
+    let burst = api.settings.password_attempts.per_account_client.burst();
     for attempt in 0..burst {
-        let reply = api.post("/api/auth/token", wrong.clone(), now).await;
+        let reply = api
+            .post_from("203.0.113.9", "/api/auth/token", wrong.clone(), NOW)
+            .await;
         assert_eq!(reply.status, 401, "attempt {attempt} is within the allowance");
     }
     let right = json!({ "email": "ada@example.com", "password": PASSWORD });
-    let limited = api.post("/api/auth/token", right, now).await;
+    let limited = api
+        .post_from("203.0.113.9", "/api/auth/token", right.clone(), NOW)
+        .await;
     assert_eq!(
         limited.status, 429,
         "even the right password waits: {:?}",
@@ -506,9 +520,127 @@ async fn failed_sign_ins_are_limited_per_address_with_retry_after(api: &UsersHar
         .expect("Retry-After")
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    let other = sign_in(api, "bob@example.com", "x", now).await;
-    assert_eq!(other.status, 429, "the client address is over its allowance too");
+    assert!(
+        (1..=90).contains(&retry_after),
+        "one attempt per 90 s: {retry_after}"
+    );
+    let owner = api
+        .post_from("198.51.100.20", "/api/auth/token", right, NOW)
+        .await;
+    assert_eq!(
+        owner.status, 200,
+        "another client is not locked out of the account"
+    );
+    let bob = json!({ "email": "bob@example.com", "password": PASSWORD });
+    let other_account = api.post_from("203.0.113.9", "/api/auth/token", bob, NOW).await;
+    assert_eq!(
+        other_account.status, 200,
+        "nor is the client locked out of other accounts"
+    );
+}
+
+async fn fifty_parallel_wrong_sign_ins_get_at_most_the_burst_checked(api: &UsersHarness) {
+    api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let wrong = json!({ "email": "ada@example.com", "password": "not the password" });
+    let burst = api.settings.password_attempts.per_account_client.burst() as usize;
+    let wave = |at: Timestamp| {
+        join_all((0..50).map(|_| api.post_from("203.0.113.9", "/api/auth/token", wrong.clone(), at)))
+    };
+    let first = wave(NOW).await;
+    let checked = first.iter().filter(|reply| reply.status == 401).count();
+    let refused = first.iter().filter(|reply| reply.status == 429).count();
+    assert_eq!(
+        (checked, refused),
+        (burst, 50 - burst),
+        "only the burst was checked"
+    );
+    let second = wave(NOW.plus_seconds(1)).await;
+    assert!(
+        second.iter().all(|reply| reply.status == 429),
+        "a second later nothing was given back: {:?}",
+        second.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
+
+async fn the_per_account_ceiling_holds_for_many_clients_and_delays_rather_than_locks(api: &UsersHarness) {
+    api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let wrong = json!({ "email": "ada@example.com", "password": "not the password" });
+    let rule = api.settings.password_attempts.per_account;
+    let clients: Vec<String> = (0..60).map(|n| format!("198.51.100.{n}")).collect();
+    let replies = join_all(
+        clients
+            .iter()
+            .map(|client| api.post_from(client, "/api/auth/token", wrong.clone(), NOW)),
+    )
+    .await;
+    let checked = replies.iter().filter(|reply| reply.status == 401).count();
+    assert_eq!(
+        checked,
+        rule.burst() as usize,
+        "one account, many clients: the ceiling holds"
+    );
+    let right = json!({ "email": "ada@example.com", "password": PASSWORD });
+    let held = api
+        .post_from("192.0.2.1", "/api/auth/token", right.clone(), NOW)
+        .await;
+    assert_eq!(held.status, 429);
+    let wait: i64 = held.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!(
+        wait <= rule.emission_interval_us() / 1_000_000,
+        "a delay, not a lock-out: {wait} s"
+    );
+    let later = api
+        .post_from("192.0.2.1", "/api/auth/token", right, NOW.plus_seconds(wait))
+        .await;
+    assert_eq!(later.status, 200, "after the delay the owner signs in");
+}
+
+async fn password_changes_are_limited_like_sign_ins(api: &UsersHarness) {
+    let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let token = field(&session, "access_token").to_owned();
+    let guess = json!({ "current_password": "a guess a guess", "new_password": "a brand new passphrase" });
+    let burst = api.settings.password_attempts.per_account_client.burst() as usize;
+    let replies = join_all(
+        (0..30).map(|_| api.with_token(&token, "POST", "/api/users/me/password", Some(guess.clone()), NOW)),
+    )
+    .await;
+    let checked = replies.iter().filter(|reply| reply.status == 403).count();
+    assert_eq!(
+        checked, burst,
+        "a stolen access token guesses no more than a sign-in could"
+    );
+    assert!(replies.iter().all(|reply| [403, 429].contains(&reply.status)));
+    let sign_in = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
+    assert_eq!(
+        sign_in.status, 429,
+        "the guesses count for the account's sign-ins too"
+    );
+}
+
+async fn ipv6_clients_are_counted_by_their_64_bit_prefix(api: &UsersHarness) {
+    let burst = api.settings.sign_ups.burst();
+    for n in 0..burst {
+        let body = json!({ "email": format!("user{n}@example.com"), "password": PASSWORD });
+        let reply = api
+            .post_from(&format!("2001:db8:1:2::{:x}", n + 1), "/api/users", body, NOW)
+            .await;
+        assert_eq!(reply.status, 202, "sign-up {n}");
+    }
+    let body = json!({ "email": "one.more@example.com", "password": PASSWORD });
+    let same_prefix = api
+        .post_from(
+            "2001:db8:1:2:ffff:ffff:ffff:ffff",
+            "/api/users",
+            body.clone(),
+            NOW,
+        )
+        .await;
+    assert_eq!(
+        same_prefix.status, 429,
+        "a fresh address in the same /64 is the same client"
+    );
+    let next_prefix = api.post_from("2001:db8:1:3::1", "/api/users", body, NOW).await;
+    assert_eq!(next_prefix.status, 202, "the next /64 is another client");
 }
 
 async fn tokens_expire_and_unknown_routes_and_methods_are_told_apart(api: &UsersHarness) {

@@ -41,17 +41,22 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
         entropy: &OsEntropy,
         settings: &settings,
     };
-    // Only a dispatch has a body, read within its limit; a refusal is counted like any answer.
-    let read = match body_limit(&request, &settings) {
-        Ok(limit) => body.read(&request, limit).await,
-        Err(error) => Err(error),
-    };
-    let response = match read {
-        Ok(bytes) => {
-            *request.body_mut() = bytes;
-            // The clock is read once the body is in, so time spent uploading is not judged.
-            api.handle(&request, system_now()).await
-        }
+    // The route and the caller (API key or admin token) are settled from the head: a request that
+    // will be refused is refused before a byte of its body is read. Only a dispatch has a body,
+    // read within its limit; a refusal is counted like any answer.
+    let response = match api.admit(&request, system_now()).await {
+        Ok(admitted) => match body_limit(&request, &settings) {
+            Ok(limit) => match body.read(&request, limit).await {
+                Ok(bytes) => {
+                    *request.body_mut() = bytes;
+                    // The clock is read again once the body is in, so time spent uploading is not
+                    // judged.
+                    api.handle_admitted(admitted, &request, system_now()).await
+                }
+                Err(error) => error.into_response(),
+            },
+            Err(error) => error.into_response(),
+        },
         Err(error) => error.into_response(),
     };
     // After the answer is decided: one more call to the queue store, for /metrics.

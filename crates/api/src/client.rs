@@ -2,12 +2,13 @@
 //! (rate limits on failed key checks, sign-ins and sign-ups count per client).
 
 use hexaspin_config::client_address::ClientAddressSource;
+use hexaspin_core::attempts::ClientNetwork;
 
 use crate::Request;
 
-/// The client's address of `request` under `source`.
-pub(crate) fn client_address(source: &ClientAddressSource, request: &Request) -> String {
-    source.address(|name| {
+/// The network the limits count `request`'s client in, under `source`.
+pub(crate) fn client_network(source: &ClientAddressSource, request: &Request) -> ClientNetwork {
+    source.network(|name| {
         request
             .headers()
             .get_all(name)

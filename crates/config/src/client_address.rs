@@ -9,6 +9,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use hexaspin_core::attempts::ClientNetwork;
+
 use crate::settings::{ConfigError, ConfigSource, number};
 
 /// The header Spin puts the peer's `ip:port` in.
@@ -46,9 +48,14 @@ impl ClientAddressSource {
         Ok(Self::Header { name, trusted_hops })
     }
 
-    /// The client's IP address as text; `header_values(name)` gives every value of a header in
-    /// the order received.
-    pub fn address<'h>(&self, header_values: impl Fn(&str) -> Vec<&'h str>) -> String {
+    /// The network the client is counted in by the limits (its IPv4 address or IPv6 /64);
+    /// `header_values(name)` gives every value of a header in the order received.
+    pub fn network<'h>(&self, header_values: impl Fn(&str) -> Vec<&'h str>) -> ClientNetwork {
+        ClientNetwork::of(self.ip(header_values))
+    }
+
+    /// The client's IP address, if one can be read.
+    pub fn ip<'h>(&self, header_values: impl Fn(&str) -> Vec<&'h str>) -> Option<IpAddr> {
         let from_header = match self {
             Self::Peer => None,
             Self::Header { name, trusted_hops } => {
@@ -61,13 +68,11 @@ impl ClientAddressSource {
                     .and_then(|entry| parse_ip(entry))
             }
         };
-        from_header
-            .or_else(|| {
-                header_values(PEER_ADDRESS_HEADER)
-                    .first()
-                    .and_then(|peer| parse_ip(peer))
-            })
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        from_header.or_else(|| {
+            header_values(PEER_ADDRESS_HEADER)
+                .first()
+                .and_then(|peer| parse_ip(peer))
+        })
     }
 }
 
@@ -99,6 +104,13 @@ mod tests {
         }
     }
 
+    impl ClientAddressSource {
+        fn address_for_test<'h>(&self, header_values: impl Fn(&str) -> Vec<&'h str>) -> String {
+            self.ip(header_values)
+                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        }
+    }
+
     fn forwarded(hops: usize) -> ClientAddressSource {
         ClientAddressSource::Header {
             name: "x-forwarded-for".into(),
@@ -112,9 +124,9 @@ mod tests {
             ("spin-client-addr", "10.1.2.3:51234"),
             ("x-forwarded-for", "6.6.6.6"),
         ]);
-        assert_eq!(ClientAddressSource::Peer.address(&request), "10.1.2.3");
+        assert_eq!(ClientAddressSource::Peer.address_for_test(&request), "10.1.2.3");
         let v6 = headers(&[("spin-client-addr", "[::1]:4000")]);
-        assert_eq!(ClientAddressSource::Peer.address(&v6), "::1");
+        assert_eq!(ClientAddressSource::Peer.address_for_test(&v6), "::1");
     }
 
     #[test]
@@ -124,10 +136,10 @@ mod tests {
             ("spin-client-addr", "10.0.0.7:80"),
             ("x-forwarded-for", "1.1.1.1, 203.0.113.9"),
         ]);
-        assert_eq!(forwarded(1).address(&request), "203.0.113.9");
-        assert_eq!(forwarded(2).address(&request), "1.1.1.1");
+        assert_eq!(forwarded(1).address_for_test(&request), "203.0.113.9");
+        assert_eq!(forwarded(2).address_for_test(&request), "1.1.1.1");
         let split_over_lines = headers(&[("x-forwarded-for", "1.1.1.1"), ("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(forwarded(1).address(&split_over_lines), "203.0.113.9");
+        assert_eq!(forwarded(1).address_for_test(&split_over_lines), "203.0.113.9");
     }
 
     #[test]
@@ -139,14 +151,14 @@ mod tests {
                 ("x-forwarded-for", "not-an-ip"),
             ]),
         ] {
-            assert_eq!(forwarded(1).address(&request), "10.0.0.7");
+            assert_eq!(forwarded(1).address_for_test(&request), "10.0.0.7");
         }
         let short = headers(&[
             ("spin-client-addr", "10.0.0.7:80"),
             ("x-forwarded-for", "1.1.1.1"),
         ]);
-        assert_eq!(forwarded(2).address(&short), "10.0.0.7");
-        assert_eq!(forwarded(1).address(headers(&[])), "unknown");
+        assert_eq!(forwarded(2).address_for_test(&short), "10.0.0.7");
+        assert_eq!(forwarded(1).address_for_test(headers(&[])), "unknown");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The user service's settings: how user tokens are signed, how long sessions last, what a
 //! password hash costs and how many failed sign-ins a client gets.
 
+use hexaspin_core::attempts::PasswordAttemptRules;
 use hexaspin_core::quota::RateRule;
-use hexaspin_core::use_cases::DEFAULT_REFRESH_TTL_SECONDS;
+use hexaspin_core::use_cases::{DEFAULT_REFRESH_TTL_SECONDS, DEFAULT_SESSION_MAX_SECONDS, SessionLifetimes};
 use hexaspin_core::user::{PasswordHasher, PasswordParams, UserAuthConfig};
 
 use crate::client_address::ClientAddressSource;
@@ -13,12 +14,12 @@ use crate::settings::{ConfigError, ConfigSource, invalid, number, required};
 pub struct UserSettings {
     /// Signs and checks user access tokens.
     pub auth: UserAuthConfig,
-    /// Refresh token lifetime, seconds.
-    pub refresh_ttl_seconds: i64,
+    /// How long refresh tokens (sliding) and sessions (absolute) live.
+    pub sessions: SessionLifetimes,
     /// Argon2id with the configured cost.
     pub hasher: PasswordHasher,
-    /// Failed sign-ins allowed per address and per client.
-    pub sign_in_failures: RateRule,
+    /// Password attempts allowed per account and client, per account, per client.
+    pub password_attempts: PasswordAttemptRules,
     /// Sign-ups allowed per client.
     pub sign_ups: RateRule,
     /// Where the client's address comes from.
@@ -27,9 +28,11 @@ pub struct UserSettings {
 
 impl UserSettings {
     /// Reads `user_jwt_secret` (required; must differ from `jwt_secret`), `user_jwt_issuer`,
-    /// `user_jwt_audience`, `user_access_ttl_seconds` (900), `user_refresh_ttl_seconds` (30 days),
-    /// `password_hash_memory_kib` (19456), `password_hash_iterations` (2),
-    /// `signin_failure_rate_per_sec` (1) / `signin_failure_burst` (5),
+    /// `user_jwt_audience`, `user_access_ttl_seconds` (900), `user_refresh_ttl_seconds` (7 days),
+    /// `user_session_max_seconds` (30 days), `password_hash_memory_kib` (19456),
+    /// `password_hash_iterations` (2), the password attempt limits
+    /// `signin_limit_per_account_client` (`10/15m`), `signin_limit_per_account` (`50/h`: with its
+    /// burst, at most 100 in any hour, OWASP ASVS 2.2.1) and `signin_limit_per_client` (`100/h`),
     /// `signup_rate_per_sec` (1) / `signup_burst` (10), and the client address settings.
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         let secret = required(source, "user_jwt_secret")?;
@@ -62,27 +65,54 @@ impl UserSettings {
         };
         Ok(Self {
             auth,
-            refresh_ttl_seconds: number(
-                source,
-                "user_refresh_ttl_seconds",
-                Some(DEFAULT_REFRESH_TTL_SECONDS),
-            )?
-            .unwrap_or(DEFAULT_REFRESH_TTL_SECONDS),
+            sessions: sessions(source)?,
             hasher: PasswordHasher::new(params).map_err(|e| ConfigError::Invalid {
                 name: "password_hash_memory_kib",
                 reason: e.reason,
             })?,
-            sign_in_failures: rule(
-                source,
-                "signin_failure_rate_per_sec",
-                "signin_failure_burst",
-                1,
-                5,
-            )?,
+            password_attempts: PasswordAttemptRules {
+                per_account_client: limit(source, "signin_limit_per_account_client", "10/15m")?,
+                per_account: limit(source, "signin_limit_per_account", "50/h")?,
+                per_client: limit(source, "signin_limit_per_client", "100/h")?,
+            },
             sign_ups: rule(source, "signup_rate_per_sec", "signup_burst", 1, 10)?,
             client_address: ClientAddressSource::load(source)?,
         })
     }
+}
+
+fn sessions(source: &dyn ConfigSource) -> Result<SessionLifetimes, ConfigError> {
+    let refresh_ttl_seconds = number(
+        source,
+        "user_refresh_ttl_seconds",
+        Some(DEFAULT_REFRESH_TTL_SECONDS),
+    )?
+    .unwrap_or(DEFAULT_REFRESH_TTL_SECONDS);
+    let max_seconds = number(
+        source,
+        "user_session_max_seconds",
+        Some(DEFAULT_SESSION_MAX_SECONDS),
+    )?
+    .unwrap_or(DEFAULT_SESSION_MAX_SECONDS);
+    if refresh_ttl_seconds < 1 || max_seconds < 1 {
+        return Err(ConfigError::Invalid {
+            name: "user_refresh_ttl_seconds",
+            reason: "the refresh and session lifetimes must be positive".into(),
+        });
+    }
+    Ok(SessionLifetimes {
+        refresh_ttl_seconds,
+        max_seconds,
+    })
+}
+
+/// A limit written as `<rate>/<span><unit>` ([`RateRule::parse`]).
+fn limit(source: &dyn ConfigSource, name: &'static str, default: &str) -> Result<RateRule, ConfigError> {
+    let text = source.get(name)?.unwrap_or_else(|| default.to_owned());
+    RateRule::parse(&text).map_err(|e| ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
+    })
 }
 
 fn rule(
@@ -114,9 +144,15 @@ mod tests {
     fn defaults_apply_when_only_the_secret_is_set() {
         let settings = UserSettings::load(&Map(HashMap::from([("user_jwt_secret", USER_SECRET)]))).unwrap();
         assert_eq!(settings.auth.access_ttl_seconds(), 900);
-        assert_eq!(settings.refresh_ttl_seconds, DEFAULT_REFRESH_TTL_SECONDS);
+        assert_eq!(settings.sessions, SessionLifetimes::default());
         assert_eq!(settings.hasher.params(), PasswordParams::DEFAULT);
-        assert_eq!(settings.sign_in_failures, RateRule::new(1, 5).unwrap());
+        let attempts = settings.password_attempts;
+        assert_eq!(attempts.per_account_client, RateRule::parse("10/15m").unwrap());
+        assert_eq!(attempts.per_account, RateRule::parse("50/h").unwrap());
+        let hour_us = 3_600_000_000;
+        let at_most_in_an_hour =
+            i64::from(attempts.per_account.burst()) + hour_us / attempts.per_account.emission_interval_us();
+        assert!(at_most_in_an_hour <= 100, "ASVS 2.2.1: {at_most_in_an_hour}");
     }
 
     #[test]
@@ -166,5 +202,16 @@ mod tests {
             ("user_access_ttl_seconds", "999999"),
         ]));
         assert!(UserSettings::load(&ttl).is_err());
+        let limit = Map(HashMap::from([
+            ("user_jwt_secret", USER_SECRET),
+            ("signin_limit_per_account", "fifty an hour"),
+        ]));
+        assert!(matches!(
+            UserSettings::load(&limit).unwrap_err(),
+            ConfigError::Invalid {
+                name: "signin_limit_per_account",
+                ..
+            }
+        ));
     }
 }

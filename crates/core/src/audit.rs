@@ -29,6 +29,12 @@ pub enum AuditAction {
     /// Deleted an end user's account.
     #[serde(rename = "user.deleted")]
     UserDeleted,
+    /// Put a dead job back in the queue.
+    #[serde(rename = "job.retried")]
+    JobRetried,
+    /// Deleted a job.
+    #[serde(rename = "job.deleted")]
+    JobDeleted,
 }
 
 impl AuditAction {
@@ -42,6 +48,8 @@ impl AuditAction {
             Self::UserDisabled => "user.disabled",
             Self::UserEnabled => "user.enabled",
             Self::UserDeleted => "user.deleted",
+            Self::JobRetried => "job.retried",
+            Self::JobDeleted => "job.deleted",
         }
     }
 
@@ -55,6 +63,8 @@ impl AuditAction {
             Self::UserDisabled,
             Self::UserEnabled,
             Self::UserDeleted,
+            Self::JobRetried,
+            Self::JobDeleted,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)

@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`time`]: milliseconds since the Unix epoch, the one clock type.
 //! - [`api_key`]: API keys: ids, secrets and their peppered hashes, limits, refill, state.
+//! - [`attempts`]: attempt limits (passwords, key verifications, sign-ups), charged before the work.
 //! - [`audit`]: what an admin did, to which key, when.
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
 //! - [`job`]: jobs, their fields and states.
@@ -24,6 +25,7 @@
 
 pub mod admin_auth;
 pub mod api_key;
+pub mod attempts;
 pub mod audit;
 pub mod error;
 pub mod job;

@@ -1,17 +1,25 @@
 //! [`PostgresExecutor`]: tokio-postgres behind the store-sql executor traits.
 
 use std::error::Error as _;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::value::Row;
-use hexaspin_store_sql::{Dialect, ScriptExecutor, SqlExecutor, SqlValue};
+use hexaspin_store_sql::{
+    Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, SqlValue, TransactionalExecutor,
+};
 use postgres_types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 use tokio_postgres::{Client, NoTls};
 
-/// One Postgres connection; its driver task runs on the current tokio runtime.
+/// One Postgres connection; its driver task runs on the current tokio runtime. Statements from
+/// concurrent tasks are pipelined on it; a transaction has it to itself until it ends (a
+/// transaction is a state of the connection, so nothing else may run on it meanwhile).
 pub struct PostgresExecutor {
-    client: Client,
+    client: Arc<Client>,
+    /// Shared by single statements, held exclusively by a transaction.
+    turn: Arc<RwLock<()>>,
 }
 
 impl std::fmt::Debug for PostgresExecutor {
@@ -32,8 +40,18 @@ impl PostgresExecutor {
                 tracing::warn!(%error, "postgres connection closed");
             }
         });
-        Ok(Self { client })
+        Ok(Self {
+            client: Arc::new(client),
+            turn: Arc::new(RwLock::new(())),
+        })
     }
+}
+
+async fn query_on(client: &Client, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+    let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = wrapped.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    let rows = client.query(sql, &refs).await.map_err(to_store_error)?;
+    rows.iter().map(decode_row).collect()
 }
 
 impl SqlExecutor for PostgresExecutor {
@@ -42,16 +60,66 @@ impl SqlExecutor for PostgresExecutor {
     }
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = wrapped.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.client.query(sql, &refs).await.map_err(to_store_error)?;
-        rows.iter().map(decode_row).collect()
+        let _shared = self.turn.read().await;
+        query_on(&self.client, sql, params).await
     }
 }
 
 impl ScriptExecutor for PostgresExecutor {
     async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
+        let _shared = self.turn.read().await;
         self.client.batch_execute(sql).await.map_err(to_store_error)
+    }
+}
+
+/// A transaction holding the connection until it is committed or dropped.
+pub struct PostgresTransaction {
+    client: Arc<Client>,
+    /// `None` once committed.
+    turn: Option<OwnedRwLockWriteGuard<()>>,
+}
+
+impl SqlTransaction for PostgresTransaction {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        query_on(&self.client, sql, params).await
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        self.client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(to_store_error)?;
+        self.turn = None;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresTransaction {
+    fn drop(&mut self) {
+        // Not committed: roll back before anything else may use the connection. Drop cannot
+        // wait, so a task does it and lets the connection go only afterwards.
+        if let Some(turn) = self.turn.take() {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.batch_execute("ROLLBACK").await {
+                    tracing::warn!(%error, "postgres rollback failed");
+                }
+                drop(turn);
+            });
+        }
+    }
+}
+
+impl TransactionalExecutor for PostgresExecutor {
+    type Transaction<'a> = PostgresTransaction;
+
+    async fn begin_write(&self) -> Result<PostgresTransaction, StoreError> {
+        let turn = self.turn.clone().write_owned().await;
+        self.client.batch_execute("BEGIN").await.map_err(to_store_error)?;
+        Ok(PostgresTransaction {
+            client: self.client.clone(),
+            turn: Some(turn),
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 -- One dispatch (idempotency, quota, enqueue), shared by dispatch.lua and dispatch_batch.lua.
 -- A: 1 job id, 2 key id, 3 kind, 4 payload, 5 priority, 6 max_attempts, 7 timeout_ms,
 -- 8 concurrency_limit|'', 9 run_at_ms|'', 10 now_ms|'server' (decision_ms), 11 idempotency key|'',
--- 12 idempotency ttl ms, 13 rate_per_sec|'', 14 burst|'', 15 daily_quota|''.
+-- 12 idempotency ttl ms, 13 rate interval_us|'', 14 burst|'', 15 daily_quota|''.
 -- Returns {'duplicate', job…} | {'rejected', reason, limit, remaining, reset_us, retry_us}
 --       | {'accepted', limit, remaining, reset_us, retry_us, job…}; limit/remaining -1 = unlimited.
 -- The quota arithmetic mirrors hexaspin_core::quota::decide exactly (a differential test checks).
@@ -32,7 +32,7 @@ local function dispatch_one(A)
   local today = math.floor(now_us / DAY_US)
   local used = (day == today) and count or 0
   local until_midnight = (today + 1) * DAY_US - now_us
-  local daily, rate, burst = num(A[15]), num(A[13]), num(A[14])
+  local daily, interval, burst = num(A[15]), num(A[13]), num(A[14])
 
   if daily and used >= daily then
     return {'rejected', 'quota_exhausted', daily, 0, until_midnight, until_midnight}
@@ -40,8 +40,7 @@ local function dispatch_one(A)
   local daily_left = daily and (daily - used - 1) or nil
   local new_tat = tat
   local limit, remaining, reset_us = -1, -1, 0
-  if rate then
-    local interval = math.floor(1000000 / rate)
+  if interval then
     local tolerance = interval * (burst - 1)
     local t = math.max(tat, now_us)
     if t - now_us > tolerance then

@@ -5,9 +5,9 @@ use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index, job_from_row};
 use hexaspin_core::job::{Job, JobId, JobState, Priority};
 use hexaspin_core::ports::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
-    RateLimiter, StoreError,
+    RateBucket, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, RateRule, RejectReason, peek_rate};
+use hexaspin_core::quota::{Decision, RejectReason};
 
 use crate::executor::{RedisExecutor, RedisValue};
 use crate::scripts;
@@ -49,8 +49,8 @@ impl<E: RedisExecutor> RedisJobs<E> {
             self.decision_now(now),
             opt(request.idempotency_key.as_ref().map(|k| k.as_str())),
             request.idempotency_ttl_ms.to_string(),
-            opt(request.rules.rate.map(|r| r.rate_per_sec)),
-            opt(request.rules.rate.map(|r| r.burst)),
+            opt(request.rules.rate.map(|r| r.emission_interval_us())),
+            opt(request.rules.rate.map(|r| r.burst())),
             opt(request.rules.daily_quota),
         ]
     }
@@ -512,25 +512,14 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
 }
 
 impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
-    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        let reply = self
-            .run(&scripts::bucket_tat, &[bucket.to_owned(), self.decision_now(now)])
-            .await?;
-        Ok(peek_rate(
-            number(&reply, 0)?,
-            rule,
-            number(&reply, 1)?.saturating_mul(1000),
-        ))
-    }
-
-    async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        let args = [
-            bucket.to_owned(),
-            rule.rate_per_sec.to_string(),
-            rule.burst.to_string(),
-            self.decision_now(now),
-        ];
-        let reply = self.run(&scripts::hit, &args).await?;
+    async fn take(&self, buckets: &[RateBucket], now: Timestamp) -> Result<Decision, StoreError> {
+        let mut args = vec![self.decision_now(now)];
+        for bucket in buckets {
+            args.push(bucket.name.clone());
+            args.push(bucket.rule.emission_interval_us().to_string());
+            args.push(bucket.rule.burst().to_string());
+        }
+        let reply = self.run(&scripts::take, &args).await?;
         Ok(Decision {
             rejected: (number(&reply, 0)? == 0).then_some(RejectReason::RateLimited),
             limit: unlimited(number(&reply, 1)?),
@@ -538,5 +527,14 @@ impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
             reset_after_us: number(&reply, 3)?,
             retry_after_us: number(&reply, 4)?,
         })
+    }
+
+    async fn give_back(&self, buckets: &[RateBucket], now: Timestamp) -> Result<(), StoreError> {
+        let mut args = vec![self.decision_now(now)];
+        for bucket in buckets {
+            args.push(bucket.name.clone());
+            args.push(bucket.rule.emission_interval_us().to_string());
+        }
+        self.run(&scripts::give_back, &args).await.map(drop)
     }
 }

@@ -118,7 +118,7 @@ mod all {
             promote_due, claim, ack, ack_many, fail, release, cancelled, rescue_expired, clean_finished,
             reconcile_depths,
         ],
-        lean: [hit, bucket_tat, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
+        lean: [take, give_back, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
     );
 }
 

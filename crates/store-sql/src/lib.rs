@@ -21,6 +21,7 @@
 // The public API of a library crate is documented; applications and tests need not be.
 #![warn(missing_docs)]
 
+mod audited;
 pub mod codec;
 pub mod executor;
 pub mod jobs;

@@ -79,20 +79,26 @@ static SQLITE: &[Migration] = &[
     migration!("sqlite", 3, "0003", "metrics"),
 ];
 static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
-static USERS_SQLITE: &[Migration] = &[migration!(
-    dir = "services/users/migrations/",
-    "sqlite",
-    1,
-    "0001",
-    "users"
-)];
-static USERS_POSTGRES: &[Migration] = &[migration!(
-    dir = "services/users/migrations/",
-    "postgres",
-    1,
-    "0001",
-    "users"
-)];
+static USERS_SQLITE: &[Migration] = &[
+    migration!(dir = "services/users/migrations/", "sqlite", 1, "0001", "users"),
+    migration!(
+        dir = "services/users/migrations/",
+        "sqlite",
+        2,
+        "0002",
+        "sessions"
+    ),
+];
+static USERS_POSTGRES: &[Migration] = &[
+    migration!(dir = "services/users/migrations/", "postgres", 1, "0001", "users"),
+    migration!(
+        dir = "services/users/migrations/",
+        "postgres",
+        2,
+        "0002",
+        "sessions"
+    ),
+];
 
 /// A set of migrations with its own numbering and bookkeeping table: the main app's schema, and
 /// the user service's, which can live in the same database (mounted in the main app) or alone.

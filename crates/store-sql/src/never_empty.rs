@@ -24,7 +24,7 @@
 
 use hexaspin_core::ports::StoreError;
 
-use crate::executor::{Dialect, ScriptExecutor, SqlExecutor};
+use crate::executor::{Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, TransactionalExecutor};
 use crate::value::{Row, SqlValue};
 
 /// `statement` wrapped so that it always yields at least one row; see the module docs.
@@ -76,6 +76,39 @@ impl<E: SqlExecutor> SqlExecutor for NeverEmpty<E> {
             Dialect::Postgres => unwrap_rows(self.0.query(&wrap(sql), params).await?),
             Dialect::Sqlite => self.0.query(sql, params).await,
         }
+    }
+}
+
+/// A transaction whose Postgres statements are wrapped like [`NeverEmpty`]'s.
+pub struct NeverEmptyTransaction<T> {
+    transaction: T,
+    dialect: Dialect,
+}
+
+impl<T: SqlTransaction> SqlTransaction for NeverEmptyTransaction<T> {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        match self.dialect {
+            Dialect::Postgres => unwrap_rows(self.transaction.query(&wrap(sql), params).await?),
+            Dialect::Sqlite => self.transaction.query(sql, params).await,
+        }
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit().await
+    }
+}
+
+impl<E: TransactionalExecutor> TransactionalExecutor for NeverEmpty<E> {
+    type Transaction<'a>
+        = NeverEmptyTransaction<E::Transaction<'a>>
+    where
+        Self: 'a;
+
+    async fn begin_write(&self) -> Result<Self::Transaction<'_>, StoreError> {
+        Ok(NeverEmptyTransaction {
+            transaction: self.0.begin_write().await?,
+            dialect: self.0.dialect(),
+        })
     }
 }
 

@@ -6,10 +6,11 @@ use hexaspin_core::audit::{AuditEntry, NewAuditEntry};
 use hexaspin_core::pagination::AuditCursor;
 use hexaspin_core::ports::{ApiKeyStore, AuditLog, KeyFilter, StoreError, UseCharge, UsePeriods};
 
+use crate::audited::audited;
 use crate::codec::{audit_from_row, audit_params, key_from_row, key_params, key_update_params};
 use crate::queries::Queries;
 use crate::value::Columns;
-use crate::{SqlExecutor, SqlValue};
+use crate::{SqlExecutor, SqlValue, TransactionalExecutor};
 
 /// hexaspin's stores on one SQL database.
 #[derive(Debug, Clone)]
@@ -43,10 +44,10 @@ impl<E: SqlExecutor> SqlStore<E> {
     }
 }
 
-impl<E: SqlExecutor> ApiKeyStore for SqlStore<E> {
-    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.executor
-            .query(self.queries().insert_key, &key_params(key))
+impl<E: TransactionalExecutor> ApiKeyStore for SqlStore<E> {
+    async fn insert_key(&self, key: &ApiKey, audit: &NewAuditEntry) -> Result<(), StoreError> {
+        let params = key_params(key);
+        audited(&self.executor, &[(self.queries().insert_key, &params)], audit)
             .await
             .map(drop)
     }
@@ -72,9 +73,14 @@ impl<E: SqlExecutor> ApiKeyStore for SqlStore<E> {
         rows.iter().map(|row| key_from_row(row)).collect()
     }
 
-    async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError> {
+    async fn update_key(
+        &self,
+        key: &ApiKey,
+        expected_version: i64,
+        audit: &NewAuditEntry,
+    ) -> Result<bool, StoreError> {
         let params = key_update_params(key, expected_version);
-        let rows = self.executor.query(self.queries().update_key, &params).await?;
+        let rows = audited(&self.executor, &[(self.queries().update_key, &params)], audit).await?;
         Ok(!rows.is_empty())
     }
 

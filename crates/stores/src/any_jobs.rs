@@ -7,9 +7,9 @@ use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, MetricsStore,
-    QueueDepth, RateLimiter, StoreError,
+    QueueDepth, RateBucket, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, RateRule};
+use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_store_sql::{SqlExecutor, TransactionalExecutor};
 
@@ -45,12 +45,12 @@ impl<S: SqlExecutor, R: RedisExecutor> AnyJobs<S, R> {
 }
 
 impl<S: TransactionalExecutor, R: RedisExecutor> RateLimiter for AnyJobs<S, R> {
-    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        delegate!(self, s => s.peek(bucket, rule, now).await)
+    async fn take(&self, buckets: &[RateBucket], now: Timestamp) -> Result<Decision, StoreError> {
+        delegate!(self, s => s.take(buckets, now).await)
     }
 
-    async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        delegate!(self, s => s.hit(bucket, rule, now).await)
+    async fn give_back(&self, buckets: &[RateBucket], now: Timestamp) -> Result<(), StoreError> {
+        delegate!(self, s => s.give_back(buckets, now).await)
     }
 }
 

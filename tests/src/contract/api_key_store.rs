@@ -6,7 +6,7 @@ use hexaspin_core::api_key::{Refill, RefillInterval};
 use hexaspin_core::pagination::KeyCursor;
 use hexaspin_core::ports::{ApiKeyStore, KeyFilter, StoreError, UseCharge, UsePeriods};
 
-use crate::samples::{full_key, minimal_key};
+use crate::samples::{full_key, minimal_key, test_entry};
 
 const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
@@ -26,14 +26,14 @@ fn ids(keys: &[ApiKey]) -> Vec<String> {
 /// Every field, including the optional ones, survives the round trip.
 pub async fn a_key_with_every_field_reads_back_identically<S: ApiKeyStore>(store: &S) {
     let key = full_key(1, T0);
-    store.insert_key(&key).await.expect("insert");
+    store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     assert_eq!(store.find_key(&key.id).await.expect("find"), Some(key));
 }
 
 /// Absent optional fields stay absent.
 pub async fn a_key_with_only_required_fields_reads_back_identically<S: ApiKeyStore>(store: &S) {
     let key = minimal_key(2, T0);
-    store.insert_key(&key).await.expect("insert");
+    store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     assert_eq!(store.find_key(&key.id).await.expect("find"), Some(key));
 }
 
@@ -46,11 +46,14 @@ pub async fn an_unknown_id_is_not_found<S: ApiKeyStore>(store: &S) {
 /// A second insert with the same id is a conflict and leaves the first untouched.
 pub async fn inserting_an_existing_id_is_a_conflict<S: ApiKeyStore>(store: &S) {
     let first = minimal_key(3, T0);
-    store.insert_key(&first).await.expect("insert");
+    store
+        .insert_key(&first, &test_entry(&first))
+        .await
+        .expect("insert");
     let mut second = full_key(3, T0);
     second.id = first.id.clone();
     let error = store
-        .insert_key(&second)
+        .insert_key(&second, &test_entry(&second))
         .await
         .expect_err("duplicate id must fail");
     assert!(
@@ -63,12 +66,15 @@ pub async fn inserting_an_existing_id_is_a_conflict<S: ApiKeyStore>(store: &S) {
 /// An update applies only over the version that was read (optimistic locking).
 pub async fn an_update_replaces_only_the_version_that_was_read<S: ApiKeyStore>(store: &S) {
     let original = minimal_key(4, T0);
-    store.insert_key(&original).await.expect("insert");
+    store
+        .insert_key(&original, &test_entry(&original))
+        .await
+        .expect("insert");
     let mut changed = full_key(4, T0);
     changed.version = original.version + 1;
     assert!(
         store
-            .update_key(&changed, original.version)
+            .update_key(&changed, original.version, &test_entry(&changed))
             .await
             .expect("update")
     );
@@ -85,7 +91,7 @@ pub async fn an_update_replaces_only_the_version_that_was_read<S: ApiKeyStore>(s
     stale.version = changed.version + 1;
     assert!(
         !store
-            .update_key(&stale, original.version)
+            .update_key(&stale, original.version, &test_entry(&stale))
             .await
             .expect("stale update runs")
     );
@@ -95,7 +101,12 @@ pub async fn an_update_replaces_only_the_version_that_was_read<S: ApiKeyStore>(s
 /// Updating a key that does not exist changes nothing and says so.
 pub async fn updating_an_unknown_key_reports_no_change<S: ApiKeyStore>(store: &S) {
     let ghost = minimal_key(5, T0);
-    assert!(!store.update_key(&ghost, 1).await.expect("update runs"));
+    assert!(
+        !store
+            .update_key(&ghost, 1, &test_entry(&ghost))
+            .await
+            .expect("update runs")
+    );
     assert_eq!(store.find_key(&ghost.id).await.expect("find"), None);
 }
 
@@ -106,7 +117,7 @@ pub async fn keys_list_newest_first_and_page_by_cursor<S: ApiKeyStore>(store: &S
         // Seeds 13 and 14 share a creation instant to exercise the tie-break on id.
         let at = T0.plus_seconds(i64::from(seed.min(13)));
         let key = minimal_key(seed, at);
-        store.insert_key(&key).await.expect("insert");
+        store.insert_key(&key, &test_entry(&key)).await.expect("insert");
         keys.push(key);
     }
     let mut expected = keys.clone();
@@ -150,7 +161,7 @@ pub async fn keys_filter_by_owner<S: ApiKeyStore>(store: &S) {
     theirs.owner = Some(Owner::parse("acme-corp").expect("owner"));
     let nobodys = minimal_key(22, T0);
     for key in [&mine, &theirs, &nobodys] {
-        store.insert_key(key).await.expect("insert");
+        store.insert_key(key, &test_entry(key)).await.expect("insert");
     }
     let filter = KeyFilter {
         owner: Some(Owner::parse("acme").expect("owner")),
@@ -183,7 +194,7 @@ async fn insert_keys_in_every_state<S: ApiKeyStore>(
             key.enabled = false;
             key.expires_at = Some(T0);
         }
-        store.insert_key(&key).await.expect("insert");
+        store.insert_key(&key, &test_entry(&key)).await.expect("insert");
         keys.push(key);
     }
     keys
@@ -215,7 +226,8 @@ pub async fn keys_filter_by_state_exactly_as_the_domain_decides<S: ApiKeyStore>(
 /// The limit caps the page.
 pub async fn the_limit_caps_a_page<S: ApiKeyStore>(store: &S) {
     for seed in 40..45u8 {
-        store.insert_key(&minimal_key(seed, T0)).await.expect("insert");
+        let key = minimal_key(seed, T0);
+        store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     }
     assert_eq!(store.list_keys(&all(3), T0).await.expect("list").len(), 3);
 }
@@ -224,7 +236,7 @@ pub async fn the_limit_caps_a_page<S: ApiKeyStore>(store: &S) {
 pub async fn uses_are_consumed_down_to_zero_and_refunded<S: ApiKeyStore>(store: &S) {
     let mut key = minimal_key(50, T0);
     key.remaining = Some(2);
-    store.insert_key(&key).await.expect("insert");
+    store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     let periods = UsePeriods::at(T0);
     assert_eq!(
         store.consume_use(&key.id, &periods).await.expect("use"),
@@ -260,7 +272,7 @@ pub async fn uses_are_refilled_when_a_new_period_began<S: ApiKeyStore>(store: &S
         amount: 5,
     });
     key.last_refill_at = Some(T0);
-    store.insert_key(&key).await.expect("insert");
+    store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     assert_eq!(
         store
             .consume_use(&key.id, &UsePeriods::at(T0))
@@ -290,7 +302,7 @@ pub async fn uses_are_refilled_when_a_new_period_began<S: ApiKeyStore>(store: &S
 /// Keys without a budget are unlimited; unknown keys are exhausted.
 pub async fn keys_without_a_budget_are_unlimited<S: ApiKeyStore>(store: &S) {
     let key = minimal_key(52, T0);
-    store.insert_key(&key).await.expect("insert");
+    store.insert_key(&key, &test_entry(&key)).await.expect("insert");
     assert_eq!(
         store
             .consume_use(&key.id, &UsePeriods::at(T0))

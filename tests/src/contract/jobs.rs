@@ -1013,65 +1013,6 @@ pub async fn cleaning_removes_only_old_finished_jobs<S: JobStore + JobQueue>(sto
     assert!(store.find_job(&waiting.spec.id).await.expect("find").is_some());
 }
 
-/// A plain bucket admits its burst, then refuses with the time until the next slot.
-pub async fn a_rate_limiter_bucket_admits_its_burst_then_refuses<S: hexaspin_core::ports::RateLimiter>(
-    store: &S,
-) {
-    let rule = RateRule::new(1, 3).expect("rule");
-    for expected_left in [2, 1, 0] {
-        let decision = store.hit("client:10.0.0.1", rule, T0).await.expect("hit");
-        assert_eq!((decision.rejected, decision.remaining), (None, expected_left));
-    }
-    let refused = store.hit("client:10.0.0.1", rule, T0).await.expect("hit");
-    assert_eq!(
-        (refused.rejected, refused.retry_after_us),
-        (Some(RejectReason::RateLimited), 1_000_000)
-    );
-    assert!(
-        store
-            .hit("client:10.0.0.2", rule, T0)
-            .await
-            .expect("hit")
-            .rejected
-            .is_none(),
-        "buckets are separate"
-    );
-    assert!(
-        store
-            .hit("client:10.0.0.1", rule, T0.plus_seconds(1))
-            .await
-            .expect("hit")
-            .rejected
-            .is_none()
-    );
-}
-
-/// Peeking at a bucket tells what a hit would be told, without charging it.
-pub async fn peeking_at_a_bucket_tells_the_standing_without_charging<S: hexaspin_core::ports::RateLimiter>(
-    store: &S,
-) {
-    let rule = RateRule::new(1, 2).expect("rule");
-    let bucket = "client:10.0.0.3";
-    for _ in 0..5 {
-        let fresh = store.peek(bucket, rule, T0).await.expect("peek");
-        assert_eq!(
-            (fresh.rejected, fresh.remaining),
-            (None, 1),
-            "a peek charges nothing"
-        );
-    }
-    for _ in 0..2 {
-        assert!(store.hit(bucket, rule, T0).await.expect("hit").rejected.is_none());
-    }
-    let limited = store.peek(bucket, rule, T0).await.expect("peek");
-    assert_eq!(
-        (limited.rejected, limited.retry_after_us),
-        (Some(RejectReason::RateLimited), 1_000_000)
-    );
-    let later = store.peek(bucket, rule, T0.plus_seconds(1)).await.expect("peek");
-    assert!(later.rejected.is_none(), "the bucket refills with time");
-}
-
 /// A running job whose cancellation was asked ends `cancelled` when its worker stops it.
 pub async fn a_worker_ends_a_cancelled_running_job_as_cancelled<S: JobStore + JobQueue>(store: &S) {
     let job = accept(store, &request(new_job(20, 5)), T0).await;

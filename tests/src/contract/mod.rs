@@ -5,6 +5,7 @@ pub mod api_key_store;
 pub mod audit_log;
 pub mod jobs;
 pub mod metrics;
+pub mod rate_limiter;
 pub mod user_store;
 
 /// Instantiates suite functions as `#[tokio::test]`s against every listed fixture, so each adapter

@@ -5,7 +5,7 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::metrics::Series;
-use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, RateLimiter};
 use hexaspin_core::use_cases::{self, MAX_BATCH_JOBS, VerifiedKey};
 use http::{StatusCode, header};
 
@@ -30,7 +30,7 @@ pub fn body_limit(max_payload_bytes: usize) -> usize {
 
 impl<K, J, E> JobsApi<'_, K, J, E>
 where
-    K: ApiKeyStore,
+    K: ApiKeyStore + AuditLog,
     J: JobStore + RateLimiter,
     E: Entropy,
 {

@@ -17,16 +17,16 @@ pub use settings::JobsSettings;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
-use hexaspin_core::ports::{ApiKeyStore, Entropy, JobStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, RateLimiter};
 use hexaspin_core::use_cases::{
-    self, DispatchContext, DispatchError, JobListQuery, JobRequest, KeyRejection, READ_SCOPE, VerifiedKey,
-    WRITE_SCOPE,
+    self, DispatchContext, JobListQuery, JobRequest, KeyCheck, READ_SCOPE, VerifiedKey, WRITE_SCOPE,
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
 use crate::admin_keys::authenticate_with;
 use crate::body::{BodyLimit, json_body, query, query_param};
+use crate::client::client_network;
 use crate::response::{Page, json};
 use crate::{ApiError, Request, Response};
 
@@ -97,53 +97,109 @@ pub struct JobsApi<'a, K, J, E> {
     pub settings: &'a JobsSettings<'a>,
 }
 
+/// Who a request is from, settled from its head alone.
+#[derive(Debug)]
+enum Caller {
+    /// An API key that verified, with the scope the route needs.
+    Client(VerifiedKey),
+    /// A valid admin JWT (its subject).
+    Admin(String),
+}
+
+/// A request whose route and caller were settled from its head, before its body is read: an
+/// unknown route, a wrong method, or a key or token that does not verify is refused without
+/// reading a byte of body (a batch may carry megabytes).
+#[derive(Debug)]
+pub struct Admitted {
+    route: Route,
+    caller: Caller,
+}
+
+impl Admitted {
+    /// The admin acting, for the audit log (empty for a client: never asked).
+    fn actor(&self) -> &str {
+        match &self.caller {
+            Caller::Admin(sub) => sub,
+            Caller::Client(_) => "",
+        }
+    }
+}
+
 impl<K, J, E> JobsApi<'_, K, J, E>
 where
-    K: ApiKeyStore,
+    K: ApiKeyStore + AuditLog,
     J: JobStore + RateLimiter,
     E: Entropy,
 {
-    /// Handles one request at `now`.
+    /// Handles one request at `now` (head and body at once: the native app and tests).
     pub async fn handle(&self, request: &Request, now: Timestamp) -> Response {
-        match self.dispatch_route(request, now).await {
+        match self.admit(request, now).await {
+            Ok(admitted) => self.handle_admitted(admitted, request, now).await,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    /// Routes `request` and authenticates its caller from its head alone.
+    pub async fn admit(&self, request: &Request, now: Timestamp) -> Result<Admitted, ApiError> {
+        let route = *router()
+            .at(request.uri().path())
+            .map_err(|_| ApiError::not_found())?
+            .value;
+        let scope = match (route, request.method()) {
+            (Route::Jobs | Route::Batch, &Method::POST) | (Route::Job, &Method::DELETE) => Some(WRITE_SCOPE),
+            (Route::Jobs | Route::Job, &Method::GET) => Some(READ_SCOPE),
+            (Route::Queues | Route::AdminJobs, &Method::GET)
+            | (Route::AdminJob, &Method::DELETE)
+            | (Route::AdminRetry, &Method::POST) => None,
+            (route, _) => return Err(method_not_allowed(route)),
+        };
+        let caller = match scope {
+            Some(scope) => Caller::Client(self.client(request, scope, now).await?),
+            None => Caller::Admin(self.admin(request, now)?),
+        };
+        Ok(Admitted { route, caller })
+    }
+
+    /// Handles an admitted request (its body read by now) at `now`.
+    pub async fn handle_admitted(&self, admitted: Admitted, request: &Request, now: Timestamp) -> Response {
+        match self.dispatch_route(admitted, request, now).await {
             Ok(response) => response,
             Err(error) => error.into_response(),
         }
     }
 
-    async fn dispatch_route(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
+    async fn dispatch_route(
+        &self,
+        admitted: Admitted,
+        request: &Request,
+        now: Timestamp,
+    ) -> Result<Response, ApiError> {
         let router = router();
         let matched = router
             .at(request.uri().path())
             .map_err(|_| ApiError::not_found())?;
-        let route = *matched.value;
         let id = matched
             .params
             .get("id")
             .map(|id| JobId::parse(id).map_err(|_| ApiError::not_found()));
         let job_id = || id.clone().unwrap_or_else(|| Err(ApiError::not_found()));
-        match (route, request.method()) {
-            (Route::Jobs, &Method::POST) => {
-                let key = self.client(request, WRITE_SCOPE, now).await?;
-                self.create(request, &key, now).await
+        let key = match &admitted.caller {
+            Caller::Client(key) => Some(key),
+            Caller::Admin(_) => None,
+        };
+        match (admitted.route, key) {
+            (Route::Jobs, Some(key)) if request.method() == Method::POST => {
+                self.create(request, key, now).await
             }
-            (Route::Batch, &Method::POST) => {
-                let key = self.client(request, WRITE_SCOPE, now).await?;
-                self.create_batch(request, &key, now).await
-            }
-            (Route::Jobs, &Method::GET) => {
-                let key = self.client(request, READ_SCOPE, now).await?;
-                self.list(request, Some(&key), false).await
-            }
-            (Route::Job, &Method::GET) => {
-                let key = self.client(request, READ_SCOPE, now).await?;
-                let job = self.own_job(&key, &job_id()?).await?;
+            (Route::Batch, Some(key)) => self.create_batch(request, key, now).await,
+            (Route::Jobs, Some(key)) => self.list(request, Some(key), false).await,
+            (Route::Job, Some(key)) if request.method() == Method::GET => {
+                let job = self.own_job(key, &job_id()?).await?;
                 Ok(json(StatusCode::OK, &JobView::of(&job)))
             }
-            (Route::Job, &Method::DELETE) => {
-                let key = self.client(request, WRITE_SCOPE, now).await?;
+            (Route::Job, Some(key)) => {
                 let id = job_id()?;
-                self.own_job(&key, &id).await?;
+                self.own_job(key, &id).await?;
                 let job = self
                     .jobs
                     .cancel_job(&id, now)
@@ -151,8 +207,7 @@ where
                     .ok_or_else(ApiError::not_found)?;
                 Ok(json(StatusCode::OK, &JobView::of(&job)))
             }
-            (Route::Queues, &Method::GET) => {
-                self.admin(request, now)?;
+            (Route::Queues, None) => {
                 let depths = self
                     .jobs
                     .queue_depths()
@@ -162,45 +217,26 @@ where
                     .collect();
                 Ok(json(StatusCode::OK, &QueueDepthsView { depths }))
             }
-            (Route::AdminJobs, &Method::GET) => {
-                self.admin(request, now)?;
-                self.list(request, None, true).await
+            (Route::AdminJobs, None) => self.list(request, None, true).await,
+            (Route::AdminRetry, None) => {
+                let actor = admitted.actor();
+                let job = use_cases::retry_dead_job(self.jobs, self.keys, &job_id()?, actor, now).await?;
+                Ok(json(StatusCode::OK, &JobView::for_admin(&job)))
             }
-            (Route::AdminRetry, &Method::POST) => {
-                self.admin(request, now)?;
-                let id = job_id()?;
-                match self.jobs.retry_dead_job(&id, now).await? {
-                    Some(job) => Ok(json(StatusCode::OK, &JobView::for_admin(&job))),
-                    None if self.jobs.find_job(&id).await?.is_some() => Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "job_not_dead",
-                        "only dead jobs can be retried",
-                    )),
-                    None => Err(ApiError::not_found()),
-                }
+            (Route::AdminJob, None) => {
+                let actor = admitted.actor();
+                use_cases::delete_job(self.jobs, self.keys, &job_id()?, actor, now).await?;
+                Ok(crate::response::no_content())
             }
-            (Route::AdminJob, &Method::DELETE) => {
-                self.admin(request, now)?;
-                let id = job_id()?;
-                if self.jobs.delete_job(&id).await? {
-                    Ok(crate::response::no_content())
-                } else if self.jobs.find_job(&id).await?.is_some() {
-                    Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "job_running",
-                        "a running job cannot be deleted; cancel it first",
-                    ))
-                } else {
-                    Err(ApiError::not_found())
-                }
-            }
+            // admit() let only these pairs through.
             (route, _) => Err(method_not_allowed(route)),
         }
     }
 
-    /// Verifies the presented API key and scope. Keys that do not verify are counted per client
-    /// address; a client over that limit is refused before its key is looked at, so it makes the
-    /// service do no verification work. A valid key that is exhausted is not a failure.
+    /// Verifies the presented API key and scope, as an attempt charged to the client's
+    /// failed-verification bucket before the key is looked at (given back if the key is valid):
+    /// a client over that limit makes the service do no verification work, however many requests
+    /// it sends at once.
     async fn client(
         &self,
         request: &Request,
@@ -216,32 +252,19 @@ where
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
         })?;
         let failures = self.settings.auth_failures()?;
-        let address = crate::client::client_address(&failures.client_address, request);
-        let bucket = format!("authfail:{address}");
-        let standing = self.jobs.peek(&bucket, failures.rule, now).await?;
-        if standing.rejected.is_some() {
-            return Err(problems::too_many_failures(&standing));
-        }
-        let hasher = self.settings.hasher()?;
-        match use_cases::authorize_key(self.keys, hasher, &presented, scope, now).await {
-            Ok(key) => Ok(key),
-            Err(DispatchError::Key(KeyRejection::Exhausted)) => {
-                Err(problems::key_rejected(KeyRejection::Exhausted))
-            }
-            Err(DispatchError::Key(rejection)) => {
-                let limited = self.jobs.hit(&bucket, failures.rule, now).await?;
-                if limited.rejected.is_some() {
-                    return Err(problems::too_many_failures(&limited));
-                }
-                Err(problems::key_rejected(rejection))
-            }
-            Err(other) => Err(problems::dispatch_error(other, now)),
-        }
+        let check = KeyCheck {
+            hasher: self.settings.hasher()?,
+            failures: failures.rule,
+            client: client_network(&failures.client_address, request),
+        };
+        use_cases::authorize_key_attempt(self.keys, self.jobs, check, &presented, scope, now)
+            .await
+            .map_err(|error| problems::dispatch_error(error, now))
     }
 
-    /// Checks the admin JWT of an admin route.
-    fn admin(&self, request: &Request, now: Timestamp) -> Result<(), ApiError> {
-        authenticate_with(self.settings.admin_auth()?, request, now).map(drop)
+    /// Checks the admin JWT of an admin route; its subject.
+    fn admin(&self, request: &Request, now: Timestamp) -> Result<String, ApiError> {
+        Ok(authenticate_with(self.settings.admin_auth()?, request, now)?.sub)
     }
 
     /// The key's own job, or 404 (another key's job is as good as absent).

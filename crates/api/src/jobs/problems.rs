@@ -2,7 +2,7 @@
 
 use hexaspin_core::metrics::Series;
 use hexaspin_core::quota::{Decision, RejectReason};
-use hexaspin_core::use_cases::{DispatchError, KeyRejection};
+use hexaspin_core::use_cases::{DispatchError, JobAdminError, KeyRejection};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::ApiError;
@@ -37,6 +37,17 @@ pub(crate) fn with_retry_after(mut problem: ApiError, retry_after_us: i64) -> Ap
         problem.headers.push((header::RETRY_AFTER, value));
     }
     problem
+}
+
+impl From<JobAdminError> for ApiError {
+    fn from(error: JobAdminError) -> Self {
+        match error {
+            JobAdminError::NotFound => ApiError::not_found(),
+            JobAdminError::NotDead => ApiError::new(StatusCode::CONFLICT, "job_not_dead", error.to_string()),
+            JobAdminError::Running => ApiError::new(StatusCode::CONFLICT, "job_running", error.to_string()),
+            JobAdminError::Store(e) => e.into(),
+        }
+    }
 }
 
 /// 429 for a refused quota, with all headers.
@@ -111,6 +122,7 @@ pub fn dispatch_error(error: DispatchError, now: hexaspin_core::Timestamp) -> Ap
             format!("the payload exceeds {limit} bytes"),
         ),
         DispatchError::Refused(decision) => refused(&decision),
+        DispatchError::TooManyFailures(decision) => too_many_failures(&decision),
         DispatchError::UsesExhausted { retry_at } => {
             let problem = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,

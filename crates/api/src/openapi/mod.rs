@@ -77,7 +77,7 @@ Errors are `application/problem+json` with a stable `code`; every response carri
             problems::InternalError, problems::StoreUnavailable, problems::DependencyUnavailable,
             problems::MetricsUnauthorized, problems::UserUnauthorized, problems::SignInUnauthorized,
             problems::RefreshUnauthorized, problems::AccountDisabled, problems::PasswordForbidden,
-            problems::TooManyAttempts, problems::AccountConflict, problems::UserConflict,
+            problems::TooManyAttempts, problems::UserConflict,
         ),
     ),
     modifiers(&SecuritySchemes, &RequestIdOnEveryResponse),

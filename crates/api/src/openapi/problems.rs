@@ -110,8 +110,8 @@ problem_responses! {
         ["dependency_unavailable"], [RetryAfter];
     MetricsUnauthorized: "`metrics_token` is set and the request did not present it.",
         ["missing_token", "invalid_token"], [WwwAuthenticate];
-    UserUnauthorized: "No user access token, or one that is not valid, has expired, or whose account is gone.",
-        ["missing_token", "invalid_token", "token_expired"], [WwwAuthenticate];
+    UserUnauthorized: "No user access token, or one that is not valid, has expired, whose account is gone, or whose sessions the account ended since (a password change).",
+        ["missing_token", "invalid_token", "token_expired", "session_ended"], [WwwAuthenticate];
     SignInUnauthorized: "The email or password is wrong (the same answer for an unknown address).",
         ["invalid_credentials"], [];
     RefreshUnauthorized: "The refresh token is unknown, expired or revoked, or was used before (which signs its whole family out).",
@@ -119,10 +119,8 @@ problem_responses! {
     AccountDisabled: "An admin disabled the account.", ["account_disabled"], [];
     PasswordForbidden: "The current password is wrong, or the account is disabled.",
         ["wrong_password", "account_disabled"], [];
-    TooManyAttempts: "Too many failed sign-ins for this address or from this client, or too many sign-ups from this client.",
+    TooManyAttempts: "Too many password attempts on this account or from this client, or too many sign-ups from this client; the attempt was not checked.",
         ["too_many_attempts"], [RetryAfter];
-    AccountConflict: "Another account has this email, or the account changed concurrently.",
-        ["email_taken", "concurrent_update"], [];
     UserConflict: "The account changed concurrently; retry.", ["concurrent_update"], [];
 }
 

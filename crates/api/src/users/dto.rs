@@ -54,6 +54,9 @@ pub struct UpdateMeBody {
     #[serde(default, deserialize_with = "crate::users::dto::double_option")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
+    /// The account's password: required with `email`.
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 /// `POST /api/users/me/password`.
@@ -153,9 +156,9 @@ impl TokenView {
     }
 }
 
-/// What sign-up answers, whether or not the address already had an account.
+/// What sign-up and an email change answer, whether or not the address already had an account.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SignUpAccepted {
+pub struct Accepted {
     /// Always `accepted`.
     pub status: &'static str,
     /// What to do next.

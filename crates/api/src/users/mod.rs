@@ -16,19 +16,18 @@ use hexaspin_core::admin_auth::AuthError;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::pagination::{PageSize, UserCursor};
 use hexaspin_core::ports::{AuditLog, Entropy, RateLimiter, RefreshTokenStore, UserStore};
-use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, SignUp, UserListQuery};
+use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, UserListQuery};
 use hexaspin_core::user::token::authenticate_user;
-use hexaspin_core::user::{UserAuthError, UserId, UserState};
+use hexaspin_core::user::{AuthenticatedUser, UserAuthError, UserId, UserState};
 use http::{Method, StatusCode, header};
-use sha2::{Digest, Sha256};
 
 use self::dto::{
-    ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpAccepted, SignUpBody, TokenView,
+    Accepted, ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpBody, TokenView,
     UpdateMeBody, UserView,
 };
 use crate::admin_keys::{authenticate_with, bearer_token};
 use crate::body::{json_body, query, query_param};
-use crate::client::client_address;
+use crate::client::client_network;
 use crate::metrics::requests::Counted;
 use crate::response::{Page, json, no_content};
 use crate::{ApiError, Request, Response};
@@ -78,7 +77,7 @@ fn router() -> matchit::Router<Route> {
 pub struct UsersApi<'a, S, L, E> {
     /// Accounts, refresh tokens and the admin audit log.
     pub store: &'a S,
-    /// Counts failed sign-ins and sign-ups per client and address.
+    /// The attempt buckets: passwords per account and client, sign-ups per client.
     pub limiter: &'a L,
     /// Randomness for ids, salts and tokens.
     pub entropy: &'a E,
@@ -120,9 +119,13 @@ where
         let ctx = AccountContext {
             store: self.store,
             entropy: self.entropy,
+            limiter: self.limiter,
             hasher: &self.settings.hasher,
             auth: &self.settings.auth,
-            refresh_ttl_seconds: self.settings.refresh_ttl_seconds,
+            sessions: self.settings.sessions,
+            password_attempts: self.settings.password_attempts,
+            sign_ups: self.settings.sign_ups,
+            client: client_network(&self.settings.client_address, request),
             now,
         };
         match (route, request.method()) {
@@ -139,25 +142,38 @@ where
                 Ok(no_content())
             }
             (Route::Me, &Method::GET) => {
-                let id = self.user(request, now)?;
-                let user = use_cases::current_user(self.store, &id).await?;
+                let who = self.user(request, now)?;
+                let user = use_cases::current_user(self.store, &who).await?;
                 Ok(json(StatusCode::OK, &UserView::from(&user)))
             }
             (Route::Me, &Method::PATCH) => {
-                let id = self.user(request, now)?;
+                let who = self.user(request, now)?;
                 let body: UpdateMeBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
                 let changes = AccountChanges {
                     email: body.email,
                     display_name: body.display_name,
+                    current_password: body.current_password,
                 };
-                let user = use_cases::update_account(self.store, &id, changes, now).await?;
-                Ok(json(StatusCode::OK, &UserView::from(&user)))
+                let update = use_cases::update_account(&ctx, &who, changes).await?;
+                if update.email_change_requested {
+                    // The same answer whether the address was free or taken: no account oracle.
+                    return Ok(json(
+                        StatusCode::ACCEPTED,
+                        &Accepted {
+                            status: "accepted",
+                            detail: "the address changes if no other account uses it; \
+                                     GET /api/users/me shows the account",
+                        },
+                    ));
+                }
+                Ok(json(StatusCode::OK, &UserView::from(&update.user)))
             }
             (Route::MyPassword, &Method::POST) => {
-                let id = self.user(request, now)?;
+                let who = self.user(request, now)?;
                 let body: ChangePasswordBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
                 let session =
-                    use_cases::change_password(&ctx, &id, &body.current_password, &body.new_password).await?;
+                    use_cases::change_password(&ctx, &who, &body.current_password, &body.new_password)
+                        .await?;
                 Ok(json(StatusCode::OK, &TokenView::of(&session, now)))
             }
             (Route::AdminUsers, &Method::GET) => {
@@ -187,49 +203,31 @@ where
         }
     }
 
-    async fn sign_up(&self, ctx: &AccountContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+    async fn sign_up(
+        &self,
+        ctx: &AccountContext<'_, S, E, L>,
+        request: &Request,
+    ) -> Result<Response, ApiError> {
         let body: SignUpBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
-        let bucket = format!("signup:ip:{}", self.client(request));
-        let standing = self.limiter.hit(&bucket, self.settings.sign_ups, ctx.now).await?;
-        if standing.rejected.is_some() {
-            return Err(problems::too_many_attempts(
-                &standing,
-                "too many sign-ups from this address; retry later",
-            ));
-        }
-        let outcome =
-            use_cases::sign_up(ctx, &body.email, &body.password, body.display_name.as_deref()).await?;
-        let accepted = SignUpAccepted {
+        use_cases::sign_up(ctx, &body.email, &body.password, body.display_name.as_deref()).await?;
+        let accepted = Accepted {
             status: "accepted",
             detail: "if this address had no account, it has one now; sign in at /api/auth/token",
         };
+        // Counted whether or not the address was new, so that /metrics cannot tell either.
         let mut response = json(StatusCode::ACCEPTED, &accepted);
-        if matches!(outcome, SignUp::Created(_)) {
-            response
-                .extensions_mut()
-                .insert(Counted(vec![Series::user_sign_up()]));
-        }
+        response
+            .extensions_mut()
+            .insert(Counted(vec![Series::user_sign_up()]));
         Ok(response)
     }
 
-    async fn sign_in(&self, ctx: &AccountContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+    async fn sign_in(
+        &self,
+        ctx: &AccountContext<'_, S, E, L>,
+        request: &Request,
+    ) -> Result<Response, ApiError> {
         let body: SignInBody = json_body(request, MAX_USER_BODY_BYTES, false)?;
-        let rule = self.settings.sign_in_failures;
-        // The address is hashed so that the limiter's keys hold no personal data.
-        let email_key = hex::encode(Sha256::digest(body.email.trim().to_lowercase().as_bytes()));
-        let buckets = [
-            format!("signin:ip:{}", self.client(request)),
-            format!("signin:email:{email_key}"),
-        ];
-        for bucket in &buckets {
-            let standing = self.limiter.peek(bucket, rule, ctx.now).await?;
-            if standing.rejected.is_some() {
-                return Err(
-                    problems::too_many_attempts(&standing, "too many failed sign-ins; retry later")
-                        .counting(Series::user_sign_in("rate_limited")),
-                );
-            }
-        }
         match use_cases::sign_in(ctx, &body.email, &body.password).await {
             Ok(session) => {
                 let mut response = json(StatusCode::OK, &TokenView::of(&session, ctx.now));
@@ -238,17 +236,19 @@ where
                     .insert(Counted(vec![Series::user_sign_in("success")]));
                 Ok(response)
             }
-            Err(AccountError::InvalidCredentials) => {
-                for bucket in &buckets {
-                    self.limiter.hit(bucket, rule, ctx.now).await?;
-                }
-                Err(ApiError::from(AccountError::InvalidCredentials)
-                    .counting(Series::user_sign_in("invalid_credentials")))
+            Err(error) => {
+                let outcome = match &error {
+                    AccountError::InvalidCredentials => Some("invalid_credentials"),
+                    AccountError::AccountDisabled => Some("disabled"),
+                    AccountError::TooManyAttempts(_) => Some("rate_limited"),
+                    _ => None,
+                };
+                let problem = ApiError::from(error);
+                Err(match outcome {
+                    Some(outcome) => problem.counting(Series::user_sign_in(outcome)),
+                    None => problem,
+                })
             }
-            Err(AccountError::AccountDisabled) => {
-                Err(ApiError::from(AccountError::AccountDisabled).counting(Series::user_sign_in("disabled")))
-            }
-            Err(other) => Err(other.into()),
         }
     }
 
@@ -269,7 +269,7 @@ where
     }
 
     /// The user whose access token the request carries.
-    fn user(&self, request: &Request, now: Timestamp) -> Result<UserId, ApiError> {
+    fn user(&self, request: &Request, now: Timestamp) -> Result<AuthenticatedUser, ApiError> {
         let token = bearer_token(request).map_err(|error| match error {
             AuthError::Missing => UserAuthError::Missing,
             _ => UserAuthError::Invalid,
@@ -280,10 +280,6 @@ where
     /// The admin (JWT `sub`) the request is from.
     fn admin(&self, request: &Request, now: Timestamp) -> Result<String, ApiError> {
         Ok(authenticate_with(&(self.admin_auth)()?, request, now)?.sub)
-    }
-
-    fn client(&self, request: &Request) -> String {
-        client_address(&self.settings.client_address, request)
     }
 }
 

@@ -4,13 +4,12 @@
 #![allow(dead_code)]
 
 use super::dto::{
-    ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpAccepted, SignUpBody, TokenView,
+    Accepted, ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpBody, TokenView,
     UpdateMeBody, UserView,
 };
 use crate::openapi::problems::{
-    AccountConflict, AccountDisabled, AdminAccess, BadQuery, InvalidField, JsonBodyFailures, NotFound,
-    PasswordForbidden, RefreshUnauthorized, SignInUnauthorized, StoreFailures, TooManyAttempts, UserConflict,
-    UserUnauthorized,
+    AccountDisabled, AdminAccess, BadQuery, InvalidField, JsonBodyFailures, NotFound, PasswordForbidden,
+    RefreshUnauthorized, SignInUnauthorized, StoreFailures, TooManyAttempts, UserConflict, UserUnauthorized,
 };
 use crate::response::Page;
 
@@ -20,7 +19,7 @@ use crate::response::Page;
     post, path = "/api/users", tag = "users", operation_id = "signUp",
     request_body(content = SignUpBody, content_type = "application/json"),
     responses(
-        (status = 202, description = "Accepted; sign in at /api/auth/token.", body = SignUpAccepted),
+        (status = 202, description = "Accepted; sign in at /api/auth/token.", body = Accepted),
         JsonBodyFailures,
         (status = 422, response = InvalidField),
         (status = 429, response = TooManyAttempts),
@@ -86,25 +85,31 @@ pub(crate) fn logout() {}
 )]
 pub(crate) fn get_me() {}
 
-/// Changes the signed-in user's email or display name.
+/// Changes the signed-in user's display name or email. An email change needs
+/// `current_password` (checked like a sign-in, under the same attempt limits) and is answered
+/// 202 whether or not another account has the address: the change takes effect only if the
+/// address is free, and `GET /api/users/me` shows the result.
 #[utoipa::path(
     patch, path = "/api/users/me", tag = "users", operation_id = "updateMe",
     security(("user_jwt" = [])),
     request_body(content = UpdateMeBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The changed account.", body = UserView),
+        (status = 200, description = "The changed account (no email change asked for).", body = UserView),
+        (status = 202, description = "An email change was accepted: it took effect if no other account uses the address.", body = Accepted),
         JsonBodyFailures,
         (status = 401, response = UserUnauthorized),
-        (status = 403, response = AccountDisabled),
-        (status = 409, response = AccountConflict),
+        (status = 403, response = PasswordForbidden),
+        (status = 409, response = UserConflict),
         (status = 422, response = InvalidField),
+        (status = 429, response = TooManyAttempts),
         StoreFailures,
     ),
 )]
 pub(crate) fn update_me() {}
 
-/// Changes the password (the current one is needed); every other session is signed out and a
-/// new one is returned for the caller.
+/// Changes the password (the current one is needed, checked like a sign-in under the same
+/// attempt limits); every session of the account ends, access tokens included, and a new one
+/// is returned for the caller.
 #[utoipa::path(
     post, path = "/api/users/me/password", tag = "users", operation_id = "changePassword",
     security(("user_jwt" = [])),
@@ -116,6 +121,7 @@ pub(crate) fn update_me() {}
         (status = 403, response = PasswordForbidden),
         (status = 409, response = UserConflict),
         (status = 422, response = InvalidField),
+        (status = 429, response = TooManyAttempts),
         StoreFailures,
     ),
 )]

@@ -32,7 +32,11 @@ impl From<AccountError> for ApiError {
                 unauthorized("refresh_token_reused", error.to_string()).counting(Series::refresh_reuse())
             }
             AccountError::AccountGone => unauthorized("invalid_token", error.to_string()),
-            AccountError::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", error.to_string()),
+            AccountError::SessionEnded => unauthorized("session_ended", error.to_string()),
+            AccountError::TooManyAttempts(decision) => too_many_attempts(
+                &decision,
+                "too many password attempts on this account or from this client; retry later",
+            ),
             AccountError::ConcurrentUpdate => {
                 ApiError::new(StatusCode::CONFLICT, "concurrent_update", error.to_string())
             }

@@ -227,24 +227,3 @@ pub trait JobQueue {
     /// the rate buckets that were full again by then.
     async fn clean_finished(&self, before: Timestamp) -> Result<u64, StoreError>;
 }
-
-/// A plain GCRA bucket, e.g. failed key verifications per client address. Buckets expire on
-/// their own once full again (Redis: key expiry; SQL: [`JobStore::clean_finished`]).
-pub trait RateLimiter {
-    /// What [`RateLimiter::hit`] would decide now, without charging: a client already over the
-    /// limit is refused before any work is done for it.
-    async fn peek(
-        &self,
-        bucket: &str,
-        rule: crate::quota::RateRule,
-        now: Timestamp,
-    ) -> Result<Decision, StoreError>;
-
-    /// Charges one hit to `bucket` under `rule`; the decision says whether it was within the rule.
-    async fn hit(
-        &self,
-        bucket: &str,
-        rule: crate::quota::RateRule,
-        now: Timestamp,
-    ) -> Result<Decision, StoreError>;
-}

@@ -21,8 +21,9 @@ pub struct KeyFilter {
 
 /// Storage of API keys.
 pub trait ApiKeyStore {
-    /// Stores a new key; `Conflict` if its id exists.
-    async fn insert_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// Stores a new key and appends `audit` in the same transaction (both or neither);
+    /// `Conflict` if its id exists.
+    async fn insert_key(&self, key: &ApiKey, audit: &NewAuditEntry) -> Result<(), StoreError>;
 
     /// The key with this id, if any.
     async fn find_key(&self, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError>;
@@ -30,9 +31,15 @@ pub trait ApiKeyStore {
     /// Keys matching `filter`, newest first (by creation, then id).
     async fn list_keys(&self, filter: &KeyFilter, now: Timestamp) -> Result<Vec<ApiKey>, StoreError>;
 
-    /// Replaces the stored key if it still has `expected_version`; `false` if someone else changed
-    /// it first (or it does not exist). The caller sets the new version in `key`.
-    async fn update_key(&self, key: &ApiKey, expected_version: i64) -> Result<bool, StoreError>;
+    /// Replaces the stored key if it still has `expected_version` and appends `audit` in the same
+    /// transaction (both or neither); `false`, and no entry, if someone else changed it first (or
+    /// it does not exist). The caller sets the new version in `key`.
+    async fn update_key(
+        &self,
+        key: &ApiKey,
+        expected_version: i64,
+        audit: &NewAuditEntry,
+    ) -> Result<bool, StoreError>;
 
     /// Atomically takes one use from a key's `remaining` budget, first refilling it if its refill
     /// period began after the last refill (`day_start`/`month_start` are the current periods'

@@ -5,14 +5,15 @@
 
 mod jobs;
 mod keys;
+mod limits;
 mod metrics;
 mod users;
 
 pub use jobs::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
-    RateLimiter,
 };
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
+pub use limits::{RateBucket, RateLimiter};
 pub use metrics::MetricsStore;
 pub use users::{RefreshTokenStore, RefreshUse, UserFilter, UserStore};
 

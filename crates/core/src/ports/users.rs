@@ -2,8 +2,11 @@
 
 use super::StoreError;
 use crate::Timestamp;
+use crate::audit::NewAuditEntry;
 use crate::pagination::UserCursor;
-use crate::user::{Email, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId, UserState};
+use crate::user::{
+    Email, RefreshFamily, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId, UserState,
+};
 
 /// What to list: filters optional, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +32,19 @@ pub trait UserStore {
     /// The account with this (normalised) email.
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
 
-    /// Replaces the account if it still has `expected_version`; `false` if it changed or is gone.
-    /// `Conflict` if the new email is another account's.
-    async fn update_user(&self, user: &User, expected_version: i64) -> Result<bool, StoreError>;
+    /// Replaces the account (its session epoch included) if it still has `expected_version`;
+    /// `false` if it changed or is gone. `Conflict` if the new email is another account's. With
+    /// `audit`, the entry is appended in the same transaction: both are stored or neither.
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<bool, StoreError>;
 
-    /// Deletes the account and its refresh tokens; `false` if there was none.
-    async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError>;
+    /// Deletes the account, its sessions and refresh tokens, and appends `audit` in the same
+    /// transaction; `false` (and no entry) if there was no such account.
+    async fn delete_user(&self, id: &UserId, audit: &NewAuditEntry) -> Result<bool, StoreError>;
 
     /// Accounts matching `filter`, newest first (by creation, then id).
     async fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>, StoreError>;
@@ -43,8 +53,15 @@ pub trait UserStore {
 /// What using a refresh token did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshUse {
-    /// It was live: now retired; here is what it was.
-    Used(StoredRefreshToken),
+    /// It was live and its family open: now retired; here is what it was.
+    Used {
+        /// The token as it was stored.
+        token: StoredRefreshToken,
+        /// When its family ends (a successor may not outlive it).
+        family_ends_at: Timestamp,
+        /// The session epoch its family was opened in (the successor's access token carries it).
+        family_epoch: i64,
+    },
     /// It had been used (or revoked) before: a replay. Its family is named so it can be revoked.
     Reused {
         /// The family to revoke.
@@ -52,26 +69,35 @@ pub enum RefreshUse {
         /// Whose it was.
         user_id: UserId,
     },
-    /// Unknown or past its expiry.
+    /// Unknown, past its expiry, or its family has ended (revoked, past its absolute end, or
+    /// the account's sessions were ended since).
     Unknown,
 }
 
-/// Storage of refresh tokens (hashes only).
+/// Storage of sign-in sessions: refresh token families and their tokens (hashes only).
+///
+/// A family is *open* while it is not revoked, its absolute end is ahead, and its account is
+/// active and still at the family's session epoch. Every method that could give a session life
+/// checks that in the same statement that writes, so nothing that ends sessions (a password
+/// change, a disable, a replay detected) can be slipped past by a request in flight.
 pub trait RefreshTokenStore {
-    /// Stores a new live token.
-    async fn insert_refresh(&self, token: &StoredRefreshToken) -> Result<(), StoreError>;
+    /// Opens `family` if its account is active and at `family.session_epoch` (checked in the
+    /// same statement); `false` if not (the account changed since it was read).
+    async fn open_family(&self, family: &RefreshFamily) -> Result<bool, StoreError>;
 
-    /// Retires the token with `hash` if it is live at `now`, atomically: of two concurrent uses
-    /// exactly one gets [`RefreshUse::Used`].
+    /// Stores a new live token if its family is open at `token.issued_at` (checked in the same
+    /// statement); `false` if it is not.
+    async fn insert_refresh(&self, token: &StoredRefreshToken) -> Result<bool, StoreError>;
+
+    /// Retires the token with `hash` if it is live and its family open at `now`, atomically: of
+    /// two concurrent uses exactly one gets [`RefreshUse::Used`].
     async fn use_refresh(&self, hash: &RefreshTokenHash, now: Timestamp) -> Result<RefreshUse, StoreError>;
 
-    /// Revokes every token of a family at `now`; returns how many were still live.
-    async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<u64, StoreError>;
+    /// Revokes a family at `now`: none of its tokens works again; `false` if it was already
+    /// revoked or is unknown.
+    async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<bool, StoreError>;
 
-    /// Revokes every token of a user at `now` (password change, disable); returns how many were live.
-    async fn revoke_user_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError>;
-
-    /// Deletes a user's tokens that expired by `now` (used, revoked or not): past their expiry a
-    /// token is refused as unknown anyway, so nothing is lost; returns how many went.
-    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError>;
+    /// Deletes a user's tokens that expired by `now` (used, revoked or not) and families that
+    /// ended by then: past that, a token is refused as unknown anyway, so nothing is lost.
+    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError>;
 }

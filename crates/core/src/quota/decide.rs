@@ -57,20 +57,6 @@ pub struct Decision {
     pub retry_after_us: i64,
 }
 
-/// What a hit on a plain rate bucket with theoretical arrival time `tat_us` would be told at
-/// `now_us`, without charging it: lets a caller refuse a limited client before doing any work.
-pub fn peek_rate(tat_us: i64, rule: RateRule, now_us: i64) -> Decision {
-    let state = QuotaState {
-        tat_us,
-        ..QuotaState::default()
-    };
-    let rules = QuotaRules {
-        rate: Some(rule),
-        daily_quota: None,
-    };
-    decide(state, rules, now_us).0
-}
-
 /// Decides one request at `now_us`; the returned state is what to store if accepted (on rejection
 /// it equals `state`, so storing it is harmless).
 pub fn decide(state: QuotaState, rules: QuotaRules, now_us: i64) -> (Decision, QuotaState) {
@@ -102,7 +88,7 @@ pub fn decide(state: QuotaState, rules: QuotaRules, now_us: i64) -> (Decision, Q
             if !out.allowed {
                 let decision = Decision {
                     rejected: Some(RejectReason::RateLimited),
-                    limit: u64::from(rule.burst),
+                    limit: u64::from(rule.burst()),
                     remaining: 0,
                     reset_after_us: out.reset_after_us,
                     retry_after_us: out.retry_after_us,
@@ -121,7 +107,7 @@ pub fn decide(state: QuotaState, rules: QuotaRules, now_us: i64) -> (Decision, Q
                 },
                 _ => Decision {
                     rejected: None,
-                    limit: u64::from(rule.burst),
+                    limit: u64::from(rule.burst()),
                     remaining: rate_remaining,
                     reset_after_us: out.reset_after_us,
                     retry_after_us: 0,

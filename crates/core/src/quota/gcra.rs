@@ -1,25 +1,46 @@
 //! The Generic Cell Rate Algorithm (as redis-cell and throttled implement it): one stored value per
 //! key, the theoretical arrival time (TAT).
 //!
-//! With emission interval `T = 1 s / rate` and tolerance `τ = T·(burst − 1)`, a request at `now`
-//! is allowed when `max(TAT, now) − now ≤ τ`; it then moves TAT to `max(TAT, now) + T`.
+//! With emission interval `T = period / rate` and tolerance `τ = T·(burst − 1)`, a request at
+//! `now` is allowed when `max(TAT, now) − now ≤ τ`; it then moves TAT to `max(TAT, now) + T`.
+//! Over any span of time `d`, at most `burst + d / T` requests are allowed.
 
 use crate::DomainError;
 
 /// The highest sustained rate the limiter represents: its clock counts microseconds.
 pub const MAX_RATE_PER_SEC: u32 = 1_000_000;
 
-/// Sustained rate and burst of one key.
+/// The unit a rate is counted per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatePeriod {
+    /// Per second (API key limits).
+    Second,
+    /// Per minute.
+    Minute,
+    /// Per hour (password guessing limits).
+    Hour,
+}
+
+impl RatePeriod {
+    /// The period's length in microseconds.
+    pub fn micros(self) -> i64 {
+        match self {
+            Self::Second => 1_000_000,
+            Self::Minute => 60_000_000,
+            Self::Hour => 3_600_000_000,
+        }
+    }
+}
+
+/// Sustained rate and burst of one bucket: `rate` requests per `period`, `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateRule {
-    /// Requests per second, ≥ 1.
-    pub rate_per_sec: u32,
-    /// Requests allowed at once, ≥ 1.
-    pub burst: u32,
+    interval_us: i64,
+    burst: u32,
 }
 
 impl RateRule {
-    /// Checks both are positive and the rate is at most a million per second.
+    /// `rate_per_sec` per second (1 to a million), `burst` at once (≥ 1).
     pub fn new(rate_per_sec: u32, burst: u32) -> Result<Self, DomainError> {
         if !(1..=MAX_RATE_PER_SEC).contains(&rate_per_sec) {
             return Err(DomainError::invalid(
@@ -27,24 +48,73 @@ impl RateRule {
                 format!("must be from 1 to {MAX_RATE_PER_SEC}"),
             ));
         }
+        Self::per(rate_per_sec, RatePeriod::Second, burst)
+    }
+
+    /// `rate` per `span` periods (e.g. 10 per 15 minutes), `burst` at once. The interval between
+    /// two requests at the sustained rate must come to at least a microsecond.
+    pub fn per_span(rate: u32, span: u32, period: RatePeriod, burst: u32) -> Result<Self, DomainError> {
+        if rate == 0 || span == 0 {
+            return Err(DomainError::invalid("rate", "must be positive"));
+        }
         if burst == 0 {
             return Err(DomainError::invalid("burst", "must be positive"));
         }
-        Ok(Self { rate_per_sec, burst })
+        let interval_us = i64::from(span) * period.micros() / i64::from(rate);
+        if interval_us < 1 {
+            return Err(DomainError::invalid(
+                "rate",
+                format!("must be at most {MAX_RATE_PER_SEC} per second"),
+            ));
+        }
+        Ok(Self { interval_us, burst })
+    }
+
+    /// `rate` per `period`, `burst` at once.
+    pub fn per(rate: u32, period: RatePeriod, burst: u32) -> Result<Self, DomainError> {
+        Self::per_span(rate, 1, period, burst)
+    }
+
+    /// Parses `<rate>/<span><unit>` with unit `s`, `m` or `h` and an optional span (`10/15m`:
+    /// ten per fifteen minutes, `50/h`: fifty per hour); the burst is the rate, so a client may
+    /// spend a period's allowance at once and then waits `span / rate` per request.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let invalid = || DomainError::invalid("rate", "must look like 10/15m, 50/h or 5/s");
+        let (rate, per) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let rate: u32 = rate.trim().parse().map_err(|_| invalid())?;
+        let per = per.trim();
+        let (span, unit) = per.split_at(per.len().saturating_sub(1));
+        let span: u32 = if span.is_empty() {
+            1
+        } else {
+            span.parse().map_err(|_| invalid())?
+        };
+        let period = match unit {
+            "s" => RatePeriod::Second,
+            "m" => RatePeriod::Minute,
+            "h" => RatePeriod::Hour,
+            _ => return Err(invalid()),
+        };
+        Self::per_span(rate, span, period, rate)
     }
 
     /// The rule for a stored rate and burst that may predate today's validation: an out-of-range
     /// rate becomes the nearest one the limiter represents, never "unlimited".
     pub fn clamped(rate_per_sec: u32, burst: u32) -> Self {
         Self {
-            rate_per_sec: rate_per_sec.clamp(1, MAX_RATE_PER_SEC),
+            interval_us: 1_000_000 / i64::from(rate_per_sec.clamp(1, MAX_RATE_PER_SEC)),
             burst: burst.max(1),
         }
     }
 
     /// `T`, in microseconds.
     pub fn emission_interval_us(self) -> i64 {
-        1_000_000 / i64::from(self.rate_per_sec)
+        self.interval_us
+    }
+
+    /// Requests allowed at once.
+    pub fn burst(self) -> u32 {
+        self.burst
     }
 
     /// `τ`, in microseconds.
@@ -103,8 +173,57 @@ mod tests {
     #[test]
     fn a_stored_rate_out_of_range_is_clamped_never_dropped() {
         let rule = RateRule::clamped(4_000_000_000, 0);
-        assert_eq!((rule.rate_per_sec, rule.burst), (MAX_RATE_PER_SEC, 1));
-        assert_eq!(RateRule::clamped(0, 5).rate_per_sec, 1);
+        assert_eq!((rule.emission_interval_us(), rule.burst()), (1, 1));
+        assert_eq!(RateRule::clamped(0, 5).emission_interval_us(), 1_000_000);
+    }
+
+    #[test]
+    fn rules_read_as_rate_per_span_with_the_rate_as_burst() {
+        let ten_per_quarter_hour = RateRule::parse("10/15m").unwrap();
+        assert_eq!(ten_per_quarter_hour.emission_interval_us(), 90_000_000);
+        assert_eq!(ten_per_quarter_hour.burst(), 10);
+        assert_eq!(
+            RateRule::parse("50/h").unwrap().emission_interval_us(),
+            72_000_000
+        );
+        assert_eq!(RateRule::parse(" 5/s ").unwrap(), RateRule::new(5, 5).unwrap());
+        assert_eq!(
+            RateRule::parse("2/1m").unwrap(),
+            RateRule::per(2, RatePeriod::Minute, 2).unwrap()
+        );
+        for bad in [
+            "",
+            "10",
+            "10/",
+            "0/h",
+            "10/0m",
+            "10/15d",
+            "x/h",
+            "-1/h",
+            "10/m15",
+            "2000000/s",
+        ] {
+            assert!(RateRule::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_hourly_rule_admits_its_burst_then_one_request_per_interval() {
+        let rule = RateRule::per(50, RatePeriod::Hour, 50).unwrap();
+        let now = 1_800_000_000_000_000;
+        let mut tat = 0;
+        for _ in 0..50 {
+            let out = gcra(tat, now, rule);
+            assert!(out.allowed);
+            tat = out.new_tat_us;
+        }
+        let refused = gcra(tat, now, rule);
+        assert!(!refused.allowed);
+        assert_eq!(
+            refused.retry_after_us, 72_000_000,
+            "one request per 72 s after the burst"
+        );
+        assert!(gcra(tat, now + 72_000_000, rule).allowed);
     }
 
     #[test]

@@ -1,22 +1,25 @@
-//! The user service's own operations: sign up, sign in, refresh, sign out, the account itself.
+//! The user service's own operations: sign up, sign in, the account itself, its password.
 //!
 //! Answers never tell whether an address has an account: sign-up says the same for a new and a
 //! taken address (and hashes in both cases), sign-in says "invalid credentials" for an unknown
-//! address and a wrong password alike and spends one Argon2 hash on each.
+//! address and a wrong password alike and spends one Argon2 hash on each, and an email change
+//! answers the same whether the new address was free or taken.
+//!
+//! Every check of a password (sign-in, password change, email change) is an attempt charged to
+//! the account's and the client's buckets *before* the hash is computed ([`crate::attempts`]),
+//! and given back when the password was right.
 
+use super::sessions::{Session, SessionLifetimes, open_new_session};
 use crate::Timestamp;
+use crate::attempts::{AccountDigest, Attempt, AttemptRefused, ClientNetwork, PasswordAttemptRules};
 use crate::error::DomainError;
-use crate::ports::{Entropy, EntropyUnavailable, RefreshTokenStore, RefreshUse, StoreError, UserStore};
+use crate::ports::{Entropy, EntropyUnavailable, RateLimiter, RefreshTokenStore, StoreError, UserStore};
+use crate::quota::{Decision, RateRule};
 use crate::use_cases::admin_keys::random_array;
-use crate::user::token::issue_user_token;
 use crate::user::{
-    DisplayName, Email, Password, PasswordHasher, RefreshFamilyId, RefreshToken, StoredRefreshToken, User,
-    UserAuthConfig, UserId, UserState,
+    AuthenticatedUser, DisplayName, Email, Password, PasswordHasher, User, UserAuthConfig, UserId, UserState,
 };
 
-/// Refresh tokens stop working after this long unused, unless `user_refresh_ttl_seconds` says
-/// otherwise. Each use issues a successor with a fresh lifetime (sliding).
-pub const DEFAULT_REFRESH_TTL_SECONDS: i64 = 30 * 24 * 3600;
 const ID_ATTEMPTS: usize = 3;
 
 /// Why an account operation failed.
@@ -28,13 +31,20 @@ pub enum AccountError {
     /// Unknown address or wrong password: deliberately the same error.
     #[error("the email or password is wrong")]
     InvalidCredentials,
-    /// The current password given to change it is wrong.
+    /// The current password given to change the password or the email is wrong.
     #[error("the current password is wrong")]
     WrongPassword,
+    /// Too many attempts from this client or on this account: retry after the decision's
+    /// `retry_after_us`.
+    #[error("too many attempts; retry later")]
+    TooManyAttempts(Decision),
     /// The account is disabled.
     #[error("the account is disabled")]
     AccountDisabled,
-    /// The refresh token is unknown, expired or revoked.
+    /// The access token belongs to sessions the account has ended since (password change).
+    #[error("the session has ended; sign in again")]
+    SessionEnded,
+    /// The refresh token is unknown, expired or revoked, or its session has ended.
     #[error("the refresh token is not valid")]
     InvalidRefreshToken,
     /// A retired refresh token was presented again: its whole family is now revoked.
@@ -43,9 +53,6 @@ pub enum AccountError {
     /// The account behind a valid token is gone.
     #[error("the account no longer exists")]
     AccountGone,
-    /// Another account has that email.
-    #[error("another account uses this email")]
-    EmailTaken,
     /// The account changed between read and write.
     #[error("the account was changed concurrently; retry")]
     ConcurrentUpdate,
@@ -57,42 +64,37 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
+impl From<AttemptRefused> for AccountError {
+    fn from(refused: AttemptRefused) -> Self {
+        match refused {
+            AttemptRefused::Limited(decision) => Self::TooManyAttempts(decision),
+            AttemptRefused::Store(error) => Self::Store(error),
+        }
+    }
+}
+
 /// What every account operation needs.
-pub struct AccountContext<'a, S, E> {
+pub struct AccountContext<'a, S, E, L> {
     /// Accounts and refresh tokens.
     pub store: &'a S,
     /// Randomness for ids, salts and tokens.
     pub entropy: &'a E,
+    /// The attempt buckets.
+    pub limiter: &'a L,
     /// Argon2id with the configured cost.
     pub hasher: &'a PasswordHasher,
     /// Signs access tokens.
     pub auth: &'a UserAuthConfig,
-    /// Lifetime of a refresh token, in seconds.
-    pub refresh_ttl_seconds: i64,
+    /// How long sessions live.
+    pub sessions: SessionLifetimes,
+    /// Password attempts allowed per account, client, and both.
+    pub password_attempts: PasswordAttemptRules,
+    /// Sign-ups allowed per client.
+    pub sign_ups: RateRule,
+    /// The network the request comes from.
+    pub client: ClientNetwork,
     /// The instant of the operation.
     pub now: Timestamp,
-}
-
-/// A signed-in session: an access token and the refresh token that renews it.
-pub struct Session {
-    /// The account.
-    pub user: User,
-    /// Bearer token for the API.
-    pub access_token: String,
-    /// When it expires.
-    pub access_expires_at: Timestamp,
-    /// Renews the session once; shown to the client, stored only hashed.
-    pub refresh_token: RefreshToken,
-    /// When the refresh token expires unused.
-    pub refresh_expires_at: Timestamp,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("user", &self.user.id)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What sign-up did. The API answers both the same way.
@@ -104,9 +106,10 @@ pub enum SignUp {
     AlreadyRegistered,
 }
 
-/// Creates an account for `email` with `password` (checked against the policy).
-pub async fn sign_up<S, E>(
-    ctx: &AccountContext<'_, S, E>,
+/// Creates an account for `email` with `password` (checked against the policy). Every sign-up
+/// is charged to the client's bucket before anything is hashed.
+pub async fn sign_up<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
     email: &str,
     password: &str,
     display_name: Option<&str>,
@@ -114,7 +117,11 @@ pub async fn sign_up<S, E>(
 where
     S: UserStore,
     E: Entropy,
+    L: RateLimiter,
 {
+    Attempt::sign_up(ctx.limiter, ctx.sign_ups, ctx.client.clone(), ctx.now)
+        .await?
+        .counted();
     let email = Email::parse(email)?;
     let password = Password::new_for(password, &email)?;
     let display_name = display_name.map(DisplayName::parse).transpose()?;
@@ -130,6 +137,7 @@ where
             created_at: ctx.now,
             updated_at: ctx.now,
             version: 1,
+            session_epoch: 0,
         };
         match ctx.store.insert_user(&user).await {
             Ok(()) => return Ok(SignUp::Created(user)),
@@ -146,13 +154,39 @@ where
 }
 
 /// Signs in with email and password: a new session (a new refresh token family).
-pub async fn sign_in<S, E>(
-    ctx: &AccountContext<'_, S, E>,
+pub async fn sign_in<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
     email: &str,
     password: &str,
 ) -> Result<Session, AccountError>
 where
     S: UserStore + RefreshTokenStore,
+    E: Entropy,
+    L: RateLimiter,
+{
+    let account = AccountDigest::of_presented(email);
+    let attempt = Attempt::password(
+        ctx.limiter,
+        &ctx.password_attempts,
+        &account,
+        &ctx.client,
+        ctx.now,
+    )
+    .await?;
+    let outcome = check_credentials(ctx, email, password).await;
+    settle(ctx.limiter, attempt, &outcome).await;
+    open_new_session(ctx, outcome?).await
+}
+
+/// The account `email` names, if `password` is its password and it may sign in (its hash
+/// upgraded to the current parameters on the way).
+async fn check_credentials<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
+    email: &str,
+    password: &str,
+) -> Result<User, AccountError>
+where
+    S: UserStore,
     E: Entropy,
 {
     let password = Password::presented(password).map_err(|_| AccountError::InvalidCredentials)?;
@@ -160,7 +194,7 @@ where
         ctx.hasher.burn(&password);
         return Err(AccountError::InvalidCredentials);
     };
-    let Some(mut user) = ctx.store.find_user_by_email(&email).await? else {
+    let Some(user) = ctx.store.find_user_by_email(&email).await? else {
         ctx.hasher.burn(&password);
         return Err(AccountError::InvalidCredentials);
     };
@@ -171,16 +205,27 @@ where
         return Err(AccountError::AccountDisabled);
     }
     if ctx.hasher.needs_rehash(&user.password_hash) {
-        user = upgrade_hash(ctx, user, &password).await?;
+        return upgrade_hash(ctx, user, &password).await;
     }
-    let family = RefreshFamilyId::from_random(random_array(ctx.entropy)?);
-    open_session(ctx, user, family).await
+    Ok(user)
+}
+
+/// Keeps an attempt's tokens when the password was wrong, gives them back otherwise (a right
+/// password, or a failure of ours). A give-back that fails leaves one token spent: the limit errs
+/// on the safe side, and the answer stays the outcome's.
+async fn settle<T, L: RateLimiter>(limiter: &L, attempt: Attempt, outcome: &Result<T, AccountError>) {
+    match outcome {
+        Err(AccountError::InvalidCredentials | AccountError::WrongPassword) => attempt.counted(),
+        _ => {
+            let _ = attempt.did_not_count(limiter).await;
+        }
+    }
 }
 
 /// Re-hashes with the current parameters after a successful sign-in. Losing the race to another
 /// change is fine: the old hash still verifies and the next sign-in tries again.
-async fn upgrade_hash<S, E>(
-    ctx: &AccountContext<'_, S, E>,
+async fn upgrade_hash<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
     user: User,
     password: &Password,
 ) -> Result<User, AccountError>
@@ -192,65 +237,20 @@ where
     upgraded.password_hash = ctx.hasher.hash(password, random_array(ctx.entropy)?)?;
     upgraded.version = user.version + 1;
     upgraded.updated_at = ctx.now;
-    Ok(if ctx.store.update_user(&upgraded, user.version).await? {
+    Ok(if ctx.store.update_user(&upgraded, user.version, None).await? {
         upgraded
     } else {
         user
     })
 }
 
-/// Trades a refresh token for a new session in the same family; a replayed token revokes it.
-pub async fn refresh<S, E>(ctx: &AccountContext<'_, S, E>, token: &str) -> Result<Session, AccountError>
-where
-    S: UserStore + RefreshTokenStore,
-    E: Entropy,
-{
-    let token = RefreshToken::parse(token).map_err(|_| AccountError::InvalidRefreshToken)?;
-    match ctx.store.use_refresh(&token.hash(), ctx.now).await? {
-        RefreshUse::Used(stored) => {
-            let user = match ctx.store.find_user(&stored.user_id).await? {
-                Some(user) if user.state == UserState::Active => user,
-                found => {
-                    ctx.store.revoke_family(&stored.family, ctx.now).await?;
-                    return Err(match found {
-                        Some(_) => AccountError::AccountDisabled,
-                        None => AccountError::InvalidRefreshToken,
-                    });
-                }
-            };
-            open_session(ctx, user, stored.family).await
-        }
-        RefreshUse::Reused { family, .. } => {
-            ctx.store.revoke_family(&family, ctx.now).await?;
-            Err(AccountError::RefreshReused)
-        }
-        RefreshUse::Unknown => Err(AccountError::InvalidRefreshToken),
-    }
-}
-
-/// Signs out the session a refresh token belongs to. Idempotent: an unknown or already revoked
-/// token is not an error (the client wanted to be signed out, and is).
-pub async fn sign_out<S: RefreshTokenStore>(
-    store: &S,
-    token: &str,
-    now: Timestamp,
-) -> Result<(), AccountError> {
-    let Ok(token) = RefreshToken::parse(token) else {
-        return Ok(());
-    };
-    match store.use_refresh(&token.hash(), now).await? {
-        RefreshUse::Used(stored) => store.revoke_family(&stored.family, now).await.map(drop)?,
-        RefreshUse::Reused { family, .. } => store.revoke_family(&family, now).await.map(drop)?,
-        RefreshUse::Unknown => {}
-    }
-    Ok(())
-}
-
-/// The signed-in user's own account (active only).
-pub async fn current_user<S: UserStore>(store: &S, id: &UserId) -> Result<User, AccountError> {
-    match store.find_user(id).await? {
-        Some(user) if user.state == UserState::Active => Ok(user),
-        Some(_) => Err(AccountError::AccountDisabled),
+/// The signed-in user's own account: active, and still at the session epoch the access token
+/// was issued in.
+pub async fn current_user<S: UserStore>(store: &S, who: &AuthenticatedUser) -> Result<User, AccountError> {
+    match store.find_user(&who.id).await? {
+        Some(user) if user.state != UserState::Active => Err(AccountError::AccountDisabled),
+        Some(user) if user.session_epoch != who.session_epoch => Err(AccountError::SessionEnded),
+        Some(user) => Ok(user),
         None => Err(AccountError::AccountGone),
     }
 }
@@ -258,99 +258,129 @@ pub async fn current_user<S: UserStore>(store: &S, id: &UserId) -> Result<User, 
 /// Changes to one's own account: `None` leaves a field alone; `display_name: Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct AccountChanges {
-    /// New sign-in address.
+    /// New sign-in address (needs `current_password`).
     pub email: Option<String>,
     /// New name, or `Some(None)` for none.
     pub display_name: Option<Option<String>>,
+    /// The account's password, required to change the address.
+    pub current_password: Option<String>,
 }
 
-/// Applies `changes` to the signed-in user's account.
-pub async fn update_account<S: UserStore>(
-    store: &S,
-    id: &UserId,
+/// What [`update_account`] did. The address change is not reported: a taken address and a free
+/// one get the same answer, so the call cannot be used to find out who has an account.
+#[derive(Debug)]
+pub struct AccountUpdate {
+    /// The account as stored now.
+    pub user: User,
+    /// Whether an address change was asked for (it took effect if the address was free).
+    pub email_change_requested: bool,
+}
+
+/// Applies `changes` to the signed-in user's account. Changing the address needs the password
+/// (a stolen access token alone cannot take the account over) and is charged as a password
+/// attempt; if another account has the new address, the rest of the changes are applied and
+/// the address stays as it was, with the same answer as a change that went through.
+pub async fn update_account<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
+    who: &AuthenticatedUser,
     changes: AccountChanges,
-    now: Timestamp,
-) -> Result<User, AccountError> {
-    let current = current_user(store, id).await?;
+) -> Result<AccountUpdate, AccountError>
+where
+    S: UserStore,
+    L: RateLimiter,
+{
+    let current = current_user(ctx.store, who).await?;
     let mut updated = current.clone();
-    if let Some(email) = changes.email {
-        updated.email = Email::parse(&email)?;
-    }
-    if let Some(name) = changes.display_name {
+    if let Some(name) = &changes.display_name {
         updated.display_name = name.as_deref().map(DisplayName::parse).transpose()?;
     }
     updated.version = current.version + 1;
-    updated.updated_at = now;
-    save(store, &updated, current.version).await?;
-    Ok(updated)
+    updated.updated_at = ctx.now;
+    let Some(email) = &changes.email else {
+        save(ctx.store, &updated, current.version).await?;
+        return Ok(AccountUpdate {
+            user: updated,
+            email_change_requested: false,
+        });
+    };
+    let new_email = Email::parse(email)?;
+    let presented = changes
+        .current_password
+        .as_deref()
+        .ok_or_else(|| DomainError::invalid("current_password", "is required to change the email"))?;
+    check_password(ctx, &current, presented).await?;
+    let with_email = User {
+        email: new_email,
+        ..updated.clone()
+    };
+    match ctx.store.update_user(&with_email, current.version, None).await {
+        Ok(true) => Ok(AccountUpdate {
+            user: with_email,
+            email_change_requested: true,
+        }),
+        Ok(false) => Err(AccountError::ConcurrentUpdate),
+        Err(StoreError::Conflict(_)) => {
+            save(ctx.store, &updated, current.version).await?;
+            Ok(AccountUpdate {
+                user: updated,
+                email_change_requested: true,
+            })
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
-/// Changes the password (the current one is needed), signs out every other session, and opens a
-/// new one for the caller.
-pub async fn change_password<S, E>(
-    ctx: &AccountContext<'_, S, E>,
-    id: &UserId,
+/// Checks `presented` against `user`'s password as a charged attempt.
+async fn check_password<S, E, L: RateLimiter>(
+    ctx: &AccountContext<'_, S, E, L>,
+    user: &User,
+    presented: &str,
+) -> Result<(), AccountError> {
+    let attempt = Attempt::password(
+        ctx.limiter,
+        &ctx.password_attempts,
+        &AccountDigest::of(&user.email),
+        &ctx.client,
+        ctx.now,
+    )
+    .await?;
+    let outcome = match Password::presented(presented) {
+        Ok(password) if ctx.hasher.verify(&password, &user.password_hash) => Ok(()),
+        _ => Err(AccountError::WrongPassword),
+    };
+    settle(ctx.limiter, attempt, &outcome).await;
+    outcome
+}
+
+/// Changes the password (the current one is needed, and charged as a password attempt), ends
+/// every session of the account (access tokens included), and opens a new one for the caller.
+pub async fn change_password<S, E, L>(
+    ctx: &AccountContext<'_, S, E, L>,
+    who: &AuthenticatedUser,
     current_password: &str,
     new_password: &str,
 ) -> Result<Session, AccountError>
 where
     S: UserStore + RefreshTokenStore,
     E: Entropy,
+    L: RateLimiter,
 {
-    let user = current_user(ctx.store, id).await?;
-    let current = Password::presented(current_password).map_err(|_| AccountError::WrongPassword)?;
-    if !ctx.hasher.verify(&current, &user.password_hash) {
-        return Err(AccountError::WrongPassword);
-    }
+    let user = current_user(ctx.store, who).await?;
+    check_password(ctx, &user, current_password).await?;
     let new = Password::new_for(new_password, &user.email)?;
     let mut updated = user.clone();
     updated.password_hash = ctx.hasher.hash(&new, random_array(ctx.entropy)?)?;
     updated.version = user.version + 1;
     updated.updated_at = ctx.now;
+    updated.session_epoch = user.session_epoch + 1;
     save(ctx.store, &updated, user.version).await?;
-    ctx.store.revoke_user_refresh(id, ctx.now).await?;
-    let family = RefreshFamilyId::from_random(random_array(ctx.entropy)?);
-    open_session(ctx, updated, family).await
+    open_new_session(ctx, updated).await
 }
 
 async fn save<S: UserStore>(store: &S, user: &User, expected_version: i64) -> Result<(), AccountError> {
-    match store.update_user(user, expected_version).await {
+    match store.update_user(user, expected_version, None).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(AccountError::ConcurrentUpdate),
-        Err(StoreError::Conflict(_)) => Err(AccountError::EmailTaken),
         Err(other) => Err(other.into()),
     }
-}
-
-async fn open_session<S, E>(
-    ctx: &AccountContext<'_, S, E>,
-    user: User,
-    family: RefreshFamilyId,
-) -> Result<Session, AccountError>
-where
-    S: RefreshTokenStore,
-    E: Entropy,
-{
-    let (access_token, access_expires_at) = issue_user_token(ctx.auth, &user.id, ctx.now)?;
-    let refresh_token = RefreshToken::from_random(random_array(ctx.entropy)?);
-    let refresh_expires_at = ctx.now.plus_seconds(ctx.refresh_ttl_seconds);
-    let stored = StoredRefreshToken {
-        hash: refresh_token.hash(),
-        family,
-        user_id: user.id.clone(),
-        issued_at: ctx.now,
-        expires_at: refresh_expires_at,
-    };
-    ctx.store.insert_refresh(&stored).await?;
-    // Every rotation leaves the spent token behind (it must be recognised if replayed) until it
-    // expires; clearing the user's expired ones here keeps the table bounded by live sessions
-    // without a background job.
-    ctx.store.purge_expired_refresh(&user.id, ctx.now).await?;
-    Ok(Session {
-        user,
-        access_token,
-        access_expires_at,
-        refresh_token,
-        refresh_expires_at,
-    })
 }

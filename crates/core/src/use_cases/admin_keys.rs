@@ -1,4 +1,5 @@
-//! Admin operations on API keys. Each change is written with optimistic locking and then audited.
+//! Admin operations on API keys. Each change is written with optimistic locking, together with its
+//! audit entry in one transaction: no change without its entry, no entry without its change.
 
 use serde_json::json;
 
@@ -9,7 +10,7 @@ use crate::api_key::{
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::error::DomainError;
 use crate::pagination::{KeyCursor, Page, PageSize};
-use crate::ports::{ApiKeyStore, AuditLog, Entropy, EntropyUnavailable, KeyFilter, StoreError};
+use crate::ports::{ApiKeyStore, Entropy, EntropyUnavailable, KeyFilter, StoreError};
 
 /// The longest rotation grace period: a week is enough to roll a secret out everywhere.
 const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
@@ -121,7 +122,7 @@ pub struct KeyListQuery {
 /// Creates a key and returns it with its plaintext.
 pub async fn create_api_key<S, E>(ctx: &AdminContext<'_, S, E>, new: NewKey) -> Result<CreatedKey, AdminError>
 where
-    S: ApiKeyStore + AuditLog,
+    S: ApiKeyStore,
     E: Entropy,
 {
     if new.expires_at.is_some_and(|at| at <= ctx.now) {
@@ -156,15 +157,9 @@ where
             updated_at: ctx.now,
             version: 1,
         };
-        match ctx.store.insert_key(&key).await {
+        let entry = audit_entry(ctx, AuditAction::KeyCreated, &key.id, created_detail(&key));
+        match ctx.store.insert_key(&key, &entry).await {
             Ok(()) => {
-                audit(
-                    ctx,
-                    AuditAction::KeyCreated,
-                    &key.id,
-                    json!({ "name": key.name, "owner": key.owner, "scopes": key.scopes }),
-                )
-                .await?;
                 let plaintext = secret.full_key(&key.id);
                 return Ok(CreatedKey { key, plaintext });
             }
@@ -211,7 +206,7 @@ pub async fn update_api_key<S, E>(
     changes: KeyChanges,
 ) -> Result<ApiKey, AdminError>
 where
-    S: ApiKeyStore + AuditLog,
+    S: ApiKeyStore,
 {
     let mut key = get_api_key(ctx.store, id).await?;
     refuse_if_revoked(&key, "updated")?;
@@ -245,21 +240,20 @@ where
     if changed.is_empty() {
         return Ok(key);
     }
-    save(ctx, &mut key).await?;
-    audit(
+    let entry = audit_entry(
         ctx,
         AuditAction::KeyUpdated,
         &key.id,
         serde_json::Value::Object(changed),
-    )
-    .await?;
+    );
+    save(ctx, &mut key, &entry).await?;
     Ok(key)
 }
 
 /// Revokes a key, effective on the next verification. Revoking a revoked key changes nothing.
 pub async fn revoke_api_key<S, E>(ctx: &AdminContext<'_, S, E>, id: &ApiKeyId) -> Result<ApiKey, AdminError>
 where
-    S: ApiKeyStore + AuditLog,
+    S: ApiKeyStore,
 {
     let mut key = get_api_key(ctx.store, id).await?;
     if key.revoked_at.is_some() {
@@ -269,8 +263,8 @@ where
     // A revoked key must not keep verifying through a rotation grace period either.
     key.previous_secret_hash = None;
     key.previous_secret_expires_at = None;
-    save(ctx, &mut key).await?;
-    audit(ctx, AuditAction::KeyRevoked, &key.id, json!({})).await?;
+    let entry = audit_entry(ctx, AuditAction::KeyRevoked, &key.id, json!({}));
+    save(ctx, &mut key, &entry).await?;
     Ok(key)
 }
 
@@ -281,7 +275,7 @@ pub async fn rotate_api_key<S, E>(
     grace_seconds: u32,
 ) -> Result<CreatedKey, AdminError>
 where
-    S: ApiKeyStore + AuditLog,
+    S: ApiKeyStore,
     E: Entropy,
 {
     if grace_seconds > MAX_GRACE_SECONDS {
@@ -300,14 +294,13 @@ where
         key.previous_secret_hash = None;
         key.previous_secret_expires_at = None;
     }
-    save(ctx, &mut key).await?;
-    audit(
+    let entry = audit_entry(
         ctx,
         AuditAction::KeyRotated,
         &key.id,
         json!({ "grace_seconds": grace_seconds }),
-    )
-    .await?;
+    );
+    save(ctx, &mut key, &entry).await?;
     let plaintext = secret.full_key(&key.id);
     Ok(CreatedKey { key, plaintext })
 }
@@ -322,12 +315,16 @@ fn refuse_if_revoked(key: &ApiKey, verb: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Writes `key` back if nobody changed it since it was read.
-async fn save<S: ApiKeyStore, E>(ctx: &AdminContext<'_, S, E>, key: &mut ApiKey) -> Result<(), AdminError> {
+/// Writes `key` back with its audit entry if nobody changed it since it was read.
+async fn save<S: ApiKeyStore, E>(
+    ctx: &AdminContext<'_, S, E>,
+    key: &mut ApiKey,
+    entry: &NewAuditEntry,
+) -> Result<(), AdminError> {
     let read_version = key.version;
     key.version = read_version + 1;
     key.updated_at = ctx.now;
-    if ctx.store.update_key(key, read_version).await? {
+    if ctx.store.update_key(key, read_version, entry).await? {
         Ok(())
     } else {
         Err(AdminError::Conflict {
@@ -337,20 +334,32 @@ async fn save<S: ApiKeyStore, E>(ctx: &AdminContext<'_, S, E>, key: &mut ApiKey)
     }
 }
 
-async fn audit<S: AuditLog, E>(
+fn audit_entry<S, E>(
     ctx: &AdminContext<'_, S, E>,
     action: AuditAction,
     key_id: &ApiKeyId,
     detail: serde_json::Value,
-) -> Result<(), AdminError> {
-    let entry = NewAuditEntry {
+) -> NewAuditEntry {
+    NewAuditEntry {
         at: ctx.now,
         actor: ctx.actor.to_owned(),
         action,
         key_id: Some(key_id.clone()),
         detail,
-    };
-    ctx.store.append_audit(&entry).await.map_err(AdminError::from)
+    }
+}
+
+/// Everything a new key was given, for its `api_key.created` entry (never its secret or hash).
+fn created_detail(key: &ApiKey) -> serde_json::Value {
+    json!({
+        "name": key.name,
+        "owner": key.owner,
+        "scopes": key.scopes,
+        "limits": key.limits,
+        "remaining": key.remaining,
+        "refill": key.refill,
+        "expires_at": key.expires_at.map(Timestamp::to_rfc3339),
+    })
 }
 
 pub(crate) fn random_array<const N: usize, E: Entropy>(entropy: &E) -> Result<[u8; N], EntropyUnavailable> {

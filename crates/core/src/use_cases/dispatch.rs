@@ -3,11 +3,12 @@
 
 use crate::Timestamp;
 use crate::api_key::KeyHasher;
+use crate::attempts::{Attempt, AttemptRefused, ClientNetwork};
 use crate::error::DomainError;
 use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
 use crate::ports::{
-    ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, StoreError,
-    UseCharge, UsePeriods,
+    ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, RateLimiter,
+    StoreError, UseCharge, UsePeriods,
 };
 use crate::quota::{Decision, QuotaRules, RateRule};
 use crate::use_cases::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
@@ -93,6 +94,9 @@ pub enum DispatchError {
     /// The quota refused.
     #[error("quota: {0:?}")]
     Refused(Decision),
+    /// Too many keys that did not verify came from this client: this one was not looked at.
+    #[error("too many failed key verifications from this client")]
+    TooManyFailures(Decision),
     /// The key's uses are exhausted; `retry_at` is the next refill, if any.
     #[error("the API key has no uses left")]
     UsesExhausted {
@@ -154,6 +158,47 @@ pub async fn authorize_key<K: ApiKeyStore>(
         return Err(DispatchError::MissingScope(scope));
     }
     Ok(key)
+}
+
+/// Verifies `presented` as [`authorize_key`] does, as an attempt charged to `client`'s
+/// failed-verification bucket *before* the key is looked up and given back when the key turns out
+/// valid (an exhausted key or one without the scope is valid: not a guess). So a client sending
+/// many bad keys at once gets at most the bucket's burst looked up.
+pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter>(
+    keys: &K,
+    limiter: &L,
+    check: KeyCheck<'_>,
+    presented: &str,
+    scope: &'static str,
+    now: Timestamp,
+) -> Result<VerifiedKey, DispatchError> {
+    let attempt = Attempt::key_verification(limiter, check.failures, check.client, now)
+        .await
+        .map_err(|refused| match refused {
+            AttemptRefused::Limited(decision) => DispatchError::TooManyFailures(decision),
+            AttemptRefused::Store(error) => DispatchError::Store(error),
+        })?;
+    let outcome = authorize_key(keys, check.hasher, presented, scope, now).await;
+    match &outcome {
+        Err(DispatchError::Key(rejection)) if *rejection != KeyRejection::Exhausted => attempt.counted(),
+        // A store failure of ours is not the client's guess either. A give-back that fails
+        // leaves one token spent: the limit errs on the safe side.
+        _ => {
+            let _ = attempt.did_not_count(limiter).await;
+        }
+    }
+    outcome
+}
+
+/// How a presented key is checked: its hashing and the client's failed-verification limit.
+#[derive(Debug, Clone)]
+pub struct KeyCheck<'a> {
+    /// Hashes the presented secret with the pepper.
+    pub hasher: &'a KeyHasher,
+    /// Keys that did not verify allowed per client network.
+    pub failures: RateRule,
+    /// The client's network.
+    pub client: ClientNetwork,
 }
 
 /// Dispatches `request` for an already authorised key.

@@ -5,14 +5,16 @@ mod admin_keys;
 mod audit_trail;
 mod dispatch;
 mod dispatch_batch;
+mod job_admin;
 mod jobs;
 mod metrics;
+mod sessions;
 mod user_admin;
 mod verify_key;
 
 pub use accounts::{
-    AccountChanges, AccountContext, AccountError, DEFAULT_REFRESH_TTL_SECONDS, Session, SignUp,
-    change_password, current_user, refresh, sign_in, sign_out, sign_up, update_account,
+    AccountChanges, AccountContext, AccountError, AccountUpdate, SignUp, change_password, current_user,
+    sign_in, sign_up, update_account,
 };
 pub use admin_keys::{
     AdminContext, AdminError, CreatedKey, KeyChanges, KeyListQuery, NewKey, create_api_key, get_api_key,
@@ -20,11 +22,15 @@ pub use admin_keys::{
 };
 pub use audit_trail::{AuditQuery, list_audit};
 pub use dispatch::{
-    DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, READ_SCOPE, WRITE_SCOPE,
-    authorize_key, dispatch_job,
+    DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, KeyCheck, READ_SCOPE,
+    WRITE_SCOPE, authorize_key, authorize_key_attempt, dispatch_job,
 };
 pub use dispatch_batch::{BatchOutcome, MAX_BATCH_JOBS, dispatch_jobs};
+pub use job_admin::{JobAdminError, delete_job, retry_dead_job};
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
+pub use sessions::{
+    DEFAULT_REFRESH_TTL_SECONDS, DEFAULT_SESSION_MAX_SECONDS, Session, SessionLifetimes, refresh, sign_out,
+};
 pub use user_admin::{UserAdminError, UserListQuery, delete_user, get_user, list_users, set_user_state};
 pub use verify_key::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};

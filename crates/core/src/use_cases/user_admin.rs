@@ -1,12 +1,13 @@
 //! Admin operations on end users' accounts: list, read, disable, enable, delete. Every change is
-//! audited in the admin audit log (by user id, never by email).
+//! audited in the admin audit log (by user id, never by email), in the same transaction as the
+//! change.
 
 use serde_json::json;
 
 use crate::Timestamp;
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::pagination::{Page, PageSize, UserCursor};
-use crate::ports::{AuditLog, RefreshTokenStore, StoreError, UserFilter, UserStore};
+use crate::ports::{StoreError, UserFilter, UserStore};
 use crate::user::{User, UserId, UserState};
 
 /// Why an admin operation on a user failed.
@@ -65,18 +66,16 @@ pub async fn get_user<S: UserStore>(store: &S, id: &UserId) -> Result<User, User
     store.find_user(id).await?.ok_or(UserAdminError::NotFound)
 }
 
-/// Sets a user's state; disabling also signs out every session. Setting the current state again
-/// changes nothing and writes no audit entry.
-pub async fn set_user_state<S>(
+/// Sets a user's state; disabling also ends every session (access tokens included: the session
+/// epoch moves on in the same write). Setting the current state again changes nothing and writes
+/// no audit entry.
+pub async fn set_user_state<S: UserStore>(
     store: &S,
     id: &UserId,
     state: UserState,
     actor: &str,
     now: Timestamp,
-) -> Result<User, UserAdminError>
-where
-    S: UserStore + RefreshTokenStore + AuditLog,
-{
+) -> Result<User, UserAdminError> {
     let current = get_user(store, id).await?;
     if current.state == state {
         return Ok(current);
@@ -85,60 +84,50 @@ where
     updated.state = state;
     updated.version = current.version + 1;
     updated.updated_at = now;
-    if !store.update_user(&updated, current.version).await? {
-        return Err(UserAdminError::ConcurrentUpdate);
-    }
-    let signed_out = if state == UserState::Disabled {
-        store.revoke_user_refresh(id, now).await?
-    } else {
-        0
+    let (action, sessions_ended) = match state {
+        UserState::Disabled => {
+            updated.session_epoch = current.session_epoch + 1;
+            (AuditAction::UserDisabled, true)
+        }
+        UserState::Active => (AuditAction::UserEnabled, false),
     };
-    let action = match state {
-        UserState::Disabled => AuditAction::UserDisabled,
-        UserState::Active => AuditAction::UserEnabled,
-    };
-    audit(
-        store,
+    let entry = audit_entry(
         action,
         actor,
         now,
-        json!({ "user_id": id.as_str(), "sessions_revoked": signed_out }),
-    )
-    .await?;
+        json!({ "user_id": id.as_str(), "sessions_ended": sessions_ended }),
+    );
+    if !store.update_user(&updated, current.version, Some(&entry)).await? {
+        return Err(UserAdminError::ConcurrentUpdate);
+    }
     Ok(updated)
 }
 
-/// Deletes a user and their refresh tokens.
-pub async fn delete_user<S>(store: &S, id: &UserId, actor: &str, now: Timestamp) -> Result<(), UserAdminError>
-where
-    S: UserStore + AuditLog,
-{
-    if !store.delete_user(id).await? {
-        return Err(UserAdminError::NotFound);
-    }
-    audit(
-        store,
+/// Deletes a user, their sessions and refresh tokens.
+pub async fn delete_user<S: UserStore>(
+    store: &S,
+    id: &UserId,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(), UserAdminError> {
+    let entry = audit_entry(
         AuditAction::UserDeleted,
         actor,
         now,
         json!({ "user_id": id.as_str() }),
-    )
-    .await
+    );
+    if !store.delete_user(id, &entry).await? {
+        return Err(UserAdminError::NotFound);
+    }
+    Ok(())
 }
 
-async fn audit<S: AuditLog>(
-    store: &S,
-    action: AuditAction,
-    actor: &str,
-    now: Timestamp,
-    detail: serde_json::Value,
-) -> Result<(), UserAdminError> {
-    let entry = NewAuditEntry {
+fn audit_entry(action: AuditAction, actor: &str, now: Timestamp, detail: serde_json::Value) -> NewAuditEntry {
+    NewAuditEntry {
         at: now,
         actor: actor.to_owned(),
         action,
         key_id: None,
         detail,
-    };
-    store.append_audit(&entry).await.map_err(Into::into)
+    }
 }

@@ -17,5 +17,5 @@ pub mod token;
 pub use email::Email;
 pub use model::{DisplayName, User, UserId, UserState};
 pub use password::{Password, PasswordHash, PasswordHasher, PasswordParams};
-pub use refresh::{RefreshFamilyId, RefreshToken, RefreshTokenHash, StoredRefreshToken};
-pub use token::{UserAuthConfig, UserAuthError, UserClaims};
+pub use refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenHash, StoredRefreshToken};
+pub use token::{AuthenticatedUser, UserAuthConfig, UserAuthError, UserClaims};

@@ -92,7 +92,7 @@ impl DisplayName {
 pub enum UserState {
     /// Signs in normally.
     Active,
-    /// Disabled by an admin: cannot sign in or refresh; its refresh tokens were revoked.
+    /// Disabled by an admin: cannot sign in or refresh; its sessions ended.
     Disabled,
 }
 
@@ -136,6 +136,9 @@ pub struct User {
     pub updated_at: Timestamp,
     /// Bumped by every change; updates name the version they read (optimistic locking).
     pub version: i64,
+    /// Bumped to end every session at once (password change, disable): a refresh family, and an
+    /// access token, is only good while it carries the account's current epoch.
+    pub session_epoch: i64,
 }
 
 #[cfg(test)]

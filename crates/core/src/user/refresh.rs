@@ -4,6 +4,12 @@
 //! successor in the same family; presenting a retired token again means it was copied, so the
 //! whole family is revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14.2). A leaked token is thus good
 //! for at most one use before both thief and owner are signed out.
+//!
+//! A family lives at most until its absolute end, however often it is refreshed, and only while
+//! its account is active and still at the session epoch the family was opened in: a password
+//! change or a disable bumps the epoch and so ends every family at once, including a successor
+//! being issued at that very moment (the stores check the family in the same statement that
+//! uses or inserts a token).
 
 use std::fmt;
 
@@ -90,6 +96,21 @@ impl RefreshFamilyId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A family as stored: one sign-in's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshFamily {
+    /// Its id.
+    pub id: RefreshFamilyId,
+    /// Whose.
+    pub user_id: UserId,
+    /// The account's session epoch when it was opened; the family ends when the epoch moves on.
+    pub session_epoch: i64,
+    /// When it was opened (the sign-in).
+    pub created_at: Timestamp,
+    /// When it ends however often it is refreshed (the absolute session lifetime).
+    pub ends_at: Timestamp,
 }
 
 /// A token as stored.

@@ -104,6 +104,21 @@ pub struct UserClaims {
     /// Audience, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// The account's session epoch when the token was issued: once the account ends its
+    /// sessions (password change, disable) the token is refused before it expires. Tokens from
+    /// before the claim existed read as epoch 0, every account's first.
+    #[serde(default)]
+    pub sep: i64,
+}
+
+/// Whom a valid access token names: the account and the session epoch it was issued in (the
+/// routes compare it with the account's, which they read anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser {
+    /// The account.
+    pub id: UserId,
+    /// Its session epoch when the token was issued.
+    pub session_epoch: i64,
 }
 
 /// Why a bearer token is not a valid user token. Every case is a 401: a client learns no more
@@ -121,10 +136,12 @@ pub enum UserAuthError {
     Expired,
 }
 
-/// An access token for `user` and when it expires.
+/// An access token for `user`, good while the account stays at `session_epoch`, and when it
+/// expires.
 pub fn issue_user_token(
     config: &UserAuthConfig,
     user: &UserId,
+    session_epoch: i64,
     now: Timestamp,
 ) -> Result<(String, Timestamp), DomainError> {
     let iat = now.as_millis().div_euclid(1000);
@@ -136,6 +153,7 @@ pub fn issue_user_token(
         role: USER_ROLE.to_owned(),
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
+        sep: session_epoch,
     };
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -151,7 +169,7 @@ pub fn authenticate_user(
     config: &UserAuthConfig,
     token: &str,
     now: Timestamp,
-) -> Result<UserId, UserAuthError> {
+) -> Result<AuthenticatedUser, UserAuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| UserAuthError::Invalid)?;
     if header.alg != Algorithm::HS256 {
         return Err(UserAuthError::Invalid);
@@ -176,7 +194,10 @@ pub fn authenticate_user(
     if claims.iat - LEEWAY_SECONDS > now_seconds || claims.exp - claims.iat > MAX_ACCESS_TTL_SECONDS {
         return Err(UserAuthError::Invalid);
     }
-    UserId::parse(&claims.sub).map_err(|_| UserAuthError::Invalid)
+    Ok(AuthenticatedUser {
+        id: UserId::parse(&claims.sub).map_err(|_| UserAuthError::Invalid)?,
+        session_epoch: claims.sep,
+    })
 }
 
 #[cfg(test)]
@@ -197,9 +218,15 @@ mod tests {
     #[test]
     fn a_user_token_authenticates_its_user_until_it_expires() {
         let user = UserId::from_random([1; 8]);
-        let (token, expires_at) = issue_user_token(&config(), &user, NOW).unwrap();
+        let (token, expires_at) = issue_user_token(&config(), &user, 7, NOW).unwrap();
         assert_eq!(expires_at, NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS));
-        assert_eq!(authenticate_user(&config(), &token, NOW), Ok(user));
+        assert_eq!(
+            authenticate_user(&config(), &token, NOW),
+            Ok(AuthenticatedUser {
+                id: user,
+                session_epoch: 7
+            })
+        );
         let later = NOW.plus_seconds(DEFAULT_ACCESS_TTL_SECONDS + LEEWAY_SECONDS);
         assert_eq!(
             authenticate_user(&config(), &token, later),
@@ -231,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_user_token_is_never_an_admin_token_even_with_the_same_secret() {
-        let (token, _) = issue_user_token(&config(), &UserId::from_random([2; 8]), NOW).unwrap();
+        let (token, _) = issue_user_token(&config(), &UserId::from_random([2; 8]), 0, NOW).unwrap();
         let admin = AdminAuthConfig::new(ADMIN_SECRET, None).unwrap();
         assert_eq!(authenticate_admin(&admin, &token, NOW), Err(AuthError::Invalid));
         let same_secret = AdminAuthConfig::new(USER_SECRET, None).unwrap();
@@ -243,7 +270,7 @@ mod tests {
 
     #[test]
     fn tampered_or_foreign_tokens_are_invalid() {
-        let (token, _) = issue_user_token(&config(), &UserId::from_random([3; 8]), NOW).unwrap();
+        let (token, _) = issue_user_token(&config(), &UserId::from_random([3; 8]), 0, NOW).unwrap();
         let other = UserAuthConfig::new(b"another-user-secret-0123456789-abcdefgh").unwrap();
         assert_eq!(
             authenticate_user(&other, &token, NOW),

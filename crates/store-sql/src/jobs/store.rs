@@ -3,9 +3,9 @@
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobId, JobState, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateLimiter, StoreError,
+    DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, RateRule, decide, peek_rate};
+use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, decide, give_back, take_all};
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
@@ -55,30 +55,56 @@ fn bucket_row(bucket: &str) -> SqlValue {
     SqlValue::Text(format!("bucket:{bucket}"))
 }
 
-impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
-    async fn peek(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
-        let now = self.decision_time(now);
-        let stored = self
-            .executor
-            .query(queries::read_quota, &[bucket_row(bucket)])
-            .await?;
-        let tat_us = match stored.first() {
+/// Each bucket's stored TAT (0 when it has no row), in order.
+async fn bucket_tats<T: SqlTransaction>(tx: &T, buckets: &[RateBucket]) -> Result<Vec<i64>, StoreError> {
+    let mut tats = Vec::with_capacity(buckets.len());
+    for bucket in buckets {
+        let stored = tx.query(queries::read_quota, &[bucket_row(&bucket.name)]).await?;
+        tats.push(match stored.first() {
             Some(row) => Columns::new(row).int(0)?,
             None => 0,
-        };
-        Ok(peek_rate(tat_us, rule, now.as_millis().saturating_mul(1000)))
+        });
+    }
+    Ok(tats)
+}
+
+async fn write_tat<T: SqlTransaction>(tx: &T, bucket: &RateBucket, tat_us: i64) -> Result<(), StoreError> {
+    let params = [
+        bucket_row(&bucket.name),
+        SqlValue::Int(tat_us),
+        SqlValue::Int(0),
+        SqlValue::Int(0),
+    ];
+    tx.query(queries::write_quota, &params).await.map(drop)
+}
+
+/// Both calls are one write transaction: no other request reads a bucket between our read and
+/// our write.
+impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
+    async fn take(&self, buckets: &[RateBucket], now: Timestamp) -> Result<Decision, StoreError> {
+        let tx = self.executor.begin_write().await?;
+        let now_us = self.decision_time(now).as_millis().saturating_mul(1000);
+        let tats = bucket_tats(&tx, buckets).await?;
+        let stored: Vec<_> = tats.into_iter().zip(buckets.iter().map(|b| b.rule)).collect();
+        let (decision, next) = take_all(&stored, now_us);
+        if let Some(next) = next {
+            for (bucket, tat_us) in buckets.iter().zip(next) {
+                write_tat(&tx, bucket, tat_us).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(decision)
     }
 
-    async fn hit(&self, bucket: &str, rule: RateRule, now: Timestamp) -> Result<Decision, StoreError> {
+    async fn give_back(&self, buckets: &[RateBucket], now: Timestamp) -> Result<(), StoreError> {
         let tx = self.executor.begin_write().await?;
-        let now = self.decision_time(now);
-        let rules = QuotaRules {
-            rate: Some(rule),
-            daily_quota: None,
-        };
-        let decision = charge_quota(&tx, &bucket_row(bucket), rules, now).await?;
-        tx.commit().await?;
-        Ok(decision)
+        let now_us = self.decision_time(now).as_millis().saturating_mul(1000);
+        let tats = bucket_tats(&tx, buckets).await?;
+        for (bucket, tat_us) in buckets.iter().zip(tats) {
+            // A full bucket is written as TAT 0 (the cleaner forgets it).
+            write_tat(&tx, bucket, give_back(tat_us, bucket.rule, now_us).unwrap_or(0)).await?;
+        }
+        tx.commit().await
     }
 }
 

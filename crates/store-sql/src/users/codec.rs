@@ -4,13 +4,13 @@
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::StoreError;
 use hexaspin_core::user::{
-    DisplayName, Email, PasswordHash, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId,
-    UserState,
+    DisplayName, Email, PasswordHash, RefreshFamily, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken,
+    User, UserId, UserState,
 };
 
 use crate::value::{Columns, SqlValue};
 
-/// The 8 parameters of `insert_user`.
+/// The 9 parameters of `insert_user`.
 pub fn user_params(user: &User) -> Vec<SqlValue> {
     vec![
         SqlValue::Text(user.id.to_string()),
@@ -21,7 +21,17 @@ pub fn user_params(user: &User) -> Vec<SqlValue> {
         SqlValue::Int(user.created_at.as_millis()),
         SqlValue::Int(user.updated_at.as_millis()),
         SqlValue::Int(user.version),
+        SqlValue::Int(user.session_epoch),
     ]
+}
+
+/// The 9 parameters of `update_user`: `insert_user`'s without `created_at`, then the version
+/// the change was read at.
+pub fn user_update_params(user: &User, expected_version: i64) -> Vec<SqlValue> {
+    let mut params = user_params(user);
+    params.remove(5);
+    params.push(SqlValue::Int(expected_version));
+    params
 }
 
 fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
@@ -44,6 +54,7 @@ pub fn user_from_row(row: &[SqlValue]) -> Result<User, StoreError> {
         created_at: Timestamp::from_millis(c.int(5)?),
         updated_at: Timestamp::from_millis(c.int(6)?),
         version: c.int(7)?,
+        session_epoch: c.int(8)?,
     })
 }
 
@@ -58,7 +69,18 @@ pub fn refresh_params(token: &StoredRefreshToken) -> Vec<SqlValue> {
     ]
 }
 
-/// A `refresh_tokens` row as `use_refresh.sql` returns it.
+/// The 5 parameters of `open_family`.
+pub fn family_params(family: &RefreshFamily) -> Vec<SqlValue> {
+    vec![
+        SqlValue::Text(family.id.as_str().to_owned()),
+        SqlValue::Text(family.user_id.to_string()),
+        SqlValue::Int(family.session_epoch),
+        SqlValue::Int(family.created_at.as_millis()),
+        SqlValue::Int(family.ends_at.as_millis()),
+    ]
+}
+
+/// A `refresh_tokens` row as `use_refresh.sql` returns it (its family's end and epoch follow).
 pub fn refresh_from_row(row: &[SqlValue]) -> Result<StoredRefreshToken, StoreError> {
     let c = Columns::new(row);
     Ok(StoredRefreshToken {

@@ -5,13 +5,19 @@ mod codec;
 mod queries;
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::audit::NewAuditEntry;
 use hexaspin_core::ports::{RefreshTokenStore, RefreshUse, StoreError, UserFilter, UserStore};
-use hexaspin_core::user::{Email, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId};
+use hexaspin_core::user::{
+    Email, RefreshFamily, RefreshFamilyId, RefreshTokenHash, StoredRefreshToken, User, UserId,
+};
 
-use self::codec::{refresh_from_row, refresh_params, user_from_row, user_params};
+use self::codec::{
+    family_params, refresh_from_row, refresh_params, user_from_row, user_params, user_update_params,
+};
 pub use self::queries::UserQueries;
+use crate::audited::audited;
 use crate::value::Columns;
-use crate::{SqlExecutor, SqlStore, SqlValue};
+use crate::{SqlExecutor, SqlStore, SqlValue, TransactionalExecutor};
 
 impl<E: SqlExecutor> SqlStore<E> {
     fn user_queries(&self) -> &'static UserQueries {
@@ -27,7 +33,7 @@ fn text(value: &str) -> SqlValue {
     SqlValue::Text(value.to_owned())
 }
 
-impl<E: SqlExecutor> UserStore for SqlStore<E> {
+impl<E: TransactionalExecutor> UserStore for SqlStore<E> {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         self.rows(self.user_queries().insert_user, &user_params(user))
             .await
@@ -48,22 +54,32 @@ impl<E: SqlExecutor> UserStore for SqlStore<E> {
         rows.first().map(|row| user_from_row(row)).transpose()
     }
 
-    async fn update_user(&self, user: &User, expected_version: i64) -> Result<bool, StoreError> {
-        let mut params = user_params(user);
-        // insert order minus created_at (index 5), then the expected version.
-        params.remove(5);
-        params.push(SqlValue::Int(expected_version));
-        let rows = self.rows(self.user_queries().update_user, &params).await?;
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<bool, StoreError> {
+        let params = user_update_params(user, expected_version);
+        let update = self.user_queries().update_user;
+        let rows = match audit {
+            Some(entry) => audited(self.executor(), &[(update, &params)], entry).await?,
+            None => self.rows(update, &params).await?,
+        };
         Ok(!rows.is_empty())
     }
 
-    async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
-        // Tokens first: Postgres also cascades, SQLite (whose foreign keys are off by default) does not.
-        self.rows(self.user_queries().delete_user_refresh, &[text(id.as_str())])
-            .await?;
-        let rows = self
-            .rows(self.user_queries().delete_user, &[text(id.as_str())])
-            .await?;
+    async fn delete_user(&self, id: &UserId, audit: &NewAuditEntry) -> Result<bool, StoreError> {
+        let queries = self.user_queries();
+        let id = [text(id.as_str())];
+        // Sessions first: Postgres also cascades, SQLite (whose foreign keys are off by default)
+        // does not. The account's own delete decides whether the entry is written.
+        let statements = [
+            (queries.delete_user_refresh, &id[..]),
+            (queries.delete_user_families, &id[..]),
+            (queries.delete_user, &id[..]),
+        ];
+        let rows = audited(self.executor(), &statements, audit).await?;
         Ok(!rows.is_empty())
     }
 
@@ -81,17 +97,30 @@ impl<E: SqlExecutor> UserStore for SqlStore<E> {
 }
 
 impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
-    async fn insert_refresh(&self, token: &StoredRefreshToken) -> Result<(), StoreError> {
-        self.rows(self.user_queries().insert_refresh, &refresh_params(token))
-            .await
-            .map(drop)
+    async fn open_family(&self, family: &RefreshFamily) -> Result<bool, StoreError> {
+        let rows = self
+            .rows(self.user_queries().open_family, &family_params(family))
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn insert_refresh(&self, token: &StoredRefreshToken) -> Result<bool, StoreError> {
+        let rows = self
+            .rows(self.user_queries().insert_refresh, &refresh_params(token))
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     async fn use_refresh(&self, hash: &RefreshTokenHash, now: Timestamp) -> Result<RefreshUse, StoreError> {
         let params = [text(hash.as_str()), SqlValue::Int(now.as_millis())];
         let rows = self.rows(self.user_queries().use_refresh, &params).await?;
         if let Some(row) = rows.first() {
-            return Ok(RefreshUse::Used(refresh_from_row(row)?));
+            let family = Columns::new(row);
+            return Ok(RefreshUse::Used {
+                token: refresh_from_row(row)?,
+                family_ends_at: Timestamp::from_millis(family.int(5)?),
+                family_epoch: family.int(6)?,
+            });
         }
         let rows = self
             .rows(self.user_queries().find_refresh, &[text(hash.as_str())])
@@ -111,25 +140,18 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
         })
     }
 
-    async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<u64, StoreError> {
+    async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<bool, StoreError> {
         let params = [text(family.as_str()), SqlValue::Int(now.as_millis())];
         let rows = self.rows(self.user_queries().revoke_family, &params).await?;
-        Ok(rows.len() as u64)
+        Ok(!rows.is_empty())
     }
 
-    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError> {
+    async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError> {
         let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
-        let rows = self
-            .rows(self.user_queries().purge_expired_refresh, &params)
+        self.rows(self.user_queries().purge_expired_refresh, &params)
             .await?;
-        Ok(rows.len() as u64)
-    }
-
-    async fn revoke_user_refresh(&self, user: &UserId, now: Timestamp) -> Result<u64, StoreError> {
-        let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
-        let rows = self
-            .rows(self.user_queries().revoke_user_refresh, &params)
-            .await?;
-        Ok(rows.len() as u64)
+        self.rows(self.user_queries().purge_ended_families, &params)
+            .await
+            .map(drop)
     }
 }

@@ -17,20 +17,24 @@ pub struct UserQueries {
     pub delete_user: &'static str,
     /// Delete an account's refresh tokens.
     pub delete_user_refresh: &'static str,
+    /// Delete an account's refresh token families.
+    pub delete_user_families: &'static str,
     /// Accounts by email fragment/state, after a cursor, newest first.
     pub list_users: &'static str,
-    /// Store a refresh token (hash).
+    /// Open a family if its account is still at the epoch read.
+    pub open_family: &'static str,
+    /// Store a refresh token (hash) if its family is open.
     pub insert_refresh: &'static str,
-    /// Retire a live refresh token.
+    /// Retire a live refresh token of an open family.
     pub use_refresh: &'static str,
     /// Look a refresh token up (was it used?).
     pub find_refresh: &'static str,
-    /// Revoke a family's live tokens.
+    /// Revoke a family.
     pub revoke_family: &'static str,
-    /// Revoke a user's live tokens.
-    pub revoke_user_refresh: &'static str,
     /// Delete a user's expired tokens.
     pub purge_expired_refresh: &'static str,
+    /// Delete a user's families past their end.
+    pub purge_ended_families: &'static str,
 }
 
 macro_rules! user_queries {
@@ -50,20 +54,26 @@ macro_rules! user_queries {
                 $dir,
                 "/users/delete_user_refresh.sql"
             )),
+            delete_user_families: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/delete_user_families.sql"
+            )),
             list_users: include_str!(concat!("../../queries/", $dir, "/users/list_users.sql")),
+            open_family: include_str!(concat!("../../queries/", $dir, "/users/open_family.sql")),
             insert_refresh: include_str!(concat!("../../queries/", $dir, "/users/insert_refresh.sql")),
             use_refresh: include_str!(concat!("../../queries/", $dir, "/users/use_refresh.sql")),
             find_refresh: include_str!(concat!("../../queries/", $dir, "/users/find_refresh.sql")),
             revoke_family: include_str!(concat!("../../queries/", $dir, "/users/revoke_family.sql")),
-            revoke_user_refresh: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/revoke_user_refresh.sql"
-            )),
             purge_expired_refresh: include_str!(concat!(
                 "../../queries/",
                 $dir,
                 "/users/purge_expired_refresh.sql"
+            )),
+            purge_ended_families: include_str!(concat!(
+                "../../queries/",
+                $dir,
+                "/users/purge_ended_families.sql"
             )),
         }
     };
@@ -82,7 +92,7 @@ impl UserQueries {
     }
 
     /// Every statement with its name. Destructured, so a new one cannot be left out.
-    pub fn each(&self) -> [(&'static str, &'static str); 13] {
+    pub fn each(&self) -> [(&'static str, &'static str); 15] {
         let UserQueries {
             insert_user,
             find_user,
@@ -90,13 +100,15 @@ impl UserQueries {
             update_user,
             delete_user,
             delete_user_refresh,
+            delete_user_families,
             list_users,
+            open_family,
             insert_refresh,
             use_refresh,
             find_refresh,
             revoke_family,
-            revoke_user_refresh,
             purge_expired_refresh,
+            purge_ended_families,
         } = self;
         [
             ("insert_user", *insert_user),
@@ -105,13 +117,15 @@ impl UserQueries {
             ("update_user", *update_user),
             ("delete_user", *delete_user),
             ("delete_user_refresh", *delete_user_refresh),
+            ("delete_user_families", *delete_user_families),
             ("list_users", *list_users),
+            ("open_family", *open_family),
             ("insert_refresh", *insert_refresh),
             ("use_refresh", *use_refresh),
             ("find_refresh", *find_refresh),
             ("revoke_family", *revoke_family),
-            ("revoke_user_refresh", *revoke_user_refresh),
             ("purge_expired_refresh", *purge_expired_refresh),
+            ("purge_ended_families", *purge_ended_families),
         ]
     }
 }

@@ -1,4 +1,4 @@
--- $1 family_id, $2 now (ms): every live token of the family.
-UPDATE refresh_tokens SET revoked_at_ms = $2::bigint
-WHERE family_id = $1::text AND used_at_ms IS NULL AND revoked_at_ms IS NULL
-RETURNING token_hash
+-- $1 family_id, $2 now (ms): the family ends; none of its tokens works again.
+UPDATE refresh_families SET revoked_at_ms = $2::bigint
+WHERE family_id = $1::text AND revoked_at_ms IS NULL
+RETURNING family_id

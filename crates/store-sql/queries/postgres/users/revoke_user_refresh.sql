@@ -1,4 +1,0 @@
--- $1 user_id, $2 now (ms): every live token of the user.
-UPDATE refresh_tokens SET revoked_at_ms = $2::bigint
-WHERE user_id = $1::text AND used_at_ms IS NULL AND revoked_at_ms IS NULL
-RETURNING token_hash
