@@ -49,6 +49,7 @@ pub async fn run() -> anyhow::Result<()> {
     first.run_at = Some(now().plus_seconds(3600));
     let key = first.key_id.clone();
     let request = |job| hexaspin_core::ports::DispatchRequest {
+        caps: Default::default(),
         job,
         rules: hexaspin_core::quota::QuotaRules::default(),
         idempotency_key: None,

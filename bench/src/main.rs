@@ -107,6 +107,7 @@ async fn dispatch<S: JobStore>(store: &S, i: usize) -> anyhow::Result<()> {
         daily_quota: Some(1_000_000_000),
     };
     let request = DispatchRequest {
+        caps: Default::default(),
         job: job(i),
         rules,
         idempotency_key: None,

@@ -58,6 +58,7 @@ fn peak_rss_mb() -> f64 {
 fn requests(range: std::ops::Range<usize>) -> Vec<DispatchRequest> {
     range
         .map(|i| DispatchRequest {
+            caps: Default::default(),
             job: job(i),
             rules: QuotaRules::default(),
             idempotency_key: None,

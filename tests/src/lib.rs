@@ -31,6 +31,7 @@ pub mod http;
 pub mod jobs_api;
 pub mod live_app;
 pub mod native_app;
+pub mod pausing;
 pub mod prometheus;
 pub mod runbook;
 pub mod samples;

@@ -63,6 +63,8 @@ pub fn full_key(seed: u8, created_at: Timestamp) -> ApiKey {
         burst: Some(20),
         concurrency: Some(3),
         daily_quota: Some(10_000),
+        max_scheduled_jobs: Some(500),
+        max_stored_bytes: Some(1 << 24),
     };
     key.remaining = Some(42);
     key.refill = Some(Refill {

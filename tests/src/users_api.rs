@@ -5,6 +5,7 @@ use hexaspin_config::settings::{AdminSettings, ConfigError, ConfigSource};
 use hexaspin_config::system::OsEntropy;
 use hexaspin_config::users::UserSettings;
 use hexaspin_core::Timestamp;
+use hexaspin_core::ports::{AuditLog, RefreshTokenStore, UserStore};
 
 use hexaspin_native::NativeJobs;
 use hexaspin_store_sql::SqlExecutor;
@@ -109,9 +110,34 @@ impl UsersHarness {
         body: Option<&str>,
         now: Timestamp,
     ) -> Reply {
+        self.send_via(&self.fixture.store, method, path, headers, body, now)
+            .await
+    }
+
+    /// Sends JSON without a token at `now`, served over `store` (a wrapper of the fixture's).
+    pub async fn post_via<S>(&self, store: &S, path: &str, body: serde_json::Value, now: Timestamp) -> Reply
+    where
+        S: UserStore + RefreshTokenStore + AuditLog,
+    {
+        self.send_via(store, "POST", path, &[], Some(&body.to_string()), now)
+            .await
+    }
+
+    async fn send_via<S>(
+        &self,
+        store: &S,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        now: Timestamp,
+    ) -> Reply
+    where
+        S: UserStore + RefreshTokenStore + AuditLog,
+    {
         let request = build_request(method, path, headers, body);
         let api = UsersApi {
-            store: &self.fixture.store,
+            store,
             limiter: &self.limiter,
             entropy: &OsEntropy,
             settings: &self.settings,

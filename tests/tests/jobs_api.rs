@@ -50,6 +50,8 @@ hexaspin_tests::on_both_deployments!(
     keys_are_checked_for_validity_and_scope,
     failed_verifications_are_limited_per_client_address,
     a_limited_address_is_refused_before_any_key_lookup_even_with_a_valid_key,
+    fifty_parallel_bad_keys_get_at_most_the_burst_looked_up,
+    a_key_over_its_storage_caps_gets_429_without_retry_after,
     an_exhausted_key_is_not_counted_as_a_failed_verification,
     a_key_sees_and_cancels_only_its_own_jobs,
     bad_job_requests_get_precise_problems,
@@ -653,6 +655,65 @@ async fn admins_see_queues_and_manage_dead_jobs<K: Keys, J: Jobs + JobQueue>(api
     );
     assert_eq!(api.as_admin("DELETE", &path, None, NOW).await.status, 204);
     assert_problem(&api.as_admin("DELETE", &path, None, NOW).await, 404, "not_found");
+
+    let audit = api.keys.list_audit(None, None, 10).await.expect("audit");
+    let entries: Vec<_> = audit
+        .iter()
+        .map(|e| {
+            (
+                e.entry.action.as_str(),
+                e.entry.actor.as_str(),
+                e.entry.detail["job_id"].clone(),
+            )
+        })
+        .filter(|(action, ..)| action.starts_with("job."))
+        .collect();
+    assert_eq!(
+        entries,
+        vec![
+            ("job.deleted", "ops", doomed.clone()),
+            ("job.retried", "ops", doomed.clone())
+        ],
+        "each admin action on a job is in the audit log, the refused ones are not"
+    );
+    assert_eq!(
+        audit[0].entry.key_id.as_ref().map(ToString::to_string),
+        Some(key_id(&key).to_string()),
+        "the entry names the job's key"
+    );
+}
+
+async fn fifty_parallel_bad_keys_get_at_most_the_burst_looked_up<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    // A guess at a real key's secret: well formed, so each one that is let through costs a lookup.
+    let real = api.key(ALL, Limits::default(), None, NOW).await;
+    let last = real.chars().last().expect("a key");
+    let guess = format!(
+        "{}{}",
+        &real[..real.len() - 1],
+        if last == 'A' { 'B' } else { 'A' }
+    );
+    let keys = CountingKeys::new(api.keys);
+    let counted = JobsHarness::new(&keys, api.jobs);
+    let replies = futures::future::join_all(
+        (0..50).map(|_| counted.with_key(&guess, "POST", "/api/jobs/batch", Some(r#"{"jobs":[]}"#), NOW)),
+    )
+    .await;
+    let burst = api.auth_failures.rule.burst() as usize;
+    let looked_up = replies.iter().filter(|reply| reply.status == 401).count();
+    assert_eq!(
+        looked_up,
+        burst,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        keys.take(),
+        burst,
+        "one key lookup per admitted attempt, none for the others"
+    );
+    assert!(replies.iter().all(|reply| [401, 429].contains(&reply.status)));
 }
 
 async fn a_batch_answers_for_each_job_as_if_it_came_alone<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) {
@@ -797,5 +858,52 @@ async fn a_batch_that_is_empty_too_long_or_malformed_is_refused_whole<K: Keys, J
             .map(Vec::len),
         Some(0),
         "nothing was stored"
+    );
+}
+
+async fn a_key_over_its_storage_caps_gets_429_without_retry_after<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let limits = Limits {
+        max_scheduled_jobs: Some(1),
+        max_stored_bytes: Some(400),
+        ..Limits::default()
+    };
+    let key = api.key(ALL, limits, None, NOW).await;
+    let later = json!({"kind": "echo", "payload": {"n": 1}, "delay_ms": 3_600_000}).to_string();
+    let first = api.with_key(&key, "POST", "/api/jobs", Some(&later), NOW).await;
+    assert_eq!(first.status, 202, "{:?}", first.json);
+    let second = api.with_key(&key, "POST", "/api/jobs", Some(&later), NOW).await;
+    assert_problem(&second, 429, "scheduled_limit_reached");
+    assert_eq!(second.header("retry-after"), None, "no time can be promised");
+    assert_eq!(
+        second.counted,
+        vec![hexaspin_core::metrics::Series::quota_rejection(
+            "scheduled_limit_reached"
+        )]
+    );
+    let now_job = api.with_key(&key, "POST", "/api/jobs", Some(&echo(2)), NOW).await;
+    assert_eq!(now_job.status, 202, "jobs for now are not scheduled ones");
+    let big = json!({"kind": "echo", "payload": {"text": "x".repeat(400)}}).to_string();
+    let too_much = api.with_key(&key, "POST", "/api/jobs", Some(&big), NOW).await;
+    assert_problem(&too_much, 429, "storage_limit_reached");
+    let batch = json!({"jobs": [{"kind": "echo", "payload": {"text": "x".repeat(400)}}, {"kind": "echo"}]});
+    let judged = api
+        .with_key(&key, "POST", "/api/jobs/batch", Some(&batch.to_string()), NOW)
+        .await;
+    assert_eq!(judged.status, 200, "{:?}", judged.json);
+    let codes: Vec<_> = judged.json["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| (r["status"].clone(), r["code"].clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (json!(429), json!("storage_limit_reached")),
+            (json!(202), serde_json::Value::Null)
+        ],
+        "each job of a batch is held to the caps on its own"
     );
 }

@@ -134,6 +134,17 @@ mod rate_limiter {
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 
+mod storage_caps {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(storage_caps: [
+        a_key_at_its_scheduled_cap_gets_room_back_as_jobs_come_due_or_are_cancelled,
+        a_keys_stored_bytes_come_back_when_its_jobs_are_deleted_or_cleaned,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+}
+
 mod metrics {
     use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 

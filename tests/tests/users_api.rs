@@ -7,6 +7,7 @@ use hexaspin_core::ports::{AuditLog, UserStore};
 use hexaspin_core::user::Email;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::fixtures::TestStore;
+use hexaspin_tests::pausing::{PausingStore, Step};
 use hexaspin_tests::users_api::UsersHarness;
 use serde_json::json;
 
@@ -60,6 +61,9 @@ on_both_stores!(
     the_per_account_ceiling_holds_for_many_clients_and_delays_rather_than_locks,
     password_changes_are_limited_like_sign_ins,
     ipv6_clients_are_counted_by_their_64_bit_prefix,
+    a_password_change_during_a_refresh_leaves_no_working_successor,
+    a_replay_detected_during_a_refresh_leaves_no_working_successor,
+    a_password_change_during_a_sign_in_opens_no_session,
     tokens_expire_and_unknown_routes_and_methods_are_told_apart,
 );
 
@@ -662,4 +666,113 @@ async fn tokens_expire_and_unknown_routes_and_methods_are_told_apart(api: &Users
     assert_eq!(wrong_method.header("allow"), Some("GET, PATCH"));
     let no_admin = api.send("GET", "/api/admin/users", &[], None, NOW).await;
     assert_eq!(no_admin.status, 401);
+}
+
+/// A refresh has used its token and is about to store the successor when the password changes:
+/// the successor is refused in the same statement that would store it.
+async fn a_password_change_during_a_refresh_leaves_no_working_successor(api: &UsersHarness) {
+    let stolen = api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let owner = sign_in(api, "ada@example.com", PASSWORD, NOW).await;
+    let paused = PausingStore::new(&api.fixture.store, Step::InsertRefresh);
+    let refresh = api.post_via(
+        &paused,
+        "/api/auth/refresh",
+        json!({ "refresh_token": field(&stolen, "refresh_token") }),
+        NOW,
+    );
+    let change_password = async {
+        paused.reached().await;
+        let changed = api
+            .with_token(
+                field(&owner, "access_token"),
+                "POST",
+                "/api/users/me/password",
+                Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
+                NOW,
+            )
+            .await;
+        paused.release();
+        changed
+    };
+    let (refreshed, changed) = tokio::join!(refresh, change_password);
+    assert_eq!(changed.status, 200, "{:?}", changed.json);
+    assert_eq!(
+        (refreshed.status, refreshed.code()),
+        (401, "invalid_refresh_token"),
+        "the refresh in flight got no session: {:?}",
+        refreshed.json
+    );
+    let me = api
+        .with_token(field(&stolen, "access_token"), "GET", "/api/users/me", None, NOW)
+        .await;
+    assert_eq!(me.code(), "session_ended");
+}
+
+/// A thief's replay is detected while the owner's refresh is about to store its successor: the
+/// family is revoked and the successor refused with it.
+async fn a_replay_detected_during_a_refresh_leaves_no_working_successor(api: &UsersHarness) {
+    let session = api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let first = field(&session, "refresh_token").to_owned();
+    let rotated = api
+        .post("/api/auth/refresh", json!({ "refresh_token": first }), NOW)
+        .await;
+    let second = field(&rotated, "refresh_token").to_owned();
+    let paused = PausingStore::new(&api.fixture.store, Step::InsertRefresh);
+    let owner = api.post_via(
+        &paused,
+        "/api/auth/refresh",
+        json!({ "refresh_token": second }),
+        NOW,
+    );
+    let thief = async {
+        paused.reached().await;
+        let replay = api
+            .post("/api/auth/refresh", json!({ "refresh_token": first }), NOW)
+            .await;
+        paused.release();
+        replay
+    };
+    let (owner, replay) = tokio::join!(owner, thief);
+    assert_eq!(replay.code(), "refresh_token_reused");
+    assert_eq!(
+        (owner.status, owner.code()),
+        (401, "invalid_refresh_token"),
+        "no successor joins a revoked family: {:?}",
+        owner.json
+    );
+}
+
+/// A sign-in has checked the old password when the password changes: no session is opened with
+/// the password that no longer holds.
+async fn a_password_change_during_a_sign_in_opens_no_session(api: &UsersHarness) {
+    let owner = api.signed_in("ada@example.com", PASSWORD, NOW).await;
+    let paused = PausingStore::new(&api.fixture.store, Step::OpenFamily);
+    let old_password = api.post_via(
+        &paused,
+        "/api/auth/token",
+        json!({ "email": "ada@example.com", "password": PASSWORD }),
+        NOW,
+    );
+    let change_password = async {
+        paused.reached().await;
+        let changed = api
+            .with_token(
+                field(&owner, "access_token"),
+                "POST",
+                "/api/users/me/password",
+                Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
+                NOW,
+            )
+            .await;
+        paused.release();
+        changed
+    };
+    let (signed_in, changed) = tokio::join!(old_password, change_password);
+    assert_eq!(changed.status, 200, "{:?}", changed.json);
+    assert_eq!(
+        (signed_in.status, signed_in.code()),
+        (409, "concurrent_update"),
+        "{:?}",
+        signed_in.json
+    );
 }

@@ -197,9 +197,31 @@ pub(crate) fn number<T: std::str::FromStr + PartialOrd + Default>(
     }
 }
 
+/// A per-key default that bounds what one key can cost everyone: `default` unless set, a positive
+/// number, or `unlimited`.
+fn default_cap(
+    source: &dyn ConfigSource,
+    name: &'static str,
+    default: u64,
+) -> Result<Option<u64>, ConfigError> {
+    match source.get(name)? {
+        Some(text) if text.trim() == "unlimited" => Ok(None),
+        _ => number(source, name, Some(default)),
+    }
+}
+
+/// Jobs a key may dispatch per UTC day unless it says otherwise.
+pub const DEFAULT_DAILY_QUOTA: u64 = 100_000;
+/// Jobs a key may have waiting for a future time unless it says otherwise.
+pub const DEFAULT_MAX_SCHEDULED_JOBS: u64 = 10_000;
+/// Bytes of payload a key's stored jobs may hold unless it says otherwise (64 MiB).
+pub const DEFAULT_MAX_STORED_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads the dispatch settings: `job_kinds` (comma-separated, default `echo,webhook`),
 /// `max_payload_bytes` (262144), `default_rate_per_sec` (10), `default_burst` (20),
-/// `default_daily_quota` (none), `default_concurrency` (none), `idempotency_ttl_seconds` (86400).
+/// `default_concurrency` (none), `idempotency_ttl_seconds` (86400), and the per-key bounds on what
+/// one key can make everyone store, each a number or `unlimited`: `default_daily_quota`
+/// (100 000), `default_max_scheduled_jobs` (10 000), `default_max_stored_bytes` (64 MiB).
 pub fn load_dispatch_settings(
     source: &dyn ConfigSource,
 ) -> Result<hexaspin_core::use_cases::DispatchSettings, ConfigError> {
@@ -226,7 +248,9 @@ pub fn load_dispatch_settings(
         rate_per_sec: number(source, "default_rate_per_sec", Some(10))?,
         burst: number(source, "default_burst", Some(20))?,
         concurrency: number(source, "default_concurrency", None)?,
-        daily_quota: number(source, "default_daily_quota", None)?,
+        daily_quota: default_cap(source, "default_daily_quota", DEFAULT_DAILY_QUOTA)?,
+        max_scheduled_jobs: default_cap(source, "default_max_scheduled_jobs", DEFAULT_MAX_SCHEDULED_JOBS)?,
+        max_stored_bytes: default_cap(source, "default_max_stored_bytes", DEFAULT_MAX_STORED_BYTES)?,
     };
     let ttl: u32 = number(source, "idempotency_ttl_seconds", Some(86_400))?.unwrap_or(86_400);
     Ok(hexaspin_core::use_cases::DispatchSettings {

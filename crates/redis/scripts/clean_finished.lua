@@ -8,6 +8,6 @@ for _, id in ipairs(old) do
   redis.call('ZREM', P .. 'all', id)
   if job[4] then redis.call('ZREM', P .. 'bykey:' .. job[4], id) end
   if job[1] then move(id, job[1], nil, job[2], job[3]) end
-  redis.call('DEL', job_key(id))
+  forget_job(id, job[4])
 end
 return {#old}

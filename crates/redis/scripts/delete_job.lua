@@ -8,6 +8,6 @@ for _, index in ipairs({'delayed', 'finished', 'all', 'bykey:' .. job[4]}) do
   redis.call('ZREM', P .. index, id)
 end
 move(id, state, nil, job[2], job[3])
-redis.call('DEL', job_key(id))
+forget_job(id, job[4])
 if state == 'queued' then unpark(job[4]) end
 return {1}

@@ -1,10 +1,14 @@
--- One dispatch (idempotency, quota, enqueue), shared by dispatch.lua and dispatch_batch.lua.
+-- One dispatch (idempotency, storage caps, quota, enqueue), shared by dispatch.lua and
+-- dispatch_batch.lua. DISPATCH_ARGS arguments:
 -- A: 1 job id, 2 key id, 3 kind, 4 payload, 5 priority, 6 max_attempts, 7 timeout_ms,
 -- 8 concurrency_limit|'', 9 run_at_ms|'', 10 now_ms|'server' (decision_ms), 11 idempotency key|'',
--- 12 idempotency ttl ms, 13 rate interval_us|'', 14 burst|'', 15 daily_quota|''.
+-- 12 idempotency ttl ms, 13 rate interval_us|'', 14 burst|'', 15 daily_quota|'',
+-- 16 max_scheduled_jobs|'', 17 max_stored_bytes|''.
 -- Returns {'duplicate', job…} | {'rejected', reason, limit, remaining, reset_us, retry_us}
 --       | {'accepted', limit, remaining, reset_us, retry_us, job…}; limit/remaining -1 = unlimited.
--- The quota arithmetic mirrors hexaspin_core::quota::decide exactly (a differential test checks).
+-- The quota arithmetic mirrors hexaspin_core::quota::decide exactly (a differential test checks),
+-- the storage check hexaspin_core::quota::check_storage.
+local DISPATCH_ARGS = 17
 local function dispatch_one(A)
   local id, key_id, now = A[1], A[2], decision_ms(A[10])
   local idem = A[11]
@@ -21,6 +25,19 @@ local function dispatch_one(A)
         if push_job(out, original) then return out end
       end
     end
+  end
+
+  -- Storage caps: what the key holds (keyuse_key, kept by every script that stores, moves or
+  -- deletes a job) against what it may.
+  local run_at = num(A[9])
+  local state = (run_at and run_at > now) and 'scheduled' or 'queued'
+  local held = redis.call('HMGET', keyuse_key(key_id), 'scheduled', 'bytes')
+  local max_scheduled, max_bytes = num(A[16]), num(A[17])
+  if max_scheduled and state == 'scheduled' and (num(held[1]) or 0) >= max_scheduled then
+    return {'rejected', 'scheduled_limit_reached', max_scheduled, 0, 0, 0}
+  end
+  if max_bytes and (num(held[2]) or 0) + #A[4] > max_bytes then
+    return {'rejected', 'storage_limit_reached', max_bytes, 0, 0, 0}
   end
 
   -- Quota: daily quota first, then GCRA.
@@ -63,8 +80,6 @@ local function dispatch_one(A)
 
   local seq = redis.call('INCR', P .. 'seq')
   local priority = A[5]
-  local run_at = num(A[9])
-  local state = (run_at and run_at > now) and 'scheduled' or 'queued'
   redis.call('HSET', job_key(id), 'seq', seq, 'id', id, 'key_id', key_id, 'kind', A[3],
     'payload', A[4], 'priority', priority, 'attempts', 0, 'max_attempts', A[6],
     'timeout_ms', A[7], 'created_at_ms', fmt(now), 'updated_at_ms', fmt(now), 'cancel_requested', 0)
@@ -76,6 +91,7 @@ local function dispatch_one(A)
     redis.call('ZADD', ready_key(A[3]), ready_score(priority, seq), id)
   end
   move(id, nil, state, priority, seq)
+  redis.call('HINCRBY', keyuse_key(key_id), 'bytes', #A[4])
   redis.call('ZADD', P .. 'bykey:' .. key_id, seq, id)
   redis.call('ZADD', P .. 'all', seq, id)
   if idem ~= '' then

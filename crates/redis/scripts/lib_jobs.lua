@@ -4,6 +4,10 @@ local PRIORITY_WEIGHT = 100000000000000 -- 1e14: priority dominates, then dispat
 
 local function job_key(id) return P .. 'job:' .. id end
 
+-- What a key holds: its jobs in `scheduled` and the bytes of its stored payloads (the storage
+-- caps of lib_dispatch.lua read it; move() and forget_job() keep it exact).
+local function keyuse_key(key_id) return P .. 'keyuse:' .. key_id end
+
 -- The job's fields in JOB_FIELDS order ('' for unset), appended to out; false if no such job.
 local function push_job(out, id)
   local values = redis.call('HMGET', job_key(id), unpack(JOB_FIELDS))
@@ -27,6 +31,10 @@ end
 -- Moves a job between states, keeping the per-state index, the depth counters and the /metrics
 -- counters in step.
 local function move(id, from, to, priority, seq)
+  if (from == 'scheduled') ~= (to == 'scheduled') then
+    local held = keyuse_key(redis.call('HGET', job_key(id), 'key_id'))
+    redis.call('HINCRBY', held, 'scheduled', to == 'scheduled' and 1 or -1)
+  end
   if from then
     redis.call('ZREM', P .. 'state:' .. from, id)
     redis.call('HINCRBY', P .. 'depth', from .. ':' .. priority, -1)
@@ -42,6 +50,12 @@ local function move(id, from, to, priority, seq)
       count_job(id, counter, counter == 'jobs_failed' and to or nil)
     end
   end
+end
+
+-- Deletes a job's hash, giving its payload's bytes back to its key (after move(id, state, nil)).
+local function forget_job(id, key_id)
+  if key_id then redis.call('HINCRBY', keyuse_key(key_id), 'bytes', -redis.call('HSTRLEN', job_key(id), 'payload')) end
+  redis.call('DEL', job_key(id))
 end
 
 local function ready_score(priority, seq) return tonumber(priority) * PRIORITY_WEIGHT + tonumber(seq) end

@@ -33,8 +33,8 @@ pub struct RedisJobs<E> {
 pub const LIST_SCAN_BUDGET: u32 = 250;
 
 impl<E: RedisExecutor> RedisJobs<E> {
-    /// The 15 arguments of one dispatch (`lib_dispatch.lua`).
-    fn dispatch_args(&self, request: &DispatchRequest, now: Timestamp) -> [String; 15] {
+    /// The 17 arguments of one dispatch (`lib_dispatch.lua`'s `DISPATCH_ARGS`).
+    fn dispatch_args(&self, request: &DispatchRequest, now: Timestamp) -> [String; 17] {
         let job = &request.job;
         [
             job.id.to_string(),
@@ -52,6 +52,8 @@ impl<E: RedisExecutor> RedisJobs<E> {
             opt(request.rules.rate.map(|r| r.emission_interval_us())),
             opt(request.rules.rate.map(|r| r.burst())),
             opt(request.rules.daily_quota),
+            opt(request.caps.max_scheduled_jobs),
+            opt(request.caps.max_stored_bytes),
         ]
     }
 
@@ -219,6 +221,8 @@ fn outcome_from_reply(reply: &[RedisValue]) -> Result<DispatchOutcome, StoreErro
             let reason = match reply.get(1).map(RedisValue::text).as_deref() {
                 Some("rate_limited") => RejectReason::RateLimited,
                 Some("quota_exhausted") => RejectReason::QuotaExhausted,
+                Some("scheduled_limit_reached") => RejectReason::ScheduledLimit,
+                Some("storage_limit_reached") => RejectReason::StorageLimit,
                 other => return Err(StoreError::Corrupt(format!("unknown rejection {other:?}"))),
             };
             let decision = Decision {

@@ -11,7 +11,8 @@ use hexaspin_core::ports::StoreError;
 
 use crate::value::{Columns, SqlValue};
 
-/// The 21 parameters of `insert_key` (and the first 21 of `update_key`).
+/// The 23 parameters of `insert_key` (`update_key` takes them without the usage counters and
+/// `created_at`).
 pub fn key_params(key: &ApiKey) -> Vec<SqlValue> {
     let millis = |at: Option<Timestamp>| SqlValue::from(at.map(Timestamp::as_millis));
     let count = |n: Option<u64>| SqlValue::from(n.map(|n| i64::try_from(n).unwrap_or(i64::MAX)));
@@ -37,10 +38,12 @@ pub fn key_params(key: &ApiKey) -> Vec<SqlValue> {
         SqlValue::Int(key.created_at.as_millis()),
         SqlValue::Int(key.updated_at.as_millis()),
         SqlValue::Int(key.version),
+        count(key.limits.max_scheduled_jobs),
+        count(key.limits.max_stored_bytes),
     ]
 }
 
-/// The 19 parameters of `update_key`: the admin-editable fields, then the version read.
+/// The 21 parameters of `update_key`: the admin-editable fields, then the version read.
 pub fn key_update_params(key: &ApiKey, expected_version: i64) -> Vec<SqlValue> {
     let all = key_params(key);
     // Positions in key_params: 11 remaining, 14 last_refill_at_ms, 18 created_at_ms (immutable).
@@ -94,6 +97,8 @@ pub fn key_from_row(row: &[SqlValue]) -> Result<ApiKey, StoreError> {
             burst: c.opt_u32(8)?,
             concurrency: c.opt_u32(9)?,
             daily_quota: c.opt_u64(10)?,
+            max_scheduled_jobs: c.opt_u64(21)?,
+            max_stored_bytes: c.opt_u64(22)?,
         },
         remaining: c.opt_u64(11)?,
         refill,

@@ -77,8 +77,12 @@ static SQLITE: &[Migration] = &[
     migration!("sqlite", 1, "0001", "api_keys"),
     migration!("sqlite", 2, "0002", "jobs"),
     migration!("sqlite", 3, "0003", "metrics"),
+    migration!("sqlite", 4, "0004", "key_storage"),
 ];
-static POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001", "api_keys")];
+static POSTGRES: &[Migration] = &[
+    migration!("postgres", 1, "0001", "api_keys"),
+    migration!("postgres", 2, "0002", "key_storage"),
+];
 static USERS_SQLITE: &[Migration] = &[
     migration!(dir = "services/users/migrations/", "sqlite", 1, "0001", "users"),
     migration!(

@@ -63,6 +63,7 @@ impl Worker {
         let key = IdempotencyKey::parse(&format!("periodic:{}:{}", periodic.name, tick.as_millis()))
             .map_err(|e| StoreError::Failed(e.to_string()))?;
         let request = DispatchRequest {
+            caps: Default::default(),
             job: NewJob {
                 id: JobId::from_random(id),
                 key_id: ApiKeyId::from_random(SYSTEM_KEY_ID),

@@ -43,6 +43,7 @@ pub fn echo_budget(total: u32) -> ClaimBudget {
 /// A request without quota rules or idempotency key.
 pub fn request(job: NewJob) -> DispatchRequest {
     DispatchRequest {
+        caps: Default::default(),
         job,
         rules: QuotaRules::default(),
         idempotency_key: None,
@@ -50,7 +51,7 @@ pub fn request(job: NewJob) -> DispatchRequest {
     }
 }
 
-async fn accept<S: JobStore>(
+pub async fn accept<S: JobStore>(
     store: &S,
     request: &DispatchRequest,
     now: Timestamp,
@@ -121,6 +122,7 @@ pub async fn a_repeated_idempotency_key_returns_the_original_job<S: JobStore + J
     };
     let key = Some(IdempotencyKey::parse("order-42").expect("idempotency key"));
     let first = DispatchRequest {
+        caps: Default::default(),
         job: new_job(2, 5),
         rules,
         idempotency_key: key.clone(),
@@ -178,6 +180,7 @@ pub async fn concurrent_repeats_on_two_connections_create_one_job<S: JobStore + 
     let key = Some(IdempotencyKey::parse("concurrent").expect("idempotency key"));
     let requests: Vec<_> = (0..16)
         .map(|_| DispatchRequest {
+            caps: Default::default(),
             job: new_job(3, 5),
             rules: QuotaRules::default(),
             idempotency_key: key.clone(),

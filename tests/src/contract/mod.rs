@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod jobs;
 pub mod metrics;
 pub mod rate_limiter;
+pub mod storage_caps;
 pub mod user_store;
 
 /// Instantiates suite functions as `#[tokio::test]`s against every listed fixture, so each adapter

@@ -50,22 +50,35 @@ impl From<JobAdminError> for ApiError {
     }
 }
 
-/// 429 for a refused quota, with all headers.
+/// 429 for a refused quota, with all headers (a storage cap has no `Retry-After`: room comes back
+/// as the key's jobs run and are cleaned away, at no time the service can promise).
 pub fn refused(decision: &Decision) -> ApiError {
     let (code, detail) = match decision.rejected {
         Some(RejectReason::QuotaExhausted) => (
             "quota_exhausted",
             "the daily job quota of this API key is used up",
         ),
+        Some(RejectReason::ScheduledLimit) => (
+            "scheduled_limit_reached",
+            "this API key has as many jobs waiting for a future time as it may; dispatch them later",
+        ),
+        Some(RejectReason::StorageLimit) => (
+            "storage_limit_reached",
+            "the payloads of this API key's stored jobs would exceed the bytes it may keep; \
+             wait for finished jobs to be cleaned or delete some",
+        ),
         _ => (
             "rate_limited",
             "too many jobs in too short a time for this API key",
         ),
     };
-    let mut problem = with_retry_after(
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).counting(Series::quota_rejection(code)),
-        decision.retry_after_us,
-    );
+    let problem =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).counting(Series::quota_rejection(code));
+    let mut problem = if decision.retry_after_us > 0 {
+        with_retry_after(problem, decision.retry_after_us)
+    } else {
+        problem
+    };
     let mut headers = HeaderMap::new();
     rate_limit_headers(&mut headers, decision);
     for (name, value) in headers.iter() {

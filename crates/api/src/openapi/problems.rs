@@ -90,8 +90,8 @@ problem_responses! {
     KeyForbidden: "The API key lacks the scope this route needs.", ["missing_scope"], [];
     KeyTooManyRequests: "Too many requests with bad keys from this address, or the key has no uses left.",
         ["too_many_failed_attempts", "quota_exhausted"], [RetryAfter];
-    DispatchTooManyRequests: "Over the key's rate, daily quota or uses, or too many bad keys from this address.",
-        ["rate_limited", "quota_exhausted", "too_many_failed_attempts"], [RetryAfterAndRateLimit];
+    DispatchTooManyRequests: "Over the key's rate, daily quota, uses, scheduled jobs or stored bytes, or too many bad keys from this address (the storage caps carry no Retry-After).",
+        ["rate_limited", "quota_exhausted", "scheduled_limit_reached", "storage_limit_reached", "too_many_failed_attempts"], [RetryAfterAndRateLimit];
     NotFound: "No such resource (a malformed id is not found either).", ["not_found"], [];
     KeyConflict: "The key is revoked, or it changed since it was read.", ["key_revoked", "concurrent_update"], [];
     JobNotDead: "Only a dead job can be retried.", ["job_not_dead"], [];

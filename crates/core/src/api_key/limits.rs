@@ -9,7 +9,8 @@ use time::{Date, Time};
 use crate::quota::MAX_RATE_PER_SEC;
 use crate::{DomainError, Timestamp};
 
-/// Rate, burst, concurrency and daily quota of one key; `None` means "use the server default".
+/// Rate, burst, concurrency, daily quota and storage caps of one key; `None` means "use the server
+/// default".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -26,6 +27,13 @@ pub struct Limits {
     /// Jobs per UTC day.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub daily_quota: Option<u64>,
+    /// Jobs of this key waiting for a future time (`run_at`, `delay_ms`) at once.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub max_scheduled_jobs: Option<u64>,
+    /// Bytes of payload this key's stored jobs may hold together (until finished jobs are
+    /// cleaned away).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub max_stored_bytes: Option<u64>,
 }
 
 impl Limits {
@@ -39,6 +47,16 @@ impl Limits {
         positive(self.burst.map(u64::from), "limits.burst")?;
         positive(self.concurrency.map(u64::from), "limits.concurrency")?;
         positive(self.daily_quota, "limits.daily_quota")?;
+        positive(self.max_scheduled_jobs, "limits.max_scheduled_jobs")?;
+        positive(self.max_stored_bytes, "limits.max_stored_bytes")?;
+        for (value, field) in [
+            (self.max_scheduled_jobs, "limits.max_scheduled_jobs"),
+            (self.max_stored_bytes, "limits.max_stored_bytes"),
+        ] {
+            if value.is_some_and(|v| v > i64::MAX as u64) {
+                return Err(DomainError::invalid(field, "is too large"));
+            }
+        }
         if self.rate_per_sec.is_some_and(|r| r > MAX_RATE_PER_SEC) {
             return Err(DomainError::invalid(
                 "limits.rate_per_sec",
@@ -164,6 +182,8 @@ mod tests {
             burst: Some(20),
             concurrency: Some(2),
             daily_quota: Some(1000),
+            max_scheduled_jobs: Some(50),
+            max_stored_bytes: Some(1 << 20),
         };
         assert_eq!(full.validate().unwrap(), full);
     }

@@ -19,8 +19,14 @@ use crate::Timestamp;
 pub const FIELD_SEPARATOR: char = '|';
 
 /// The reasons a quota refuses a dispatch, as counted: the GCRA rate, the daily quota, the key's
-/// `remaining` budget.
-pub const QUOTA_REJECTION_REASONS: [&str; 3] = ["rate_limited", "quota_exhausted", "uses_exhausted"];
+/// `remaining` budget, its scheduled jobs, its stored bytes.
+pub const QUOTA_REJECTION_REASONS: [&str; 5] = [
+    "rate_limited",
+    "quota_exhausted",
+    "uses_exhausted",
+    "scheduled_limit_reached",
+    "storage_limit_reached",
+];
 
 /// The final states of a failed job, the `state` label of [`Counter::JobsFailed`].
 pub const FAILED_STATES: [&str; 2] = ["failed", "dead"];
@@ -140,7 +146,7 @@ impl Series {
         }
     }
 
-    /// Dispatches refused for `reason` (`rate_limited`, `quota_exhausted`, `uses_exhausted`).
+    /// Dispatches refused for `reason` (one of [`QUOTA_REJECTION_REASONS`]).
     pub fn quota_rejection(reason: &'static str) -> Self {
         Self {
             counter: Counter::QuotaRejections,

@@ -6,16 +6,19 @@ use super::StoreError;
 use crate::Timestamp;
 use crate::api_key::ApiKeyId;
 use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobState, NewJob, Priority};
-use crate::quota::{Decision, QuotaRules};
+use crate::quota::{Decision, QuotaRules, StorageCaps};
 
-/// Everything dispatch asks the store to do in ONE atomic step: honour the idempotency key,
-/// check and charge the quota, store and queue the job.
+/// Everything dispatch asks the store to do in ONE atomic step: honour the idempotency key, check
+/// the key's storage caps ([`crate::quota::check_storage`]), check and charge the quota, store and
+/// queue the job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DispatchRequest {
     /// The job to store.
     pub job: NewJob,
     /// The key's quota rules.
     pub rules: QuotaRules,
+    /// What the key may keep stored.
+    pub caps: StorageCaps,
     /// The client's `Idempotency-Key`, if any.
     pub idempotency_key: Option<IdempotencyKey>,
     /// How long an idempotency key is remembered, in milliseconds.
@@ -37,7 +40,7 @@ pub enum DispatchOutcome {
         /// The original job.
         job: Job,
     },
-    /// Refused by the quota; nothing was stored.
+    /// Refused by the quota or a storage cap; nothing was stored.
     Rejected {
         /// Why, and when to retry.
         decision: Decision,

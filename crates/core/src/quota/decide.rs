@@ -30,6 +30,10 @@ pub enum RejectReason {
     RateLimited,
     /// The daily quota is used up.
     QuotaExhausted,
+    /// The key has as many jobs waiting for a future time as it may.
+    ScheduledLimit,
+    /// The key's stored payloads would exceed the bytes it may keep.
+    StorageLimit,
 }
 
 impl RejectReason {
@@ -38,6 +42,8 @@ impl RejectReason {
         match self {
             Self::RateLimited => "rate_limited",
             Self::QuotaExhausted => "quota_exhausted",
+            Self::ScheduledLimit => "scheduled_limit_reached",
+            Self::StorageLimit => "storage_limit_reached",
         }
     }
 }

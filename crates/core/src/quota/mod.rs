@@ -8,10 +8,12 @@
 mod buckets;
 mod decide;
 mod gcra;
+mod storage;
 
 pub use buckets::{give_back, take_all};
 pub use decide::{Decision, QuotaRules, QuotaState, RejectReason, decide};
 pub use gcra::{MAX_RATE_PER_SEC, RatePeriod, RateRule, gcra};
+pub use storage::{KeyStorage, StorageCaps, check_storage};
 
 /// Microseconds in a UTC day.
 pub const DAY_US: i64 = 86_400_000_000;

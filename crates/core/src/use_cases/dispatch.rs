@@ -10,7 +10,7 @@ use crate::ports::{
     ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, RateLimiter,
     StoreError, UseCharge, UsePeriods,
 };
-use crate::quota::{Decision, QuotaRules, RateRule};
+use crate::quota::{Decision, QuotaRules, RateRule, StorageCaps};
 use crate::use_cases::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
 
 /// The scope a key needs to dispatch and cancel jobs.
@@ -49,6 +49,14 @@ impl DispatchSettings {
     /// The concurrency limit of a key.
     pub fn concurrency_for(&self, key: &VerifiedKey) -> Option<u32> {
         key.limits.concurrency.or(self.defaults.concurrency)
+    }
+
+    /// How much a key may keep stored.
+    pub fn caps_for(&self, key: &VerifiedKey) -> StorageCaps {
+        StorageCaps {
+            max_scheduled_jobs: key.limits.max_scheduled_jobs.or(self.defaults.max_scheduled_jobs),
+            max_stored_bytes: key.limits.max_stored_bytes.or(self.defaults.max_stored_bytes),
+        }
     }
 }
 
@@ -229,6 +237,7 @@ where
     let dispatch = DispatchRequest {
         job,
         rules: ctx.settings.rules_for(key),
+        caps: ctx.settings.caps_for(key),
         idempotency_key: request.idempotency_key,
         idempotency_ttl_ms: ctx.settings.idempotency_ttl_ms,
     };

@@ -42,6 +42,7 @@ where
     let mut placed: Vec<(usize, bool)> = Vec::new();
     let charged_so_far = |placed: &[(usize, bool)]| placed.iter().filter(|(_, charged)| *charged).count();
     let rules = ctx.settings.rules_for(key);
+    let caps = ctx.settings.caps_for(key);
     // Once the key's budget is found empty, the batch's later jobs are refused without asking again.
     let mut exhausted: Option<Option<Timestamp>> = None;
     for (index, request) in requests.into_iter().enumerate() {
@@ -77,6 +78,7 @@ where
             }
         };
         to_store.push(DispatchRequest {
+            caps,
             job,
             rules,
             idempotency_key,

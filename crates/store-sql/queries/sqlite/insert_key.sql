@@ -1,6 +1,8 @@
 INSERT INTO api_keys (
     id, name, owner, scopes, secret_hash, previous_secret_hash, previous_secret_expires_at_ms,
     rate_per_sec, burst, concurrency, daily_quota, remaining, refill_interval, refill_amount,
-    last_refill_at_ms, enabled, expires_at_ms, revoked_at_ms, created_at_ms, updated_at_ms, version
-) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+    last_refill_at_ms, enabled, expires_at_ms, revoked_at_ms, created_at_ms, updated_at_ms, version,
+    max_scheduled_jobs, max_stored_bytes
+) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+          ?22, ?23)
 RETURNING id

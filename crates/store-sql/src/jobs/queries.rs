@@ -28,6 +28,7 @@ mod statements {
     job_query!(remember_idempotent);
     job_query!(read_quota);
     job_query!(write_quota);
+    job_query!(read_key_storage);
     job_query!(insert_job, returns_jobs);
     job_query!(find_job, returns_jobs);
     job_query!(list_jobs, returns_jobs);

@@ -5,7 +5,9 @@ use hexaspin_core::job::{JobId, JobState, Priority};
 use hexaspin_core::ports::{
     DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, QuotaRules, QuotaState, decide, give_back, take_all};
+use hexaspin_core::quota::{
+    Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
+};
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
@@ -135,13 +137,31 @@ async fn dispatch_in<T: SqlTransaction>(
         }
     }
 
+    let scheduled = job.run_at.filter(|at| *at > now);
+    let held = tx
+        .query(queries::read_key_storage, std::slice::from_ref(&key_id))
+        .await?;
+    let held = match held.first() {
+        Some(row) => {
+            let c = Columns::new(row);
+            KeyStorage {
+                scheduled_jobs: c.opt_u64(0)?.unwrap_or(0),
+                stored_bytes: c.opt_u64(1)?.unwrap_or(0),
+            }
+        }
+        None => KeyStorage::default(),
+    };
+    let bytes = u64::try_from(job.payload.len()).unwrap_or(u64::MAX);
+    if let Some(decision) = check_storage(request.caps, held, bytes, scheduled.is_some()) {
+        return Ok(DispatchOutcome::Rejected { decision });
+    }
+
     let decision = charge_quota(tx, &key_id, request.rules, now).await?;
     if decision.rejected.is_some() {
         // A refused request writes nothing.
         return Ok(DispatchOutcome::Rejected { decision });
     }
 
-    let scheduled = job.run_at.filter(|at| *at > now);
     let state = if scheduled.is_some() {
         JobState::Scheduled
     } else {
