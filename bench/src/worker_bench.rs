@@ -208,6 +208,7 @@ pub async fn run() -> anyhow::Result<()> {
         allowed_hosts: vec![],
         allow_private_networks: false,
         bounds: Default::default(),
+        host: Default::default(),
     };
     let wide = Sandbox::new(&pool, &[kind])?;
     let rss_before = peak_rss_mb();

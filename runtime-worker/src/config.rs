@@ -14,6 +14,8 @@
 //! max_output_bytes = 65536    # a larger output fails the attempt (no retry)
 //! max_error_bytes = 4096      # longer error messages are cut
 //! max_log_lines = 100         # log lines per attempt; the rest are dropped and counted
+//! max_host_resources = 1024   # wasi:http fields/bodies/streams an instance may hold on the host at once
+//! max_header_bytes = 16384    # bytes one set of header fields may hold on the host
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
 //! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!
@@ -32,7 +34,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use hexaspin_core::job::{JobKind, Priority};
 use hexaspin_core::retry::Backoff;
-use hexaspin_job_host::{KindConfig, OutputBounds, SandboxConfig};
+use hexaspin_job_host::{HostBounds, KindConfig, OutputBounds, SandboxConfig};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +121,10 @@ struct KindSection {
     max_error_bytes: Option<usize>,
     #[serde(default)]
     max_log_lines: Option<u32>,
+    #[serde(default)]
+    max_host_resources: Option<usize>,
+    #[serde(default)]
+    max_header_bytes: Option<usize>,
     #[serde(default)]
     concurrency: Option<u32>,
     #[serde(default)]
@@ -246,6 +252,14 @@ impl WorkerConfig {
                         max_log_lines: kind.max_log_lines.unwrap_or(default.max_log_lines),
                     }
                 },
+                host: {
+                    let default = HostBounds::default();
+                    HostBounds {
+                        // Even the smallest job needs a few (its streams, its request's fields).
+                        max_resources: kind.max_host_resources.unwrap_or(default.max_resources).max(16),
+                        max_header_bytes: kind.max_header_bytes.unwrap_or(default.max_header_bytes),
+                    }
+                },
             };
             // Checked here too, so `migrate`/`smoke` users see a bad entry before the worker runs.
             hexaspin_job_host::allow_list::AllowList::parse(
@@ -357,7 +371,7 @@ mod tests {
     }
 
     #[test]
-    fn the_kubernetes_configuration_is_valid_and_names_the_components_the_image_bakes_in() {
+    fn the_kubernetes_configuration_is_valid_and_names_exactly_the_components_the_image_bakes_in() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/base/worker/worker.toml");
         let config = WorkerConfig::load(&path).unwrap();
         assert_eq!(
@@ -368,12 +382,25 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/worker.Dockerfile"),
         )
         .unwrap();
+        let mut named = std::collections::BTreeSet::new();
         for kind in config.kinds.values() {
             let component = &kind.sandbox.component;
             assert!(component.starts_with("/components"), "{}", component.display());
-            let file = component.file_name().unwrap().to_string_lossy();
-            assert!(dockerfile.contains(&*file), "the image does not bake in {file}");
+            named.insert(component.file_name().unwrap().to_string_lossy().into_owned());
         }
+        let baked: std::collections::BTreeSet<String> = dockerfile
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .filter(|word| word.starts_with("hexaspin_") && word.ends_with(".wasm"))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            baked, named,
+            "the production image carries the kinds production runs, and nothing else (no test components)"
+        );
+        assert!(
+            !dockerfile.contains("chaos"),
+            "the chaos test component stays out of the image"
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl App {
                 keys: &self.keys,
                 jobs: &self.jobs,
                 metrics: &self.jobs,
-                token: None,
+                access: &hexaspin_api::metrics::MetricsAccess::Public,
                 kinds: &self.dispatch.kinds,
             };
             ("metrics", api.handle(&request, now).await)

@@ -3,7 +3,7 @@
 //! stores, the optional bearer token, and a store that does not answer.
 
 use hexaspin_api::metrics::exposition::{CONTENT_TYPE, render};
-use hexaspin_api::metrics::{MetricsApi, MetricsToken};
+use hexaspin_api::metrics::{MetricsAccess, MetricsApi, MetricsToken};
 use hexaspin_config::settings::{ConfigError, ConfigSource};
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyState, Limits};
@@ -188,21 +188,21 @@ fn empty_snapshot() -> MetricsSnapshot {
 async fn scrape<K, J>(
     keys: &K,
     jobs: &J,
-    token: Option<&MetricsToken>,
+    access: &MetricsAccess,
     headers: &[(&str, &str)],
 ) -> hexaspin_api::Response
 where
     K: ApiKeyStore,
     J: JobStore + MetricsStore,
 {
-    send("GET", keys, jobs, token, headers).await
+    send("GET", keys, jobs, access, headers).await
 }
 
 async fn send<K, J>(
     method: &str,
     keys: &K,
     jobs: &J,
-    token: Option<&MetricsToken>,
+    access: &MetricsAccess,
     headers: &[(&str, &str)],
 ) -> hexaspin_api::Response
 where
@@ -214,7 +214,7 @@ where
         keys,
         jobs,
         metrics: jobs,
-        token,
+        access,
         kinds: &kinds,
     };
     api.handle(&build_request(method, "/metrics", headers, None), NOW)
@@ -282,7 +282,7 @@ where
     );
     api.jobs.heartbeat("worker-1", NOW).await.expect("heartbeat");
 
-    let families = exposition(scrape(api.keys, api.jobs, None, &[]).await);
+    let families = exposition(scrape(api.keys, api.jobs, &MetricsAccess::Public, &[]).await);
     let at = |name: &str, labels: &[(&str, &str)]| value(&families, name, labels);
     assert_eq!(at("hexaspin_api_keys", &[("state", "active")]), Some(1.0));
     assert_eq!(at("hexaspin_jobs_enqueued_total", &[("kind", "echo")]), Some(2.0));
@@ -338,7 +338,8 @@ async fn a_configured_token_is_required_and_checked() {
     let token = MetricsToken::load(&TokenConfig("scrape-secret-0123456789abcdefghij"))
         .expect("valid")
         .expect("configured");
-    let missing = Reply::from(scrape(&keys.store, &jobs.store, Some(&token), &[]).await);
+    let token = MetricsAccess::Token(token);
+    let missing = Reply::from(scrape(&keys.store, &jobs.store, &token, &[]).await);
     assert_eq!((missing.status, missing.code()), (401, "missing_token"));
     assert_eq!(
         missing.header("www-authenticate"),
@@ -349,26 +350,46 @@ async fn a_configured_token_is_required_and_checked() {
         "Bearer scrape-secret-0123456789abcdefghijk",
         "Basic x",
     ] {
-        let reply = Reply::from(
-            scrape(
-                &keys.store,
-                &jobs.store,
-                Some(&token),
-                &[("authorization", wrong)],
-            )
-            .await,
-        );
+        let reply = Reply::from(scrape(&keys.store, &jobs.store, &token, &[("authorization", wrong)]).await);
         assert_eq!((reply.status, reply.code()), (401, "invalid_token"), "{wrong}");
     }
     let right = [("authorization", "Bearer scrape-secret-0123456789abcdefghij")];
-    let families = exposition(scrape(&keys.store, &jobs.store, Some(&token), &right).await);
+    let families = exposition(scrape(&keys.store, &jobs.store, &token, &right).await);
     assert!(!families.is_empty());
     jobs.finish().await;
     keys.finish().await;
 }
 
+#[tokio::test]
+async fn without_a_token_metrics_are_closed_unless_opened_on_purpose() {
+    struct Settings(&'static [(&'static str, &'static str)]);
+    impl ConfigSource for Settings {
+        fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+            Ok(self
+                .0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned()))
+        }
+    }
+    let keys = TestStore::sqlite().await;
+    let jobs = SqliteTestJobs::new().await;
+    let closed = MetricsAccess::load(&Settings(&[])).expect("settings");
+    let refused = Reply::from(scrape(&keys.store, &jobs.store, &closed, &[]).await);
+    assert_eq!((refused.status, refused.code()), (403, "metrics_closed"));
+    let open = MetricsAccess::load(&Settings(&[("allow_public_metrics", "true")])).expect("settings");
+    assert_eq!(scrape(&keys.store, &jobs.store, &open, &[]).await.status(), 200);
+    let bad = MetricsAccess::load(&Settings(&[("allow_public_metrics", "yes")]));
+    assert!(
+        bad.is_err(),
+        "a setting that is neither true nor false is refused"
+    );
+    jobs.finish().await;
+    keys.finish().await;
+}
+
 #[test]
-fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token_leaves_metrics_open() {
+fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token_is_none() {
     let short = MetricsToken::load(&TokenConfig("too-short")).expect_err("short");
     assert!(short.to_string().contains("metrics_token"), "{short}");
     assert!(
@@ -392,9 +413,9 @@ fn a_short_placeholder_or_repetitive_token_is_a_configuration_error_and_no_token
 async fn a_key_store_that_does_not_answer_gives_503_and_other_methods_405() {
     let keys = TestStore::unmigrated_sqlite();
     let jobs = SqliteTestJobs::new().await;
-    let reply = Reply::from(scrape(&keys.store, &jobs.store, None, &[]).await);
+    let reply = Reply::from(scrape(&keys.store, &jobs.store, &MetricsAccess::Public, &[]).await);
     assert_eq!((reply.status, reply.code()), (503, "store_unavailable"));
-    let post = Reply::from(send("POST", &keys.store, &jobs.store, None, &[]).await);
+    let post = Reply::from(send("POST", &keys.store, &jobs.store, &MetricsAccess::Public, &[]).await);
     assert_eq!((post.status, post.code()), (405, "method_not_allowed"));
     jobs.finish().await;
     keys.finish().await;

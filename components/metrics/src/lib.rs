@@ -8,7 +8,7 @@
 #![allow(unsafe_code)]
 
 use hexaspin_api::metrics::requests::count_request;
-use hexaspin_api::metrics::{MetricsApi, MetricsToken};
+use hexaspin_api::metrics::{MetricsAccess, MetricsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
 use hexaspin_config::system::system_now;
@@ -32,7 +32,7 @@ async fn serve_logged(request: Request) -> Response {
 
 async fn serve(request: &Request) -> Result<Response, ApiError> {
     let config = &SpinVariables;
-    let token = MetricsToken::load(config)?;
+    let access = MetricsAccess::load(config)?;
     let kinds = load_dispatch_settings(config)?.kinds;
     let keys = open_store(&StoreSettings::load(config)?)?;
     let jobs = open_jobs(&QueueSettings::load(config)?)?;
@@ -40,7 +40,7 @@ async fn serve(request: &Request) -> Result<Response, ApiError> {
         keys: &keys,
         jobs: &jobs,
         metrics: &jobs,
-        token: token.as_ref(),
+        access: &access,
         kinds: &kinds,
     };
     let response = api.handle(request, system_now()).await;

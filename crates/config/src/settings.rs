@@ -355,11 +355,23 @@ fn parse_max_ttl(text: &str) -> Result<i64, ConfigError> {
 /// Reads `allow_public_docs`: whether `/openapi.json` and `/docs` answer without an admin token.
 /// Unset is `false`, so a deployment that forgets it does not publish its API description.
 pub fn load_allow_public_docs(source: &dyn ConfigSource) -> Result<bool, ConfigError> {
-    match source.get("allow_public_docs")?.as_deref().map(str::trim) {
+    flag(source, "allow_public_docs")
+}
+
+/// Reads `allow_public_metrics`: whether `/metrics` answers without a token when no
+/// `metrics_token` is set. Unset is `false`: a deployment that forgets the token does not publish
+/// its counters (spin.toml sets it `true` for `spin up` on a laptop).
+pub fn load_allow_public_metrics(source: &dyn ConfigSource) -> Result<bool, ConfigError> {
+    flag(source, "allow_public_metrics")
+}
+
+/// A `true`/`false` setting, unset meaning `false`.
+fn flag(source: &dyn ConfigSource, name: &'static str) -> Result<bool, ConfigError> {
+    match source.get(name)?.as_deref().map(str::trim) {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
         Some(_) => Err(ConfigError::Invalid {
-            name: "allow_public_docs",
+            name,
             reason: "must be true or false".into(),
         }),
     }

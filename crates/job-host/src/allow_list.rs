@@ -164,15 +164,44 @@ fn parse_entry(entry: &str) -> Option<AllowedOrigin> {
 }
 
 /// Loopback, private, link-local, shared, unspecified, broadcast or multicast: addresses a job
-/// has no business reaching by name.
+/// has no business reaching by name. IPv6 forms that carry an IPv4 address (mapped, the deprecated
+/// compatible form, NAT64's well-known prefix, 6to4) are judged by the IPv4 address they reach;
+/// forms whose IPv4 address cannot be judged (Teredo, local-use NAT64) are internal.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_internal_v4(v4),
             None => is_internal_v6(v6),
         },
     }
+}
+
+/// The IPv4 address an IPv6 address stands for, where it stands for one.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if let Some(mapped) = ip.to_ipv4_mapped() {
+        return Some(mapped);
+    }
+    // ::a.b.c.d (IPv4-compatible, RFC 4291 §2.5.5.1); :: and ::1 are IPv6's own.
+    if s[..6] == [0; 6] && !(ip.is_unspecified() || ip.is_loopback()) {
+        return Some(low);
+    }
+    // 64:ff9b::/96, NAT64's well-known prefix (RFC 6052): the last 32 bits.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(low);
+    }
+    // 2002::/16, 6to4 (RFC 3056): the 32 bits after the prefix.
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
+    }
+    None
 }
 
 fn is_internal_v4(ip: Ipv4Addr) -> bool {
@@ -188,12 +217,16 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (e.g. fd00:ec2::254)
-        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7 (e.g. fd00:ec2::254)
+        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside some sites)
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48 (RFC 8215)
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32: the IPv4 inside is obfuscated
+        || (s[0] == 0x100 && s[1..4] == [0, 0, 0]) // discard-only 100::/64
 }
 
 #[cfg(test)]
@@ -316,6 +349,19 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            // NAT64 of the metadata service and of a private address.
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::1",
+            // 6to4 of loopback and of a private address.
+            "2002:7f00:1::1",
+            "2002:c0a8:101::",
+            // IPv4-compatible.
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "fec0::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
         ] {
             assert!(is_internal(internal.parse().unwrap()), "{internal}");
         }
@@ -325,6 +371,9 @@ mod tests {
             "2606:4700:4700::1111",
             "172.32.0.1",
             "100.128.0.1",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+            "::93.184.216.34",
         ] {
             assert!(!is_internal(public.parse().unwrap()), "{public}");
         }

@@ -21,6 +21,31 @@ pub struct KindConfig {
     pub allow_private_networks: bool,
     /// What an attempt may keep: output, error message and log lines.
     pub bounds: OutputBounds,
+    /// What an attempt may make the host hold for it outside its linear memory.
+    pub host: HostBounds,
+}
+
+/// Host memory an instance can make the worker hold outside its own linear memory (which the
+/// memory cap bounds): every `wasi:http` fields, request, response, body and stream is an entry in
+/// the instance's resource table, and each fields resource holds header bytes on the host. So the
+/// host side of one instance is bounded by about `max_resources × max_header_bytes`; an instance
+/// that wants more fails its attempt (no retry) with a message saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostBounds {
+    /// Host resources the instance may hold at once.
+    pub max_resources: usize,
+    /// Bytes one set of header fields may hold (wasmtime's in-memory measure, a little above the
+    /// bytes on the wire).
+    pub max_header_bytes: usize,
+}
+
+impl Default for HostBounds {
+    fn default() -> Self {
+        Self {
+            max_resources: 1024,
+            max_header_bytes: 16 * 1024,
+        }
+    }
 }
 
 /// The most an attempt may hand back to the worker: a job cannot fill the store or the logs.

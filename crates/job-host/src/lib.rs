@@ -26,5 +26,5 @@ mod policy;
 pub mod sandbox;
 mod state;
 
-pub use config::{KindConfig, OutputBounds, SandboxConfig};
+pub use config::{HostBounds, KindConfig, OutputBounds, SandboxConfig};
 pub use sandbox::{Attempt, AttemptReport, Failure, FailureCause, Sandbox};

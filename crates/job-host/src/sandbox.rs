@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable, ResourceTableError};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -56,6 +56,8 @@ pub enum FailureCause {
     Instantiation,
     /// The output was larger than the kind allows.
     OutputTooLarge,
+    /// The instance held more host resources (HTTP fields, bodies, streams) than its kind allows.
+    HostResourceLimit,
 }
 
 /// A failed attempt.
@@ -187,11 +189,15 @@ impl Sandbox {
         let exceeded = Arc::new(AtomicBool::new(false));
         let policy = OutboundPolicy::new(kind.allowed.clone());
         let refused = policy.refused.clone();
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(kind.config.host.max_header_bytes);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(kind.config.host.max_resources);
         let state = AttemptState {
             // No preopened directories, no environment, no arguments: a job sees nothing of the host.
             wasi: WasiCtxBuilder::new().build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
+            http,
+            table,
             policy,
             memory: MemoryCap {
                 limit: kind.config.memory_bytes,
@@ -223,7 +229,7 @@ impl Sandbox {
                 };
             }
             Ok(Err(error)) => {
-                let failure = classify(&error, &exceeded, &refused, FailureCause::Instantiation);
+                let failure = classify(&error, &exceeded, &refused, FailureCause::Instantiation, kind);
                 return AttemptReport {
                     outcome: Err(failure),
                     instantiate,
@@ -259,7 +265,7 @@ impl Sandbox {
                     false,
                     message,
                 )),
-                Err(error) => Err(classify(&error, &exceeded, &refused, FailureCause::Trap)),
+                Err(error) => Err(classify(&error, &exceeded, &refused, FailureCause::Trap, kind)),
             },
         };
         let bounds = kind.config.bounds;
@@ -376,9 +382,27 @@ fn classify(
     exceeded: &AtomicBool,
     refused: &std::sync::Mutex<Option<RefusedCall>>,
     otherwise: FailureCause,
+    kind: &LoadedKind,
 ) -> Failure {
     if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
         return timed_out();
+    }
+    let table_full = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<ResourceTableError>(),
+            Some(ResourceTableError::Full)
+        )
+    });
+    if table_full {
+        return Failure {
+            cause: FailureCause::HostResourceLimit,
+            retryable: false,
+            message: format!(
+                "the attempt held more than {} host resources (HTTP fields, bodies, streams) at once, \
+                 more than its kind allows",
+                kind.config.host.max_resources
+            ),
+        };
     }
     if exceeded.load(Ordering::Relaxed) {
         return Failure {

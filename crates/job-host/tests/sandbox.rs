@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hexaspin_job_host::{Attempt, FailureCause, KindConfig, Sandbox, SandboxConfig};
+use hexaspin_job_host::{Attempt, FailureCause, HostBounds, KindConfig, Sandbox, SandboxConfig};
 
 fn wasm(name: &str) -> Option<PathBuf> {
     let dir = std::env::var("HEXASPIN_WASM_DIR")
@@ -37,6 +37,7 @@ fn kind(name: &str, component: PathBuf, allowed_hosts: &[&str]) -> KindConfig {
         allowed_hosts: allowed_hosts.iter().map(|h| h.to_string()).collect(),
         allow_private_networks: false,
         bounds: Default::default(),
+        host: Default::default(),
     }
 }
 
@@ -158,6 +159,30 @@ async fn a_memory_bomb_traps_at_its_cap_and_the_next_job_runs() {
         failure.message
     );
     assert!(sandbox.run(&attempt("echo", "2", 1000)).await.outcome.is_ok());
+}
+
+#[tokio::test]
+async fn host_resources_are_capped_per_instance_and_the_next_job_runs() {
+    let Some(sandbox) = sandbox(1) else { return };
+    let max = HostBounds::default().max_resources;
+    let within = sandbox
+        .run(&attempt("chaos", r#"{"action":"hoard_fields","size":100}"#, 3000))
+        .await;
+    assert_eq!(within.outcome, Ok(r#"{"held":100}"#.to_owned()));
+    let hoard = format!(r#"{{"action":"hoard_fields","size":{}}}"#, max * 4);
+    let failure = sandbox
+        .run(&attempt("chaos", &hoard, 3000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(
+        (failure.cause, failure.retryable),
+        (FailureCause::HostResourceLimit, false),
+        "{}",
+        failure.message
+    );
+    assert!(failure.message.contains(&max.to_string()), "{}", failure.message);
+    assert!(sandbox.run(&attempt("echo", "3", 1000)).await.outcome.is_ok());
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! get away with, so the worker's sandbox can be tested with a real component:
 //! `ok`, `log`, `retry`, `fail`, `panic`, `loop` (never returns), `alloc` (grows memory without
 //! end), `fetch` (GET `payload.url`), `big_output` / `big_error` (`payload.size` bytes),
-//! `flood_log` (`payload.size` log lines).
+//! `flood_log` (`payload.size` log lines), `hoard_fields` (keeps `payload.size` sets of HTTP header
+//! fields alive on the host, 8 KiB of header each).
 
 // The export macro expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -64,6 +65,18 @@ impl Handler for Chaos {
                     log::info(&format!("line {n}"));
                 }
                 Ok("{}".into())
+            }
+            "hoard_fields" => {
+                let value = vec![b'x'; 8 * 1024];
+                let mut held = Vec::new();
+                for _ in 0..orders.size {
+                    let fields = wasip2::http::types::Fields::new();
+                    fields
+                        .append("x-hoard", &value)
+                        .map_err(|e| JobError::Fail(format!("append: {e:?}")))?;
+                    held.push(fields);
+                }
+                Ok(format!("{{\"held\":{}}}", held.len()))
             }
             other => Err(JobError::Fail(format!("unknown action {other}"))),
         }

@@ -297,5 +297,6 @@ fn cause_label(cause: &FailureCause) -> &'static str {
         FailureCause::UnknownKind => "unknown_kind",
         FailureCause::Instantiation => "instantiation",
         FailureCause::OutputTooLarge => "output_too_large",
+        FailureCause::HostResourceLimit => "host_resource_limit",
     }
 }

@@ -3,7 +3,10 @@
 //! heartbeats — in the Prometheus text format. Nothing is counted in component memory.
 //!
 //! When the `metrics_token` setting is set, scrapes must send `Authorization: Bearer <token>`
-//! (Prometheus: `authorization.credentials_file`); it is compared in constant time.
+//! (Prometheus: `authorization.credentials_file`); it is compared in constant time. Without a
+//! token the endpoint is closed (403 `metrics_closed`) unless `allow_public_metrics` is `true`,
+//! as spin.toml sets it for `spin up` on a laptop: a deployment that forgets the token does not
+//! publish its counters.
 
 pub mod exposition;
 pub mod requests;
@@ -17,7 +20,7 @@ use http::{Method, StatusCode, header};
 use subtle::ConstantTimeEq;
 
 use crate::{ApiError, Request, Response};
-use hexaspin_config::settings::{ConfigError, ConfigSource};
+use hexaspin_config::settings::{ConfigError, ConfigSource, load_allow_public_metrics};
 
 /// The shortest token accepted: anything shorter is guessable.
 const MIN_TOKEN_BYTES: usize = 32;
@@ -80,6 +83,41 @@ impl MetricsToken {
     }
 }
 
+/// Who may read `/metrics`.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// Scrapers holding the token.
+    Token(MetricsToken),
+    /// Anyone (`allow_public_metrics = true`, for development).
+    Public,
+    /// No one: no token is set and the endpoint was not opened on purpose.
+    Closed,
+}
+
+impl MetricsAccess {
+    /// Reads `metrics_token` and, without one, `allow_public_metrics`.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        Ok(match MetricsToken::load(source)? {
+            Some(token) => Self::Token(token),
+            None if load_allow_public_metrics(source)? => Self::Public,
+            None => Self::Closed,
+        })
+    }
+
+    fn admits(&self, request: &Request) -> Result<(), ApiError> {
+        match self {
+            Self::Token(token) => token.admits(request),
+            Self::Public => Ok(()),
+            Self::Closed => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "metrics_closed",
+                "no metrics_token is set, so /metrics is closed; set metrics_token \
+                 (or allow_public_metrics=true in development)",
+            )),
+        }
+    }
+}
+
 /// The metrics endpoint over its stores.
 pub struct MetricsApi<'a, K, J, M> {
     /// API keys (counted by state).
@@ -88,8 +126,8 @@ pub struct MetricsApi<'a, K, J, M> {
     pub jobs: &'a J,
     /// Counters and heartbeats.
     pub metrics: &'a M,
-    /// Required bearer token, if configured.
-    pub token: Option<&'a MetricsToken>,
+    /// Who may read it.
+    pub access: &'a MetricsAccess,
     /// Kinds whose job counters are shown from zero.
     pub kinds: &'a [JobKind],
 }
@@ -113,9 +151,7 @@ impl<K: ApiKeyStore, J: JobStore, M: MetricsStore> MetricsApi<'_, K, J, M> {
                     .with_header(header::ALLOW, "GET, HEAD"),
             );
         }
-        if let Some(token) = self.token {
-            token.admits(request)?;
-        }
+        self.access.admits(request)?;
         let snapshot = collect_metrics(self.keys, self.jobs, self.metrics, now).await?;
         let text =
             exposition::render(&snapshot, self.kinds).map_err(|e| ApiError::internal("metrics", &e))?;
