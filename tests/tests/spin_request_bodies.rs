@@ -2,8 +2,8 @@
 //! being buffered. A declared `Content-Length` over the limit is answered 413 before the client
 //! sends a byte of it; a chunked body is cut off at the limit, so a client streaming 64 MiB gets
 //! its 413 after sending not much more than the limit (plus what socket buffers hold); a route
-//! that takes no body answers without reading one; an admin route refuses a bad token before
-//! reading its body.
+//! that takes no body answers without reading one; an admin route refuses a bad token, and a
+//! batch a bad API key, before reading the body.
 //!
 //! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
@@ -102,7 +102,33 @@ async fn oversized_bodies_are_refused_without_being_buffered() {
     );
     assert!(unauthenticated.starts_with("HTTP/1.1 401"), "{unauthenticated}");
 
-    // 3. A route without a body answers without waiting for the 100 MiB it was promised.
+    // 3. An 8 MiB batch (its limit) with a key that does not verify: 401 before any of the body.
+    let last = if key.ends_with('A') { 'B' } else { 'A' };
+    let guess = format!("{}{last}", &key[..key.len() - 1]);
+    let bad_key = answer_to_head_only(
+        port,
+        &format!(
+            "POST /api/jobs/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {guess}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            8 * MIB
+        ),
+    );
+    assert!(bad_key.starts_with("HTTP/1.1 401"), "{bad_key}");
+    assert!(bad_key.contains("invalid_api_key"), "{bad_key}");
+    // A streamed one too: the client gets its 401 having sent little of its 8 MiB.
+    let (answer, sent) = stream_chunked(
+        port,
+        "POST /api/jobs/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer hx_0123456789abcdef_nope\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        8 * MIB,
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    println!(
+        "chunked batch with a bad key: the client sent {} KiB before the answer",
+        sent / 1024
+    );
+
+    // 4. A route without a body answers without waiting for the 100 MiB it was promised.
     let health = answer_to_head_only(
         port,
         &format!(
@@ -113,7 +139,7 @@ async fn oversized_bodies_are_refused_without_being_buffered() {
     );
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
 
-    // 4. A chunked 64 MiB dispatch: cut off at the limit (256 KiB + 4 KiB by default).
+    // 5. A chunked 64 MiB dispatch: cut off at the limit (256 KiB + 4 KiB by default).
     let (answer, sent) = stream_chunked(
         port,
         &format!(

@@ -147,3 +147,54 @@ async fn the_main_app_mounts_the_user_service_on_both_deployments() {
         app.stop();
     }
 }
+
+/// Fifty wrong passwords sent at once under `spin up`, on both deployments: at most the burst of
+/// the account-and-client bucket get their password checked, the rest are refused before any
+/// hash is computed, and a second wave a second later gets nothing checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_parallel_wrong_sign_ins_get_at_most_the_burst_checked_under_spin() {
+    for deployment in [Deployment::EMBEDDED, Deployment::PRODUCTION] {
+        let Some(app) = spin_app(deployment, &[]).await else {
+            return;
+        };
+        let port = app.port;
+        let credentials = json!({ "email": "ada@example.com", "password": PASSWORD });
+        assert_eq!(
+            send(port, "POST", "/api/users", &[], Some(&credentials)).status,
+            202
+        );
+        let wave = || {
+            let threads: Vec<_> = (0..50)
+                .map(|_| {
+                    std::thread::spawn(move || {
+                        let wrong = json!({ "email": "ada@example.com", "password": "not the password" });
+                        send(port, "POST", "/api/auth/token", &[], Some(&wrong)).status
+                    })
+                })
+                .collect();
+            let mut statuses: Vec<u16> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
+            statuses.sort_unstable();
+            statuses
+        };
+        let first = wave();
+        let checked = first.iter().filter(|status| **status == 401).count();
+        assert_eq!(
+            (checked, first.len() - checked),
+            (10, 40),
+            "{}: the default 10/15m per account and client: {first:?}",
+            deployment.name()
+        );
+        assert!(
+            first.iter().all(|status| [401, 429].contains(status)),
+            "{first:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let second = wave();
+        assert!(
+            second.iter().all(|status| *status == 429),
+            "{}: {second:?}",
+            deployment.name()
+        );
+        app.stop();
+    }
+}
