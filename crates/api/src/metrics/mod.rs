@@ -175,7 +175,7 @@ impl<K: ApiKeyStore, J: JobStore, M: MetricsStore> MetricsApi<'_, K, J, M> {
 pub(crate) mod paths {
     #![allow(dead_code)]
 
-    use crate::openapi::problems::{InternalError, MetricsUnauthorized, StoreUnavailable};
+    use crate::openapi::problems::{InternalError, MetricsClosed, MetricsUnauthorized, StoreUnavailable};
 
     /// Counters and gauges in the Prometheus text format, aggregated in the store.
     #[utoipa::path(get, path = "/metrics", tag = "metrics", operation_id = "metrics",
@@ -184,6 +184,7 @@ pub(crate) mod paths {
             (status = 200, description = "The exposition.", body = String,
                 content_type = "text/plain; version=0.0.4; charset=utf-8"),
             (status = 401, response = MetricsUnauthorized),
+            (status = 403, response = MetricsClosed),
             (status = 500, response = InternalError),
             (status = 503, response = StoreUnavailable),
         ))]

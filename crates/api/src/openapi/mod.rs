@@ -75,7 +75,7 @@ Errors are `application/problem+json` with a stable `code`; every response carri
             problems::JobNotDead, problems::JobRunning, problems::PayloadTooLarge,
             problems::UnsupportedMediaType, problems::InvalidField, problems::DispatchInvalid, problems::BatchInvalid,
             problems::InternalError, problems::StoreUnavailable, problems::DependencyUnavailable,
-            problems::MetricsUnauthorized, problems::UserUnauthorized, problems::SignInUnauthorized,
+            problems::MetricsClosed, problems::MetricsUnauthorized, problems::UserUnauthorized, problems::SignInUnauthorized,
             problems::RefreshUnauthorized, problems::AccountDisabled, problems::PasswordForbidden,
             problems::TooManyAttempts, problems::UserConflict,
         ),

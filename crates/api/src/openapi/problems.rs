@@ -108,6 +108,8 @@ problem_responses! {
     StoreUnavailable: "The data store did not answer; retry later.", ["store_unavailable"], [RetryAfter];
     DependencyUnavailable: "A store the service needs is not answering; `detail` names it.",
         ["dependency_unavailable"], [RetryAfter];
+    MetricsClosed: "No `metrics_token` is set and `allow_public_metrics` is not `true`: the endpoint is closed.",
+        ["metrics_closed"], [];
     MetricsUnauthorized: "`metrics_token` is set and the request did not present it.",
         ["missing_token", "invalid_token"], [WwwAuthenticate];
     UserUnauthorized: "No user access token, or one that is not valid, has expired, whose account is gone, or whose sessions the account ended since (a password change).",
