@@ -264,7 +264,10 @@ pub fn load_dispatch_settings(
 /// The limit on failed key verifications per client, and how the client is told apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthFailureSettings {
-    /// Failures allowed per client: `auth_failure_rate_per_sec` (1) and `auth_failure_burst` (10).
+    /// Failures allowed per client: `auth_failure_rate_per_sec` (1) and `auth_failure_burst`
+    /// (100). Every key is charged to its client's bucket while it is being checked and given
+    /// back when it verifies, so the burst also bounds how many of one client's requests can be in
+    /// their key check at the same moment: it must stay above a busy client's concurrency.
     pub rule: hexaspin_core::quota::RateRule,
     /// Where the client's address comes from.
     pub client_address: crate::client_address::ClientAddressSource,
@@ -273,7 +276,7 @@ pub struct AuthFailureSettings {
 /// Reads [`AuthFailureSettings`]: the rule, `client_ip_header` and `client_ip_trusted_hops`.
 pub fn load_auth_failure_settings(source: &dyn ConfigSource) -> Result<AuthFailureSettings, ConfigError> {
     let rate = number(source, "auth_failure_rate_per_sec", Some(1))?.unwrap_or(1);
-    let burst = number(source, "auth_failure_burst", Some(10))?.unwrap_or(10);
+    let burst = number(source, "auth_failure_burst", Some(100))?.unwrap_or(100);
     let rule = hexaspin_core::quota::RateRule::new(rate, burst).map_err(|e| ConfigError::Invalid {
         name: "auth_failure_rate_per_sec",
         reason: e.to_string(),

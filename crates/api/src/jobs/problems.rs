@@ -92,7 +92,7 @@ pub fn too_many_failures(decision: &Decision) -> ApiError {
     let problem = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_failed_attempts",
-        "too many requests with invalid API keys from this address",
+        "too many requests with API keys that did not verify (or are being checked at once) from this address",
     );
     with_retry_after(problem, decision.retry_after_us)
 }
