@@ -326,6 +326,9 @@ def spinapp_problems(objects, context):
     problems = []
     for app in (o for o in objects if o.get("kind") == "SpinApp"):
         name, spec = app["metadata"]["name"], app["spec"]
+        if "/" not in spec.get("image", "") or ":" not in spec.get("image", ""):
+            problems.append(f"SpinApp/{name}: image {spec.get('image')!r} is not a registry reference "
+                            "(kustomize's images: needs the configurations entry for SpinApp spec/image)")
         executor = spec.get("executor")
         if executor and executor not in executors:
             problems.append(f"SpinApp/{name}: no SpinAppExecutor {executor!r} in its namespace (the operator refuses the SpinApp)")

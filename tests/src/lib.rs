@@ -7,6 +7,7 @@
 //! - [`cleanup`]: guards that remove a test's schema or Redis keys, also when the test fails.
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`deploy`]: the deployment tests' tools, the PrometheusRule derived from the rules file.
+//! - [`fake_kubectl`]: a recording `kubectl` playing a cluster, for the deploy script's tests.
 //! - [`cuttable_proxy`]: a TCP proxy a test can cut, to take a server away and bring it back.
 //! - [`counting`]: a key store that counts the calls made to it.
 //! - [`samples`]: domain values for tests.
@@ -26,6 +27,7 @@ pub mod contract;
 pub mod counting;
 pub mod cuttable_proxy;
 pub mod deploy;
+pub mod fake_kubectl;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;

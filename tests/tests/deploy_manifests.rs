@@ -2,8 +2,8 @@
 //! renders with `kubectl kustomize` and validates strictly (built-ins and CRDs), every pod template
 //! meets the restricted Pod Security profile, the alert rules pass `promtool` and their unit
 //! tests, the rendered Alertmanager config passes `amtool`, YAML and shell scripts pass their
-//! linters, the CD deploy script rolls back on a failed smoke test (against a recording
-//! `kubectl`), and the example secrets are refused by the app.
+//! linters, and the example secrets are refused by the app. The deploy script's own tests are in
+//! `deploy_script.rs`.
 //!
 //! Tools: kubectl, promtool, amtool, shellcheck from PATH (`.ci/run` installs Debian's
 //! `prometheus`, `prometheus-alertmanager`, `shellcheck`); kubernetes-validate and yamllint from
@@ -130,11 +130,19 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
     let role = Some(deployer.as_path());
     let ports = example_store_ports();
-    assert_eq!(ports, ["pg_url=5432", "redis_url=6380"], "the example Secret changed its ports?");
+    assert_eq!(
+        ports,
+        ["pg_url=5432", "redis_url=6380"],
+        "the example Secret changed its ports?"
+    );
     // The smoke Job's network policy and the user service select the app's pods and use its
     // executor, which the release renders; the dev stores must admit the user service's pods.
     let release = [kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
-    let users = [kustomize(&kubectl, &workspace_root().join("services/users/deploy"), out.path())];
+    let users = [kustomize(
+        &kubectl,
+        &workspace_root().join("services/users/deploy"),
+        out.path(),
+    )];
     let with = |keys, deployer_role, context, egress_ports| Checks {
         secret_keys: Some(keys),
         deployer_role,
@@ -142,7 +150,10 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         egress_ports,
     };
     for (dir, checks) in [
-        (deploy.join("overlays/dev"), with(&dev_keys, None, &users[..], &[])),
+        (
+            deploy.join("overlays/dev"),
+            with(&dev_keys, None, &users[..], &[]),
+        ),
         (deploy.join("overlays/prod"), with(&prod_keys, role, &[], &ports)),
         (keda.clone(), with(&prod_keys, role, &[], &ports)),
         (deploy.join("smoke"), with(&prod_keys, role, &release[..], &[])),
@@ -305,7 +316,10 @@ fn every_refused_fixture_is_refused_for_its_stated_reason() {
         "scaledobject-min-over-max.yaml",
         "servicemonitor-relabel-bogus.yaml",
     ] {
-        assert!(names.iter().any(|n| n == needed), "{needed} is missing: {names:?}");
+        assert!(
+            names.iter().any(|n| n == needed),
+            "{needed} is missing: {names:?}"
+        );
     }
     for fixture in &fixtures {
         let text = std::fs::read_to_string(fixture).expect("fixture");
@@ -326,7 +340,8 @@ fn every_refused_fixture_is_refused_for_its_stated_reason() {
 }
 
 #[test]
-fn the_manifest_check_refuses_cluster_scoped_objects_blocked_drains_token_mounting_apps_and_closed_store_ports() {
+fn the_manifest_check_refuses_cluster_scoped_objects_blocked_drains_token_mounting_apps_and_closed_store_ports()
+ {
     let Some(python) = python_tools() else {
         return;
     };
@@ -754,210 +769,4 @@ fn the_procfile_starts_the_app_and_exactly_one_worker() {
         .filter(|line| line.contains("xtask dev") || line.contains("runtime-worker") && line.contains(" run"))
         .count();
     assert_eq!(workers, 1, "{procfile}");
-}
-
-/// A `kubectl` that renders with the real one and records every other call, answering as a
-/// cluster running `previous` whose smoke Job ends `smoke` ("1/" succeeded, "/1" failed).
-fn recording_kubectl(dir: &Path, real: &Path, smoke: &str) -> PathBuf {
-    let script = format!(
-        r#"#!/usr/bin/env bash
-set -euo pipefail
-log={log}
-if [ "$1" = kustomize ]; then exec {real} "$@"; fi
-n=$(( $(wc -l < "$log") + 1 ))
-echo "$*" >> "$log"
-args=("$@")
-for i in "${{!args[@]}}"; do
-  if [ "${{args[$i]}}" = -f ]; then cp "${{args[$((i + 1))]}}" "{dir}/applied-$n.yaml"; fi
-done
-case "$*" in
-  *"get spinapp hexaspin"*) printf 'ghcr.io/your-org/hexaspin:previous' ;;
-  *"get deployment hexaspin-worker"*) printf 'ghcr.io/your-org/hexaspin-worker:previous' ;;
-  *"get job hexaspin-smoke"*) printf '{smoke}' ;;
-esac
-"#,
-        log = dir.join("calls.log").display(),
-        real = real.display(),
-        dir = dir.display(),
-    );
-    let path = dir.join("kubectl");
-    std::fs::write(&path, script).expect("write fake kubectl");
-    std::fs::write(dir.join("calls.log"), "").expect("log");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
-}
-
-fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
-    deploy_with(smoke, &[])
-}
-
-fn deploy_with(smoke: &str, env: &[(&str, &str)]) -> (bool, String, tempfile::TempDir) {
-    let refs = [
-        "ghcr.io/your-org/hexaspin:new",
-        "ghcr.io/your-org/hexaspin-worker:new",
-    ];
-    let (output, calls, dir) = run_deploy_script(refs, smoke, env);
-    println!("{}\n{calls}", printed(&output));
-    (output.status.success(), calls, dir)
-}
-
-/// Runs deploy.sh for the prod overlay with `refs` (app, worker) against a recording kubectl;
-/// returns its output, the kubectl calls it made (one per line) and the directory of the files
-/// it applied.
-fn run_deploy_script(
-    refs: [&str; 2],
-    smoke: &str,
-    env: &[(&str, &str)],
-) -> (std::process::Output, String, tempfile::TempDir) {
-    let kubectl = tool("kubectl", KUBECTL_INSTALL).expect("kubectl");
-    let dir = tempfile::tempdir().expect("tempdir");
-    recording_kubectl(dir.path(), &kubectl, smoke);
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
-        .arg("prod")
-        .args(refs)
-        .env("PATH", path)
-        .env("POLL_SECONDS", "0")
-        .envs(env.iter().copied())
-        .output()
-        .expect("deploy.sh");
-    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
-    (output, calls, dir)
-}
-
-fn applied(dir: &Path, calls: &str, nth_apply: usize) -> String {
-    let line = calls
-        .lines()
-        .enumerate()
-        .filter(|(_, call)| call.starts_with("apply -f"))
-        .nth(nth_apply)
-        .map(|(i, _)| i + 1)
-        .expect("that many applies");
-    std::fs::read_to_string(dir.join(format!("applied-{line}.yaml"))).expect("applied file")
-}
-
-#[test]
-fn the_deploy_script_migrates_rolls_out_and_smoke_tests_a_release() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, dir) = deploy_with_smoke("1/");
-    assert!(succeeded, "{calls}");
-    let order: Vec<&str> = calls.lines().collect();
-    let position = |needle: &str| {
-        order
-            .iter()
-            .position(|call| call.contains(needle))
-            .unwrap_or_else(|| panic!("no call with {needle:?} in:\n{calls}"))
-    };
-    assert!(position("delete job hexaspin-migrate") < position("apply -f"));
-    assert!(
-        position("wait --for=condition=complete job/hexaspin-migrate")
-            < position("rollout status deployment/hexaspin-worker")
-    );
-    assert!(position("rollout status deployment/hexaspin --") > position("apply -f"));
-    assert!(position("delete job hexaspin-smoke") > position("rollout status deployment/hexaspin-worker"));
-    let release = applied(dir.path(), &calls, 0);
-    assert!(
-        release.contains("image: ghcr.io/your-org/hexaspin:new"),
-        "app reference"
-    );
-    assert!(
-        release.contains("image: ghcr.io/your-org/hexaspin-worker:new"),
-        "worker image"
-    );
-    assert!(release.contains("kind: Job") && release.contains("name: hexaspin-migrate"));
-    let smoke = applied(dir.path(), &calls, 1);
-    assert!(
-        smoke.contains("name: hexaspin-smoke")
-            && smoke.contains("image: ghcr.io/your-org/hexaspin-worker:new")
-    );
-    assert_eq!(
-        calls.matches("apply -f").count(),
-        2,
-        "no rollback after a passing smoke test"
-    );
-}
-
-#[test]
-fn the_deploy_script_rolls_back_to_the_previous_references_when_the_smoke_test_fails() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, dir) = deploy_with_smoke("/1");
-    assert!(!succeeded, "a failed smoke test must fail the deploy");
-    assert_eq!(
-        calls.matches("apply -f").count(),
-        3,
-        "release, smoke, rollback:\n{calls}"
-    );
-    let rollback_call = calls
-        .lines()
-        .filter(|c| c.starts_with("apply -f"))
-        .nth(2)
-        .expect("rollback");
-    assert!(
-        rollback_call.contains("app.kubernetes.io/name!=hexaspin-migrate"),
-        "a rollback must not run the previous binary's migrations: {rollback_call}"
-    );
-    let rollback = applied(dir.path(), &calls, 2);
-    assert!(
-        rollback.contains("image: ghcr.io/your-org/hexaspin:previous"),
-        "app reference"
-    );
-    assert!(
-        rollback.contains("image: ghcr.io/your-org/hexaspin-worker:previous"),
-        "worker image"
-    );
-    assert!(
-        calls.contains("logs job/hexaspin-smoke"),
-        "the smoke output is shown"
-    );
-    let after_rollback = &calls[calls.rfind("apply -f").expect("apply")..];
-    assert!(
-        after_rollback.contains("rollout status deployment/hexaspin-worker"),
-        "{calls}"
-    );
-}
-
-#[test]
-fn the_deploy_script_skips_the_migrations_for_a_manual_rollback() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, _dir) = deploy_with("1/", &[("MIGRATE", "0")]);
-    assert!(succeeded, "{calls}");
-    let release = calls.lines().find(|c| c.starts_with("apply -f")).expect("apply");
-    assert!(
-        release.contains("app.kubernetes.io/name!=hexaspin-migrate"),
-        "{release}"
-    );
-    assert!(
-        !calls.contains("wait --for=condition=complete job/hexaspin-migrate"),
-        "{calls}"
-    );
-}
-
-#[test]
-fn the_deploy_script_refuses_references_the_overlay_does_not_name() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let refs = [
-        "ghcr.io/someone-else/hexaspin:new",
-        "ghcr.io/your-org/hexaspin-worker:new",
-    ];
-    let (output, calls, _dir) = run_deploy_script(refs, "1/", &[]);
-    assert!(!output.status.success());
-    assert!(
-        printed(&output).contains("does not name the repository"),
-        "{}",
-        printed(&output)
-    );
-    assert!(calls.is_empty(), "nothing may reach the cluster: {calls}");
 }
