@@ -20,6 +20,7 @@
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
 //! - [`runbook`]: the commands of the runbook's `sh` blocks, for the runbook test.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
+//! - [`tls_servers`]: redis-server and a PostgreSQL cluster speaking TLS with a test-made CA.
 
 pub mod api;
 pub mod cleanup;
@@ -38,4 +39,5 @@ pub mod runbook;
 pub mod samples;
 pub mod spin_process;
 pub mod spin_up;
+pub mod tls_servers;
 pub mod users_api;

@@ -527,7 +527,7 @@ fn the_user_service_is_deployed_with_the_release_when_its_reference_is_given() {
     assert_run(
         &run,
         0,
-        &[&format!("deployed release"), USERS],
+        &["deployed release", USERS],
         &[
             &[READ_RECORD],
             &MIGRATE,
