@@ -603,3 +603,109 @@ fn the_deploy_script_is_clean_under_every_shellcheck_check() {
     let check = run(&shellcheck, &["-o", "all", "deploy/scripts/deploy.sh"]);
     assert!(check.status.success(), "{}", printed(&check));
 }
+
+/// The rules of the deployer Role (deploy/rbac/deployer.yaml, written one flow list per line):
+/// (API groups, resources, verbs).
+fn deployer_rules() -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(deploy_dir().join("rbac/deployer.yaml")).expect("deployer.yaml");
+    let role = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("\nkind: Role\n") && doc.contains("name: hexaspin-deployer\n"))
+        .expect("the deployer Role");
+    let list = |line: &str, key: &str| -> Option<Vec<String>> {
+        let inner = line.trim().trim_start_matches("- ").strip_prefix(key)?.trim();
+        let inner = inner.strip_prefix('[')?.strip_suffix(']')?;
+        Some(
+            inner
+                .split(',')
+                .map(|s| s.trim().trim_matches('"').to_owned())
+                .collect(),
+        )
+    };
+    let lines: Vec<&str> = role.lines().collect();
+    let mut rules = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        if let Some(groups) = list(line, "apiGroups:") {
+            let resources = list(lines[at + 1], "resources:").expect("resources: after apiGroups:");
+            let verbs = list(lines[at + 2], "verbs:").expect("verbs: after resources:");
+            rules.push((groups, resources, verbs));
+        }
+    }
+    assert!(!rules.is_empty(), "no rules read from the deployer Role");
+    rules
+}
+
+/// What the API server checks for one of deploy.sh's calls: (API group, resource, verb) each.
+/// The objects of an applied render are the manifest check's (`--deployer-role`).
+fn permissions(call: &str) -> Vec<(&'static str, &'static str, &'static str)> {
+    let read = |group, resource| {
+        vec![
+            (group, resource, "get"),
+            (group, resource, "list"),
+            (group, resource, "watch"),
+        ]
+    };
+    let rest = call.split_once(' ').map_or(call, |(_, rest)| rest);
+    let rest = rest.split_once(' ').map_or(rest, |(_, rest)| rest);
+    if call.starts_with("apply --server-side") {
+        return vec![
+            ("", "configmaps", "get"),
+            ("", "configmaps", "create"),
+            ("", "configmaps", "patch"),
+        ];
+    }
+    if call.starts_with("apply -f ") {
+        return Vec::new();
+    }
+    match rest.split_whitespace().take(2).collect::<Vec<_>>()[..] {
+        ["get", "configmap"] => vec![("", "configmaps", "get")],
+        ["get", "job"] => vec![("batch", "jobs", "get")],
+        ["get", "deployment"] => vec![("apps", "deployments", "get")],
+        ["delete", "job"] => vec![("batch", "jobs", "delete")],
+        ["delete", object] if object.starts_with("HorizontalPodAutoscaler/") => {
+            vec![("autoscaling", "horizontalpodautoscalers", "delete")]
+        }
+        ["delete", object] if object.starts_with("ScaledObject/") => {
+            vec![("keda.sh", "scaledobjects", "delete")]
+        }
+        ["logs", _] => vec![
+            ("batch", "jobs", "get"),
+            ("", "pods", "list"),
+            ("", "pods/log", "get"),
+        ],
+        ["rollout", "status"] => read("apps", "deployments"),
+        _ => panic!("no permissions known for the call {call:?}: add them here"),
+    }
+}
+
+#[test]
+fn the_deployer_role_allows_every_call_the_deploy_script_makes_on_its_success_and_rollback_paths() {
+    let Some(kubectl) = kubectl() else { return };
+    let mut calls = Vec::new();
+    let cluster = FakeCluster::new(&kubectl);
+    calls.extend(cluster.deploy(&["prod", APP, WORKER, USERS], &[]).calls.clone());
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-migrate", "Failed");
+    calls.extend(cluster.deploy(&["prod", APP, WORKER], &[]).calls.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_keda(dir.path());
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let rollback = cluster.deploy(&[&overlay.to_string_lossy(), APP, WORKER], &[]);
+    assert_eq!(rollback.code(), Some(1), "{}", rollback.printed());
+    calls.extend(rollback.calls.clone());
+    let rules = deployer_rules();
+    for call in &calls {
+        for (group, resource, verb) in permissions(call) {
+            let allowed = rules.iter().any(|(groups, resources, verbs)| {
+                groups.iter().any(|g| g == group)
+                    && resources.iter().any(|r| r == resource)
+                    && verbs.iter().any(|v| v == verb)
+            });
+            assert!(
+                allowed,
+                "the deployer Role does not allow {verb} on {group}/{resource}, which `kubectl {call}` needs"
+            );
+        }
+    }
+}
