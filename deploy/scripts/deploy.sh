@@ -1,136 +1,301 @@
 #!/usr/bin/env bash
-# Deploys one release of hexaspin to the cluster kubectl points at, smoke-tests it and rolls back
-# when the smoke test fails. CD runs it (.github/workflows/cd.yml); by hand:
+# Deploys one release of hexaspin to the cluster kubectl points at, smoke-tests it and, when any
+# step after the migration fails, restores the previous release: the full render the last
+# successful deploy recorded (every object, variables, worker.toml and policies included, not only
+# the images). CD runs it (.github/workflows/cd.yml); by hand:
 #
-#   deploy/scripts/deploy.sh <overlay> <app OCI reference> <worker image reference>
+#   deploy/scripts/deploy.sh <overlay> <app OCI reference> <worker image reference> [<users OCI reference>]
 #   deploy/scripts/deploy.sh prod ghcr.io/acme/hexaspin:1a2b3c ghcr.io/acme/hexaspin-worker:1a2b3c
 #
-# Steps: render the overlay with the release's references (their repositories must be the ones
-# the overlay names: only tags change); remember the running references; run the migration Job
-# (`runtime-worker migrate up`) and apply; wait for the migration and the rollouts; run the smoke
-# Job (deploy/smoke); on failure, apply the previous references again (without migrating), wait,
-# exit 1.
-# Environment: NAMESPACE (hexaspin), TIMEOUT (600s), DRY_RUN=1 to only render and print,
-# MIGRATE=0 to skip the migration Job (a manual rollback to an older release: docs/runbook.md).
+# <overlay> is a directory of deploy/overlays (dev, prod) or the path of a kustomization built on
+# one. The references' repositories must be the ones the overlay names: only tags change. With a
+# fourth reference the user service (services/users/deploy) is part of the release.
+#
+# Steps (docs/runbook.md, "Continuous deployment" has the failure matrix):
+#   1. render the release (its id: a digest of the render, set on each SpinApp's Deployment as the
+#      annotation hexaspin.dev/release) and read the recorded previous release;
+#   2. migrate: delete the previous Job, apply the migration objects alone, wait for the Job;
+#      a failure stops here (exit 3): nothing else was touched;
+#   3. prune what the previous release had and this one drops (e.g. the worker HPA when KEDA takes
+#      over: KEDA refuses a ScaledObject while another HPA targets the Deployment), apply the rest;
+#   4. wait until the operator has carried the new SpinApps onto their Deployments (the release
+#      annotation), then `rollout status` the worker and the apps;
+#   5. run the smoke Job (deploy/smoke); on success record the release (ConfigMap hexaspin-release).
+#   A failure in 3-5 rolls back to the recorded release (exit 1), or exits 4 when there is none or
+#   the rollback itself fails; exit 5 when the release passed but could not be recorded.
+# Environment: NAMESPACE (hexaspin), TIMEOUT_SECONDS (600: the migration, the operator and each
+# rollout), SMOKE_TIMEOUT_SECONDS (360), POLL_SECONDS (5), DRY_RUN=1 to only render and print,
+# MIGRATE=0 to skip the migration (a manual rollback to an older release: docs/runbook.md).
+#
+# Every function below returns its own status explicitly and is called where that status is
+# handled (`||`, `if`), where bash turns `set -e` off inside it: none of them relies on set -e.
+# shellcheck disable=SC2310
 set -euo pipefail
 
-usage() { echo "usage: $0 <dev|prod> <app-ref> <worker-image>" >&2; exit 2; }
-[ "$#" -eq 3 ] || usage
-overlay=$1 app_ref=$2 worker_ref=$3
+usage() { echo "usage: ${0} <dev|prod|kustomization dir> <app-ref> <worker-ref> [<users-ref>]" >&2; exit 2; }
+[[ "$#" -eq 3 ]] || [[ "$#" -eq 4 ]] || usage
+overlay=${1} app_ref=${2} worker_ref=${3} users_ref=${4:-}
 namespace=${NAMESPACE:-hexaspin}
-timeout=${TIMEOUT:-600s}
-deploy_dir=$(cd "$(dirname "$0")/.." && pwd)
-[ -d "$deploy_dir/overlays/$overlay" ] || { echo "no overlay deploy/overlays/$overlay" >&2; exit 2; }
-for ref in "$app_ref" "$worker_ref"; do
-  case $ref in
+timeout=${TIMEOUT_SECONDS:-600}
+poll=${POLL_SECONDS:-5}
+deploy_dir=$(cd "$(dirname "${0}")/.." && pwd)
+users_dir=$(cd "${deploy_dir}/../services/users/deploy" && pwd)
+if [[ -d "${deploy_dir}/overlays/${overlay}" ]]; then
+  overlay_dir=${deploy_dir}/overlays/${overlay}
+elif [[ -f "${overlay}/kustomization.yaml" ]]; then
+  overlay_dir=$(cd "${overlay}" && pwd)
+else
+  echo "no overlay deploy/overlays/${overlay} and no kustomization in ${overlay}" >&2
+  exit 2
+fi
+for ref in "${app_ref}" "${worker_ref}" ${users_ref:+"${users_ref}"}; do
+  case ${ref} in
     *@sha256:*|*:*) ;;
-    *) echo "reference without a tag or digest: $ref" >&2; exit 2 ;;
+    *) echo "reference without a tag or digest: ${ref}" >&2; exit 2 ;;
   esac
 done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+migration='app.kubernetes.io/component=migration'
+not_migration='app.kubernetes.io/component!=migration'
 
-# The repository part and the tag (or digest) of a reference.
-repository() { case $1 in *@sha256:*) echo "${1%@*}" ;; *) echo "${1%:*}" ;; esac; }
+# image_entry <reference> [<name>]: a kustomize images: entry that gives <name> (by default the
+# reference's own repository) the reference's repository and tag or digest.
 image_entry() {
-  local ref=$1 name=$2
-  case $ref in
-    *@sha256:*) printf '  - name: %s\n    newName: %s\n    digest: %s\n' "$name" "$(repository "$ref")" "${ref##*@}" ;;
-    *) printf '  - name: %s\n    newName: %s\n    newTag: %s\n' "$name" "$(repository "$ref")" "${ref##*:}" ;;
+  local ref=${1} repo
+  case ${ref} in
+    *@sha256:*)
+      repo=${ref%@*}
+      printf '  - name: %s\n    newName: %s\n    digest: %s\n' "${2:-${repo}}" "${repo}" "${ref##*@}" ;;
+    *)
+      repo=${ref%:*}
+      printf '  - name: %s\n    newName: %s\n    newTag: %s\n' "${2:-${repo}}" "${repo}" "${ref##*:}" ;;
   esac
 }
 
-# render <dir> <app-ref> <worker-ref>: the overlay with these references, checked to carry them.
-render() {
-  local dir=$1 app=$2 worker=$3
-  mkdir -p "$dir/release" "$dir/smoke"
-  local rel
-  rel=$(realpath --relative-to="$dir/release" "$deploy_dir")
+# kustomization <dir> [release id]: the release's kustomization in <dir>; with an id, every SpinApp
+# carries it to its Deployment (spec.deploymentAnnotations), which is how step 4 sees that the
+# operator has reconciled this spec.
+kustomization() {
+  local dir=${1} id=${2:-} overlay_path users_path
+  overlay_path=$(realpath --relative-to="${dir}" "${overlay_dir}")
+  users_path=$(realpath --relative-to="${dir}" "${users_dir}")
   {
-    echo "resources: [$rel/overlays/$overlay]"
+    echo "namespace: ${namespace}"
+    echo "resources:"
+    echo "  - ${overlay_path}"
+    [[ -z "${users_ref}" ]] || echo "  - ${users_path}"
     echo "images:"
-    image_entry "$app" "$(repository "$app")"
-    image_entry "$worker" "$(repository "$worker")"
-  } > "$dir/release/kustomization.yaml"
-  kubectl kustomize "$dir/release" > "$dir/release.yaml"
-  for ref in "$app" "$worker"; do
-    grep -q "image: $ref\$" "$dir/release.yaml" || {
-      echo "the overlay does not name the repository of $ref: set it in deploy/overlays/$overlay (images:)" >&2
+    image_entry "${app_ref}"
+    image_entry "${worker_ref}"
+    [[ -z "${users_ref}" ]] || image_entry "${users_ref}"
+    if [[ -n "${id}" ]]; then
+      printf 'patches:\n  - target: {kind: SpinApp}\n    patch: |-\n'
+      printf '      apiVersion: core.spinkube.dev/v1alpha1\n      kind: SpinApp\n      metadata: {name: any}\n'
+      printf '      spec: {deploymentAnnotations: {hexaspin.dev/release: "%s"}}\n' "${id}"
+    fi
+  } > "${dir}/kustomization.yaml"
+}
+
+# render: ${work}/release.yaml (with its id in ${release_id}) and ${work}/smoke.yaml, checked to carry
+# the references.
+render() {
+  mkdir -p "${work}/unlabelled" "${work}/release" "${work}/smoke" || return 1
+  kustomization "${work}/unlabelled" || return 1
+  kubectl kustomize "${work}/unlabelled" > "${work}/unlabelled.yaml" || return 1
+  release_id=$(sha256sum < "${work}/unlabelled.yaml" | cut -c1-16)
+  kustomization "${work}/release" "${release_id}" || return 1
+  kubectl kustomize "${work}/release" > "${work}/release.yaml" || return 1
+  for ref in "${app_ref}" "${worker_ref}" ${users_ref:+"${users_ref}"}; do
+    grep -q "image: ${ref}\$" "${work}/release.yaml" || {
+      echo "the overlay does not name the repository of ${ref}: set it in its images: (deploy/overlays/prod, services/users/deploy)" >&2
       return 1
     }
   done
-  rel=$(realpath --relative-to="$dir/smoke" "$deploy_dir")
-  {
-    echo "resources: [$rel/smoke]"
-    echo "namespace: $namespace"
-    echo "images:"
-    image_entry "$worker" hexaspin-worker
-  } > "$dir/smoke/kustomization.yaml"
-  kubectl kustomize "$dir/smoke" > "$dir/smoke.yaml"
-  grep -q "image: $worker\$" "$dir/smoke.yaml" || { echo "deploy/smoke did not take $worker" >&2; return 1; }
-}
-
-# apply_release <rendered dir> <migrate|no-migrate>: the migrations (a Job is immutable: the
-# previous one goes first), then the rollouts. A rollback does not migrate: the previous binary
-# refuses a database that has migrations it does not know, and migrations only ever add
-# (docs/runbook.md, "Upgrades"), so the previous release runs on the newer schema.
-apply_release() {
-  local dir=$1 migrate=$2
-  kubectl -n "$namespace" delete job hexaspin-migrate --ignore-not-found --wait=true
-  if [ "$migrate" = migrate ]; then
-    kubectl apply -f "$dir/release.yaml"
-    kubectl -n "$namespace" wait --for=condition=complete job/hexaspin-migrate --timeout="$timeout"
-  else
-    kubectl apply -f "$dir/release.yaml" --selector 'app.kubernetes.io/name!=hexaspin-migrate'
+  if grep -q '^kind: Secret$' "${work}/release.yaml"; then
+    echo "the render holds a Secret: it would be recorded in a ConfigMap; keep Secrets out of the overlay" >&2
+    return 1
   fi
-  kubectl -n "$namespace" rollout status deployment/hexaspin-worker --timeout="$timeout"
-  # SpinKube's operator makes a Deployment named after the SpinApp.
-  kubectl -n "$namespace" rollout status deployment/hexaspin --timeout="$timeout"
+  local rel
+  rel=$(realpath --relative-to="${work}/smoke" "${deploy_dir}")
+  {
+    echo "resources: [${rel}/smoke]"
+    echo "namespace: ${namespace}"
+    echo "images:"
+    image_entry "${worker_ref}" hexaspin-worker
+  } > "${work}/smoke/kustomization.yaml"
+  kubectl kustomize "${work}/smoke" > "${work}/smoke.yaml" || return 1
+  grep -q "image: ${worker_ref}\$" "${work}/smoke.yaml" || { echo "deploy/smoke did not take ${worker_ref}" >&2; return 1; }
 }
 
-# smoke <rendered dir>: 0 when the smoke Job succeeds, 1 when it fails or times out.
-smoke() {
-  local dir=$1 state deadline
-  kubectl -n "$namespace" delete job hexaspin-smoke --ignore-not-found --wait=true
-  kubectl apply -f "$dir/smoke.yaml"
-  deadline=$((SECONDS + ${SMOKE_TIMEOUT_SECONDS:-360}))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    state=$(kubectl -n "$namespace" get job hexaspin-smoke -o 'jsonpath={.status.succeeded}/{.status.failed}')
-    case $state in
-      1/*) kubectl -n "$namespace" logs job/hexaspin-smoke || true; return 0 ;;
-      */[1-9]*) kubectl -n "$namespace" logs job/hexaspin-smoke || true; return 1 ;;
+# objects <render>: "Kind/name" of each object, sorted (kustomize prints `kind:` and the
+# metadata's `name:` at fixed indents).
+objects() {
+  awk '/^---$/ { kind = ""; meta = 0 }
+       /^kind: / { kind = $2 }
+       /^metadata:/ { meta = 1; next }
+       /^[^ ]/ { meta = 0 }
+       meta && /^  name: / { print kind "/" $2 }' "$1" | sort -u
+}
+
+# prune <from render> <to render>: deletes what <from> has and <to> does not (never a Job, which
+# the next deploy replaces anyway, nor a namespace).
+prune() {
+  local object dropped
+  objects "${1}" > "${work}/from.txt"
+  objects "${2}" > "${work}/to.txt"
+  comm -23 "${work}/from.txt" "${work}/to.txt" > "${work}/dropped.txt"
+  mapfile -t dropped < "${work}/dropped.txt"
+  for object in "${dropped[@]}"; do
+    case ${object} in
+      Job/* | Namespace/*) continue ;;
+      *) ;;
     esac
-    sleep "${POLL_SECONDS:-5}"
+    echo "pruning ${object} (not in the release being applied)"
+    kubectl -n "${namespace}" delete "${object}" --ignore-not-found || return 1
   done
-  echo "the smoke Job did not finish in time" >&2
+}
+
+# wait_job <name> <seconds>: 0 when the Job completes, 1 when it fails, 2 when it does neither in
+# time (or cannot be read).
+wait_job() {
+  local name=${1} deadline=$((SECONDS + ${2})) state
+  while :; do
+    state=$(kubectl -n "${namespace}" get job "${name}" \
+      -o 'jsonpath={.status.conditions[?(@.status=="True")].type}') || state=unreadable
+    case " ${state} " in
+      *" Complete "*) return 0 ;;
+      *" Failed "*) return 1 ;;
+      *) ;;
+    esac
+    [[ "${SECONDS}" -lt "${deadline}" ]] || return 2
+    sleep "${poll}"
+  done
+}
+
+# rollout <render> <release id>: waits until the operator has put the release id on each SpinApp's
+# Deployment, then for the rollouts: the Deployments of the render (the worker), then the apps'.
+rollout() {
+  local render=${1} id=${2} object name deadline seen apps deployments
+  mapfile -t apps < <(objects "${render}" | grep '^SpinApp/' || true)
+  mapfile -t deployments < <(objects "${render}" | grep '^Deployment/' || true)
+  for object in "${apps[@]}"; do
+    name=${object#SpinApp/}
+    deadline=$((SECONDS + timeout))
+    while :; do
+      seen=$(kubectl -n "${namespace}" get deployment "${name}" --ignore-not-found \
+        -o 'jsonpath={.metadata.annotations.hexaspin\.dev/release}') || seen=unreadable
+      [[ "${seen}" = "${id}" ]] && break
+      if [[ "${SECONDS}" -ge "${deadline}" ]]; then
+        echo "the operator has not updated deployment/${name} to release ${id} within ${timeout}s (it shows '${seen}')" >&2
+        return 1
+      fi
+      sleep "${poll}"
+    done
+  done
+  for object in "${deployments[@]}" "${apps[@]}"; do
+    kubectl -n "${namespace}" rollout status "deployment/${object#*/}" --timeout="${timeout}s" || return 1
+  done
+}
+
+# smoke: 0 when the smoke Job succeeds, 1 otherwise (its logs are shown either way).
+smoke() {
+  local status=0
+  kubectl -n "${namespace}" delete job hexaspin-smoke --ignore-not-found --wait=true || return 1
+  kubectl apply -f "${work}/smoke.yaml" || return 1
+  wait_job hexaspin-smoke "${SMOKE_TIMEOUT_SECONDS:-360}" || status=$?
+  kubectl -n "${namespace}" logs job/hexaspin-smoke || true
+  case ${status} in
+    0) return 0 ;;
+    2) echo "the smoke Job did not finish within ${SMOKE_TIMEOUT_SECONDS:-360}s" >&2 ;;
+    *) echo "the smoke Job failed" >&2 ;;
+  esac
   return 1
 }
 
-render "$work/new" "$app_ref" "$worker_ref"
-if [ "${DRY_RUN:-0}" = 1 ]; then
-  cat "$work/new/release.yaml" "$work/new/smoke.yaml"
-  exit 0
-fi
+# record: the release as the one to roll back to next time (server-side apply: the render is too
+# large for client-side apply's last-applied annotation).
+record() {
+  local packed
+  packed=$(gzip -9nc "${work}/release.yaml" | base64 -w0) || return 1
+  {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hexaspin-release\n  namespace: %s\n' "${namespace}"
+    printf '  labels:\n    app.kubernetes.io/part-of: hexaspin\n'
+    printf 'data:\n  id: "%s"\n  refs: "%s"\n' "${release_id}" "${app_ref} ${worker_ref}${users_ref:+ ${users_ref}}"
+    printf 'binaryData:\n  release.yaml.gz: %s\n' "${packed}"
+  } > "${work}/record.yaml"
+  kubectl apply --server-side --force-conflicts --field-manager=hexaspin-deploy -f "${work}/record.yaml"
+}
 
-previous_app=$(kubectl -n "$namespace" get spinapp hexaspin -o 'jsonpath={.spec.image}' --ignore-not-found)
-previous_worker=$(kubectl -n "$namespace" get deployment hexaspin-worker \
-  -o 'jsonpath={.spec.template.spec.containers[?(@.name=="worker")].image}' --ignore-not-found)
-echo "deploying $app_ref and $worker_ref (running: ${previous_app:-none}, ${previous_worker:-none})"
-
-migrate=migrate
-[ "${MIGRATE:-1}" = 0 ] && migrate=no-migrate
-if apply_release "$work/new" "$migrate" && smoke "$work/new"; then
-  echo "deployed $app_ref and $worker_ref"
-  exit 0
-fi
-
-echo "the release failed: rolling back" >&2
-if [ -z "$previous_app" ] || [ -z "$previous_worker" ]; then
-  echo "nothing to roll back to (first deploy): the failed release stays; see docs/runbook.md, \"Rollback\"" >&2
+# rollback <what failed>: restores the recorded release and exits 1, or exits 4.
+rollback() {
+  echo "the release failed (${1}): rolling back to the recorded release ${previous_id:-(none)}" >&2
+  if [[ ! -s "${work}/previous.yaml" ]]; then
+    echo "ROLLBACK IMPOSSIBLE: no release is recorded (a first deploy): release ${release_id} stays as it is; see docs/runbook.md, \"Rollback\"" >&2
+    exit 4
+  fi
+  if ! { prune "${work}/release.yaml" "${work}/previous.yaml" \
+      && kubectl apply -f "${work}/previous.yaml" --selector "${not_migration}"; }; then
+    echo "ROLLBACK FAILED: the recorded release ${previous_id} could not be applied; the cluster is between releases: see docs/runbook.md, \"Rollback\"" >&2
+    exit 4
+  fi
+  if ! rollout "${work}/previous.yaml" "${previous_id}"; then
+    echo "ROLLBACK FAILED: the recorded release ${previous_id} was applied but did not roll out; see docs/runbook.md, \"Rollback\"" >&2
+    exit 4
+  fi
+  echo "rolled back to release ${previous_id} (${previous_refs})" >&2
   exit 1
+}
+
+render || exit 2
+if [[ "${DRY_RUN:-0}" = 1 ]]; then
+  cat "${work}/release.yaml" "${work}/smoke.yaml"
+  exit 0
 fi
-render "$work/previous" "$previous_app" "$previous_worker"
-apply_release "$work/previous" no-migrate
-echo "rolled back to $previous_app and $previous_worker" >&2
-exit 1
+
+# The recorded release: its render, id and references.
+if ! kubectl -n "${namespace}" get configmap hexaspin-release --ignore-not-found \
+    -o 'jsonpath={.binaryData.release\.yaml\.gz}' > "${work}/previous.b64"; then
+  echo "cannot read the recorded release (configmap/hexaspin-release): nothing was changed" >&2
+  exit 2
+fi
+previous_id="" previous_refs=""
+if [[ -s "${work}/previous.b64" ]]; then
+  base64 -d < "${work}/previous.b64" | gunzip > "${work}/previous.yaml" \
+    || { echo "the recorded release cannot be decoded: nothing was changed" >&2; exit 2; }
+  previous_id=$(kubectl -n "${namespace}" get configmap hexaspin-release -o 'jsonpath={.data.id}') || exit 2
+  previous_refs=$(kubectl -n "${namespace}" get configmap hexaspin-release -o 'jsonpath={.data.refs}') || exit 2
+else
+  : > "${work}/previous.yaml"
+fi
+echo "deploying release ${release_id}: ${app_ref} ${worker_ref}${users_ref:+ ${users_ref}} (recorded: ${previous_id:-none}${previous_refs:+: ${previous_refs}})"
+
+# 2. The migration alone: a failure leaves the running release untouched.
+if [[ "${MIGRATE:-1}" != 0 ]]; then
+  status=0
+  if kubectl -n "${namespace}" delete job hexaspin-migrate --ignore-not-found --wait=true \
+      && kubectl apply -f "${work}/release.yaml" --selector "${migration}"; then
+    wait_job hexaspin-migrate "${timeout}" || status=$?
+  else
+    status=1
+  fi
+  if [[ "${status}" != 0 ]]; then
+    kubectl -n "${namespace}" logs job/hexaspin-migrate --tail=100 || true
+    why=failed
+    [[ "${status}" != 2 ]] || why="did not finish within ${timeout}s"
+    echo "the migration ${why}: nothing else was applied, the running release is untouched (the Job stays for its logs)" >&2
+    exit 3
+  fi
+fi
+
+# 3-5. The release, its rollouts and the smoke test; any failure rolls back.
+{ [[ ! -s "${work}/previous.yaml" ]] || prune "${work}/previous.yaml" "${work}/release.yaml"; } || rollback "pruning"
+kubectl apply -f "${work}/release.yaml" --selector "${not_migration}" || rollback "kubectl apply"
+rollout "${work}/release.yaml" "${release_id}" || rollback "rollout"
+smoke || rollback "smoke test"
+if ! record; then
+  echo "release ${release_id} is deployed and passed the smoke test, but could not be recorded: a later rollback would restore ${previous_id:-nothing}" >&2
+  exit 5
+fi
+echo "deployed release ${release_id}: ${app_ref} ${worker_ref}${users_ref:+ ${users_ref}}"

@@ -8,25 +8,35 @@ use hexaspin_config::settings::QueueSettings;
 use hexaspin_core::ports::StoreError;
 use hexaspin_core::retry::Backoff;
 use hexaspin_native::{NativeJobs, NativeRedis, SqliteExecutor};
-use hexaspin_redis::RedisJobs;
+use hexaspin_redis::{RedisExecutor, RedisJobs};
 use hexaspin_store_sql::jobs::SqliteJobs;
 
+use crate::durability::{self, Risk};
 use crate::telemetry;
 
-/// Opens the job store once.
-pub async fn open(settings: &QueueSettings) -> Result<NativeJobs, StoreError> {
-    let jobs = match settings {
-        QueueSettings::Sqlite { path } => NativeJobs::Sqlite(SqliteJobs::with_clock(
-            SqliteExecutor::open(Path::new(path))?,
-            hexaspin_config::system::system_now,
-        )),
-        QueueSettings::Redis { url, prefix } => NativeJobs::Redis(RedisJobs::with_server_clock(
-            NativeRedis::connect(url).await?,
-            prefix.clone(),
-        )),
+/// Opens the job store once; with Redis, also what makes it unsafe for a queue
+/// ([`durability`]), already logged and exported.
+pub async fn open(settings: &QueueSettings) -> Result<(NativeJobs, Vec<Risk>), StoreError> {
+    let (jobs, risks) = match settings {
+        QueueSettings::Sqlite { path } => (
+            NativeJobs::Sqlite(SqliteJobs::with_clock(
+                SqliteExecutor::open(Path::new(path))?,
+                hexaspin_config::system::system_now,
+            )),
+            Vec::new(),
+        ),
+        QueueSettings::Redis { url, prefix } => {
+            let redis = NativeRedis::connect(url).await?;
+            redis.ping().await?;
+            let risks = durability::check(&redis).await;
+            (
+                NativeJobs::Redis(RedisJobs::with_server_clock(redis, prefix.clone())),
+                risks,
+            )
+        }
     };
     jobs.ping().await?;
-    Ok(jobs)
+    Ok((jobs, risks))
 }
 
 /// Opens the job store, retrying with backoff (200 ms doubling to 10 s, jittered) until it answers
@@ -34,7 +44,7 @@ pub async fn open(settings: &QueueSettings) -> Result<NativeJobs, StoreError> {
 pub async fn open_with_backoff(
     settings: &QueueSettings,
     shutdown: impl Future<Output = ()>,
-) -> Option<NativeJobs> {
+) -> Option<(NativeJobs, Vec<Risk>)> {
     let policy = Backoff {
         base_ms: 200,
         max_ms: 10_000,
@@ -46,9 +56,9 @@ pub async fn open_with_backoff(
             () = &mut shutdown => return None,
         };
         match tried {
-            Ok(jobs) => {
+            Ok(opened) => {
                 tracing::info!(attempt, store = ?settings, "connected to the job store");
-                return Some(jobs);
+                return Some(opened);
             }
             Err(error) => {
                 metrics::counter!(telemetry::CONNECT_FAILURES).increment(1);

@@ -50,7 +50,7 @@ pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let mut waiting = shutdown.clone();
-    let Some(jobs) = connect::open_with_backoff(&settings, async move {
+    let Some((jobs, risks)) = connect::open_with_backoff(&settings, async move {
         let _ = waiting.wait_for(|s| *s).await;
     })
     .await
@@ -59,6 +59,7 @@ pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     let worker = Worker::new(config, jobs).context("loading the job components")?;
+    worker.report_store_risks(risks.into_iter().map(|risk| risk.warning).collect());
     let _ = started.set(worker.clone());
     tracing::info!(
         worker = worker.config.id,

@@ -37,6 +37,8 @@ pub const PERIODIC: &str = "hexaspin_worker_periodic_enqueued_total";
 pub const STORE_ERRORS: &str = "hexaspin_worker_store_errors_total";
 /// Failed attempts to connect to the store at start-up.
 pub const CONNECT_FAILURES: &str = "hexaspin_worker_store_connect_failures_total";
+/// 1 when a Redis setting puts queued jobs at risk, by setting (`maxmemory_policy`, `appendonly`).
+pub const REDIS_UNSAFE_CONFIG: &str = "hexaspin_worker_redis_unsafe_config";
 
 /// Installs the Prometheus recorder once per process and returns its handle.
 pub fn prometheus() -> PrometheusHandle {
@@ -89,5 +91,9 @@ fn describe() {
     metrics::describe_counter!(
         CONNECT_FAILURES,
         "Failed attempts to connect to the store at start-up."
+    );
+    metrics::describe_gauge!(
+        REDIS_UNSAFE_CONFIG,
+        "1 when a Redis setting puts queued jobs at risk (an evicting maxmemory-policy, no append-only file)."
     );
 }

@@ -17,7 +17,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use hexaspin_tests::deploy::{printed, run, tool};
+use hexaspin_tests::deploy::{printed, run, string_data, tool};
 use hexaspin_tests::runbook::{SimpleCommand, sh_commands};
 use hexaspin_tests::spin_up::workspace_root;
 
@@ -64,6 +64,50 @@ fn every_command_in_the_runbook_is_exercised_or_dry_run() {
         "runbook commands that fail:\n{}",
         failures.join("\n")
     );
+}
+
+/// The keys of hexaspin-secrets: those of the example Secret, which the manifest tests check to
+/// cover every key a pod reads.
+fn secret_keys() -> Vec<String> {
+    string_data(&read("deploy/overlays/prod/secret.example.yaml"))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect()
+}
+
+#[test]
+fn every_secret_command_of_the_runbook_writes_every_key_and_the_key_table_lists_each() {
+    let runbook = read("docs/runbook.md");
+    let keys = secret_keys();
+    assert!(keys.contains(&"user_jwt_secret".to_owned()), "{keys:?}");
+    let writes: Vec<SimpleCommand> = sh_commands(&runbook)
+        .into_iter()
+        .filter(|c| c.line.contains("create secret generic hexaspin-secrets"))
+        .collect();
+    // The first deploy and the jwt_secret rotation write the whole Secret.
+    assert!(writes.len() >= 2, "{}", writes.len());
+    for command in &writes {
+        for key in &keys {
+            assert!(
+                command
+                    .args()
+                    .iter()
+                    .any(|a| a.starts_with(&format!("--from-literal={key}="))),
+                "this runbook command drops {key} from the Secret (the pods reading it would not start):\n{}",
+                command.line
+            );
+        }
+    }
+    for key in &keys {
+        let row = runbook.lines().any(|line| {
+            line.starts_with("| `")
+                && line
+                    .split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.contains(&format!("`{key}`")))
+        });
+        assert!(row, "the runbook's Secrets table has no row for {key}");
+    }
 }
 
 fn check_kubectl(kubectl: &Path, command: &SimpleCommand) -> Result<(), String> {

@@ -7,6 +7,7 @@
 //! - [`cleanup`]: guards that remove a test's schema or Redis keys, also when the test fails.
 //! - [`contract`]: the contract suites, generic over the port traits.
 //! - [`deploy`]: the deployment tests' tools, the PrometheusRule derived from the rules file.
+//! - [`fake_kubectl`]: a recording `kubectl` playing a cluster, for the deploy script's tests.
 //! - [`cuttable_proxy`]: a TCP proxy a test can cut, to take a server away and bring it back.
 //! - [`counting`]: a key store that counts the calls made to it.
 //! - [`samples`]: domain values for tests.
@@ -19,6 +20,7 @@
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
 //! - [`runbook`]: the commands of the runbook's `sh` blocks, for the runbook test.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
+//! - [`tls_servers`]: redis-server and a PostgreSQL cluster speaking TLS with a test-made CA.
 
 pub mod api;
 pub mod cleanup;
@@ -26,6 +28,7 @@ pub mod contract;
 pub mod counting;
 pub mod cuttable_proxy;
 pub mod deploy;
+pub mod fake_kubectl;
 pub mod fixtures;
 pub mod http;
 pub mod jobs_api;
@@ -37,4 +40,5 @@ pub mod runbook;
 pub mod samples;
 pub mod spin_process;
 pub mod spin_up;
+pub mod tls_servers;
 pub mod users_api;

@@ -2,8 +2,8 @@
 //! renders with `kubectl kustomize` and validates strictly (built-ins and CRDs), every pod template
 //! meets the restricted Pod Security profile, the alert rules pass `promtool` and their unit
 //! tests, the rendered Alertmanager config passes `amtool`, YAML and shell scripts pass their
-//! linters, the CD deploy script rolls back on a failed smoke test (against a recording
-//! `kubectl`), and the example secrets are refused by the app.
+//! linters, and the example secrets are refused by the app. The deploy script's own tests are in
+//! `deploy_script.rs`.
 //!
 //! Tools: kubectl, promtool, amtool, shellcheck from PATH (`.ci/run` installs Debian's
 //! `prometheus`, `prometheus-alertmanager`, `shellcheck`); kubernetes-validate and yamllint from
@@ -42,28 +42,38 @@ fn kustomize(kubectl: &Path, dir: &Path, out: &Path) -> PathBuf {
     file
 }
 
+/// What tests/deploy/check_manifests.py is asked to check beyond schemas and pod security.
+#[derive(Default)]
+struct Checks<'a> {
+    /// The keys hexaspin-secrets has.
+    secret_keys: Option<&'a [String]>,
+    /// The rendered deploy/rbac whose Role must cover the render.
+    deployer_role: Option<&'a Path>,
+    /// Other renders in the same namespace (pods selected, executors, ServiceAccounts).
+    context: &'a [PathBuf],
+    /// `key=port`: pods given that secret key may reach that port.
+    egress_ports: &'a [String],
+}
+
 /// Runs tests/deploy/check_manifests.py on `rendered`; `Ok` or the problems it printed.
-fn check_manifests(
-    python: &Path,
-    rendered: &Path,
-    secret_keys: Option<&[String]>,
-    deployer_role: Option<&Path>,
-    context: &[PathBuf],
-) -> Result<String, String> {
+fn check_manifests(python: &Path, rendered: &Path, checks: &Checks<'_>) -> Result<String, String> {
     let script = workspace_root().join("tests/deploy/check_manifests.py");
     let mut command = Command::new(python.join("python"));
     command
         .arg(script)
         .arg(rendered)
         .args(["--kubernetes-version", KUBERNETES_VERSION]);
-    if let Some(keys) = secret_keys {
+    if let Some(keys) = checks.secret_keys {
         command.arg("--secret-keys").arg(keys.join(","));
     }
-    if let Some(role) = deployer_role {
+    if let Some(role) = checks.deployer_role {
         command.arg("--deployer-role").arg(role);
     }
-    for other in context {
+    for other in checks.context {
         command.arg("--context").arg(other);
+    }
+    for port in checks.egress_ports {
+        command.arg("--egress-port").arg(port);
     }
     let output = command.output().expect("run check_manifests.py");
     if output.status.success() {
@@ -71,6 +81,20 @@ fn check_manifests(
     } else {
         Err(printed(&output))
     }
+}
+
+/// `key=port` for the store URLs of the example Secret (`pg_host`, `redis_host`): the ports a
+/// production Secret written after it uses, which the network policies must let out.
+fn example_store_ports() -> Vec<String> {
+    let example = string_data(&read("deploy/overlays/prod/secret.example.yaml"));
+    let port = |key: &str| {
+        let host = &example.iter().find(|(k, _)| k == key).expect(key).1;
+        host.rsplit_once(':').expect("host:port").1.to_owned()
+    };
+    vec![
+        format!("pg_url={}", port("pg_host")),
+        format!("redis_url={}", port("redis_host")),
+    ]
 }
 
 fn example_secret_keys() -> Vec<String> {
@@ -101,29 +125,51 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         ),
     )
     .expect("write");
-    // The CD account's Role must cover everything CD applies (prod, with KEDA, the smoke Job).
+    // The CD account's Role must cover everything CD applies (prod, with KEDA, the user service,
+    // the smoke Job), cluster-scoped objects included (there must be none).
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
     let role = Some(deployer.as_path());
-    // The smoke Job's network policy selects the app's pods, which the release renders.
+    let ports = example_store_ports();
+    assert_eq!(
+        ports,
+        ["pg_url=5432", "redis_url=6380"],
+        "the example Secret changed its ports?"
+    );
+    // The smoke Job's network policy and the user service select the app's pods and use its
+    // executor, which the release renders; the dev stores must admit the user service's pods.
     let release = [kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
-    for (dir, keys, role, context) in [
-        (deploy.join("overlays/dev"), Some(&dev_keys), None, &[][..]),
-        (deploy.join("overlays/prod"), Some(&prod_keys), role, &[]),
-        (keda.clone(), Some(&prod_keys), role, &[]),
-        (deploy.join("smoke"), Some(&prod_keys), role, &release[..]),
-        (deploy.join("rbac"), None, None, &[]),
-        (deploy.join("observability/prometheus"), None, None, &[]),
-        (deploy.join("observability/grafana"), None, None, &[]),
-        // The user service deployed on its own (issue 16).
+    let users = [kustomize(
+        &kubectl,
+        &workspace_root().join("services/users/deploy"),
+        out.path(),
+    )];
+    let with = |keys, deployer_role, context, egress_ports| Checks {
+        secret_keys: Some(keys),
+        deployer_role,
+        context,
+        egress_ports,
+    };
+    for (dir, checks) in [
+        (
+            deploy.join("overlays/dev"),
+            with(&dev_keys, None, &users[..], &[]),
+        ),
+        (deploy.join("overlays/prod"), with(&prod_keys, role, &[], &ports)),
+        (keda.clone(), with(&prod_keys, role, &[], &ports)),
+        (deploy.join("smoke"), with(&prod_keys, role, &release[..], &[])),
+        // The user service deployed on its own (issue 16), by CD beside the release.
         (
             workspace_root().join("services/users/deploy"),
-            Some(&prod_keys),
-            None,
-            &[],
+            with(&prod_keys, role, &release[..], &ports),
         ),
+        (deploy.join("rbac"), Checks::default()),
+        // The namespace and the deployer account, applied once by an admin.
+        (deploy.join("bootstrap"), Checks::default()),
+        (deploy.join("observability/prometheus"), Checks::default()),
+        (deploy.join("observability/grafana"), Checks::default()),
     ] {
         let rendered = kustomize(&kubectl, &dir, out.path());
-        match check_manifests(&python, &rendered, keys.map(Vec::as_slice), role, context) {
+        match check_manifests(&python, &rendered, &checks) {
             Ok(report) => println!("{}: {}", dir.display(), report.trim()),
             Err(problems) => panic!("{}:\n{problems}", dir.display()),
         }
@@ -217,8 +263,13 @@ rules:
 ",
     )
     .expect("write");
-    let problems =
-        check_manifests(&python, &bad, Some(&["jwt_secret".to_owned()]), Some(&role), &[]).unwrap_err();
+    let keys = ["jwt_secret".to_owned()];
+    let checks = Checks {
+        secret_keys: Some(&keys),
+        deployer_role: Some(&role),
+        ..Checks::default()
+    };
+    let problems = check_manifests(&python, &bad, &checks).unwrap_err();
     for expected in [
         "hostNetwork is set",
         "container c: privileged",
@@ -233,6 +284,158 @@ rules:
         "no schema for Unknown",
         "selector {'a': 'c'} selects no pod",
         "NetworkPolicy/typo: the deployer Role lacks",
+    ] {
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
+    }
+}
+
+#[test]
+fn every_refused_fixture_is_refused_for_its_stated_reason() {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let dir = workspace_root().join("tests/deploy/refused");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/deploy/refused")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    fixtures.sort();
+    let names: Vec<String> = fixtures
+        .iter()
+        .map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned())
+        .collect();
+    // The four the upstream CRDs refuse and the old schemas let through, at least.
+    for needed in [
+        "spinapp-without-executor.yaml",
+        "prometheusrule-for-banana.yaml",
+        "scaledobject-min-over-max.yaml",
+        "servicemonitor-relabel-bogus.yaml",
+    ] {
+        assert!(
+            names.iter().any(|n| n == needed),
+            "{needed} is missing: {names:?}"
+        );
+    }
+    for fixture in &fixtures {
+        let text = std::fs::read_to_string(fixture).expect("fixture");
+        let reason = text
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("# refused: "))
+            .unwrap_or_else(|| panic!("{}: no `# refused: <reason>` first line", fixture.display()));
+        match check_manifests(&python, fixture, &Checks::default()) {
+            Ok(report) => panic!("{} was accepted:\n{report}", fixture.display()),
+            Err(problems) => assert!(
+                problems.contains(reason),
+                "{} was refused, but not for {reason:?}:\n{problems}",
+                fixture.display()
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_manifest_check_refuses_cluster_scoped_objects_blocked_drains_token_mounting_apps_and_closed_store_ports()
+ {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let bad = out.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1
+kind: Namespace
+metadata: {name: hexaspin}
+---
+apiVersion: core.spinkube.dev/v1alpha1
+kind: SpinApp
+metadata: {name: app}
+spec:
+  image: x
+  executor: elsewhere
+  replicas: 1
+  podLabels: {app.kubernetes.io/name: app}
+  variables:
+    - name: pg_url
+      valueFrom: {secretKeyRef: {name: hexaspin-secrets, key: pg_url}}
+---
+apiVersion: core.spinkube.dev/v1alpha1
+kind: SpinApp
+metadata: {name: other}
+spec:
+  image: x
+  executor: elsewhere
+  serviceAccountName: with-token
+  replicas: 2
+  podLabels: {app.kubernetes.io/name: other}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: with-token}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: app}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app.kubernetes.io/name: app}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: postgres}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: postgres}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{podSelector: {matchLabels: {app.kubernetes.io/name: other}}}]
+      ports: [{protocol: TCP, port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: app}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: app}}
+  policyTypes: [Egress]
+  egress:
+    - ports: [{protocol: TCP, port: 6379}]
+",
+    )
+    .expect("write");
+    let role = out.path().join("role.yaml");
+    std::fs::write(
+        &role,
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r}
+rules:
+  - apiGroups: ['', core.spinkube.dev, policy, networking.k8s.io]
+    resources: [namespaces, spinapps, serviceaccounts, poddisruptionbudgets, networkpolicies]
+    verbs: [get, create, patch]
+",
+    )
+    .expect("write");
+    let ports = ["pg_url=5432".to_owned()];
+    let checks = Checks {
+        deployer_role: Some(&role),
+        egress_ports: &ports,
+        ..Checks::default()
+    };
+    let problems = check_manifests(&python, &bad, &checks).unwrap_err();
+    for expected in [
+        "Namespace/hexaspin: cluster-scoped",
+        "SpinApp/app: the deployer Role lacks ['delete']",
+        "PodDisruptionBudget/app: allows no eviction of SpinApp/app at 1 replica(s)",
+        "SpinApp/app: no SpinAppExecutor 'elsewhere' in its namespace",
+        "SpinApp/app: no serviceAccountName",
+        "SpinApp/other: ServiceAccount 'with-token' mounts an API token",
+        "NetworkPolicy/postgres: does not admit SpinApp/app, which is given pg_url",
+        "SpinApp/app: its NetworkPolicies allow no egress to port 5432 (pg_url)",
     ] {
         assert!(
             problems.contains(expected),
@@ -271,7 +474,7 @@ fn the_rules_pass_promtool_and_every_alert_has_a_unit_test_that_fires_it() {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("- alert: ").map(str::to_owned))
         .collect();
-    assert_eq!(alerts.len(), 6, "{alerts:?}");
+    assert_eq!(alerts.len(), 7, "{alerts:?}");
     // An alert counts as tested when some test expects it to fire (exp_alerts not empty).
     let test_text = read(tests);
     let mut fired = BTreeSet::new();
@@ -566,210 +769,4 @@ fn the_procfile_starts_the_app_and_exactly_one_worker() {
         .filter(|line| line.contains("xtask dev") || line.contains("runtime-worker") && line.contains(" run"))
         .count();
     assert_eq!(workers, 1, "{procfile}");
-}
-
-/// A `kubectl` that renders with the real one and records every other call, answering as a
-/// cluster running `previous` whose smoke Job ends `smoke` ("1/" succeeded, "/1" failed).
-fn recording_kubectl(dir: &Path, real: &Path, smoke: &str) -> PathBuf {
-    let script = format!(
-        r#"#!/usr/bin/env bash
-set -euo pipefail
-log={log}
-if [ "$1" = kustomize ]; then exec {real} "$@"; fi
-n=$(( $(wc -l < "$log") + 1 ))
-echo "$*" >> "$log"
-args=("$@")
-for i in "${{!args[@]}}"; do
-  if [ "${{args[$i]}}" = -f ]; then cp "${{args[$((i + 1))]}}" "{dir}/applied-$n.yaml"; fi
-done
-case "$*" in
-  *"get spinapp hexaspin"*) printf 'ghcr.io/your-org/hexaspin:previous' ;;
-  *"get deployment hexaspin-worker"*) printf 'ghcr.io/your-org/hexaspin-worker:previous' ;;
-  *"get job hexaspin-smoke"*) printf '{smoke}' ;;
-esac
-"#,
-        log = dir.join("calls.log").display(),
-        real = real.display(),
-        dir = dir.display(),
-    );
-    let path = dir.join("kubectl");
-    std::fs::write(&path, script).expect("write fake kubectl");
-    std::fs::write(dir.join("calls.log"), "").expect("log");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
-}
-
-fn deploy_with_smoke(smoke: &str) -> (bool, String, tempfile::TempDir) {
-    deploy_with(smoke, &[])
-}
-
-fn deploy_with(smoke: &str, env: &[(&str, &str)]) -> (bool, String, tempfile::TempDir) {
-    let refs = [
-        "ghcr.io/your-org/hexaspin:new",
-        "ghcr.io/your-org/hexaspin-worker:new",
-    ];
-    let (output, calls, dir) = run_deploy_script(refs, smoke, env);
-    println!("{}\n{calls}", printed(&output));
-    (output.status.success(), calls, dir)
-}
-
-/// Runs deploy.sh for the prod overlay with `refs` (app, worker) against a recording kubectl;
-/// returns its output, the kubectl calls it made (one per line) and the directory of the files
-/// it applied.
-fn run_deploy_script(
-    refs: [&str; 2],
-    smoke: &str,
-    env: &[(&str, &str)],
-) -> (std::process::Output, String, tempfile::TempDir) {
-    let kubectl = tool("kubectl", KUBECTL_INSTALL).expect("kubectl");
-    let dir = tempfile::tempdir().expect("tempdir");
-    recording_kubectl(dir.path(), &kubectl, smoke);
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let output = Command::new(workspace_root().join("deploy/scripts/deploy.sh"))
-        .arg("prod")
-        .args(refs)
-        .env("PATH", path)
-        .env("POLL_SECONDS", "0")
-        .envs(env.iter().copied())
-        .output()
-        .expect("deploy.sh");
-    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
-    (output, calls, dir)
-}
-
-fn applied(dir: &Path, calls: &str, nth_apply: usize) -> String {
-    let line = calls
-        .lines()
-        .enumerate()
-        .filter(|(_, call)| call.starts_with("apply -f"))
-        .nth(nth_apply)
-        .map(|(i, _)| i + 1)
-        .expect("that many applies");
-    std::fs::read_to_string(dir.join(format!("applied-{line}.yaml"))).expect("applied file")
-}
-
-#[test]
-fn the_deploy_script_migrates_rolls_out_and_smoke_tests_a_release() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, dir) = deploy_with_smoke("1/");
-    assert!(succeeded, "{calls}");
-    let order: Vec<&str> = calls.lines().collect();
-    let position = |needle: &str| {
-        order
-            .iter()
-            .position(|call| call.contains(needle))
-            .unwrap_or_else(|| panic!("no call with {needle:?} in:\n{calls}"))
-    };
-    assert!(position("delete job hexaspin-migrate") < position("apply -f"));
-    assert!(
-        position("wait --for=condition=complete job/hexaspin-migrate")
-            < position("rollout status deployment/hexaspin-worker")
-    );
-    assert!(position("rollout status deployment/hexaspin --") > position("apply -f"));
-    assert!(position("delete job hexaspin-smoke") > position("rollout status deployment/hexaspin-worker"));
-    let release = applied(dir.path(), &calls, 0);
-    assert!(
-        release.contains("image: ghcr.io/your-org/hexaspin:new"),
-        "app reference"
-    );
-    assert!(
-        release.contains("image: ghcr.io/your-org/hexaspin-worker:new"),
-        "worker image"
-    );
-    assert!(release.contains("kind: Job") && release.contains("name: hexaspin-migrate"));
-    let smoke = applied(dir.path(), &calls, 1);
-    assert!(
-        smoke.contains("name: hexaspin-smoke")
-            && smoke.contains("image: ghcr.io/your-org/hexaspin-worker:new")
-    );
-    assert_eq!(
-        calls.matches("apply -f").count(),
-        2,
-        "no rollback after a passing smoke test"
-    );
-}
-
-#[test]
-fn the_deploy_script_rolls_back_to_the_previous_references_when_the_smoke_test_fails() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, dir) = deploy_with_smoke("/1");
-    assert!(!succeeded, "a failed smoke test must fail the deploy");
-    assert_eq!(
-        calls.matches("apply -f").count(),
-        3,
-        "release, smoke, rollback:\n{calls}"
-    );
-    let rollback_call = calls
-        .lines()
-        .filter(|c| c.starts_with("apply -f"))
-        .nth(2)
-        .expect("rollback");
-    assert!(
-        rollback_call.contains("app.kubernetes.io/name!=hexaspin-migrate"),
-        "a rollback must not run the previous binary's migrations: {rollback_call}"
-    );
-    let rollback = applied(dir.path(), &calls, 2);
-    assert!(
-        rollback.contains("image: ghcr.io/your-org/hexaspin:previous"),
-        "app reference"
-    );
-    assert!(
-        rollback.contains("image: ghcr.io/your-org/hexaspin-worker:previous"),
-        "worker image"
-    );
-    assert!(
-        calls.contains("logs job/hexaspin-smoke"),
-        "the smoke output is shown"
-    );
-    let after_rollback = &calls[calls.rfind("apply -f").expect("apply")..];
-    assert!(
-        after_rollback.contains("rollout status deployment/hexaspin-worker"),
-        "{calls}"
-    );
-}
-
-#[test]
-fn the_deploy_script_skips_the_migrations_for_a_manual_rollback() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let (succeeded, calls, _dir) = deploy_with("1/", &[("MIGRATE", "0")]);
-    assert!(succeeded, "{calls}");
-    let release = calls.lines().find(|c| c.starts_with("apply -f")).expect("apply");
-    assert!(
-        release.contains("app.kubernetes.io/name!=hexaspin-migrate"),
-        "{release}"
-    );
-    assert!(
-        !calls.contains("wait --for=condition=complete job/hexaspin-migrate"),
-        "{calls}"
-    );
-}
-
-#[test]
-fn the_deploy_script_refuses_references_the_overlay_does_not_name() {
-    if tool("kubectl", KUBECTL_INSTALL).is_none() {
-        return;
-    }
-    let refs = [
-        "ghcr.io/someone-else/hexaspin:new",
-        "ghcr.io/your-org/hexaspin-worker:new",
-    ];
-    let (output, calls, _dir) = run_deploy_script(refs, "1/", &[]);
-    assert!(!output.status.success());
-    assert!(
-        printed(&output).contains("does not name the repository"),
-        "{}",
-        printed(&output)
-    );
-    assert!(calls.is_empty(), "nothing may reach the cluster: {calls}");
 }

@@ -3,8 +3,11 @@
 //!
 //! # Layout
 //! - [`sqlite`]: [`SqliteExecutor`], one connection to a database file shared with `spin up`.
-//! - [`postgres`]: [`PostgresExecutor`], one tokio-postgres connection.
-//! - [`redis`]: [`NativeRedis`], a reconnecting Redis connection running hexaspin's scripts.
+//! - [`postgres`]: [`PostgresExecutor`], one tokio-postgres connection, over TLS as `sslmode` says.
+//! - [`postgres_tls`]: what each `sslmode` means here, and the URL tokio-postgres is given.
+//! - [`tls`]: the rustls configurations (system trust store, `SSL_CERT_FILE`).
+//! - [`redis`]: [`NativeRedis`], a reconnecting Redis connection (`rediss://` over rustls) running
+//!   hexaspin's scripts.
 //! - [`jobs`]: [`NativeJobs`], the job ports on SQLite or Redis chosen at run time.
 //! - [`any`]: [`NativeExecutor`], either of them chosen at run time.
 
@@ -14,8 +17,10 @@
 pub mod any;
 pub mod jobs;
 pub mod postgres;
+pub mod postgres_tls;
 pub mod redis;
 pub mod sqlite;
+pub mod tls;
 
 pub use any::NativeExecutor;
 pub use jobs::NativeJobs;

@@ -11,7 +11,11 @@ use hexaspin_store_sql::{
 };
 use postgres_types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::postgres_tls::{SslMode, split_sslmode};
+use crate::tls;
 
 /// One Postgres connection; its driver task runs on the current tokio runtime. Statements from
 /// concurrent tasks are pipelined on it; a transaction has it to itself until it ends (a
@@ -29,17 +33,27 @@ impl std::fmt::Debug for PostgresExecutor {
 }
 
 impl PostgresExecutor {
-    /// Connects to `url` (`postgres://user@host:port/db`). The URL may hold a password: it is
-    /// never logged or put in an error.
+    /// Connects to `url` (`postgres://user@host:port/db`), over TLS as its `sslmode` says
+    /// ([`crate::postgres_tls`]). The URL may hold a password: it is never logged or put in an
+    /// error.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(to_store_error)?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!(%error, "postgres connection closed");
+        let (url, mode) = split_sslmode(url)?;
+        let config: Config = url
+            .parse()
+            .map_err(|e| StoreError::Failed(format!("pg_url: {e}")))?;
+        let client = match mode.verification() {
+            None => {
+                let (client, connection) = config.connect(NoTls).await.map_err(to_store_error)?;
+                tokio::spawn(drive(connection));
+                client
             }
-        });
+            Some(verification) => {
+                let tls = MakeRustlsConnect::new(tls::client_config(verification)?);
+                let (client, connection) = config.connect(tls).await.map_err(|e| tls_error(e, mode))?;
+                tokio::spawn(drive(connection));
+                client
+            }
+        };
         Ok(Self {
             client: Arc::new(client),
             turn: Arc::new(RwLock::new(())),
@@ -52,6 +66,40 @@ async fn query_on(client: &Client, sql: &str, params: &[SqlValue]) -> Result<Vec
     let refs: Vec<&(dyn ToSql + Sync)> = wrapped.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
     let rows = client.query(sql, &refs).await.map_err(to_store_error)?;
     rows.iter().map(decode_row).collect()
+}
+
+/// Runs a connection until it closes (the client's calls then fail as unavailable).
+async fn drive<T: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: T) {
+    if let Err(error) = connection.await {
+        tracing::warn!(%error, "postgres connection closed");
+    }
+}
+
+/// A failed TLS connection says which checks `sslmode` asked for and how to trust a private CA.
+fn tls_error(error: tokio_postgres::Error, mode: SslMode) -> StoreError {
+    let mut causes = Vec::new();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        causes.push(inner.to_string());
+        cause = inner.source();
+    }
+    let chain = causes.join(": ");
+    let about_tls = ["tls", "certificate", "ssl"].iter().any(|word| {
+        chain.to_ascii_lowercase().contains(word) || error.to_string().to_ascii_lowercase().contains(word)
+    });
+    match to_store_error(error) {
+        StoreError::Unavailable(mut message) if about_tls => {
+            if !message.contains(&chain) {
+                message = format!("{message}: {chain}");
+            }
+            StoreError::Unavailable(format!(
+                "{message} (sslmode={} checks the server's certificate against the system's CAs; \
+                 SSL_CERT_FILE names a bundle with a private CA; README, 'Postgres and TLS')",
+                mode.as_str()
+            ))
+        }
+        other => other,
+    }
 }
 
 impl SqlExecutor for PostgresExecutor {

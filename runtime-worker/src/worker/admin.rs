@@ -1,5 +1,5 @@
 //! The admin port: `/healthz` (the process is alive), `/readyz` (components loaded and the store
-//! answering), `/metrics` (Prometheus text format; with `METRICS_TOKEN` set, only for
+//! answering; a Redis unsafe for a queue is named there, crate::durability), `/metrics` (Prometheus text format; with `METRICS_TOKEN` set, only for
 //! `Authorization: Bearer <it>`, as the app's `/metrics`). It listens on loopback unless
 //! `admin_listen` says otherwise (the k8s manifest opens it to the pod network for probes and
 //! Prometheus).
@@ -81,7 +81,14 @@ async fn route(
             };
             let store = worker.jobs.ping().await;
             match (worker.is_ready(), store) {
-                (true, Ok(())) => text(StatusCode::OK, "text/plain", "ready\n".into()),
+                // Ready, with what makes the store unsafe for a queue said on every probe.
+                (true, Ok(())) => {
+                    let mut body = String::from("ready\n");
+                    for warning in worker.store_risks() {
+                        body.push_str(&format!("warning: {warning}\n"));
+                    }
+                    text(StatusCode::OK, "text/plain", body)
+                }
                 (_, Err(error)) => text(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "text/plain",

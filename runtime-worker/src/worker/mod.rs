@@ -47,6 +47,8 @@ pub struct Worker {
     /// Finished attempts' acks, written together (group commit).
     acks: acks::AckQueue,
     ready: AtomicBool,
+    /// What makes the store unsafe for a queue (crate::durability), shown on `/readyz`.
+    store_risks: std::sync::OnceLock<Vec<String>>,
     /// Randomness for the ids of periodic jobs (the OS CSPRNG; a test gives a failing one).
     entropy: Box<dyn Entropy + Send + Sync>,
 }
@@ -79,6 +81,7 @@ impl Worker {
             held: std::sync::Mutex::new(HashSet::new()),
             acks: acks::AckQueue::default(),
             ready: AtomicBool::new(true),
+            store_risks: std::sync::OnceLock::new(),
             config,
             jobs,
             sandbox,
@@ -89,6 +92,16 @@ impl Worker {
     /// Whether `/readyz` may say yes (components loaded, store reachable at the last check).
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the warnings about the store that `/readyz` repeats (set once, at start-up).
+    pub fn report_store_risks(&self, warnings: Vec<String>) {
+        let _ = self.store_risks.set(warnings);
+    }
+
+    /// The warnings about the store, if any.
+    pub fn store_risks(&self) -> &[String] {
+        self.store_risks.get().map_or(&[], Vec::as_slice)
     }
 
     fn set_ready(&self, ready: bool) {

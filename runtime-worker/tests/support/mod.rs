@@ -3,8 +3,10 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use hexaspin_tests::samples::JWT_SECRET;
 
@@ -95,4 +97,59 @@ pub fn wait_for_admin_port(port: u16) {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// `runtime-worker run` on `redis_url` (trusting the CA in `ca_file`, if any) with the echo kind,
+/// logging at info to a pipe; and its admin port.
+pub fn start_redis_worker(dir: &Path, redis_url: &str, ca_file: Option<&Path>) -> (Child, u16) {
+    let wasm = hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"]).expect("echo component");
+    let port = hexaspin_tests::tls_servers::free_port();
+    let config = dir.join("worker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[worker]\nadmin_listen = \"127.0.0.1:{port}\"\n\n[kinds.echo]\ncomponent = {:?}\n",
+            wasm.join("hexaspin_echo.wasm")
+        ),
+    )
+    .expect("config");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runtime-worker"));
+    command
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("QUEUE", "redis")
+        .env("REDIS_URL", redis_url)
+        .env("REDIS_PREFIX", "hx-worker-test:")
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("METRICS_TOKEN")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(ca_file) = ca_file {
+        command.env("SSL_CERT_FILE", ca_file);
+    }
+    (command.spawn().expect("the worker starts"), port)
+}
+
+/// `/readyz`'s status and body once it answers 200, or its last answer after `seconds`.
+pub fn readiness(port: u16, seconds: u64) -> (u16, String) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let (status, response) = hexaspin_tests::http::get(port, "/readyz");
+        if status == 200 || Instant::now() >= deadline {
+            let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+            return (status, body.to_owned());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn stop(mut child: Child) -> String {
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut logs = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut logs);
+    }
+    logs
 }

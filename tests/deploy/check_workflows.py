@@ -1,0 +1,143 @@
+"""Checks the GitHub Actions workflows, for tests/tests/workflows.rs:
+
+1. every action a step or job uses is pinned by a full commit SHA, with the release it is in a
+   comment (`uses: owner/repo@<40 hex> # v1.2.3`): a tag or a branch can be moved to other code;
+2. every actions/checkout sets `persist-credentials: false` (the token stays out of .git/config);
+3. every workflow sets top-level `permissions`, and none is `write-all`;
+4. no `run:` script interpolates what an outsider controls (`${{ github.event.* }}`,
+   `github.head_ref`): pass such values through `env:`;
+5. a workflow triggered by `workflow_run` (CD) deploys only from a trusted trigger: a first job
+   (the gate) whose `if` requires the triggering run to have succeeded, to be a `push`, from this
+   repository and from main, and, for `workflow_dispatch`, the main branch and a step that asks the
+   API whether CI passed for that commit; every other job needs the gate; the job that runs
+   deploy/scripts/deploy.sh uses the `production` environment.
+
+Usage: check_workflows.py WORKFLOW.yml ...
+Prints one line per problem and exits 1 when there is any.
+"""
+
+import pathlib
+import re
+import sys
+
+import yaml
+
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)\s*(#.*)?$")
+UNTRUSTED = re.compile(r"\$\{\{\s*(github\.event\.|github\.head_ref)")
+GATE_GUARDS = [
+    "github.event.workflow_run.conclusion == 'success'",
+    "github.event.workflow_run.event == 'push'",
+    "github.event.workflow_run.head_branch == 'main'",
+    "github.event.workflow_run.head_repository.full_name == github.repository",
+]
+DISPATCH_GUARD = "github.ref == 'refs/heads/main'"
+
+
+def pin_problems(name, text):
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = USES.match(line)
+        if not match:
+            continue
+        action, comment = match.group(1), match.group(2)
+        if action.startswith("./") or re.match(r"^docker://.+@sha256:[0-9a-f]{64}$", action):
+            continue
+        if not PINNED.match(action):
+            problems.append(f"{name}:{number}: {action} is not pinned by a full commit SHA")
+        elif not comment or len(comment.lstrip("# ").strip()) == 0:
+            problems.append(f"{name}:{number}: {action} has no comment naming its release")
+    return problems
+
+
+def steps(workflow):
+    for job_name, job in (workflow.get("jobs") or {}).items():
+        for step in job.get("steps") or []:
+            yield job_name, step
+
+
+def needs(job):
+    value = job.get("needs") or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def one_line(expression):
+    return " ".join(str(expression or "").split())
+
+
+def workflow_problems(name, workflow):
+    problems = []
+    permissions = workflow.get("permissions")
+    if permissions is None:
+        problems.append(f"{name}: no top-level permissions (the token gets the repository's default)")
+    elif permissions == "write-all":
+        problems.append(f"{name}: permissions: write-all")
+    for job_name, step in steps(workflow):
+        uses = step.get("uses") or ""
+        if uses.startswith("actions/checkout@") and (step.get("with") or {}).get("persist-credentials") is not False:
+            problems.append(f"{name}: job {job_name}: actions/checkout without persist-credentials: false")
+        if UNTRUSTED.search(str(step.get("run") or "")):
+            problems.append(f"{name}: job {job_name}: a run script interpolates event data (script injection): pass it through env")
+    # pyyaml reads the key `on` as True (YAML 1.1).
+    triggers = workflow.get("on", workflow.get(True)) or {}
+    if isinstance(triggers, (str, list)):
+        triggers = {t: None for t in ([triggers] if isinstance(triggers, str) else triggers)}
+    if "workflow_run" in triggers:
+        problems += deploy_problems(name, workflow, triggers)
+    return problems
+
+
+def deploy_problems(name, workflow, triggers):
+    problems = []
+    jobs = workflow.get("jobs") or {}
+    if (triggers["workflow_run"] or {}).get("branches") != ["main"]:
+        problems.append(f"{name}: workflow_run must be limited to branches: [main]")
+    gates = [job_name for job_name, job in jobs.items() if not needs(job)]
+    if len(gates) != 1:
+        return problems + [f"{name}: exactly one job may run without `needs` (the gate), found {gates}"]
+    gate = gates[0]
+    condition = one_line(jobs[gate].get("if"))
+    for guard in GATE_GUARDS:
+        if guard not in condition:
+            problems.append(f"{name}: the gate job {gate} lacks the guard {guard!r}")
+    if "workflow_dispatch" in triggers:
+        if DISPATCH_GUARD not in condition:
+            problems.append(f"{name}: the gate job {gate} lets workflow_dispatch run off main (no {DISPATCH_GUARD!r})")
+        scripts = " ".join(str(step.get("run") or "") for step in jobs[gate].get("steps") or [])
+        if not all(part in scripts for part in ("actions/workflows/ci.yml/runs", "head_sha=", "status=success")):
+            problems.append(f"{name}: the gate job {gate} does not check that CI passed for a dispatched commit")
+
+    def reaches_gate(job_name, seen=()):
+        if job_name == gate:
+            return True
+        return any(reaches_gate(other, seen + (job_name,)) for other in needs(jobs[job_name]) if other not in seen)
+
+    for job_name in jobs:
+        if not reaches_gate(job_name):
+            problems.append(f"{name}: job {job_name} does not need the gate job {gate}")
+    for job_name, job in jobs.items():
+        runs_deploy = any("deploy/scripts/deploy.sh" in str(step.get("run") or "") for step in job.get("steps") or [])
+        environment = job.get("environment")
+        if isinstance(environment, dict):
+            environment = environment.get("name")
+        if runs_deploy and environment != "production":
+            problems.append(f"{name}: job {job_name} deploys outside the production environment (no required reviewers)")
+    if not any("deploy/scripts/deploy.sh" in str(step.get("run") or "") for _, step in steps(workflow)):
+        problems.append(f"{name}: no job runs deploy/scripts/deploy.sh")
+    return problems
+
+
+def main():
+    problems = []
+    for path in map(pathlib.Path, sys.argv[1:]):
+        text = path.read_text()
+        problems += pin_problems(path.name, text)
+        problems += workflow_problems(path.name, yaml.safe_load(text))
+    for problem in problems:
+        print(problem)
+    print(f"{len(sys.argv) - 1} workflows checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,711 @@
+//! `deploy/scripts/deploy.sh` against a recording `kubectl` that plays the cluster
+//! (`hexaspin_tests::fake_kubectl`): the exact sequence of calls of a release, and every step made
+//! to fail in turn, each with its exit code, what it prints and what it rolls back to (the
+//! failure matrix of docs/runbook.md, "Continuous deployment").
+//!
+//! Tools: kubectl (its kustomize renders) and shellcheck from PATH; required under
+//! `cargo xtask test`.
+
+use std::path::{Path, PathBuf};
+
+use hexaspin_tests::deploy::{deploy_dir, printed, run, tool};
+use hexaspin_tests::fake_kubectl::{DeployRun, FakeCluster};
+
+const KUBECTL_INSTALL: &str = "install kubectl (https://kubernetes.io/docs/tasks/tools/)";
+
+const APP: &str = "ghcr.io/your-org/hexaspin:new";
+const WORKER: &str = "ghcr.io/your-org/hexaspin-worker:new";
+const USERS: &str = "ghcr.io/your-org/hexaspin-users:new";
+const PREVIOUS_APP: &str = "ghcr.io/your-org/hexaspin:previous";
+const PREVIOUS_WORKER: &str = "ghcr.io/your-org/hexaspin-worker:previous";
+
+// The calls deploy.sh makes, as the fake logs them (`<work>`: its temporary directory).
+const READ_RECORD: &str = r"-n hexaspin get configmap hexaspin-release --ignore-not-found -o jsonpath={.binaryData.release\.yaml\.gz}";
+const READ_RECORD_ID: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.id}";
+const READ_RECORD_REFS: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.refs}";
+const DELETE_MIGRATION: &str = "-n hexaspin delete job hexaspin-migrate --ignore-not-found --wait=true";
+const APPLY_MIGRATION: &str = "apply -f <work>/release.yaml --selector app.kubernetes.io/component=migration";
+const READ_MIGRATION: &str =
+    r#"-n hexaspin get job hexaspin-migrate -o jsonpath={.status.conditions[?(@.status=="True")].type}"#;
+const MIGRATION_LOGS: &str = "-n hexaspin logs job/hexaspin-migrate --tail=100";
+const APPLY_RELEASE: &str = "apply -f <work>/release.yaml --selector app.kubernetes.io/component!=migration";
+const OPERATOR_APP: &str = r"-n hexaspin get deployment hexaspin --ignore-not-found -o jsonpath={.metadata.annotations.hexaspin\.dev/release}";
+const ROLLOUT_WORKER: &str = "-n hexaspin rollout status deployment/hexaspin-worker --timeout=600s";
+const ROLLOUT_APP: &str = "-n hexaspin rollout status deployment/hexaspin --timeout=600s";
+const DELETE_SMOKE: &str = "-n hexaspin delete job hexaspin-smoke --ignore-not-found --wait=true";
+const APPLY_SMOKE: &str = "apply -f <work>/smoke.yaml";
+const READ_SMOKE: &str =
+    r#"-n hexaspin get job hexaspin-smoke -o jsonpath={.status.conditions[?(@.status=="True")].type}"#;
+const SMOKE_LOGS: &str = "-n hexaspin logs job/hexaspin-smoke";
+const RECORD: &str =
+    "apply --server-side --force-conflicts --field-manager=hexaspin-deploy -f <work>/record.yaml";
+const APPLY_PREVIOUS: &str =
+    "apply -f <work>/previous.yaml --selector app.kubernetes.io/component!=migration";
+
+const READ_RECORDED: [&str; 3] = [READ_RECORD, READ_RECORD_ID, READ_RECORD_REFS];
+const MIGRATE: [&str; 3] = [DELETE_MIGRATION, APPLY_MIGRATION, READ_MIGRATION];
+const ROLL_OUT: [&str; 3] = [OPERATOR_APP, ROLLOUT_WORKER, ROLLOUT_APP];
+const SMOKE: [&str; 4] = [DELETE_SMOKE, APPLY_SMOKE, READ_SMOKE, SMOKE_LOGS];
+
+fn kubectl() -> Option<PathBuf> {
+    tool("kubectl", KUBECTL_INSTALL)
+}
+
+/// The calls of `parts`, in order.
+fn sequence(parts: &[&[&str]]) -> Vec<String> {
+    parts
+        .iter()
+        .flat_map(|part| part.iter().map(|c| (*c).to_owned()))
+        .collect()
+}
+
+fn assert_run(run: &DeployRun, code: i32, says: &[&str], calls: &[&[&str]]) {
+    let printed = run.printed();
+    assert_eq!(run.code(), Some(code), "exit code; it printed:\n{printed}");
+    for text in says {
+        assert!(printed.contains(text), "{text:?} not in:\n{printed}");
+    }
+    assert_eq!(run.calls, sequence(calls), "the calls; it printed:\n{printed}");
+}
+
+/// A cluster running a release of the previous references that deploy.sh deployed and recorded,
+/// and that release's render as it applied it.
+fn cluster_with_a_recorded_release(kubectl: &Path) -> (FakeCluster, String) {
+    let cluster = FakeCluster::new(kubectl);
+    let first = cluster.deploy(&["prod", PREVIOUS_APP, PREVIOUS_WORKER], &[]);
+    assert_eq!(first.code(), Some(0), "{}", first.printed());
+    cluster.record(&first.applied(RECORD));
+    let render = first.applied(APPLY_RELEASE);
+    (cluster, render)
+}
+
+/// The release id a render carries (its SpinApps' hexaspin.dev/release annotation).
+fn release_id(render: &str) -> String {
+    render
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("hexaspin.dev/release: "))
+        .expect("a release id")
+        .to_owned()
+}
+
+/// A kustomization dir of the prod overlay with the KEDA component, as the runbook's switch says.
+fn prod_with_keda(dir: &Path) -> PathBuf {
+    let keda = dir.join("prod-keda");
+    std::fs::create_dir_all(&keda).expect("mkdir");
+    // kustomize refuses absolute paths: the deploy directory relative to this one.
+    let keda_real = keda.canonicalize().expect("canonical");
+    let up = "../".repeat(keda_real.components().count() - 1);
+    let deploy = deploy_dir().canonicalize().expect("canonical");
+    let deploy = format!("{up}{}", deploy.to_string_lossy().trim_start_matches('/'));
+    std::fs::write(
+        keda.join("kustomization.yaml"),
+        format!("resources: [{deploy}/overlays/prod]\ncomponents: [{deploy}/components/keda]\n"),
+    )
+    .expect("write");
+    keda
+}
+
+#[test]
+fn a_first_deploy_migrates_alone_then_rolls_out_once_the_operator_has_the_release_then_smoke_tests_and_records_it()
+ {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        0,
+        &["deploying release", "(recorded: none)", "deployed release"],
+        &[
+            &[READ_RECORD],
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+    let release = run.applied(APPLY_RELEASE);
+    assert!(release.contains(&format!("image: {APP}\n")), "{release}");
+    assert!(release.contains(&format!("image: {WORKER}\n")), "{release}");
+    assert!(
+        !release.contains("kind: Namespace"),
+        "the namespace is the admin's bootstrap"
+    );
+    // What the migration step applies alone: the Job and what it needs, nothing of the app.
+    let migration: Vec<&str> = release
+        .split("\n---\n")
+        .filter(|doc| doc.contains("app.kubernetes.io/component: migration"))
+        .map(|doc| doc.lines().find(|l| l.starts_with("kind: ")).unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        migration,
+        ["kind: ServiceAccount", "kind: Job", "kind: NetworkPolicy"],
+        "{release}"
+    );
+    let record = run.applied(RECORD);
+    let id = release_id(&release);
+    assert!(record.contains(&format!("id: \"{id}\"")), "{record}");
+    assert!(record.contains(&format!("refs: \"{APP} {WORKER}\"")), "{record}");
+    assert!(record.contains("release.yaml.gz: "), "{record}");
+    let smoke = run.applied(APPLY_SMOKE);
+    assert!(smoke.contains(&format!("image: {WORKER}\n")), "{smoke}");
+}
+
+#[test]
+fn a_deploy_over_a_recorded_release_reads_the_record_and_replaces_it() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    let previous_id = release_id(&previous);
+    assert_run(
+        &run,
+        0,
+        &[&format!(
+            "(recorded: {previous_id}: {PREVIOUS_APP} {PREVIOUS_WORKER})"
+        )],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+    assert_ne!(release_id(&run.applied(APPLY_RELEASE)), previous_id);
+}
+
+#[test]
+fn a_failed_migration_stops_before_the_app_is_touched_with_exit_3() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-migrate", "Failed");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        3,
+        &["the migration failed: nothing else was applied, the running release is untouched"],
+        &[&READ_RECORDED, &MIGRATE, &[MIGRATION_LOGS]],
+    );
+}
+
+#[test]
+fn a_migration_that_does_not_finish_in_time_stops_before_the_app_is_touched_with_exit_3() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-migrate", "");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("TIMEOUT_SECONDS", "0")]);
+    assert_run(
+        &run,
+        3,
+        &["the migration did not finish within 0s: nothing else was applied"],
+        &[&READ_RECORDED, &MIGRATE, &[MIGRATION_LOGS]],
+    );
+}
+
+#[test]
+fn a_migration_job_that_cannot_be_applied_stops_with_exit_3() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail(APPLY_MIGRATION);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        3,
+        &["the migration failed"],
+        &[
+            &READ_RECORDED,
+            &[DELETE_MIGRATION, APPLY_MIGRATION, MIGRATION_LOGS],
+        ],
+    );
+}
+
+/// The rollback to `previous`: the recorded render re-applied whole, then its rollouts.
+fn assert_rolled_back_to(run: &DeployRun, previous: &str) {
+    let restored = run.applied(APPLY_PREVIOUS);
+    assert_eq!(
+        restored, previous,
+        "the rollback must apply the recorded render, byte for byte"
+    );
+    assert!(
+        run.printed().contains(&format!(
+            "rolled back to release {} ({PREVIOUS_APP} {PREVIOUS_WORKER})",
+            release_id(previous)
+        )),
+        "{}",
+        run.printed()
+    );
+}
+
+#[test]
+fn a_failed_worker_rollout_rolls_back_to_the_recorded_render_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail_once("rollout status deployment/hexaspin-worker");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &["the release failed (rollout)"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE, OPERATOR_APP, ROLLOUT_WORKER],
+            &[APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn a_failed_app_rollout_rolls_back_to_the_recorded_render_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail_once("rollout status deployment/hexaspin ");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &["the release failed (rollout)"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &[APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn an_operator_that_never_takes_the_new_spinapp_rolls_back_before_any_rollout_status_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.stuck_operator();
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("TIMEOUT_SECONDS", "0")]);
+    let rollout_worker = ROLLOUT_WORKER.replace("600s", "0s");
+    let rollout_app = ROLLOUT_APP.replace("600s", "0s");
+    assert_run(
+        &run,
+        1,
+        &[
+            "the operator has not updated deployment/hexaspin to release",
+            "the release failed (rollout)",
+        ],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE, OPERATOR_APP],
+            &[APPLY_PREVIOUS, OPERATOR_APP, &rollout_worker, &rollout_app],
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn a_release_kubectl_cannot_apply_rolls_back_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail_once(APPLY_RELEASE);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &["the release failed (kubectl apply)"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &[APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn a_failed_smoke_test_shows_its_logs_and_rolls_back_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &["the smoke Job failed", "the release failed (smoke test)"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn a_smoke_test_that_does_not_finish_in_time_rolls_back_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("SMOKE_TIMEOUT_SECONDS", "0")]);
+    assert_run(
+        &run,
+        1,
+        &[
+            "the smoke Job did not finish within 0s",
+            "the release failed (smoke test)",
+        ],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn a_rollback_whose_own_apply_fails_says_so_and_exits_4() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    cluster.fail(APPLY_PREVIOUS);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        4,
+        &["ROLLBACK FAILED: the recorded release", "could not be applied"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[APPLY_PREVIOUS],
+        ],
+    );
+}
+
+#[test]
+fn a_rollback_whose_rollout_fails_says_so_and_exits_4() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail("rollout status deployment/hexaspin-worker");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        4,
+        &["ROLLBACK FAILED: the recorded release", "did not roll out"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE, OPERATOR_APP, ROLLOUT_WORKER],
+            &[APPLY_PREVIOUS, OPERATOR_APP, ROLLOUT_WORKER],
+        ],
+    );
+}
+
+#[test]
+fn a_failed_first_deploy_has_nothing_to_roll_back_to_and_exits_4() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        4,
+        &["ROLLBACK IMPOSSIBLE: no release is recorded"],
+        &[&[READ_RECORD], &MIGRATE, &[APPLY_RELEASE], &ROLL_OUT, &SMOKE],
+    );
+}
+
+#[test]
+fn a_release_that_passed_but_cannot_be_recorded_exits_5_without_rolling_back() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail(RECORD);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        5,
+        &[&format!(
+            "passed the smoke test, but could not be recorded: a later rollback would restore {}",
+            release_id(&previous)
+        )],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+}
+
+#[test]
+fn an_unreadable_release_record_stops_before_anything_changes_with_exit_2() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    cluster.fail(READ_RECORD);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(&run, 2, &["cannot read the recorded release"], &[&[READ_RECORD]]);
+}
+
+#[test]
+fn switching_to_keda_prunes_the_worker_hpa_before_the_scaled_object_is_applied_and_a_rollback_prunes_it_back()
+{
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    let worker_hpa = previous.split("\n---\n").any(|doc| {
+        doc.contains("kind: HorizontalPodAutoscaler") && doc.contains("  name: hexaspin-worker\n")
+    });
+    assert!(
+        worker_hpa,
+        "the recorded prod release scales the worker with an HPA"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_keda(dir.path());
+    let overlay = overlay.to_string_lossy();
+    let delete_hpa = "-n hexaspin delete HorizontalPodAutoscaler/hexaspin-worker --ignore-not-found";
+    let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
+    assert_run(
+        &run,
+        0,
+        &["pruning HorizontalPodAutoscaler/hexaspin-worker"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[delete_hpa, APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+    assert!(run.applied(APPLY_RELEASE).contains("kind: ScaledObject"));
+
+    // The same switch failing its smoke test: the ScaledObject goes before the HPA comes back.
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
+    let delete_scaled_object = "-n hexaspin delete ScaledObject/hexaspin-worker --ignore-not-found";
+    assert_run(
+        &run,
+        1,
+        &["pruning ScaledObject/hexaspin-worker"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[delete_hpa, APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[delete_scaled_object, APPLY_PREVIOUS],
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn the_user_service_is_deployed_with_the_release_when_its_reference_is_given() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[]);
+    let operator_users = OPERATOR_APP.replace("deployment hexaspin ", "deployment hexaspin-users ");
+    let rollout_users = "-n hexaspin rollout status deployment/hexaspin-users --timeout=600s";
+    assert_run(
+        &run,
+        0,
+        &["deployed release", USERS],
+        &[
+            &[READ_RECORD],
+            &MIGRATE,
+            &[
+                APPLY_RELEASE,
+                OPERATOR_APP,
+                &operator_users,
+                ROLLOUT_WORKER,
+                ROLLOUT_APP,
+                rollout_users,
+            ],
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+    let release = run.applied(APPLY_RELEASE);
+    assert!(release.contains(&format!("image: {USERS}\n")), "{release}");
+    assert!(
+        release.contains("serviceAccountName: hexaspin-users"),
+        "{release}"
+    );
+}
+
+#[test]
+fn another_namespace_reaches_every_object_call_and_the_smoke_test() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("NAMESPACE", "staging")]);
+    assert_eq!(run.code(), Some(0), "{}", run.printed());
+    for call in &run.calls {
+        assert!(
+            call.starts_with("apply") || call.starts_with("-n staging "),
+            "a call outside the namespace: {call}"
+        );
+    }
+    let release = run.applied(APPLY_RELEASE);
+    assert!(!release.contains("namespace: hexaspin"), "{release}");
+    let smoke = run.applied(APPLY_SMOKE);
+    assert!(smoke.contains("namespace: staging"), "{smoke}");
+    // The smoke test must reach the app of its own namespace, not the one named hexaspin.
+    assert!(!smoke.contains(".hexaspin.svc"), "{smoke}");
+    assert!(!smoke.contains("namespace: hexaspin"), "{smoke}");
+}
+
+#[test]
+fn a_manual_rollback_with_migrate_0_applies_no_migration() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("MIGRATE", "0")]);
+    assert_run(
+        &run,
+        0,
+        &["deployed release"],
+        &[&READ_RECORDED, &[APPLY_RELEASE], &ROLL_OUT, &SMOKE, &[RECORD]],
+    );
+}
+
+#[test]
+fn references_the_overlay_does_not_name_are_refused_before_anything_reaches_the_cluster() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", "ghcr.io/someone-else/hexaspin:new", WORKER], &[]);
+    assert_run(&run, 2, &["does not name the repository"], &[]);
+    let run = cluster.deploy(&["prod", APP, "ghcr.io/your-org/hexaspin-worker"], &[]);
+    assert_run(&run, 2, &["reference without a tag or digest"], &[]);
+}
+
+#[test]
+fn the_deploy_script_is_clean_under_every_shellcheck_check() {
+    let Some(shellcheck) = tool("shellcheck", "apt-get install shellcheck") else {
+        return;
+    };
+    let check = run(&shellcheck, &["-o", "all", "deploy/scripts/deploy.sh"]);
+    assert!(check.status.success(), "{}", printed(&check));
+}
+
+/// The rules of the deployer Role (deploy/rbac/deployer.yaml, written one flow list per line):
+/// (API groups, resources, verbs).
+fn deployer_rules() -> Vec<(Vec<String>, Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(deploy_dir().join("rbac/deployer.yaml")).expect("deployer.yaml");
+    let role = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("\nkind: Role\n") && doc.contains("name: hexaspin-deployer\n"))
+        .expect("the deployer Role");
+    let list = |line: &str, key: &str| -> Option<Vec<String>> {
+        let inner = line.trim().trim_start_matches("- ").strip_prefix(key)?.trim();
+        let inner = inner.strip_prefix('[')?.strip_suffix(']')?;
+        Some(
+            inner
+                .split(',')
+                .map(|s| s.trim().trim_matches('"').to_owned())
+                .collect(),
+        )
+    };
+    let lines: Vec<&str> = role.lines().collect();
+    let mut rules = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        if let Some(groups) = list(line, "apiGroups:") {
+            let resources = list(lines[at + 1], "resources:").expect("resources: after apiGroups:");
+            let verbs = list(lines[at + 2], "verbs:").expect("verbs: after resources:");
+            rules.push((groups, resources, verbs));
+        }
+    }
+    assert!(!rules.is_empty(), "no rules read from the deployer Role");
+    rules
+}
+
+/// What the API server checks for one of deploy.sh's calls: (API group, resource, verb) each.
+/// The objects of an applied render are the manifest check's (`--deployer-role`).
+fn permissions(call: &str) -> Vec<(&'static str, &'static str, &'static str)> {
+    let read = |group, resource| {
+        vec![
+            (group, resource, "get"),
+            (group, resource, "list"),
+            (group, resource, "watch"),
+        ]
+    };
+    let rest = call.split_once(' ').map_or(call, |(_, rest)| rest);
+    let rest = rest.split_once(' ').map_or(rest, |(_, rest)| rest);
+    if call.starts_with("apply --server-side") {
+        return vec![
+            ("", "configmaps", "get"),
+            ("", "configmaps", "create"),
+            ("", "configmaps", "patch"),
+        ];
+    }
+    if call.starts_with("apply -f ") {
+        return Vec::new();
+    }
+    match rest.split_whitespace().take(2).collect::<Vec<_>>()[..] {
+        ["get", "configmap"] => vec![("", "configmaps", "get")],
+        ["get", "job"] => vec![("batch", "jobs", "get")],
+        ["get", "deployment"] => vec![("apps", "deployments", "get")],
+        ["delete", "job"] => vec![("batch", "jobs", "delete")],
+        ["delete", object] if object.starts_with("HorizontalPodAutoscaler/") => {
+            vec![("autoscaling", "horizontalpodautoscalers", "delete")]
+        }
+        ["delete", object] if object.starts_with("ScaledObject/") => {
+            vec![("keda.sh", "scaledobjects", "delete")]
+        }
+        ["logs", _] => vec![
+            ("batch", "jobs", "get"),
+            ("", "pods", "list"),
+            ("", "pods/log", "get"),
+        ],
+        ["rollout", "status"] => read("apps", "deployments"),
+        _ => panic!("no permissions known for the call {call:?}: add them here"),
+    }
+}
+
+#[test]
+fn the_deployer_role_allows_every_call_the_deploy_script_makes_on_its_success_and_rollback_paths() {
+    let Some(kubectl) = kubectl() else { return };
+    let mut calls = Vec::new();
+    let cluster = FakeCluster::new(&kubectl);
+    calls.extend(cluster.deploy(&["prod", APP, WORKER, USERS], &[]).calls.clone());
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-migrate", "Failed");
+    calls.extend(cluster.deploy(&["prod", APP, WORKER], &[]).calls.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_keda(dir.path());
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let rollback = cluster.deploy(&[&overlay.to_string_lossy(), APP, WORKER], &[]);
+    assert_eq!(rollback.code(), Some(1), "{}", rollback.printed());
+    calls.extend(rollback.calls.clone());
+    let rules = deployer_rules();
+    for call in &calls {
+        for (group, resource, verb) in permissions(call) {
+            let allowed = rules.iter().any(|(groups, resources, verbs)| {
+                groups.iter().any(|g| g == group)
+                    && resources.iter().any(|r| r == resource)
+                    && verbs.iter().any(|v| v == verb)
+            });
+            assert!(
+                allowed,
+                "the deployer Role does not allow {verb} on {group}/{resource}, which `kubectl {call}` needs"
+            );
+        }
+    }
+}
