@@ -668,6 +668,27 @@ async fn tokens_expire_and_unknown_routes_and_methods_are_told_apart(api: &Users
     assert_eq!(no_admin.status, 401);
 }
 
+/// Once `paused` holds a request at its step, changes the password with `owner`'s access token,
+/// then lets the held request go on.
+async fn change_password_while_held<S>(
+    api: &UsersHarness,
+    paused: &PausingStore<'_, S>,
+    owner: &hexaspin_tests::api::Reply,
+) -> hexaspin_tests::api::Reply {
+    paused.reached().await;
+    let changed = api
+        .with_token(
+            field(owner, "access_token"),
+            "POST",
+            "/api/users/me/password",
+            Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
+            NOW,
+        )
+        .await;
+    paused.release();
+    changed
+}
+
 /// A refresh has used its token and is about to store the successor when the password changes:
 /// the successor is refused in the same statement that would store it.
 async fn a_password_change_during_a_refresh_leaves_no_working_successor(api: &UsersHarness) {
@@ -680,20 +701,7 @@ async fn a_password_change_during_a_refresh_leaves_no_working_successor(api: &Us
         json!({ "refresh_token": field(&stolen, "refresh_token") }),
         NOW,
     );
-    let change_password = async {
-        paused.reached().await;
-        let changed = api
-            .with_token(
-                field(&owner, "access_token"),
-                "POST",
-                "/api/users/me/password",
-                Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
-                NOW,
-            )
-            .await;
-        paused.release();
-        changed
-    };
+    let change_password = change_password_while_held(api, &paused, &owner);
     let (refreshed, changed) = tokio::join!(refresh, change_password);
     assert_eq!(changed.status, 200, "{:?}", changed.json);
     assert_eq!(
@@ -753,20 +761,7 @@ async fn a_password_change_during_a_sign_in_opens_no_session(api: &UsersHarness)
         json!({ "email": "ada@example.com", "password": PASSWORD }),
         NOW,
     );
-    let change_password = async {
-        paused.reached().await;
-        let changed = api
-            .with_token(
-                field(&owner, "access_token"),
-                "POST",
-                "/api/users/me/password",
-                Some(json!({ "current_password": PASSWORD, "new_password": "a brand new passphrase" })),
-                NOW,
-            )
-            .await;
-        paused.release();
-        changed
-    };
+    let change_password = change_password_while_held(api, &paused, &owner);
     let (signed_in, changed) = tokio::join!(old_password, change_password);
     assert_eq!(changed.status, 200, "{:?}", changed.json);
     assert_eq!(
