@@ -121,6 +121,10 @@ impl<S: RefreshTokenStore> RefreshTokenStore for PausingStore<'_, S> {
     async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError> {
         self.inner.purge_expired_refresh(user, now).await
     }
+
+    async fn revoke_user_tokens(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError> {
+        self.inner.revoke_user_tokens(user, now).await
+    }
 }
 
 impl<S: AuditLog> AuditLog for PausingStore<'_, S> {

@@ -68,6 +68,7 @@ async fn every_postgres_statement_answers_a_row_when_wrapped_even_when_nothing_m
     assert_eq!(
         answered_nothing,
         [
+            "adopt_orphan_token",
             "consume_use",
             "count_keys",
             "delete_user",
@@ -87,6 +88,8 @@ async fn every_postgres_statement_answers_a_row_when_wrapped_even_when_nothing_m
             "purge_expired_refresh",
             "refund_use",
             "revoke_family",
+            "revoke_family_tokens",
+            "revoke_user_tokens",
             "update_key",
             "update_user",
             "use_refresh",

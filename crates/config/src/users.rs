@@ -35,6 +35,7 @@ impl UserSettings {
     /// burst, at most 100 in any hour, OWASP ASVS 2.2.1) and `signin_limit_per_client` (`100/h`),
     /// `signup_rate_per_sec` (1) / `signup_burst` (10), and the client address settings.
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        refuse_retired(source)?;
         let secret = required(source, "user_jwt_secret")?;
         let auth = UserAuthConfig::new(secret.as_bytes()).map_err(invalid)?;
         // One secret for both kinds of token would leave the role claim as the only wall
@@ -79,6 +80,22 @@ impl UserSettings {
             client_address: ClientAddressSource::load(source)?,
         })
     }
+}
+
+/// Settings earlier releases read and this one does not: a deployment that still sets one would
+/// silently get the new defaults instead, so it is refused, naming what replaced it.
+fn refuse_retired(source: &dyn ConfigSource) -> Result<(), ConfigError> {
+    for name in ["signin_failure_rate_per_sec", "signin_failure_burst"] {
+        if source.get(name)?.is_some() {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: "is no longer read: failed sign-ins are limited by signin_limit_per_account_client, \
+                         signin_limit_per_account and signin_limit_per_client (e.g. 10/15m); unset it"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn sessions(source: &dyn ConfigSource) -> Result<SessionLifetimes, ConfigError> {
@@ -202,6 +219,15 @@ mod tests {
             ("user_access_ttl_seconds", "999999"),
         ]));
         assert!(UserSettings::load(&ttl).is_err());
+        let retired = Map(HashMap::from([
+            ("user_jwt_secret", USER_SECRET),
+            ("signin_failure_burst", "5"),
+        ]));
+        let error = UserSettings::load(&retired).unwrap_err();
+        assert!(
+            error.to_string().contains("signin_limit_per_account_client"),
+            "a setting no longer read is refused, naming its replacement: {error}"
+        );
         let limit = Map(HashMap::from([
             ("user_jwt_secret", USER_SECRET),
             ("signin_limit_per_account", "fifty an hour"),

@@ -90,12 +90,19 @@ pub trait RefreshTokenStore {
     async fn insert_refresh(&self, token: &StoredRefreshToken) -> Result<bool, StoreError>;
 
     /// Retires the token with `hash` if it is live and its family open at `now`, atomically: of
-    /// two concurrent uses exactly one gets [`RefreshUse::Used`].
+    /// two concurrent uses exactly one gets [`RefreshUse::Used`]. A token stored without a family
+    /// (by a version before families, during a rollout or after a rollback) first joins one at its
+    /// account's current epoch, ending 30 days after it was issued.
     async fn use_refresh(&self, hash: &RefreshTokenHash, now: Timestamp) -> Result<RefreshUse, StoreError>;
 
-    /// Revokes a family at `now`: none of its tokens works again; `false` if it was already
-    /// revoked or is unknown.
+    /// Revokes a family at `now`: none of its tokens works again (they are marked revoked too,
+    /// for versions that predate families); `false` if it was already revoked or is unknown.
     async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Marks every live token of `user` revoked at `now`. The session epoch is what ends them in
+    /// this version; the mark is what versions before the `0002_sessions` migration read, so that
+    /// rolling back across it brings no ended session back.
+    async fn revoke_user_tokens(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError>;
 
     /// Deletes a user's tokens that expired by `now` (used, revoked or not) and families that
     /// ended by then: past that, a token is refused as unknown anyway, so nothing is lost.

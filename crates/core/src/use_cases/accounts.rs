@@ -374,6 +374,8 @@ where
     updated.updated_at = ctx.now;
     updated.session_epoch = user.session_epoch + 1;
     save(ctx.store, &updated, user.version).await?;
+    // Before the caller's new session opens, or it would be marked too.
+    ctx.store.revoke_user_tokens(&user.id, ctx.now).await?;
     open_new_session(ctx, updated).await
 }
 

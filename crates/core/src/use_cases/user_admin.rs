@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::Timestamp;
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::pagination::{Page, PageSize, UserCursor};
-use crate::ports::{StoreError, UserFilter, UserStore};
+use crate::ports::{RefreshTokenStore, StoreError, UserFilter, UserStore};
 use crate::user::{User, UserId, UserState};
 
 /// Why an admin operation on a user failed.
@@ -69,7 +69,7 @@ pub async fn get_user<S: UserStore>(store: &S, id: &UserId) -> Result<User, User
 /// Sets a user's state; disabling also ends every session (access tokens included: the session
 /// epoch moves on in the same write). Setting the current state again changes nothing and writes
 /// no audit entry.
-pub async fn set_user_state<S: UserStore>(
+pub async fn set_user_state<S: UserStore + RefreshTokenStore>(
     store: &S,
     id: &UserId,
     state: UserState,

@@ -112,6 +112,8 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
     }
 
     async fn use_refresh(&self, hash: &RefreshTokenHash, now: Timestamp) -> Result<RefreshUse, StoreError> {
+        self.rows(self.user_queries().adopt_orphan_token, &[text(hash.as_str())])
+            .await?;
         let params = [text(hash.as_str()), SqlValue::Int(now.as_millis())];
         let rows = self.rows(self.user_queries().use_refresh, &params).await?;
         if let Some(row) = rows.first() {
@@ -143,7 +145,16 @@ impl<E: SqlExecutor> RefreshTokenStore for SqlStore<E> {
     async fn revoke_family(&self, family: &RefreshFamilyId, now: Timestamp) -> Result<bool, StoreError> {
         let params = [text(family.as_str()), SqlValue::Int(now.as_millis())];
         let rows = self.rows(self.user_queries().revoke_family, &params).await?;
+        self.rows(self.user_queries().revoke_family_tokens, &params)
+            .await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn revoke_user_tokens(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError> {
+        let params = [text(user.as_str()), SqlValue::Int(now.as_millis())];
+        self.rows(self.user_queries().revoke_user_tokens, &params)
+            .await
+            .map(drop)
     }
 
     async fn purge_expired_refresh(&self, user: &UserId, now: Timestamp) -> Result<(), StoreError> {

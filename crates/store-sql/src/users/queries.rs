@@ -35,47 +35,42 @@ pub struct UserQueries {
     pub purge_expired_refresh: &'static str,
     /// Delete a user's families past their end.
     pub purge_ended_families: &'static str,
+    /// Mark a revoked family's live tokens revoked (what older versions read).
+    pub revoke_family_tokens: &'static str,
+    /// Mark a user's live tokens revoked (what older versions read).
+    pub revoke_user_tokens: &'static str,
+    /// Open a family for a token an older version stored without one.
+    pub adopt_orphan_token: &'static str,
 }
 
+/// `user_queries!("dialect", [name, …])`: each field from `queries/<dialect>/users/<name>.sql`.
 macro_rules! user_queries {
-    ($dir:literal) => {
+    ($dir:literal, [$($name:ident),* $(,)?]) => {
         UserQueries {
-            insert_user: include_str!(concat!("../../queries/", $dir, "/users/insert_user.sql")),
-            find_user: include_str!(concat!("../../queries/", $dir, "/users/find_user.sql")),
-            find_user_by_email: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/find_user_by_email.sql"
-            )),
-            update_user: include_str!(concat!("../../queries/", $dir, "/users/update_user.sql")),
-            delete_user: include_str!(concat!("../../queries/", $dir, "/users/delete_user.sql")),
-            delete_user_refresh: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/delete_user_refresh.sql"
-            )),
-            delete_user_families: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/delete_user_families.sql"
-            )),
-            list_users: include_str!(concat!("../../queries/", $dir, "/users/list_users.sql")),
-            open_family: include_str!(concat!("../../queries/", $dir, "/users/open_family.sql")),
-            insert_refresh: include_str!(concat!("../../queries/", $dir, "/users/insert_refresh.sql")),
-            use_refresh: include_str!(concat!("../../queries/", $dir, "/users/use_refresh.sql")),
-            find_refresh: include_str!(concat!("../../queries/", $dir, "/users/find_refresh.sql")),
-            revoke_family: include_str!(concat!("../../queries/", $dir, "/users/revoke_family.sql")),
-            purge_expired_refresh: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/purge_expired_refresh.sql"
-            )),
-            purge_ended_families: include_str!(concat!(
-                "../../queries/",
-                $dir,
-                "/users/purge_ended_families.sql"
-            )),
+            $($name: include_str!(concat!("../../queries/", $dir, "/users/", stringify!($name), ".sql")),)*
         }
+    };
+    ($dir:literal) => {
+        user_queries!($dir, [
+            insert_user,
+            find_user,
+            find_user_by_email,
+            update_user,
+            delete_user,
+            delete_user_refresh,
+            delete_user_families,
+            list_users,
+            open_family,
+            insert_refresh,
+            use_refresh,
+            find_refresh,
+            revoke_family,
+            purge_expired_refresh,
+            purge_ended_families,
+            revoke_family_tokens,
+            revoke_user_tokens,
+            adopt_orphan_token,
+        ])
     };
 }
 
@@ -92,7 +87,7 @@ impl UserQueries {
     }
 
     /// Every statement with its name. Destructured, so a new one cannot be left out.
-    pub fn each(&self) -> [(&'static str, &'static str); 15] {
+    pub fn each(&self) -> [(&'static str, &'static str); 18] {
         let UserQueries {
             insert_user,
             find_user,
@@ -109,6 +104,9 @@ impl UserQueries {
             revoke_family,
             purge_expired_refresh,
             purge_ended_families,
+            revoke_family_tokens,
+            revoke_user_tokens,
+            adopt_orphan_token,
         } = self;
         [
             ("insert_user", *insert_user),
@@ -126,6 +124,9 @@ impl UserQueries {
             ("revoke_family", *revoke_family),
             ("purge_expired_refresh", *purge_expired_refresh),
             ("purge_ended_families", *purge_ended_families),
+            ("revoke_family_tokens", *revoke_family_tokens),
+            ("revoke_user_tokens", *revoke_user_tokens),
+            ("adopt_orphan_token", *adopt_orphan_token),
         ]
     }
 }
