@@ -64,6 +64,7 @@ on_both_stores!(
     a_password_change_during_a_refresh_leaves_no_working_successor,
     a_replay_detected_during_a_refresh_leaves_no_working_successor,
     a_password_change_during_a_sign_in_opens_no_session,
+    an_account_cannot_test_addresses_faster_than_its_email_change_limit,
     tokens_expire_and_unknown_routes_and_methods_are_told_apart,
 );
 
@@ -770,4 +771,43 @@ async fn a_password_change_during_a_sign_in_opens_no_session(api: &UsersHarness)
         "{:?}",
         signed_in.json
     );
+}
+
+/// An attacker with an account of their own moves it to address after address with their own
+/// (right) password and reads where it landed: each change tells whether an address was free.
+/// The changes are counted whatever the password, so the account tests at most the limit's burst.
+async fn an_account_cannot_test_addresses_faster_than_its_email_change_limit(api: &UsersHarness) {
+    api.signed_in("victim@example.com", PASSWORD, NOW).await;
+    let session = api.signed_in("attacker@example.com", PASSWORD, NOW).await;
+    let token = field(&session, "access_token").to_owned();
+    let burst = api.settings.email_changes.burst() as usize;
+    let mut accepted = 0;
+    for n in 0..(2 * burst) {
+        let target = format!("probe{n}@example.com");
+        let reply = api
+            .with_token(
+                &token,
+                "PATCH",
+                "/api/users/me",
+                Some(json!({ "email": target, "current_password": PASSWORD })),
+                NOW,
+            )
+            .await;
+        match reply.status {
+            202 => accepted += 1,
+            429 => assert_eq!(reply.code(), "too_many_attempts"),
+            other => panic!("{other}: {:?}", reply.json),
+        }
+    }
+    assert_eq!(accepted, burst, "right passwords do not buy more address changes");
+    let rename = api
+        .with_token(
+            &token,
+            "PATCH",
+            "/api/users/me",
+            Some(json!({ "display_name": "A" })),
+            NOW,
+        )
+        .await;
+    assert_eq!(rename.status, 200, "other changes are not limited by it");
 }

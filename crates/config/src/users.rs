@@ -22,6 +22,8 @@ pub struct UserSettings {
     pub password_attempts: PasswordAttemptRules,
     /// Sign-ups allowed per client.
     pub sign_ups: RateRule,
+    /// Address changes allowed per account.
+    pub email_changes: RateRule,
     /// Where the client's address comes from.
     pub client_address: ClientAddressSource,
 }
@@ -33,7 +35,8 @@ impl UserSettings {
     /// `password_hash_iterations` (2), the password attempt limits
     /// `signin_limit_per_account_client` (`10/15m`), `signin_limit_per_account` (`50/h`: with its
     /// burst, at most 100 in any hour, OWASP ASVS 2.2.1) and `signin_limit_per_client` (`100/h`),
-    /// `signup_rate_per_sec` (1) / `signup_burst` (10), and the client address settings.
+    /// `signup_rate_per_sec` (1) / `signup_burst` (10), `email_change_limit` (`5/h` per account),
+    /// and the client address settings.
     pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
         refuse_retired(source)?;
         let secret = required(source, "user_jwt_secret")?;
@@ -77,6 +80,7 @@ impl UserSettings {
                 per_client: limit(source, "signin_limit_per_client", "100/h")?,
             },
             sign_ups: rule(source, "signup_rate_per_sec", "signup_burst", 1, 10)?,
+            email_changes: limit(source, "email_change_limit", "5/h")?,
             client_address: ClientAddressSource::load(source)?,
         })
     }

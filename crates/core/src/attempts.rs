@@ -14,12 +14,14 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
+use crate::net::embedded_ipv4;
+
 use sha2::{Digest, Sha256};
 
 use crate::Timestamp;
 use crate::ports::{RateBucket, RateLimiter, StoreError};
 use crate::quota::{Decision, RateRule};
-use crate::user::Email;
+use crate::user::{Email, UserId};
 
 /// The network a request comes from, as the limits tell clients apart: an IPv4 address, or the
 /// /64 prefix of an IPv6 address (one subscriber usually holds a whole /64, so counting full
@@ -28,9 +30,16 @@ use crate::user::Email;
 pub struct ClientNetwork(String);
 
 impl ClientNetwork {
-    /// The network of `ip`; `None` (the address could not be read) is one shared network.
+    /// The network of `ip`; `None` (the address could not be read) is one shared network. An IPv6
+    /// address that stands for an IPv4 address ([`crate::net::embedded_ipv4`]: mapped, translated,
+    /// compatible, NAT64, 6to4) counts as that IPv4 address, so one IPv4 holder does not get a
+    /// fresh bucket per 6to4 /64.
     pub fn of(ip: Option<IpAddr>) -> Self {
-        let name = match ip.map(|ip| ip.to_canonical()) {
+        let ip = ip.map(|ip| match ip {
+            IpAddr::V6(v6) => embedded_ipv4(v6).map_or(ip, IpAddr::V4),
+            v4 => v4,
+        });
+        let name = match ip {
             Some(IpAddr::V4(v4)) => v4.to_string(),
             Some(IpAddr::V6(v6)) => {
                 let [a, b, c, d, ..] = v6.segments();
@@ -81,6 +90,8 @@ pub enum AttemptBucket {
     PasswordAccountClient(AccountDigest, ClientNetwork),
     /// Sign-ups from one client network.
     SignUp(ClientNetwork),
+    /// Changes of one account's address (each tells whether an address was free).
+    EmailChange(UserId),
 }
 
 impl AttemptBucket {
@@ -94,6 +105,7 @@ impl AttemptBucket {
                 format!("password:account:{}:client:{}", account.0, client.as_str())
             }
             Self::SignUp(client) => format!("signup:client:{}", client.as_str()),
+            Self::EmailChange(user) => format!("email-change:{}", user.as_str()),
         }
     }
 
@@ -189,6 +201,17 @@ impl Attempt {
         .await
     }
 
+    /// Charges one change of `user`'s address. Every change counts, the right password
+    /// notwithstanding: each one tells its account whether the new address was free.
+    pub async fn email_change<L: RateLimiter>(
+        limiter: &L,
+        rule: RateRule,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Self, AttemptRefused> {
+        Self::begin(limiter, vec![AttemptBucket::EmailChange(user).with(rule)], now).await
+    }
+
     /// Charges one sign-up from `client` (every sign-up counts: each costs a hash).
     pub async fn sign_up<L: RateLimiter>(
         limiter: &L,
@@ -256,6 +279,7 @@ mod tests {
             AttemptBucket::PasswordAccount(account.clone()),
             AttemptBucket::PasswordAccountClient(account, client.clone()),
             AttemptBucket::SignUp(client),
+            AttemptBucket::EmailChange(UserId::from_random([1; 8])),
         ]
         .iter()
         .map(AttemptBucket::name)

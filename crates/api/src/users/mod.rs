@@ -125,6 +125,7 @@ where
             sessions: self.settings.sessions,
             password_attempts: self.settings.password_attempts,
             sign_ups: self.settings.sign_ups,
+            email_changes: self.settings.email_changes,
             client: client_network(&self.settings.client_address, request),
             now,
         };

@@ -91,6 +91,8 @@ pub struct AccountContext<'a, S, E, L> {
     pub password_attempts: PasswordAttemptRules,
     /// Sign-ups allowed per client.
     pub sign_ups: RateRule,
+    /// Address changes allowed per account.
+    pub email_changes: RateRule,
     /// The network the request comes from.
     pub client: ClientNetwork,
     /// The instant of the operation.
@@ -279,7 +281,10 @@ pub struct AccountUpdate {
 /// Applies `changes` to the signed-in user's account. Changing the address needs the password
 /// (a stolen access token alone cannot take the account over) and is charged as a password
 /// attempt; if another account has the new address, the rest of the changes are applied and
-/// the address stays as it was, with the same answer as a change that went through.
+/// the address stays as it was, with the same answer as a change that went through. The account
+/// can still read where its address is afterwards, so every address change is also charged to
+/// the account's own bucket and kept, right password or not: an account cannot be used to test
+/// addresses faster than that.
 pub async fn update_account<S, E, L>(
     ctx: &AccountContext<'_, S, E, L>,
     who: &AuthenticatedUser,
@@ -308,6 +313,9 @@ where
         .current_password
         .as_deref()
         .ok_or_else(|| DomainError::invalid("current_password", "is required to change the email"))?;
+    Attempt::email_change(ctx.limiter, ctx.email_changes, current.id.clone(), ctx.now)
+        .await?
+        .counted();
     check_password(ctx, &current, presented).await?;
     let with_email = User {
         email: new_email,
