@@ -14,7 +14,7 @@ use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 use tokio_postgres::{Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::postgres_tls::{SslMode, split_sslmode};
+use crate::postgres_tls::{SslMode, check_sslmode_agrees, split_sslmode};
 use crate::tls;
 
 /// One Postgres connection; its driver task runs on the current tokio runtime. Statements from
@@ -41,6 +41,7 @@ impl PostgresExecutor {
         let config: Config = url
             .parse()
             .map_err(|e| StoreError::Failed(format!("pg_url: {e}")))?;
+        check_sslmode_agrees(mode, &config)?;
         let client = match mode.verification() {
             None => {
                 let (client, connection) = config.connect(NoTls).await.map_err(to_store_error)?;

@@ -70,6 +70,33 @@ impl SslMode {
     }
 }
 
+/// Checks that tokio-postgres read the same `sslmode` out of the connection string as
+/// [`split_sslmode`] did: libpq's syntax also allows spaces around `=` and percent-encoded names,
+/// which the splitter does not read, and a mode only one of them saw could weaken TLS (a
+/// `verify-full` the splitter saw while tokio-postgres read a later `ssl%6Dode=disable`). Such a
+/// string is refused rather than guessed at.
+pub fn check_sslmode_agrees(mode: SslMode, config: &tokio_postgres::Config) -> Result<(), StoreError> {
+    use tokio_postgres::config::SslMode as Read;
+    let agrees = matches!(
+        (mode, config.get_ssl_mode()),
+        (SslMode::Disable, Read::Disable)
+            | (SslMode::Prefer, Read::Prefer)
+            | (
+                SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull,
+                Read::Require
+            )
+    );
+    if agrees {
+        Ok(())
+    } else {
+        Err(StoreError::Failed(
+            "pg_url: sslmode is written in a form this tool does not read (spaces around `=`, or a \
+             percent-encoded name); write it as sslmode=<mode>"
+                .into(),
+        ))
+    }
+}
+
 /// The connection string as tokio-postgres reads it and the mode it asks for. Both forms are
 /// read: a URL (`postgres://…?sslmode=verify-full`) and key=value pairs (`host=… sslmode=…`); the
 /// last `sslmode` wins, as in libpq.
@@ -105,6 +132,32 @@ pub fn split_sslmode(url: &str) -> Result<(String, SslMode), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn checked(url: &str) -> Result<SslMode, StoreError> {
+        let (rewritten, mode) = split_sslmode(url)?;
+        let config: tokio_postgres::Config = rewritten.parse().expect("tokio-postgres parses it");
+        check_sslmode_agrees(mode, &config).map(|()| mode)
+    }
+
+    #[test]
+    fn an_sslmode_written_in_a_form_the_splitter_does_not_read_is_refused_not_weakened() {
+        for url in [
+            "host=db user=app sslmode = require",
+            "postgres://db/app?ssl%6Dode=require",
+            "postgres://db/app?sslmode=verify-full&ssl%6Dode=disable",
+        ] {
+            assert!(checked(url).is_err(), "{url}");
+        }
+        assert_eq!(
+            checked("postgres://db/app?sslmode=verify-full").unwrap(),
+            SslMode::VerifyFull
+        );
+        assert_eq!(
+            checked("host=db user=app sslmode=disable").unwrap(),
+            SslMode::Disable
+        );
+        assert_eq!(checked("postgres://db/app").unwrap(), SslMode::Prefer);
+    }
 
     #[test]
     fn a_url_without_sslmode_prefers_tls_and_is_left_as_it_is() {
