@@ -12,6 +12,7 @@
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
 //! - [`job`]: jobs, their fields and states.
 //! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
+//! - [`net`]: IPv6 forms that stand for an IPv4 address, judged as that address.
 //! - [`metrics`]: the counters the stores aggregate for `/metrics`, and worker heartbeats.
 //! - [`secret_quality`]: refuses placeholder and low-entropy secrets.
 //! - [`retry`]: exponential backoff with jitter for failed attempts.
@@ -30,6 +31,7 @@ pub mod audit;
 pub mod error;
 pub mod job;
 pub mod metrics;
+pub mod net;
 pub mod pagination;
 pub mod ports;
 pub mod quota;

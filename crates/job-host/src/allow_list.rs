@@ -14,6 +14,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use hexaspin_core::net::embedded_ipv4;
+
 /// One allowed origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedOrigin {
@@ -170,42 +172,15 @@ fn parse_entry(entry: &str) -> Option<AllowedOrigin> {
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => match embedded_v4(v6) {
+        IpAddr::V6(v6) => match embedded_ipv4(v6) {
             Some(v4) => is_internal_v4(v4),
             None => is_internal_v6(v6),
         },
     }
 }
 
-/// The IPv4 address an IPv6 address stands for, where it stands for one.
-fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
-    let s = ip.segments();
-    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    if let Some(mapped) = ip.to_ipv4_mapped() {
-        return Some(mapped);
-    }
-    // ::a.b.c.d (IPv4-compatible, RFC 4291 §2.5.5.1); :: and ::1 are IPv6's own.
-    if s[..6] == [0; 6] && !(ip.is_unspecified() || ip.is_loopback()) {
-        return Some(low);
-    }
-    // 64:ff9b::/96, NAT64's well-known prefix (RFC 6052): the last 32 bits.
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return Some(low);
-    }
-    // 2002::/16, 6to4 (RFC 3056): the 32 bits after the prefix.
-    if s[0] == 0x2002 {
-        return Some(Ipv4Addr::new(
-            (s[1] >> 8) as u8,
-            s[1] as u8,
-            (s[2] >> 8) as u8,
-            s[2] as u8,
-        ));
-    }
-    None
-}
-
 fn is_internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
@@ -214,6 +189,9 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
         || ip.is_multicast()
         || (a == 100 && (64..128).contains(&b)) // shared address space (RFC 6598), e.g. cloud metadata
         || a == 0
+        || (a == 198 && (18..20).contains(&b)) // benchmarking (RFC 2544), used inside some clouds
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments (RFC 6890), e.g. 192.0.0.192
+        || a >= 240 // reserved (RFC 1112)
 }
 
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
@@ -362,6 +340,12 @@ mod tests {
             "fec0::1",
             "2001:0:4136:e378:8000:63bf:3fff:fdd2",
             "100::1",
+            // IPv4-translated, and IPv4 ranges that are not the Internet.
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:169.254.169.254",
+            "198.18.0.1",
+            "240.0.0.1",
+            "192.0.0.192",
         ] {
             assert!(is_internal(internal.parse().unwrap()), "{internal}");
         }
