@@ -14,8 +14,9 @@
 //! max_output_bytes = 65536    # a larger output fails the attempt (no retry)
 //! max_error_bytes = 4096      # longer error messages are cut
 //! max_log_lines = 100         # log lines per attempt; the rest are dropped and counted
-//! max_host_resources = 1024   # wasi:http fields/bodies/streams an instance may hold on the host at once
+//! max_host_resources = 256    # wasi:http fields/bodies/streams an instance may hold on the host at once
 //! max_header_bytes = 16384    # bytes one set of header fields may hold on the host
+//! max_body_chunk_bytes = 16384  # bytes of an outgoing body the host buffers before it is sent
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
 //! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!
@@ -125,6 +126,8 @@ struct KindSection {
     max_host_resources: Option<usize>,
     #[serde(default)]
     max_header_bytes: Option<usize>,
+    #[serde(default)]
+    max_body_chunk_bytes: Option<usize>,
     #[serde(default)]
     concurrency: Option<u32>,
     #[serde(default)]
@@ -258,6 +261,11 @@ impl WorkerConfig {
                         // Even the smallest job needs a few (its streams, its request's fields).
                         max_resources: kind.max_host_resources.unwrap_or(default.max_resources).max(16),
                         max_header_bytes: kind.max_header_bytes.unwrap_or(default.max_header_bytes),
+                        // Writes smaller than this still work; 1 KiB keeps a write call useful.
+                        max_body_chunk_bytes: kind
+                            .max_body_chunk_bytes
+                            .unwrap_or(default.max_body_chunk_bytes)
+                            .max(1024),
                     }
                 },
             };

@@ -27,9 +27,11 @@ pub struct KindConfig {
 
 /// Host memory an instance can make the worker hold outside its own linear memory (which the
 /// memory cap bounds): every `wasi:http` fields, request, response, body and stream is an entry in
-/// the instance's resource table, and each fields resource holds header bytes on the host. So the
-/// host side of one instance is bounded by about `max_resources × max_header_bytes`; an instance
-/// that wants more fails its attempt (no retry) with a message saying so.
+/// the instance's resource table; each fields resource holds header bytes on the host, and each
+/// outgoing body buffers what the job wrote to it until it is sent (one chunk waiting, one being
+/// written). So the host side of one instance is bounded by about `max_resources ×
+/// max(max_header_bytes, max_body_chunk_bytes)`; an instance that wants more resources fails its
+/// attempt (no retry) with a message saying so, and a body write waits until its chunk is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostBounds {
     /// Host resources the instance may hold at once.
@@ -37,13 +39,17 @@ pub struct HostBounds {
     /// Bytes one set of header fields may hold (wasmtime's in-memory measure, a little above the
     /// bytes on the wire).
     pub max_header_bytes: usize,
+    /// Bytes one write to an outgoing request body may carry (wasmtime buffers one such chunk
+    /// per body).
+    pub max_body_chunk_bytes: usize,
 }
 
 impl Default for HostBounds {
     fn default() -> Self {
         Self {
-            max_resources: 1024,
+            max_resources: 256,
             max_header_bytes: 16 * 1024,
+            max_body_chunk_bytes: 16 * 1024,
         }
     }
 }

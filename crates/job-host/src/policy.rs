@@ -19,20 +19,24 @@ pub struct RefusedCall {
     pub reason: String,
 }
 
-/// The allow-list of one attempt, and the first call it refused, for the error message.
-#[derive(Debug, Default)]
+/// The allow-list of one attempt, the first call it refused (for the error message), and how much
+/// of an outgoing body the host buffers.
+#[derive(Debug)]
 pub struct OutboundPolicy {
     allowed: Arc<AllowList>,
     /// Shared with the sandbox so a refusal can be reported after the attempt.
     pub refused: Arc<Mutex<Option<RefusedCall>>>,
+    body_chunk_bytes: usize,
 }
 
 impl OutboundPolicy {
-    /// A policy over the kind's parsed allow-list.
-    pub fn new(allowed: Arc<AllowList>) -> Self {
+    /// A policy over the kind's parsed allow-list, buffering at most `body_chunk_bytes` of a
+    /// request body per write.
+    pub fn new(allowed: Arc<AllowList>, body_chunk_bytes: usize) -> Self {
         Self {
             allowed,
             refused: Arc::default(),
+            body_chunk_bytes,
         }
     }
 }
@@ -73,6 +77,16 @@ type ResponseFuture = Box<
 >;
 
 impl WasiHttpHooks for OutboundPolicy {
+    // One chunk of a small size per body: an instance holding many unsent bodies holds little
+    // host memory for each (wasmtime's defaults would let it hold 2 MiB per body).
+    fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
+        1
+    }
+
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        self.body_chunk_bytes
+    }
+
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,

@@ -187,7 +187,7 @@ impl Sandbox {
     async fn run_loaded(&self, kind: &LoadedKind, attempt: &Attempt) -> AttemptReport {
         let timeout = attempt.timeout.min(kind.config.max_timeout);
         let exceeded = Arc::new(AtomicBool::new(false));
-        let policy = OutboundPolicy::new(kind.allowed.clone());
+        let policy = OutboundPolicy::new(kind.allowed.clone(), kind.config.host.max_body_chunk_bytes);
         let refused = policy.refused.clone();
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(kind.config.host.max_header_bytes);

@@ -186,6 +186,35 @@ async fn host_resources_are_capped_per_instance_and_the_next_job_runs() {
 }
 
 #[tokio::test]
+async fn unsent_request_bodies_hold_at_most_one_small_chunk_each_on_the_host() {
+    let Some(sandbox) = sandbox(1) else { return };
+    let chunk = HostBounds::default().max_body_chunk_bytes as u64;
+    let report = sandbox
+        .run(&attempt("chaos", r#"{"action":"hoard_bodies","size":50}"#, 5000))
+        .await;
+    let output: serde_json::Value =
+        serde_json::from_str(&report.outcome.expect("50 bodies fit the resource cap")).expect("json");
+    let held = output["bytes"].as_u64().expect("bytes");
+    assert!(held > 0, "the job could write to its bodies");
+    assert!(
+        held <= 50 * 2 * chunk,
+        "50 unsent bodies made the host hold {held} bytes, more than two chunks of {chunk} each"
+    );
+    let hoard = r#"{"action":"hoard_bodies","size":10000}"#;
+    let failure = sandbox
+        .run(&attempt("chaos", hoard, 5000))
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(
+        failure.cause,
+        FailureCause::HostResourceLimit,
+        "{}",
+        failure.message
+    );
+}
+
+#[tokio::test]
 async fn a_panic_fails_the_attempt_only() {
     let Some(sandbox) = sandbox(1) else { return };
     let failure = sandbox

@@ -3,7 +3,8 @@
 //! `ok`, `log`, `retry`, `fail`, `panic`, `loop` (never returns), `alloc` (grows memory without
 //! end), `fetch` (GET `payload.url`), `big_output` / `big_error` (`payload.size` bytes),
 //! `flood_log` (`payload.size` log lines), `hoard_fields` (keeps `payload.size` sets of HTTP header
-//! fields alive on the host, 8 KiB of header each).
+//! fields alive on the host, 8 KiB of header each), `hoard_bodies` (keeps `payload.size` request
+//! bodies it wrote to as much as the host takes, never sent; answers how many bytes were taken).
 
 // The export macro expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -77,6 +78,40 @@ impl Handler for Chaos {
                     held.push(fields);
                 }
                 Ok(format!("{{\"held\":{}}}", held.len()))
+            }
+            "hoard_bodies" => {
+                use wasip2::http::types::{Fields, OutgoingRequest};
+                let chunk = vec![b'x'; 1 << 20];
+                let mut held = Vec::new();
+                let mut bytes: u64 = 0;
+                for _ in 0..orders.size {
+                    let request = OutgoingRequest::new(Fields::new());
+                    let body = request.body().map_err(|()| JobError::Fail("body".into()))?;
+                    let stream = body.write().map_err(|()| JobError::Fail("write".into()))?;
+                    // Write until the host takes no more without sending.
+                    loop {
+                        let permitted = stream
+                            .check_write()
+                            .map_err(|e| JobError::Fail(format!("check_write: {e:?}")))?;
+                        if permitted == 0 {
+                            break;
+                        }
+                        let len = usize::try_from(permitted).unwrap_or(chunk.len()).min(chunk.len());
+                        stream
+                            .write(&chunk[..len])
+                            .map_err(|e| JobError::Fail(format!("write: {e:?}")))?;
+                        bytes += len as u64;
+                    }
+                    held.push((stream, body, request));
+                }
+                let out = format!("{{\"held\":{},\"bytes\":{bytes}}}", held.len());
+                // Streams before bodies before requests: the order wasi:http requires.
+                while let Some((stream, body, request)) = held.pop() {
+                    drop(stream);
+                    drop(body);
+                    drop(request);
+                }
+                Ok(out)
             }
             other => Err(JobError::Fail(format!("unknown action {other}"))),
         }
