@@ -27,10 +27,30 @@
 # rollout), SMOKE_TIMEOUT_SECONDS (360), POLL_SECONDS (5), DRY_RUN=1 to only render and print,
 # MIGRATE=0 to skip the migration (a manual rollback to an older release: docs/runbook.md).
 #
+#
+# Needs bash 4.4 or later (mapfile, empty arrays under set -u) and GNU coreutils (realpath
+# --relative-to, sha256sum, base64 -w0): both are checked first, the shell in sh syntax so that
+# macOS's bash 3.2 or a POSIX sh says so instead of failing half way.
+#
 # Every function below returns its own status explicitly and is called where that status is
 # handled (`||`, `if`), where bash turns `set -e` off inside it: none of them relies on set -e.
 # shellcheck disable=SC2310
+case ${BASH_VERSION:-} in
+  4.[4-9]* | [5-9].* | [1-9][0-9]*) ;;
+  *)
+    echo "deploy.sh needs bash 4.4 or later; this is ${BASH_VERSION:-not bash} (on macOS: brew install bash)" >&2
+    exit 2 ;;
+esac
 set -euo pipefail
+
+gnu_missing=()
+realpath --relative-to=/ / > /dev/null 2>&1 || gnu_missing+=("realpath --relative-to")
+sha256sum < /dev/null > /dev/null 2>&1 || gnu_missing+=("sha256sum")
+base64 -w0 < /dev/null > /dev/null 2>&1 || gnu_missing+=("base64 -w0")
+if [[ "${#gnu_missing[@]}" -gt 0 ]]; then
+  echo "deploy.sh needs GNU coreutils; missing or not GNU: ${gnu_missing[*]} (on macOS: brew install coreutils, then put its gnubin directory first on PATH)" >&2
+  exit 2
+fi
 
 usage() { echo "usage: ${0} <dev|prod|kustomization dir> <app-ref> <worker-ref> [<users-ref>]" >&2; exit 2; }
 [[ "$#" -eq 3 ]] || [[ "$#" -eq 4 ]] || usage

@@ -122,6 +122,12 @@ exit 0
         std::fs::write(self.path("stuck"), "").expect("stuck");
     }
 
+    /// The directory holding the fake `kubectl`, which [`FakeCluster::deploy`] puts first on
+    /// PATH (a test that sets PATH itself puts it there too).
+    pub fn bin_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Makes every call whose logged line contains `pattern` fail.
     pub fn fail(&self, pattern: &str) {
         self.add_failure("always", pattern);

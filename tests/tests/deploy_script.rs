@@ -709,3 +709,64 @@ fn the_deployer_role_allows_every_call_the_deploy_script_makes_on_its_success_an
         }
     }
 }
+
+/// A directory holding one executable `name` that prints `says` and fails.
+fn failing_tool(dir: &Path, name: &str, says: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\necho '{says}' >&2\nexit 1\n")).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn without_gnu_coreutils_it_says_which_tool_is_missing_and_changes_nothing() {
+    let Some(kubectl) = kubectl() else { return };
+    for (tool_name, named) in [
+        ("realpath", "realpath --relative-to"),
+        ("sha256sum", "sha256sum"),
+        ("base64", "base64 -w0"),
+    ] {
+        let cluster = FakeCluster::new(&kubectl);
+        let bin = tempfile::tempdir().expect("tempdir");
+        // What macOS's own tools answer (BSD realpath and base64 know neither flag; no sha256sum).
+        failing_tool(bin.path(), tool_name, &format!("{tool_name}: illegal option"));
+        let path = format!(
+            "{}:{}:{}",
+            bin.path().display(),
+            cluster.bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let run = cluster.deploy(&["prod", APP, WORKER], &[("PATH", &path)]);
+        assert_run(
+            &run,
+            2,
+            &[&format!(
+                "deploy.sh needs GNU coreutils; missing or not GNU: {named}"
+            )],
+            &[],
+        );
+    }
+}
+
+#[test]
+fn under_a_shell_older_than_bash_4_4_it_says_so_and_changes_nothing() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let bin = tempfile::tempdir().expect("tempdir");
+    // `#!/usr/bin/env bash` finds this "bash" first: a POSIX sh (dash here), as bash 3.2 would be
+    // one without the features the script needs.
+    std::os::unix::fs::symlink("/bin/sh", bin.path().join("bash")).expect("symlink");
+    let path = format!(
+        "{}:{}:{}",
+        bin.path().display(),
+        cluster.bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("PATH", &path)]);
+    assert_run(
+        &run,
+        2,
+        &["deploy.sh needs bash 4.4 or later; this is not bash"],
+        &[],
+    );
+}
