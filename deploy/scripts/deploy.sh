@@ -6,6 +6,7 @@
 #
 #   deploy/scripts/deploy.sh <overlay> <app OCI reference> <worker image reference> [<users OCI reference>]
 #   deploy/scripts/deploy.sh prod ghcr.io/acme/hexaspin:1a2b3c ghcr.io/acme/hexaspin-worker:1a2b3c
+#   deploy/scripts/deploy.sh --worst-case    (prints how many seconds a run can take at most)
 #
 # <overlay> is a directory of deploy/overlays (dev, prod) or the path of a kustomization built on
 # one. The references' repositories must be the ones the overlay names: only tags change. With a
@@ -24,15 +25,15 @@
 #      spin-operator webhook refuses a SpinApp whose executor it has not seen; a refusal while its
 #      cache catches up is retried), then the rest;
 #   4. wait until the operator has carried the new SpinApps onto their Deployments (the release
-#      annotation), then `rollout status` the worker and the apps;
+#      annotation), then `rollout status` the worker and the apps, all within one TIMEOUT_SECONDS;
 #   5. run the smoke Job (deploy/smoke); on success record the release (ConfigMap hexaspin-release)
 #      and only then delete what the previous release had and this one drops (the old worker
 #      ConfigMap stays for the old pods until the new ones have rolled out).
 #   A failure in 3-5 rolls back to the recorded release (exit 1), or exits 4 when there is none or
 #   the rollback itself fails; exit 5 when the release passed but could not be recorded, 6 when it
 #   is recorded but what it drops could not all be deleted.
-# Environment: NAMESPACE (hexaspin), TIMEOUT_SECONDS (600: the migration, the operator and each
-# rollout), SMOKE_TIMEOUT_SECONDS (360), POLL_SECONDS (5), DRY_RUN=1 to only render and print,
+# Environment: NAMESPACE (hexaspin), TIMEOUT_SECONDS (600: the migration, and the operator with
+# every rollout), SMOKE_TIMEOUT_SECONDS (360), POLL_SECONDS (5), DRY_RUN=1 to only render and print,
 # MIGRATE=0 to skip the migration (a manual rollback to an older release: docs/runbook.md),
 # DROP_USER_SERVICE=1 to remove a recorded user service.
 #
@@ -60,14 +61,28 @@ if [[ "${#gnu_missing[@]}" -gt 0 ]]; then
   exit 2
 fi
 
-usage() { echo "usage: ${0} <dev|prod|kustomization dir> <app-ref> <worker-ref> [<users-ref>]" >&2; exit 2; }
-[[ "$#" -eq 3 ]] || [[ "$#" -eq 4 ]] || usage
-overlay=${1} app_ref=${2} worker_ref=${3} users_ref=${4:-}
 namespace=${NAMESPACE:-hexaspin}
 timeout=${TIMEOUT_SECONDS:-600}
+smoke_timeout=${SMOKE_TIMEOUT_SECONDS:-360}
 poll=${POLL_SECONDS:-5}
+for number in "${timeout}" "${smoke_timeout}" "${poll}"; do
+  [[ "${number}" =~ ^[0-9]+$ ]] || { echo "TIMEOUT_SECONDS, SMOKE_TIMEOUT_SECONDS and POLL_SECONDS are whole seconds, not '${number}'" >&2; exit 2; }
+done
+# Deleting the previous migration or smoke Job waits this long at most.
+job_delete_timeout=60
 # Applies of a release while spin-operator's webhook has not seen its executor yet.
 apply_attempts=12
+
+# The longest a run can take: the migration, the rollouts, the smoke test and a rollback's
+# rollouts, the two Job deletions and the retried applies (CD's deploy job must allow for it).
+if [[ "${1:-}" = --worst-case ]]; then
+  echo $((3 * timeout + smoke_timeout + 2 * job_delete_timeout + 2 * (apply_attempts - 1) * poll))
+  exit 0
+fi
+
+usage() { echo "usage: ${0} <dev|prod|kustomization dir> <app-ref> <worker-ref> [<users-ref>] | --worst-case" >&2; exit 2; }
+[[ "$#" -eq 3 ]] || [[ "$#" -eq 4 ]] || usage
+overlay=${1} app_ref=${2} worker_ref=${3} users_ref=${4:-}
 deploy_dir=$(cd "$(dirname "${0}")/.." && pwd)
 users_dir=$(cd "${deploy_dir}/../services/users/deploy" && pwd)
 if [[ -d "${deploy_dir}/overlays/${overlay}" ]]; then
@@ -254,13 +269,14 @@ wait_job() {
 
 # rollout <render> <release id>: waits until the operator has put the release id on each SpinApp's
 # Deployment, then for the rollouts: the Deployments of the render (the worker), then the apps'.
+# All of it within one TIMEOUT_SECONDS: each rollout status gets what is left (at least 1 s, as
+# 0 would be no limit to kubectl).
 rollout() {
-  local render=${1} id=${2} object name deadline seen apps deployments
+  local render=${1} id=${2} object name seen apps deployments left deadline=$((SECONDS + timeout))
   mapfile -t apps < <(objects "${render}" | grep '^SpinApp/' || true)
   mapfile -t deployments < <(objects "${render}" | grep '^Deployment/' || true)
   for object in "${apps[@]}"; do
     name=${object#SpinApp/}
-    deadline=$((SECONDS + timeout))
     while :; do
       seen=$(kubectl -n "${namespace}" get deployment "${name}" --ignore-not-found \
         -o 'jsonpath={.metadata.annotations.hexaspin\.dev/release}') || seen=unreadable
@@ -273,20 +289,23 @@ rollout() {
     done
   done
   for object in "${deployments[@]}" "${apps[@]}"; do
-    kubectl -n "${namespace}" rollout status "deployment/${object#*/}" --timeout="${timeout}s" || return 1
+    left=$((deadline - SECONDS))
+    [[ "${left}" -ge 1 ]] || left=1
+    kubectl -n "${namespace}" rollout status "deployment/${object#*/}" --timeout="${left}s" || return 1
   done
 }
 
 # smoke: 0 when the smoke Job succeeds, 1 otherwise (its logs are shown either way).
 smoke() {
   local status=0
-  kubectl -n "${namespace}" delete job hexaspin-smoke --ignore-not-found --wait=true || return 1
+  kubectl -n "${namespace}" delete job hexaspin-smoke --ignore-not-found --wait=true \
+    --timeout="${job_delete_timeout}s" || return 1
   kubectl apply -f "${work}/smoke.yaml" || return 1
-  wait_job hexaspin-smoke "${SMOKE_TIMEOUT_SECONDS:-360}" || status=$?
+  wait_job hexaspin-smoke "${smoke_timeout}" || status=$?
   kubectl -n "${namespace}" logs job/hexaspin-smoke || true
   case ${status} in
     0) return 0 ;;
-    2) echo "the smoke Job did not finish within ${SMOKE_TIMEOUT_SECONDS:-360}s" >&2 ;;
+    2) echo "the smoke Job did not finish within ${smoke_timeout}s" >&2 ;;
     *) echo "the smoke Job failed" >&2 ;;
   esac
   return 1
@@ -373,6 +392,7 @@ fi
 if [[ "${MIGRATE:-1}" != 0 ]]; then
   status=0
   if kubectl -n "${namespace}" delete job hexaspin-migrate --ignore-not-found --wait=true \
+        --timeout="${job_delete_timeout}s" \
       && kubectl apply -f "${work}/release.yaml" --selector "${before_app}"; then
     wait_job hexaspin-migrate "${timeout}" || status=$?
   else

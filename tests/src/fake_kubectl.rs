@@ -14,6 +14,8 @@
 //!   "executor does not exist in namespace") while no earlier call has applied a
 //!   SpinAppExecutor, and [`FakeCluster::executor_cache_lag`] more times after that (its informer
 //!   cache catching up); the migration step's selector leaves the SpinApps out;
+//! - `rollout status` answers at once, or with [`FakeCluster::slow_rollouts`] just before its
+//!   `--timeout` (one second before), adding what it slept to [`FakeCluster::slept_seconds`];
 //! - a call whose line contains a pattern given to [`FakeCluster::fail`] or
 //!   [`FakeCluster::fail_once`] exits 1 (always, or the first time).
 
@@ -74,6 +76,13 @@ case "$line" in
   *"get job hexaspin-smoke"*) cat "$state/job-hexaspin-smoke" ;;
   *"get deployment "*"hexaspin\.dev/release"*)
     if [ -f "$state/stuck" ]; then cat "$state/record.id" 2>/dev/null; else cat "$state/operator" 2>/dev/null; fi ;;
+  *"rollout status "*)
+    if [ -f "$state/slow-rollouts" ]; then
+      limit=$(printf '%s' "$line" | sed -E 's/.*--timeout=([0-9]+)s.*/\1/')
+      nap=$(( limit > 1 ? limit - 1 : 0 ))
+      printf '%s\n' "$nap" >> "$state/slept"
+      sleep "$nap"
+    fi ;;
   "apply -f "*)
     case "$line" in
       *"--selector"*) case "$line" in *"--selector app.kubernetes.io/component!=migration"*) app=1 ;; *) app=0 ;; esac ;;
@@ -150,6 +159,20 @@ exit 0
     /// (spin-operator reads executors through an informer cache).
     pub fn executor_cache_lag(&self, times: u32) {
         std::fs::write(self.path("executor-lag"), times.to_string()).expect("lag");
+    }
+
+    /// Every `rollout status` takes all but one second of its `--timeout`, then succeeds.
+    pub fn slow_rollouts(&self) {
+        std::fs::write(self.path("slow-rollouts"), "").expect("slow");
+    }
+
+    /// The seconds the slow rollouts slept, all runs together.
+    pub fn slept_seconds(&self) -> u64 {
+        std::fs::read_to_string(self.path("slept"))
+            .unwrap_or_default()
+            .lines()
+            .map(|n| n.parse::<u64>().expect("a number of seconds"))
+            .sum()
     }
 
     /// The directory holding the fake `kubectl`, which [`FakeCluster::deploy`] puts first on

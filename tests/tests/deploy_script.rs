@@ -7,9 +7,11 @@
 //! `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use hexaspin_tests::deploy::{deploy_dir, printed, run, tool};
 use hexaspin_tests::fake_kubectl::{DeployRun, FakeCluster};
+use hexaspin_tests::spin_up::workspace_root;
 
 const KUBECTL_INSTALL: &str = "install kubectl (https://kubernetes.io/docs/tasks/tools/)";
 
@@ -24,7 +26,8 @@ const PREVIOUS_USERS: &str = "ghcr.io/your-org/hexaspin-users:previous";
 const READ_RECORD: &str = r"-n hexaspin get configmap hexaspin-release --ignore-not-found -o jsonpath={.binaryData.release\.yaml\.gz}";
 const READ_RECORD_ID: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.id}";
 const READ_RECORD_REFS: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.refs}";
-const DELETE_MIGRATION: &str = "-n hexaspin delete job hexaspin-migrate --ignore-not-found --wait=true";
+const DELETE_MIGRATION: &str =
+    "-n hexaspin delete job hexaspin-migrate --ignore-not-found --wait=true --timeout=60s";
 const APPLY_MIGRATION: &str =
     "apply -f <work>/release.yaml --selector app.kubernetes.io/component in (migration,store)";
 const READ_MIGRATION: &str =
@@ -33,9 +36,11 @@ const MIGRATION_LOGS: &str = "-n hexaspin logs job/hexaspin-migrate --tail=100";
 const APPLY_EXECUTORS: &str = "apply -f <work>/executors.yaml";
 const APPLY_RELEASE: &str = "apply -f <work>/release.yaml --selector app.kubernetes.io/component!=migration";
 const OPERATOR_APP: &str = r"-n hexaspin get deployment hexaspin --ignore-not-found -o jsonpath={.metadata.annotations.hexaspin\.dev/release}";
-const ROLLOUT_WORKER: &str = "-n hexaspin rollout status deployment/hexaspin-worker --timeout=600s";
-const ROLLOUT_APP: &str = "-n hexaspin rollout status deployment/hexaspin --timeout=600s";
-const DELETE_SMOKE: &str = "-n hexaspin delete job hexaspin-smoke --ignore-not-found --wait=true";
+// The rollouts share one deadline: each gets what is left of it (the number, compared as <n>).
+const ROLLOUT_WORKER: &str = "-n hexaspin rollout status deployment/hexaspin-worker --timeout=<n>s";
+const ROLLOUT_APP: &str = "-n hexaspin rollout status deployment/hexaspin --timeout=<n>s";
+const DELETE_SMOKE: &str =
+    "-n hexaspin delete job hexaspin-smoke --ignore-not-found --wait=true --timeout=60s";
 const APPLY_SMOKE: &str = "apply -f <work>/smoke.yaml";
 const READ_SMOKE: &str =
     r#"-n hexaspin get job hexaspin-smoke -o jsonpath={.status.conditions[?(@.status=="True")].type}"#;
@@ -65,13 +70,39 @@ fn sequence(parts: &[&[&str]]) -> Vec<String> {
         .collect()
 }
 
+/// `call` with the seconds a `rollout status` is given shown as `<n>` (what is left of the
+/// rollouts' one deadline depends on how long the run took).
+fn without_seconds_left(call: &str) -> String {
+    match call.split_once(" --timeout=") {
+        Some((head, tail)) if call.contains(" rollout status ") && tail.ends_with('s') => {
+            format!("{head} --timeout=<n>s")
+        }
+        _ => call.to_owned(),
+    }
+}
+
 fn assert_run(run: &DeployRun, code: i32, says: &[&str], calls: &[&[&str]]) {
     let printed = run.printed();
     assert_eq!(run.code(), Some(code), "exit code; it printed:\n{printed}");
     for text in says {
         assert!(printed.contains(text), "{text:?} not in:\n{printed}");
     }
-    assert_eq!(run.calls, sequence(calls), "the calls; it printed:\n{printed}");
+    let made: Vec<String> = run.calls.iter().map(|c| without_seconds_left(c)).collect();
+    assert_eq!(made, sequence(calls), "the calls; it printed:\n{printed}");
+}
+
+/// The seconds each `rollout status` of `run` was given.
+fn rollout_seconds(run: &DeployRun) -> Vec<u64> {
+    run.calls
+        .iter()
+        .filter(|c| c.contains(" rollout status "))
+        .map(|c| {
+            c.rsplit_once("--timeout=")
+                .and_then(|(_, s)| s.strip_suffix('s'))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("no --timeout=<n>s in {c}"))
+        })
+        .collect()
 }
 
 /// A cluster running a release of the previous references that deploy.sh deployed and recorded,
@@ -322,8 +353,6 @@ fn an_operator_that_never_takes_the_new_spinapp_rolls_back_before_any_rollout_st
     let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
     cluster.stuck_operator();
     let run = cluster.deploy(&["prod", APP, WORKER], &[("TIMEOUT_SECONDS", "0")]);
-    let rollout_worker = ROLLOUT_WORKER.replace("600s", "0s");
-    let rollout_app = ROLLOUT_APP.replace("600s", "0s");
     assert_run(
         &run,
         1,
@@ -337,9 +366,11 @@ fn an_operator_that_never_takes_the_new_spinapp_rolls_back_before_any_rollout_st
             &APPLY,
             &[OPERATOR_APP],
             &RESTORE,
-            &[OPERATOR_APP, &rollout_worker, &rollout_app],
+            &ROLL_OUT,
         ],
     );
+    // No time left is one second, never 0 (which kubectl takes for no limit).
+    assert_eq!(rollout_seconds(&run), [1, 1], "{:?}", run.calls);
     assert_rolled_back_to(&run, &previous);
 }
 
@@ -548,7 +579,7 @@ fn the_user_service_is_deployed_with_the_release_when_its_reference_is_given() {
     let cluster = FakeCluster::new(&kubectl);
     let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[]);
     let operator_users = OPERATOR_APP.replace("deployment hexaspin ", "deployment hexaspin-users ");
-    let rollout_users = "-n hexaspin rollout status deployment/hexaspin-users --timeout=600s";
+    let rollout_users = "-n hexaspin rollout status deployment/hexaspin-users --timeout=<n>s";
     assert_run(
         &run,
         0,
@@ -1066,6 +1097,66 @@ fn a_rollback_deletes_what_the_failed_release_added_after_the_recorded_one_has_r
         ],
         &calls,
     );
+}
+
+#[test]
+fn the_operator_and_every_rollout_share_one_timeout_whatever_the_number_of_apps() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    // Each rollout takes all but a second of what it is given, then succeeds.
+    cluster.slow_rollouts();
+    let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[("TIMEOUT_SECONDS", "3")]);
+    assert_eq!(run.code(), Some(0), "{}", run.printed());
+    let given = rollout_seconds(&run);
+    assert_eq!(given.len(), 3, "{:?}", run.calls);
+    assert!(given[0] <= 3, "{given:?}");
+    // Three rollouts each given the whole timeout would take 3 × 2 s here (and 3 × 600 s in CD).
+    let slept = cluster.slept_seconds();
+    assert!(
+        slept <= 3,
+        "the rollouts took {slept}s of a 3s timeout ({given:?})"
+    );
+}
+
+#[test]
+fn the_worst_case_the_script_reports_counts_each_wait_it_makes() {
+    let script = workspace_root().join("deploy/scripts/deploy.sh");
+    let worst = |env: &[(&str, &str)]| -> u64 {
+        let output = Command::new(&script)
+            .arg("--worst-case")
+            .env_remove("TIMEOUT_SECONDS")
+            .env_remove("SMOKE_TIMEOUT_SECONDS")
+            .env_remove("POLL_SECONDS")
+            .envs(env.iter().copied())
+            .output()
+            .expect("deploy.sh --worst-case");
+        assert!(output.status.success(), "{}", printed(&output));
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .expect("seconds")
+    };
+    // The migration, the rollouts, the rollback's rollouts; the smoke test; the two Job deletions
+    // (60 s each); eleven retried applies of the release and of the rollback.
+    assert_eq!(worst(&[]), 3 * 600 + 360 + 2 * 60 + 2 * 11 * 5);
+    assert_eq!(
+        worst(&[
+            ("TIMEOUT_SECONDS", "100"),
+            ("SMOKE_TIMEOUT_SECONDS", "10"),
+            ("POLL_SECONDS", "1")
+        ]),
+        300 + 10 + 120 + 22
+    );
+}
+
+#[test]
+fn timeouts_that_are_not_whole_seconds_are_refused_before_anything_reaches_the_cluster() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    for name in ["TIMEOUT_SECONDS", "SMOKE_TIMEOUT_SECONDS", "POLL_SECONDS"] {
+        let run = cluster.deploy(&["prod", APP, WORKER], &[(name, "10m")]);
+        assert_run(&run, 2, &["are whole seconds, not '10m'"], &[]);
+    }
 }
 
 /// A directory holding one executable `name` that prints `says` and fails.
