@@ -114,17 +114,8 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     assert!(dev_keys.contains(&"redis_url".to_owned()), "{dev_keys:?}");
     let prod_keys = example_secret_keys();
     // prod with the optional KEDA component, as the overlay's comment says to enable it.
-    let keda = out.path().join("prod-keda");
-    std::fs::create_dir(&keda).expect("mkdir");
     let deploy = deploy_dir();
-    std::fs::write(
-        keda.join("kustomization.yaml"),
-        format!(
-            "resources: [{0}/overlays/prod]\ncomponents: [{0}/components/keda]\n",
-            relative(&keda, &deploy)
-        ),
-    )
-    .expect("write");
+    let keda = prod_with_component(out.path(), "keda");
     // The CD account's Role must cover everything CD applies (prod, with KEDA, the user service,
     // the smoke Job), cluster-scoped objects included (there must be none).
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
@@ -135,6 +126,8 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         ["pg_url=5432", "redis_url=6380"],
         "the example Secret changed its ports?"
     );
+    // The ports of the URLs the dev overlay's secret-init Job writes.
+    let dev_ports = ["pg_url=5432".to_owned(), "redis_url=6379".to_owned()];
     // The smoke Job's network policy and the user service select the app's pods and use its
     // executor, which the release renders; the dev stores must admit the user service's pods.
     let release = [kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
@@ -152,7 +145,7 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     for (dir, checks) in [
         (
             deploy.join("overlays/dev"),
-            with(&dev_keys, None, &users[..], &[]),
+            with(&dev_keys, None, &users[..], &dev_ports),
         ),
         (deploy.join("overlays/prod"), with(&prod_keys, role, &[], &ports)),
         (keda.clone(), with(&prod_keys, role, &[], &ports)),
@@ -190,6 +183,21 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         .collect();
     // KEDA makes its own HPA for the worker: the CPU one must be gone, the app's stays.
     assert_eq!(autoscalers, ["app HPA", "ScaledObject"], "{with_keda}");
+}
+
+/// A directory in `out` with a kustomization of the prod overlay and `components/<component>`.
+fn prod_with_component(out: &Path, component: &str) -> PathBuf {
+    let dir = out.join(format!("prod-{component}"));
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        format!(
+            "resources: [{0}/overlays/prod]\ncomponents: [{0}/components/{component}]\n",
+            relative(&dir, &deploy_dir())
+        ),
+    )
+    .expect("write");
+    dir
 }
 
 /// `to` relative to `from` (kustomize refuses absolute resource paths).

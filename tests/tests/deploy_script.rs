@@ -3,13 +3,14 @@
 //! to fail in turn, each with its exit code, what it prints and what it rolls back to (the
 //! failure matrix of docs/runbook.md, "Continuous deployment").
 //!
-//! Tools: kubectl (its kustomize renders) and shellcheck from PATH; required under
-//! `cargo xtask test`.
+//! Tools: kubectl (its kustomize renders) and shellcheck from PATH; the manifest check's Python
+//! (tests/deploy/check_manifests.py) for what the migration step applies alone; all required
+//! under `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hexaspin_tests::deploy::{deploy_dir, printed, run, tool};
+use hexaspin_tests::deploy::{KUBERNETES_VERSION, deploy_dir, printed, python_tools, run, tool};
 use hexaspin_tests::fake_kubectl::{DeployRun, FakeCluster};
 use hexaspin_tests::spin_up::workspace_root;
 
@@ -874,6 +875,106 @@ fn executors_kubectl_cannot_apply_roll_the_release_back_with_exit_1() {
         &[&READ_RECORDED, &MIGRATE, &[APPLY_EXECUTORS], &RESTORE, &ROLL_OUT],
     );
     assert_rolled_back_to(&run, &previous);
+}
+
+/// Runs tests/deploy/check_manifests.py on the objects `render` has that `selector` selects (with
+/// the whole render and `context`, the user service's, as what their selectors may match), asking
+/// for egress to `ports`.
+fn check_selected(
+    python: &Path,
+    render: &str,
+    context: &str,
+    selector: &str,
+    ports: &[&str],
+) -> Result<String, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("render.yaml");
+    std::fs::write(&file, render).expect("write");
+    let other = dir.path().join("context.yaml");
+    std::fs::write(&other, context).expect("write");
+    let mut command = Command::new(python.join("python"));
+    command
+        .arg(workspace_root().join("tests/deploy/check_manifests.py"))
+        .arg(&file)
+        .args(["--kubernetes-version", KUBERNETES_VERSION, "--selector", selector])
+        .arg("--context")
+        .arg(&file)
+        .arg("--context")
+        .arg(&other);
+    for port in ports {
+        command.args(["--egress-port", port]);
+    }
+    let output = command.output().expect("check_manifests.py");
+    if output.status.success() {
+        Ok(printed(&output))
+    } else {
+        Err(printed(&output))
+    }
+}
+
+#[test]
+fn what_the_migration_step_applies_alone_lets_the_job_resolve_names_and_reach_postgres() {
+    let (Some(kubectl), Some(python)) = (kubectl(), python_tools()) else {
+        return;
+    };
+    // The dev stores admit the user service's pods, which it deploys beside the release.
+    let users = run(&kubectl, &["kustomize", "services/users/deploy"]);
+    assert!(users.status.success(), "{}", printed(&users));
+    let users = String::from_utf8(users.stdout).expect("utf-8");
+    for (overlay, app, worker) in [
+        ("prod", APP, WORKER),
+        (
+            "dev",
+            "localhost:5000/hexaspin:dev",
+            "localhost:5000/hexaspin-worker:dev",
+        ),
+    ] {
+        let cluster = FakeCluster::new(&kubectl);
+        let run = cluster.deploy(&[overlay, app, worker], &[]);
+        assert_eq!(run.code(), Some(0), "{overlay}: {}", run.printed());
+        // On a fresh cluster nothing else is there yet: no default-deny, but no allow-dns either.
+        let render = run.applied(APPLY_MIGRATION);
+        let selector = APPLY_MIGRATION
+            .split_once("--selector ")
+            .map(|(_, s)| s)
+            .expect("a selector");
+        match check_selected(&python, &render, &users, selector, &["pg_url=5432"]) {
+            Ok(report) => println!("{overlay}: {}", report.trim()),
+            Err(problems) => panic!("{overlay}: the migration step's objects alone:\n{problems}"),
+        }
+    }
+    // The check itself notices a migration policy without DNS (as the one before this fix).
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    let render = run.applied(APPLY_MIGRATION);
+    let dns = "  - ports:\n    - port: 53\n      protocol: UDP\n    - port: 53\n      protocol: TCP\n";
+    let without_dns: Vec<String> = render
+        .split("\n---\n")
+        .map(|doc| {
+            if doc.starts_with("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n")
+                && doc.contains("  name: hexaspin-migrate\n")
+            {
+                assert!(doc.contains(dns), "{doc}");
+                doc.replacen(dns, "", 1)
+            } else {
+                doc.to_owned()
+            }
+        })
+        .collect();
+    let without_dns = without_dns.join("\n---\n");
+    assert_ne!(without_dns, render, "no migration NetworkPolicy in {render}");
+    let problems = check_selected(
+        &python,
+        &without_dns,
+        &users,
+        "app.kubernetes.io/component in (migration,store)",
+        &["pg_url=5432"],
+    )
+    .expect_err("a migration Job that cannot resolve the database's host was accepted");
+    assert!(
+        problems.contains("Job/hexaspin-migrate: its NetworkPolicies allow no DNS (port 53/UDP)"),
+        "{problems}"
+    );
 }
 
 #[test]
