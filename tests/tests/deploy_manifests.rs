@@ -116,6 +116,8 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     // prod with the optional KEDA component, as the overlay's comment says to enable it.
     let deploy = deploy_dir();
     let keda = prod_with_component(out.path(), "keda");
+    // prod trusting a private CA for its stores (components/store-ca, docs/runbook.md).
+    let store_ca = prod_with_component(out.path(), "store-ca");
     // The CD account's Role must cover everything CD applies (prod, with KEDA, the user service,
     // the smoke Job), cluster-scoped objects included (there must be none).
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
@@ -149,6 +151,7 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         ),
         (deploy.join("overlays/prod"), with(&prod_keys, role, &[], &ports)),
         (keda.clone(), with(&prod_keys, role, &[], &ports)),
+        (store_ca.clone(), with(&prod_keys, role, &[], &ports)),
         (deploy.join("smoke"), with(&prod_keys, role, &release[..], &[])),
         // The user service deployed on its own (issue 16), by CD beside the release.
         (
@@ -183,6 +186,9 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         .collect();
     // KEDA makes its own HPA for the worker: the CPU one must be gone, the app's stays.
     assert_eq!(autoscalers, ["app HPA", "ScaledObject"], "{with_keda}");
+    assert_store_ca_reaches_the_worker_the_migration_and_spin(
+        &std::fs::read_to_string(kustomize(&kubectl, &store_ca, out.path())).expect("rendered"),
+    );
 }
 
 /// A directory in `out` with a kustomization of the prod overlay and `components/<component>`.
@@ -198,6 +204,42 @@ fn prod_with_component(out: &Path, component: &str) -> PathBuf {
     )
     .expect("write");
     dir
+}
+
+/// With components/store-ca, the worker and the migration Job read the CA bundle of the Secret
+/// hexaspin-store-ca through SSL_CERT_FILE, and the executor hands the same Secret to Spin.
+fn assert_store_ca_reaches_the_worker_the_migration_and_spin(rendered: &str) {
+    let doc = |kind: &str, name: &str| -> String {
+        rendered
+            .split("\n---\n")
+            .find(|d| d.contains(&format!("\nkind: {kind}\n")) && d.contains(&format!("\n  name: {name}\n")))
+            .map(|d| format!("{d}\n"))
+            .unwrap_or_else(|| panic!("no {kind}/{name} in {rendered}"))
+    };
+    for (kind, name) in [("Deployment", "hexaspin-worker"), ("Job", "hexaspin-migrate")] {
+        let workload = doc(kind, name);
+        for wanted in [
+            "- name: SSL_CERT_FILE\n          value: /etc/hexaspin-ca/ca-certificates.crt\n",
+            "- mountPath: /etc/hexaspin-ca\n          name: store-ca\n          readOnly: true\n",
+            "- name: store-ca\n        secret:\n          items:\n          - key: ca-certificates.crt\n            path: ca-certificates.crt\n          secretName: hexaspin-store-ca\n",
+        ] {
+            assert!(
+                workload.contains(wanted),
+                "{kind}/{name} lacks {wanted:?}:\n{workload}"
+            );
+        }
+    }
+    let executor = doc("SpinAppExecutor", "containerd-shim-spin");
+    assert!(
+        executor.contains("caCertSecret: hexaspin-store-ca\n"),
+        "{executor}"
+    );
+    // installDefaultCACerts would name spin-ca; with caCertSecret the operator mounts ours.
+    assert!(!executor.contains("installDefaultCACerts"), "{executor}");
+    assert!(
+        !rendered.contains("\nkind: Secret\n"),
+        "the CA Secret is created by the operator, never rendered"
+    );
 }
 
 /// `to` relative to `from` (kustomize refuses absolute resource paths).
