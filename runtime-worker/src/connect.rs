@@ -11,12 +11,15 @@ use hexaspin_native::{NativeJobs, NativeRedis, SqliteExecutor};
 use hexaspin_redis::{RedisExecutor, RedisJobs};
 use hexaspin_store_sql::jobs::SqliteJobs;
 
-use crate::durability::{self, Risk};
+use crate::durability::{self, Durability, Risk};
 use crate::telemetry;
 
-/// Opens the job store once; with Redis, also what makes it unsafe for a queue
-/// ([`durability`]), already logged and exported.
-pub async fn open(settings: &QueueSettings) -> Result<(NativeJobs, Vec<Risk>), StoreError> {
+/// Opens the job store once; with Redis, also what makes it unsafe for a queue under
+/// `durability` ([`durability`]), already logged and exported.
+pub async fn open(
+    settings: &QueueSettings,
+    durability: Durability,
+) -> Result<(NativeJobs, Vec<Risk>), StoreError> {
     let (jobs, risks) = match settings {
         QueueSettings::Sqlite { path } => (
             NativeJobs::Sqlite(SqliteJobs::with_clock(
@@ -28,7 +31,7 @@ pub async fn open(settings: &QueueSettings) -> Result<(NativeJobs, Vec<Risk>), S
         QueueSettings::Redis { url, prefix } => {
             let redis = NativeRedis::connect(url).await?;
             redis.ping().await?;
-            let risks = durability::check(&redis).await;
+            let risks = durability::check(&redis, durability).await;
             (
                 NativeJobs::Redis(RedisJobs::with_server_clock(redis, prefix.clone())),
                 risks,
@@ -43,6 +46,7 @@ pub async fn open(settings: &QueueSettings) -> Result<(NativeJobs, Vec<Risk>), S
 /// or `shutdown` resolves.
 pub async fn open_with_backoff(
     settings: &QueueSettings,
+    durability: Durability,
     shutdown: impl Future<Output = ()>,
 ) -> Option<(NativeJobs, Vec<Risk>)> {
     let policy = Backoff {
@@ -52,7 +56,7 @@ pub async fn open_with_backoff(
     let mut shutdown = std::pin::pin!(shutdown);
     for attempt in 1u32.. {
         let tried = tokio::select! {
-            tried = open(settings) => tried,
+            tried = open(settings, durability) => tried,
             () = &mut shutdown => return None,
         };
         match tried {

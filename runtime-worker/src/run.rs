@@ -8,6 +8,7 @@ use anyhow::Context;
 use hexaspin_api::metrics::MetricsToken;
 use hexaspin_config::settings::{ConfigSource, EnvSource, QueueSettings};
 use hexaspin_runtime_worker::config::WorkerConfig;
+use hexaspin_runtime_worker::durability::Durability;
 use hexaspin_runtime_worker::worker::serve_admin;
 use hexaspin_runtime_worker::{Worker, connect, telemetry};
 use tokio::sync::watch;
@@ -30,6 +31,7 @@ impl ConfigSource for QueueSource<'_> {
 pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
     let config = WorkerConfig::load(Path::new(&args.config))?;
     let settings = QueueSettings::load(&QueueSource(store)).context("queue settings")?;
+    let durability = Durability::from_env().map_err(anyhow::Error::msg)?;
     telemetry::prometheus();
     let (stop, shutdown) = watch::channel(false);
     tokio::spawn(async move {
@@ -50,7 +52,7 @@ pub async fn run(store: &StoreArgs, args: &RunArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let mut waiting = shutdown.clone();
-    let Some((jobs, risks)) = connect::open_with_backoff(&settings, async move {
+    let Some((jobs, risks)) = connect::open_with_backoff(&settings, durability, async move {
         let _ = waiting.wait_for(|s| *s).await;
     })
     .await

@@ -39,6 +39,8 @@ pub const STORE_ERRORS: &str = "hexaspin_worker_store_errors_total";
 pub const CONNECT_FAILURES: &str = "hexaspin_worker_store_connect_failures_total";
 /// 1 when a Redis setting puts queued jobs at risk, by setting (`maxmemory_policy`, `appendonly`).
 pub const REDIS_UNSAFE_CONFIG: &str = "hexaspin_worker_redis_unsafe_config";
+/// 1 when Redis refused the INFO the durability check reads (its settings are unknown), else 0.
+pub const REDIS_DURABILITY_UNCHECKED: &str = "hexaspin_worker_redis_durability_unchecked";
 
 /// Installs the Prometheus recorder once per process and returns its handle.
 pub fn prometheus() -> PrometheusHandle {
@@ -95,5 +97,9 @@ fn describe() {
     metrics::describe_gauge!(
         REDIS_UNSAFE_CONFIG,
         "1 when a Redis setting puts queued jobs at risk (an evicting maxmemory-policy, no append-only file)."
+    );
+    metrics::describe_gauge!(
+        REDIS_DURABILITY_UNCHECKED,
+        "1 when Redis refused INFO, so its eviction policy and persistence could not be checked."
     );
 }

@@ -16,12 +16,18 @@ tests/tests/deploy_manifests.rs:
 8. where a NetworkPolicy admits traffic to an in-cluster store (Postgres, Redis), every pod of the
    output or context that is given that store's URL is admitted;
 9. with --egress-port KEY=PORT (e.g. redis_url=6380, the port of the example Secret's URL), every
-   pod given that secret key whose egress some NetworkPolicy restricts may connect to that port;
+   pod given that secret key whose egress some NetworkPolicy restricts may connect to that port
+   and to DNS (53, UDP and TCP: the URL names a host), through the policies of the output alone;
 10. with --deployer-role, that Role may get, create, patch and delete every object of the output: a
    cluster-scoped object is a problem, as no Role can grant it.
 
+With --selector, only the objects of RENDERED.yaml that the label selector selects are the output
+(`kubectl apply --selector` applies them alone, as deploy/scripts/deploy.sh's migration step does):
+equality (k=v, k!=v) and set (k in (a,b), k notin (a,b)) requirements, comma-separated.
+
 Usage: check_manifests.py RENDERED.yaml --kubernetes-version 1.32 [--secret-keys a,b,c]
        [--deployer-role RBAC.yaml] [--context OTHER_RENDERED.yaml ...] [--egress-port KEY=PORT ...]
+       [--selector SELECTOR]
 Prints one line per problem and exits 1 when there is any.
 """
 
@@ -388,8 +394,10 @@ def store_access_problems(objects, context):
 
 
 def egress_problems(objects, ports):
-    """Every pod given a store's URL may reach the store's port through the egress policies that
-    select it (none selecting it: Kubernetes allows all egress)."""
+    """Every pod given a store's URL may reach the store's port, and DNS to resolve its host,
+    through the egress policies that select it (none selecting it: Kubernetes allows all egress).
+    A store may be anywhere, so only rules without `to` count for its port; DNS may be a rule
+    towards the cluster's DNS pods (as allow-dns is)."""
     policies = [o for o in objects if o.get("kind") == "NetworkPolicy"
                 and "Egress" in (o["spec"].get("policyTypes") or [])]
     problems = []
@@ -401,15 +409,69 @@ def egress_problems(objects, ports):
                      if all(labels.get(k) == v for k, v in ((p["spec"].get("podSelector") or {}).get("matchLabels") or {}).items())]
         if not selecting:
             continue
-        for key, port in ports.items():
-            if key not in keys:
-                continue
-            allowed = any(not rule.get("ports") or any(p.get("port") == port for p in rule["ports"])
-                          for policy in selecting for rule in policy["spec"].get("egress") or []
-                          if not rule.get("to"))
-            if not allowed:
-                problems.append(f"{obj['kind']}/{obj['metadata']['name']}: its NetworkPolicies allow no egress to port {port} ({key})")
+        rules = [rule for policy in selecting for rule in policy["spec"].get("egress") or []]
+
+        def allows(port, protocol="TCP", anywhere=True):
+            return any(not rule.get("ports")
+                       or any(p.get("port") == port and p.get("protocol", "TCP") == protocol for p in rule["ports"])
+                       for rule in rules if not (anywhere and rule.get("to")))
+
+        name = f"{obj['kind']}/{obj['metadata']['name']}"
+        given = [key for key in ports if key in keys]
+        for key in given:
+            if not allows(ports[key]):
+                problems.append(f"{name}: its NetworkPolicies allow no egress to port {ports[key]} ({key})")
+        if given:
+            for protocol in ("UDP", "TCP"):
+                if not allows(53, protocol, anywhere=False):
+                    problems.append(f"{name}: its NetworkPolicies allow no DNS (port 53/{protocol}): "
+                                    f"it cannot resolve the host of {', '.join(given)}")
     return problems
+
+
+def parse_selector(text):
+    """[(key, operator, values)] of a label selector: `=`/`==`/`!=` with one value, `in`/`notin`
+    with a set."""
+    requirements, depth, current = [], 0, ""
+    for char in text + ",":
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            part = current.strip()
+            current = ""
+            if not part:
+                continue
+            for op in (" notin ", " in "):
+                if op in part:
+                    key, values = part.split(op, 1)
+                    values = values.strip()
+                    if not (values.startswith("(") and values.endswith(")")):
+                        raise SystemExit(f"--selector: {part!r}: a set is written (a,b)")
+                    requirements.append((key.strip(), op.strip(), {v.strip() for v in values[1:-1].split(",")}))
+                    break
+            else:
+                for op in ("!=", "==", "="):
+                    if op in part:
+                        key, value = part.split(op, 1)
+                        requirements.append((key.strip(), "!=" if op == "!=" else "=", {value.strip()}))
+                        break
+                else:
+                    raise SystemExit(f"--selector: cannot read {part!r}")
+        else:
+            current += char
+    return requirements
+
+
+def selected(obj, requirements):
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for key, op, values in requirements:
+        value = labels.get(key)
+        if op == "=" and value not in values:
+            return False
+        if op == "in" and value not in values:
+            return False
+        if op in ("!=", "notin") and value in values:
+            return False
+    return True
 
 
 def plural(kind):
@@ -462,8 +524,15 @@ def main():
     parser.add_argument("--deployer-role")
     parser.add_argument("--context", action="append", default=[])
     parser.add_argument("--egress-port", action="append", default=[])
+    parser.add_argument("--selector")
     args = parser.parse_args()
     objects = [o for o in yaml.safe_load_all(pathlib.Path(args.rendered).read_text()) if o]
+    if args.selector is not None:
+        requirements = parse_selector(args.selector)
+        objects = [o for o in objects if selected(o, requirements)]
+        if not objects:
+            print(f"--selector {args.selector!r} selects no object")
+            return 1
     crds = crd_schemas()
     problems = []
     for obj in objects:

@@ -10,14 +10,19 @@
    (the gate) whose `if` requires the triggering run to have succeeded, to be a `push`, from this
    repository and from main, and, for `workflow_dispatch`, the main branch and a step that asks the
    API whether CI passed for that commit; every other job needs the gate; the job that runs
-   deploy/scripts/deploy.sh uses the `production` environment.
+   deploy/scripts/deploy.sh uses the `production` environment, and its timeout-minutes covers the
+   script's worst case (`deploy.sh --worst-case`, with the step's TIMEOUT_SECONDS,
+   SMOKE_TIMEOUT_SECONDS and POLL_SECONDS) plus OTHER_STEPS_SECONDS for the job's other steps: a
+   job cancelled by its timeout could cut a rollback off half way.
 
 Usage: check_workflows.py WORKFLOW.yml ...
 Prints one line per problem and exits 1 when there is any.
 """
 
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 import yaml
@@ -32,6 +37,10 @@ GATE_GUARDS = [
     "github.event.workflow_run.head_repository.full_name == github.repository",
 ]
 DISPATCH_GUARD = "github.ref == 'refs/heads/main'"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The deploy job's checkout, kubectl set-up, secrets and Alertmanager steps, and kubectl's own
+# calls between the script's waits.
+OTHER_STEPS_SECONDS = 600
 
 
 def pin_problems(name, text):
@@ -122,9 +131,30 @@ def deploy_problems(name, workflow, triggers):
             environment = environment.get("name")
         if runs_deploy and environment != "production":
             problems.append(f"{name}: job {job_name} deploys outside the production environment (no required reviewers)")
+        if runs_deploy:
+            problems += timeout_problems(name, job_name, job)
     if not any("deploy/scripts/deploy.sh" in str(step.get("run") or "") for _, step in steps(workflow)):
         problems.append(f"{name}: no job runs deploy/scripts/deploy.sh")
     return problems
+
+
+def timeout_problems(name, job_name, job):
+    """The job's timeout-minutes against deploy.sh's worst case with the step's settings."""
+    step = next(s for s in job.get("steps") or [] if "deploy/scripts/deploy.sh" in str(s.get("run") or ""))
+    env = {k: str(v) for k, v in (step.get("env") or {}).items()
+           if k in ("TIMEOUT_SECONDS", "SMOKE_TIMEOUT_SECONDS", "POLL_SECONDS")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("TIMEOUT_SECONDS", "SMOKE_TIMEOUT_SECONDS", "POLL_SECONDS")}
+    worst = subprocess.run([str(ROOT / "deploy/scripts/deploy.sh"), "--worst-case"], env={**clean, **env},
+                           capture_output=True, text=True, check=False)
+    if worst.returncode != 0 or not worst.stdout.strip().isdigit():
+        return [f"{name}: job {job_name}: deploy.sh --worst-case failed: {worst.stderr.strip()}"]
+    needed = int(worst.stdout) + OTHER_STEPS_SECONDS
+    minutes = job.get("timeout-minutes")
+    if not isinstance(minutes, int) or minutes * 60 < needed:
+        return [f"{name}: job {job_name}: timeout-minutes {minutes} is shorter than deploy.sh's worst case "
+                f"({worst.stdout.strip()} s) plus {OTHER_STEPS_SECONDS} s for the other steps ({-(-needed // 60)} min): "
+                "a cancelled deploy could cut its rollback off"]
+    return []
 
 
 def main():

@@ -10,6 +10,12 @@
 //! - the operator carries a SpinApp's release annotation to its Deployment as soon as a render
 //!   carrying it is applied, unless [`FakeCluster::stuck_operator`] makes it keep showing the
 //!   recorded release;
+//! - spin-operator's webhook refuses an apply of a SpinApp (as kubectl reports it: exit 1,
+//!   "executor does not exist in namespace") while no earlier call has applied a
+//!   SpinAppExecutor, and [`FakeCluster::executor_cache_lag`] more times after that (its informer
+//!   cache catching up); the migration step's selector leaves the SpinApps out;
+//! - `rollout status` answers at once, or with [`FakeCluster::slow_rollouts`] just before its
+//!   `--timeout` (one second before), adding what it slept to [`FakeCluster::slept_seconds`];
 //! - a call whose line contains a pattern given to [`FakeCluster::fail`] or
 //!   [`FakeCluster::fail_once`] exits 1 (always, or the first time).
 
@@ -70,7 +76,34 @@ case "$line" in
   *"get job hexaspin-smoke"*) cat "$state/job-hexaspin-smoke" ;;
   *"get deployment "*"hexaspin\.dev/release"*)
     if [ -f "$state/stuck" ]; then cat "$state/record.id" 2>/dev/null; else cat "$state/operator" 2>/dev/null; fi ;;
+  *"rollout status "*)
+    if [ -f "$state/slow-rollouts" ]; then
+      limit=$(printf '%s' "$line" | sed -E 's/.*--timeout=([0-9]+)s.*/\1/')
+      nap=$(( limit > 1 ? limit - 1 : 0 ))
+      printf '%s\n' "$nap" >> "$state/slept"
+      sleep "$nap"
+    fi ;;
   "apply -f "*)
+    case "$line" in
+      *"--selector"*) case "$line" in *"--selector app.kubernetes.io/component!=migration"*) app=1 ;; *) app=0 ;; esac ;;
+      *) app=1 ;;
+    esac
+    refused=0
+    if [ "$app" = 1 ] && grep -q '^kind: SpinApp$' "$file"; then
+      lag=$(cat "$state/executor-lag" 2>/dev/null || echo 0)
+      if [ ! -f "$state/executor" ]; then
+        refused=1
+      elif [ "$lag" -gt 0 ]; then
+        printf '%s' "$((lag - 1))" > "$state/executor-lag"
+        refused=1
+      fi
+    fi
+    # The same apply creates the executor too (after the SpinApp, which kustomize renders first).
+    if [ "$app" = 1 ] && grep -q '^kind: SpinAppExecutor$' "$file"; then touch "$state/executor"; fi
+    if [ "$refused" = 1 ]; then
+      echo "Error from server (Forbidden): error when creating \"$file\": admission webhook \"vspinapp.kb.io\" denied the request: SpinApp.core.spinoperator.dev \"hexaspin\" is invalid: spec.executor: Invalid value: \"containerd-shim-spin\": executor does not exist in namespace" >&2
+      exit 1
+    fi
     id=$(grep -m1 'hexaspin.dev/release:' "$file" | awk '{{print $2}}' | tr -d '"')
     if [ -n "$id" ]; then printf '%s' "$id" > "$state/operator"; fi ;;
 esac
@@ -120,6 +153,32 @@ exit 0
     /// The operator never carries a new release to the Deployments (it shows the recorded one).
     pub fn stuck_operator(&self) {
         std::fs::write(self.path("stuck"), "").expect("stuck");
+    }
+
+    /// The webhook keeps refusing the SpinApp `times` more applies after its executor was created
+    /// (spin-operator reads executors through an informer cache).
+    pub fn executor_cache_lag(&self, times: u32) {
+        std::fs::write(self.path("executor-lag"), times.to_string()).expect("lag");
+    }
+
+    /// Every `rollout status` takes all but one second of its `--timeout`, then succeeds.
+    pub fn slow_rollouts(&self) {
+        std::fs::write(self.path("slow-rollouts"), "").expect("slow");
+    }
+
+    /// The seconds the slow rollouts slept, all runs together.
+    pub fn slept_seconds(&self) -> u64 {
+        std::fs::read_to_string(self.path("slept"))
+            .unwrap_or_default()
+            .lines()
+            .map(|n| n.parse::<u64>().expect("a number of seconds"))
+            .sum()
+    }
+
+    /// The directory holding the fake `kubectl`, which [`FakeCluster::deploy`] puts first on
+    /// PATH (a test that sets PATH itself puts it there too).
+    pub fn bin_dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Makes every call whose logged line contains `pattern` fail.

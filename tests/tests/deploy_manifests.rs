@@ -114,17 +114,10 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     assert!(dev_keys.contains(&"redis_url".to_owned()), "{dev_keys:?}");
     let prod_keys = example_secret_keys();
     // prod with the optional KEDA component, as the overlay's comment says to enable it.
-    let keda = out.path().join("prod-keda");
-    std::fs::create_dir(&keda).expect("mkdir");
     let deploy = deploy_dir();
-    std::fs::write(
-        keda.join("kustomization.yaml"),
-        format!(
-            "resources: [{0}/overlays/prod]\ncomponents: [{0}/components/keda]\n",
-            relative(&keda, &deploy)
-        ),
-    )
-    .expect("write");
+    let keda = prod_with_component(out.path(), "keda");
+    // prod trusting a private CA for its stores (components/store-ca, docs/runbook.md).
+    let store_ca = prod_with_component(out.path(), "store-ca");
     // The CD account's Role must cover everything CD applies (prod, with KEDA, the user service,
     // the smoke Job), cluster-scoped objects included (there must be none).
     let deployer = kustomize(&kubectl, &deploy.join("rbac"), out.path());
@@ -135,6 +128,8 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         ["pg_url=5432", "redis_url=6380"],
         "the example Secret changed its ports?"
     );
+    // The ports of the URLs the dev overlay's secret-init Job writes.
+    let dev_ports = ["pg_url=5432".to_owned(), "redis_url=6379".to_owned()];
     // The smoke Job's network policy and the user service select the app's pods and use its
     // executor, which the release renders; the dev stores must admit the user service's pods.
     let release = [kustomize(&kubectl, &deploy.join("overlays/prod"), out.path())];
@@ -152,10 +147,11 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
     for (dir, checks) in [
         (
             deploy.join("overlays/dev"),
-            with(&dev_keys, None, &users[..], &[]),
+            with(&dev_keys, None, &users[..], &dev_ports),
         ),
         (deploy.join("overlays/prod"), with(&prod_keys, role, &[], &ports)),
         (keda.clone(), with(&prod_keys, role, &[], &ports)),
+        (store_ca.clone(), with(&prod_keys, role, &[], &ports)),
         (deploy.join("smoke"), with(&prod_keys, role, &release[..], &[])),
         // The user service deployed on its own (issue 16), by CD beside the release.
         (
@@ -190,6 +186,60 @@ fn every_overlay_renders_and_validates_strictly_with_restricted_pods_and_known_s
         .collect();
     // KEDA makes its own HPA for the worker: the CPU one must be gone, the app's stays.
     assert_eq!(autoscalers, ["app HPA", "ScaledObject"], "{with_keda}");
+    assert_store_ca_reaches_the_worker_the_migration_and_spin(
+        &std::fs::read_to_string(kustomize(&kubectl, &store_ca, out.path())).expect("rendered"),
+    );
+}
+
+/// A directory in `out` with a kustomization of the prod overlay and `components/<component>`.
+fn prod_with_component(out: &Path, component: &str) -> PathBuf {
+    let dir = out.join(format!("prod-{component}"));
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        format!(
+            "resources: [{0}/overlays/prod]\ncomponents: [{0}/components/{component}]\n",
+            relative(&dir, &deploy_dir())
+        ),
+    )
+    .expect("write");
+    dir
+}
+
+/// With components/store-ca, the worker and the migration Job read the CA bundle of the Secret
+/// hexaspin-store-ca through SSL_CERT_FILE, and the executor hands the same Secret to Spin.
+fn assert_store_ca_reaches_the_worker_the_migration_and_spin(rendered: &str) {
+    let doc = |kind: &str, name: &str| -> String {
+        rendered
+            .split("\n---\n")
+            .find(|d| d.contains(&format!("\nkind: {kind}\n")) && d.contains(&format!("\n  name: {name}\n")))
+            .map(|d| format!("{d}\n"))
+            .unwrap_or_else(|| panic!("no {kind}/{name} in {rendered}"))
+    };
+    for (kind, name) in [("Deployment", "hexaspin-worker"), ("Job", "hexaspin-migrate")] {
+        let workload = doc(kind, name);
+        for wanted in [
+            "- name: SSL_CERT_FILE\n          value: /etc/hexaspin-ca/ca-certificates.crt\n",
+            "- mountPath: /etc/hexaspin-ca\n          name: store-ca\n          readOnly: true\n",
+            "- name: store-ca\n        secret:\n          items:\n          - key: ca-certificates.crt\n            path: ca-certificates.crt\n          secretName: hexaspin-store-ca\n",
+        ] {
+            assert!(
+                workload.contains(wanted),
+                "{kind}/{name} lacks {wanted:?}:\n{workload}"
+            );
+        }
+    }
+    let executor = doc("SpinAppExecutor", "containerd-shim-spin");
+    assert!(
+        executor.contains("caCertSecret: hexaspin-store-ca\n"),
+        "{executor}"
+    );
+    // installDefaultCACerts would name spin-ca; with caCertSecret the operator mounts ours.
+    assert!(!executor.contains("installDefaultCACerts"), "{executor}");
+    assert!(
+        !rendered.contains("\nkind: Secret\n"),
+        "the CA Secret is created by the operator, never rendered"
+    );
 }
 
 /// `to` relative to `from` (kustomize refuses absolute resource paths).
@@ -474,7 +524,7 @@ fn the_rules_pass_promtool_and_every_alert_has_a_unit_test_that_fires_it() {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("- alert: ").map(str::to_owned))
         .collect();
-    assert_eq!(alerts.len(), 7, "{alerts:?}");
+    assert_eq!(alerts.len(), 8, "{alerts:?}");
     // An alert counts as tested when some test expects it to fire (exp_alerts not empty).
     let test_text = read(tests);
     let mut fired = BTreeSet::new();

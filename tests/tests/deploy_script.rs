@@ -3,13 +3,16 @@
 //! to fail in turn, each with its exit code, what it prints and what it rolls back to (the
 //! failure matrix of docs/runbook.md, "Continuous deployment").
 //!
-//! Tools: kubectl (its kustomize renders) and shellcheck from PATH; required under
-//! `cargo xtask test`.
+//! Tools: kubectl (its kustomize renders) and shellcheck from PATH; the manifest check's Python
+//! (tests/deploy/check_manifests.py) for what the migration step applies alone; all required
+//! under `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use hexaspin_tests::deploy::{deploy_dir, printed, run, tool};
+use hexaspin_tests::deploy::{KUBERNETES_VERSION, deploy_dir, printed, python_tools, run, tool};
 use hexaspin_tests::fake_kubectl::{DeployRun, FakeCluster};
+use hexaspin_tests::spin_up::workspace_root;
 
 const KUBECTL_INSTALL: &str = "install kubectl (https://kubernetes.io/docs/tasks/tools/)";
 
@@ -18,27 +21,34 @@ const WORKER: &str = "ghcr.io/your-org/hexaspin-worker:new";
 const USERS: &str = "ghcr.io/your-org/hexaspin-users:new";
 const PREVIOUS_APP: &str = "ghcr.io/your-org/hexaspin:previous";
 const PREVIOUS_WORKER: &str = "ghcr.io/your-org/hexaspin-worker:previous";
+const PREVIOUS_USERS: &str = "ghcr.io/your-org/hexaspin-users:previous";
 
 // The calls deploy.sh makes, as the fake logs them (`<work>`: its temporary directory).
 const READ_RECORD: &str = r"-n hexaspin get configmap hexaspin-release --ignore-not-found -o jsonpath={.binaryData.release\.yaml\.gz}";
 const READ_RECORD_ID: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.id}";
 const READ_RECORD_REFS: &str = "-n hexaspin get configmap hexaspin-release -o jsonpath={.data.refs}";
-const DELETE_MIGRATION: &str = "-n hexaspin delete job hexaspin-migrate --ignore-not-found --wait=true";
-const APPLY_MIGRATION: &str = "apply -f <work>/release.yaml --selector app.kubernetes.io/component=migration";
+const DELETE_MIGRATION: &str =
+    "-n hexaspin delete job hexaspin-migrate --ignore-not-found --wait=true --timeout=60s";
+const APPLY_MIGRATION: &str =
+    "apply -f <work>/release.yaml --selector app.kubernetes.io/component in (migration,store)";
 const READ_MIGRATION: &str =
     r#"-n hexaspin get job hexaspin-migrate -o jsonpath={.status.conditions[?(@.status=="True")].type}"#;
 const MIGRATION_LOGS: &str = "-n hexaspin logs job/hexaspin-migrate --tail=100";
+const APPLY_EXECUTORS: &str = "apply -f <work>/executors.yaml";
 const APPLY_RELEASE: &str = "apply -f <work>/release.yaml --selector app.kubernetes.io/component!=migration";
 const OPERATOR_APP: &str = r"-n hexaspin get deployment hexaspin --ignore-not-found -o jsonpath={.metadata.annotations.hexaspin\.dev/release}";
-const ROLLOUT_WORKER: &str = "-n hexaspin rollout status deployment/hexaspin-worker --timeout=600s";
-const ROLLOUT_APP: &str = "-n hexaspin rollout status deployment/hexaspin --timeout=600s";
-const DELETE_SMOKE: &str = "-n hexaspin delete job hexaspin-smoke --ignore-not-found --wait=true";
+// The rollouts share one deadline: each gets what is left of it (the number, compared as <n>).
+const ROLLOUT_WORKER: &str = "-n hexaspin rollout status deployment/hexaspin-worker --timeout=<n>s";
+const ROLLOUT_APP: &str = "-n hexaspin rollout status deployment/hexaspin --timeout=<n>s";
+const DELETE_SMOKE: &str =
+    "-n hexaspin delete job hexaspin-smoke --ignore-not-found --wait=true --timeout=60s";
 const APPLY_SMOKE: &str = "apply -f <work>/smoke.yaml";
 const READ_SMOKE: &str =
     r#"-n hexaspin get job hexaspin-smoke -o jsonpath={.status.conditions[?(@.status=="True")].type}"#;
 const SMOKE_LOGS: &str = "-n hexaspin logs job/hexaspin-smoke";
 const RECORD: &str =
     "apply --server-side --force-conflicts --field-manager=hexaspin-deploy -f <work>/record.yaml";
+const APPLY_PREVIOUS_EXECUTORS: &str = "apply -f <work>/previous-executors.yaml";
 const APPLY_PREVIOUS: &str =
     "apply -f <work>/previous.yaml --selector app.kubernetes.io/component!=migration";
 
@@ -46,6 +56,8 @@ const READ_RECORDED: [&str; 3] = [READ_RECORD, READ_RECORD_ID, READ_RECORD_REFS]
 const MIGRATE: [&str; 3] = [DELETE_MIGRATION, APPLY_MIGRATION, READ_MIGRATION];
 const ROLL_OUT: [&str; 3] = [OPERATOR_APP, ROLLOUT_WORKER, ROLLOUT_APP];
 const SMOKE: [&str; 4] = [DELETE_SMOKE, APPLY_SMOKE, READ_SMOKE, SMOKE_LOGS];
+const APPLY: [&str; 2] = [APPLY_EXECUTORS, APPLY_RELEASE];
+const RESTORE: [&str; 2] = [APPLY_PREVIOUS_EXECUTORS, APPLY_PREVIOUS];
 
 fn kubectl() -> Option<PathBuf> {
     tool("kubectl", KUBECTL_INSTALL)
@@ -59,24 +71,71 @@ fn sequence(parts: &[&[&str]]) -> Vec<String> {
         .collect()
 }
 
+/// `call` with the seconds a `rollout status` is given shown as `<n>` (what is left of the
+/// rollouts' one deadline depends on how long the run took).
+fn without_seconds_left(call: &str) -> String {
+    match call.split_once(" --timeout=") {
+        Some((head, tail)) if call.contains(" rollout status ") && tail.ends_with('s') => {
+            format!("{head} --timeout=<n>s")
+        }
+        _ => call.to_owned(),
+    }
+}
+
 fn assert_run(run: &DeployRun, code: i32, says: &[&str], calls: &[&[&str]]) {
     let printed = run.printed();
     assert_eq!(run.code(), Some(code), "exit code; it printed:\n{printed}");
     for text in says {
         assert!(printed.contains(text), "{text:?} not in:\n{printed}");
     }
-    assert_eq!(run.calls, sequence(calls), "the calls; it printed:\n{printed}");
+    let made: Vec<String> = run.calls.iter().map(|c| without_seconds_left(c)).collect();
+    assert_eq!(made, sequence(calls), "the calls; it printed:\n{printed}");
+}
+
+/// The seconds each `rollout status` of `run` was given.
+fn rollout_seconds(run: &DeployRun) -> Vec<u64> {
+    run.calls
+        .iter()
+        .filter(|c| c.contains(" rollout status "))
+        .map(|c| {
+            c.rsplit_once("--timeout=")
+                .and_then(|(_, s)| s.strip_suffix('s'))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("no --timeout=<n>s in {c}"))
+        })
+        .collect()
 }
 
 /// A cluster running a release of the previous references that deploy.sh deployed and recorded,
 /// and that release's render as it applied it.
 fn cluster_with_a_recorded_release(kubectl: &Path) -> (FakeCluster, String) {
+    cluster_with_recorded(kubectl, &["prod", PREVIOUS_APP, PREVIOUS_WORKER])
+}
+
+/// A cluster running the release deploy.sh deployed and recorded with `args`, and its render.
+fn cluster_with_recorded(kubectl: &Path, args: &[&str]) -> (FakeCluster, String) {
     let cluster = FakeCluster::new(kubectl);
-    let first = cluster.deploy(&["prod", PREVIOUS_APP, PREVIOUS_WORKER], &[]);
+    let first = cluster.deploy(args, &[]);
     assert_eq!(first.code(), Some(0), "{}", first.printed());
     cluster.record(&first.applied(RECORD));
     let render = first.applied(APPLY_RELEASE);
     (cluster, render)
+}
+
+/// The objects ("Kind/name") of a render.
+fn objects(render: &str) -> Vec<String> {
+    render
+        .split("\n---\n")
+        .filter_map(|doc| {
+            let kind = doc.lines().find_map(|l| l.strip_prefix("kind: "))?;
+            let meta = doc.split("\nmetadata:\n").nth(1)?;
+            let name = meta
+                .lines()
+                .take_while(|l| l.starts_with(' '))
+                .find_map(|l| l.strip_prefix("  name: "))?;
+            Some(format!("{kind}/{name}"))
+        })
+        .collect()
 }
 
 /// The release id a render carries (its SpinApps' hexaspin.dev/release annotation).
@@ -88,21 +147,50 @@ fn release_id(render: &str) -> String {
         .to_owned()
 }
 
-/// A kustomization dir of the prod overlay with the KEDA component, as the runbook's switch says.
-fn prod_with_keda(dir: &Path) -> PathBuf {
-    let keda = dir.join("prod-keda");
-    std::fs::create_dir_all(&keda).expect("mkdir");
-    // kustomize refuses absolute paths: the deploy directory relative to this one.
-    let keda_real = keda.canonicalize().expect("canonical");
-    let up = "../".repeat(keda_real.components().count() - 1);
+/// A kustomization dir `name` in `dir` of the prod overlay and `more` (kustomization lines where
+/// `{deploy}` is the deploy directory, relative: kustomize refuses absolute paths).
+fn prod_with(dir: &Path, name: &str, more: &str) -> PathBuf {
+    let overlay = dir.join(name);
+    std::fs::create_dir_all(&overlay).expect("mkdir");
+    let real = overlay.canonicalize().expect("canonical");
+    let up = "../".repeat(real.components().count() - 1);
     let deploy = deploy_dir().canonicalize().expect("canonical");
     let deploy = format!("{up}{}", deploy.to_string_lossy().trim_start_matches('/'));
     std::fs::write(
-        keda.join("kustomization.yaml"),
-        format!("resources: [{deploy}/overlays/prod]\ncomponents: [{deploy}/components/keda]\n"),
+        overlay.join("kustomization.yaml"),
+        format!(
+            "resources: [{deploy}/overlays/prod]\n{}",
+            more.replace("{deploy}", &deploy)
+        ),
     )
     .expect("write");
-    keda
+    overlay
+}
+
+/// A kustomization dir of the prod overlay with the KEDA component, as the runbook's switch says.
+fn prod_with_keda(dir: &Path) -> PathBuf {
+    prod_with(dir, "prod-keda", "components: [{deploy}/components/keda]\n")
+}
+
+/// A kustomization dir of the prod overlay whose worker.toml differs (a comment more): the worker's
+/// ConfigMap gets another hashed name.
+fn prod_with_another_worker_toml(dir: &Path) -> PathBuf {
+    let overlay = prod_with(
+        dir,
+        "prod-worker-toml",
+        "configMapGenerator:\n  - name: hexaspin-worker\n    behavior: replace\n    files: [worker.toml]\n",
+    );
+    let toml = std::fs::read_to_string(deploy_dir().join("base/worker/worker.toml")).expect("worker.toml");
+    std::fs::write(overlay.join("worker.toml"), format!("{toml}\n# changed\n")).expect("write");
+    overlay
+}
+
+/// The name of the worker's ConfigMap in a render.
+fn worker_config_map(render: &str) -> String {
+    objects(render)
+        .into_iter()
+        .find(|o| o.starts_with("ConfigMap/hexaspin-worker-"))
+        .unwrap_or_else(|| panic!("no worker ConfigMap in {render}"))
 }
 
 #[test]
@@ -115,14 +203,7 @@ fn a_first_deploy_migrates_alone_then_rolls_out_once_the_operator_has_the_releas
         &run,
         0,
         &["deploying release", "(recorded: none)", "deployed release"],
-        &[
-            &[READ_RECORD],
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &ROLL_OUT,
-            &SMOKE,
-            &[RECORD],
-        ],
+        &[&[READ_RECORD], &MIGRATE, &APPLY, &ROLL_OUT, &SMOKE, &[RECORD]],
     );
     let release = run.applied(APPLY_RELEASE);
     assert!(release.contains(&format!("image: {APP}\n")), "{release}");
@@ -163,14 +244,7 @@ fn a_deploy_over_a_recorded_release_reads_the_record_and_replaces_it() {
         &[&format!(
             "(recorded: {previous_id}: {PREVIOUS_APP} {PREVIOUS_WORKER})"
         )],
-        &[
-            &READ_RECORDED,
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &ROLL_OUT,
-            &SMOKE,
-            &[RECORD],
-        ],
+        &[&READ_RECORDED, &MIGRATE, &APPLY, &ROLL_OUT, &SMOKE, &[RECORD]],
     );
     assert_ne!(release_id(&run.applied(APPLY_RELEASE)), previous_id);
 }
@@ -250,8 +324,9 @@ fn a_failed_worker_rollout_rolls_back_to_the_recorded_render_with_exit_1() {
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[APPLY_RELEASE, OPERATOR_APP, ROLLOUT_WORKER],
-            &[APPLY_PREVIOUS],
+            &APPLY,
+            &[OPERATOR_APP, ROLLOUT_WORKER],
+            &RESTORE,
             &ROLL_OUT,
         ],
     );
@@ -268,14 +343,7 @@ fn a_failed_app_rollout_rolls_back_to_the_recorded_render_with_exit_1() {
         &run,
         1,
         &["the release failed (rollout)"],
-        &[
-            &READ_RECORDED,
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &ROLL_OUT,
-            &[APPLY_PREVIOUS],
-            &ROLL_OUT,
-        ],
+        &[&READ_RECORDED, &MIGRATE, &APPLY, &ROLL_OUT, &RESTORE, &ROLL_OUT],
     );
     assert_rolled_back_to(&run, &previous);
 }
@@ -286,8 +354,6 @@ fn an_operator_that_never_takes_the_new_spinapp_rolls_back_before_any_rollout_st
     let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
     cluster.stuck_operator();
     let run = cluster.deploy(&["prod", APP, WORKER], &[("TIMEOUT_SECONDS", "0")]);
-    let rollout_worker = ROLLOUT_WORKER.replace("600s", "0s");
-    let rollout_app = ROLLOUT_APP.replace("600s", "0s");
     assert_run(
         &run,
         1,
@@ -298,10 +364,14 @@ fn an_operator_that_never_takes_the_new_spinapp_rolls_back_before_any_rollout_st
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[APPLY_RELEASE, OPERATOR_APP],
-            &[APPLY_PREVIOUS, OPERATOR_APP, &rollout_worker, &rollout_app],
+            &APPLY,
+            &[OPERATOR_APP],
+            &RESTORE,
+            &ROLL_OUT,
         ],
     );
+    // No time left is one second, never 0 (which kubectl takes for no limit).
+    assert_eq!(rollout_seconds(&run), [1, 1], "{:?}", run.calls);
     assert_rolled_back_to(&run, &previous);
 }
 
@@ -315,13 +385,7 @@ fn a_release_kubectl_cannot_apply_rolls_back_with_exit_1() {
         &run,
         1,
         &["the release failed (kubectl apply)"],
-        &[
-            &READ_RECORDED,
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &[APPLY_PREVIOUS],
-            &ROLL_OUT,
-        ],
+        &[&READ_RECORDED, &MIGRATE, &APPLY, &RESTORE, &ROLL_OUT],
     );
     assert_rolled_back_to(&run, &previous);
 }
@@ -339,10 +403,10 @@ fn a_failed_smoke_test_shows_its_logs_and_rolls_back_with_exit_1() {
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[APPLY_RELEASE],
+            &APPLY,
             &ROLL_OUT,
             &SMOKE,
-            &[APPLY_PREVIOUS],
+            &RESTORE,
             &ROLL_OUT,
         ],
     );
@@ -365,10 +429,10 @@ fn a_smoke_test_that_does_not_finish_in_time_rolls_back_with_exit_1() {
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[APPLY_RELEASE],
+            &APPLY,
             &ROLL_OUT,
             &SMOKE,
-            &[APPLY_PREVIOUS],
+            &RESTORE,
             &ROLL_OUT,
         ],
     );
@@ -386,14 +450,7 @@ fn a_rollback_whose_own_apply_fails_says_so_and_exits_4() {
         &run,
         4,
         &["ROLLBACK FAILED: the recorded release", "could not be applied"],
-        &[
-            &READ_RECORDED,
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &ROLL_OUT,
-            &SMOKE,
-            &[APPLY_PREVIOUS],
-        ],
+        &[&READ_RECORDED, &MIGRATE, &APPLY, &ROLL_OUT, &SMOKE, &RESTORE],
     );
 }
 
@@ -410,8 +467,10 @@ fn a_rollback_whose_rollout_fails_says_so_and_exits_4() {
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[APPLY_RELEASE, OPERATOR_APP, ROLLOUT_WORKER],
-            &[APPLY_PREVIOUS, OPERATOR_APP, ROLLOUT_WORKER],
+            &APPLY,
+            &[OPERATOR_APP, ROLLOUT_WORKER],
+            &RESTORE,
+            &[OPERATOR_APP, ROLLOUT_WORKER],
         ],
     );
 }
@@ -426,7 +485,7 @@ fn a_failed_first_deploy_has_nothing_to_roll_back_to_and_exits_4() {
         &run,
         4,
         &["ROLLBACK IMPOSSIBLE: no release is recorded"],
-        &[&[READ_RECORD], &MIGRATE, &[APPLY_RELEASE], &ROLL_OUT, &SMOKE],
+        &[&[READ_RECORD], &MIGRATE, &APPLY, &ROLL_OUT, &SMOKE],
     );
 }
 
@@ -443,14 +502,7 @@ fn a_release_that_passed_but_cannot_be_recorded_exits_5_without_rolling_back() {
             "passed the smoke test, but could not be recorded: a later rollback would restore {}",
             release_id(&previous)
         )],
-        &[
-            &READ_RECORDED,
-            &MIGRATE,
-            &[APPLY_RELEASE],
-            &ROLL_OUT,
-            &SMOKE,
-            &[RECORD],
-        ],
+        &[&READ_RECORDED, &MIGRATE, &APPLY, &ROLL_OUT, &SMOKE, &[RECORD]],
     );
 }
 
@@ -478,7 +530,8 @@ fn switching_to_keda_prunes_the_worker_hpa_before_the_scaled_object_is_applied_a
     let dir = tempfile::tempdir().expect("tempdir");
     let overlay = prod_with_keda(dir.path());
     let overlay = overlay.to_string_lossy();
-    let delete_hpa = "-n hexaspin delete HorizontalPodAutoscaler/hexaspin-worker --ignore-not-found";
+    let delete_hpa =
+        "-n hexaspin delete HorizontalPodAutoscaler/hexaspin-worker --ignore-not-found --wait=false";
     let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
     assert_run(
         &run,
@@ -487,7 +540,8 @@ fn switching_to_keda_prunes_the_worker_hpa_before_the_scaled_object_is_applied_a
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[delete_hpa, APPLY_RELEASE],
+            &[delete_hpa],
+            &APPLY,
             &ROLL_OUT,
             &SMOKE,
             &[RECORD],
@@ -499,7 +553,8 @@ fn switching_to_keda_prunes_the_worker_hpa_before_the_scaled_object_is_applied_a
     let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
     cluster.job("hexaspin-smoke", "Failed");
     let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
-    let delete_scaled_object = "-n hexaspin delete ScaledObject/hexaspin-worker --ignore-not-found";
+    let delete_scaled_object =
+        "-n hexaspin delete ScaledObject/hexaspin-worker --ignore-not-found --wait=false";
     assert_run(
         &run,
         1,
@@ -507,10 +562,12 @@ fn switching_to_keda_prunes_the_worker_hpa_before_the_scaled_object_is_applied_a
         &[
             &READ_RECORDED,
             &MIGRATE,
-            &[delete_hpa, APPLY_RELEASE],
+            &[delete_hpa],
+            &APPLY,
             &ROLL_OUT,
             &SMOKE,
-            &[delete_scaled_object, APPLY_PREVIOUS],
+            &[delete_scaled_object],
+            &RESTORE,
             &ROLL_OUT,
         ],
     );
@@ -523,7 +580,7 @@ fn the_user_service_is_deployed_with_the_release_when_its_reference_is_given() {
     let cluster = FakeCluster::new(&kubectl);
     let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[]);
     let operator_users = OPERATOR_APP.replace("deployment hexaspin ", "deployment hexaspin-users ");
-    let rollout_users = "-n hexaspin rollout status deployment/hexaspin-users --timeout=600s";
+    let rollout_users = "-n hexaspin rollout status deployment/hexaspin-users --timeout=<n>s";
     assert_run(
         &run,
         0,
@@ -531,8 +588,8 @@ fn the_user_service_is_deployed_with_the_release_when_its_reference_is_given() {
         &[
             &[READ_RECORD],
             &MIGRATE,
+            &APPLY,
             &[
-                APPLY_RELEASE,
                 OPERATOR_APP,
                 &operator_users,
                 ROLLOUT_WORKER,
@@ -581,7 +638,7 @@ fn a_manual_rollback_with_migrate_0_applies_no_migration() {
         &run,
         0,
         &["deployed release"],
-        &[&READ_RECORDED, &[APPLY_RELEASE], &ROLL_OUT, &SMOKE, &[RECORD]],
+        &[&READ_RECORDED, &APPLY, &ROLL_OUT, &SMOKE, &[RECORD]],
     );
 }
 
@@ -662,11 +719,19 @@ fn permissions(call: &str) -> Vec<(&'static str, &'static str, &'static str)> {
         ["get", "job"] => vec![("batch", "jobs", "get")],
         ["get", "deployment"] => vec![("apps", "deployments", "get")],
         ["delete", "job"] => vec![("batch", "jobs", "delete")],
-        ["delete", object] if object.starts_with("HorizontalPodAutoscaler/") => {
-            vec![("autoscaling", "horizontalpodautoscalers", "delete")]
-        }
-        ["delete", object] if object.starts_with("ScaledObject/") => {
-            vec![("keda.sh", "scaledobjects", "delete")]
+        // A prune: `delete Kind/name`.
+        ["delete", object] if object.contains('/') => {
+            let (group, resource) = match object.split('/').next().unwrap_or_default() {
+                "HorizontalPodAutoscaler" => ("autoscaling", "horizontalpodautoscalers"),
+                "ScaledObject" => ("keda.sh", "scaledobjects"),
+                "ConfigMap" => ("", "configmaps"),
+                "ServiceAccount" => ("", "serviceaccounts"),
+                "NetworkPolicy" => ("networking.k8s.io", "networkpolicies"),
+                "PodDisruptionBudget" => ("policy", "poddisruptionbudgets"),
+                "SpinApp" => ("core.spinkube.dev", "spinapps"),
+                kind => panic!("no permissions known for deleting a {kind}: add them here"),
+            };
+            vec![(group, resource, "delete")]
         }
         ["logs", _] => vec![
             ("batch", "jobs", "get"),
@@ -694,6 +759,18 @@ fn the_deployer_role_allows_every_call_the_deploy_script_makes_on_its_success_an
     let rollback = cluster.deploy(&[&overlay.to_string_lossy(), APP, WORKER], &[]);
     assert_eq!(rollback.code(), Some(1), "{}", rollback.printed());
     calls.extend(rollback.calls.clone());
+    // A worker.toml change (the old ConfigMap pruned after the rollout), and the user service
+    // dropped on purpose (its objects pruned).
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    let toml = prod_with_another_worker_toml(dir.path());
+    let changed = cluster.deploy(&[&toml.to_string_lossy(), APP, WORKER], &[]);
+    assert_eq!(changed.code(), Some(0), "{}", changed.printed());
+    calls.extend(changed.calls.clone());
+    let (cluster, _) =
+        cluster_with_recorded(&kubectl, &["prod", PREVIOUS_APP, PREVIOUS_WORKER, PREVIOUS_USERS]);
+    let dropped = cluster.deploy(&["prod", APP, WORKER], &[("DROP_USER_SERVICE", "1")]);
+    assert_eq!(dropped.code(), Some(0), "{}", dropped.printed());
+    calls.extend(dropped.calls.clone());
     let rules = deployer_rules();
     for call in &calls {
         for (group, resource, verb) in permissions(call) {
@@ -708,4 +785,538 @@ fn the_deployer_role_allows_every_call_the_deploy_script_makes_on_its_success_an
             );
         }
     }
+}
+
+#[test]
+fn the_executors_are_applied_before_the_release_so_the_webhook_takes_the_spinapp_on_a_fresh_cluster() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[]);
+    let printed = run.printed();
+    assert_eq!(run.code(), Some(0), "{printed}");
+    assert!(!printed.contains("executor does not exist"), "{printed}");
+    let at = |call: &str| run.calls.iter().position(|c| c == call).expect(call);
+    assert!(at(APPLY_EXECUTORS) < at(APPLY_RELEASE), "{:?}", run.calls);
+    assert!(
+        at(READ_MIGRATION) < at(APPLY_EXECUTORS),
+        "after the migration: {:?}",
+        run.calls
+    );
+    let executors = run.applied(APPLY_EXECUTORS);
+    assert_eq!(
+        objects(&executors),
+        ["SpinAppExecutor/containerd-shim-spin"],
+        "{executors}"
+    );
+}
+
+#[test]
+fn a_spinapp_refused_while_the_webhook_has_not_seen_its_executor_is_applied_again_until_it_is_taken() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    cluster.executor_cache_lag(2);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        0,
+        &[
+            "executor does not exist in namespace",
+            "spin-operator has not seen the executor yet: applying again in 0s (2 of 12)",
+            "(3 of 12)",
+            "deployed release",
+        ],
+        &[
+            &[READ_RECORD],
+            &MIGRATE,
+            &[APPLY_EXECUTORS, APPLY_RELEASE, APPLY_RELEASE, APPLY_RELEASE],
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+}
+
+#[test]
+fn a_webhook_that_keeps_refusing_the_spinapp_is_given_twelve_applies_then_the_release_rolls_back() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.executor_cache_lag(12);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    let refused = [APPLY_RELEASE; 12];
+    assert_run(
+        &run,
+        1,
+        &[
+            "spin-operator still refuses the SpinApp's executor after 12 applies",
+            "the release failed (kubectl apply)",
+        ],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &[APPLY_EXECUTORS],
+            &refused,
+            &RESTORE,
+            &ROLL_OUT,
+        ],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+#[test]
+fn executors_kubectl_cannot_apply_roll_the_release_back_with_exit_1() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.fail_once(APPLY_EXECUTORS);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &["the release failed (kubectl apply)"],
+        &[&READ_RECORDED, &MIGRATE, &[APPLY_EXECUTORS], &RESTORE, &ROLL_OUT],
+    );
+    assert_rolled_back_to(&run, &previous);
+}
+
+/// Runs tests/deploy/check_manifests.py on the objects `render` has that `selector` selects (with
+/// the whole render and `context`, the user service's, as what their selectors may match), asking
+/// for egress to `ports`.
+fn check_selected(
+    python: &Path,
+    render: &str,
+    context: &str,
+    selector: &str,
+    ports: &[&str],
+) -> Result<String, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("render.yaml");
+    std::fs::write(&file, render).expect("write");
+    let other = dir.path().join("context.yaml");
+    std::fs::write(&other, context).expect("write");
+    let mut command = Command::new(python.join("python"));
+    command
+        .arg(workspace_root().join("tests/deploy/check_manifests.py"))
+        .arg(&file)
+        .args(["--kubernetes-version", KUBERNETES_VERSION, "--selector", selector])
+        .arg("--context")
+        .arg(&file)
+        .arg("--context")
+        .arg(&other);
+    for port in ports {
+        command.args(["--egress-port", port]);
+    }
+    let output = command.output().expect("check_manifests.py");
+    if output.status.success() {
+        Ok(printed(&output))
+    } else {
+        Err(printed(&output))
+    }
+}
+
+#[test]
+fn what_the_migration_step_applies_alone_lets_the_job_resolve_names_and_reach_postgres() {
+    let (Some(kubectl), Some(python)) = (kubectl(), python_tools()) else {
+        return;
+    };
+    // The dev stores admit the user service's pods, which it deploys beside the release.
+    let users = run(&kubectl, &["kustomize", "services/users/deploy"]);
+    assert!(users.status.success(), "{}", printed(&users));
+    let users = String::from_utf8(users.stdout).expect("utf-8");
+    for (overlay, app, worker) in [
+        ("prod", APP, WORKER),
+        (
+            "dev",
+            "localhost:5000/hexaspin:dev",
+            "localhost:5000/hexaspin-worker:dev",
+        ),
+    ] {
+        let cluster = FakeCluster::new(&kubectl);
+        let run = cluster.deploy(&[overlay, app, worker], &[]);
+        assert_eq!(run.code(), Some(0), "{overlay}: {}", run.printed());
+        // On a fresh cluster nothing else is there yet: no default-deny, but no allow-dns either.
+        let render = run.applied(APPLY_MIGRATION);
+        let selector = APPLY_MIGRATION
+            .split_once("--selector ")
+            .map(|(_, s)| s)
+            .expect("a selector");
+        match check_selected(&python, &render, &users, selector, &["pg_url=5432"]) {
+            Ok(report) => println!("{overlay}: {}", report.trim()),
+            Err(problems) => panic!("{overlay}: the migration step's objects alone:\n{problems}"),
+        }
+    }
+    // The check itself notices a migration policy without DNS (as the one before this fix).
+    let cluster = FakeCluster::new(&kubectl);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    let render = run.applied(APPLY_MIGRATION);
+    let dns = "  - ports:\n    - port: 53\n      protocol: UDP\n    - port: 53\n      protocol: TCP\n";
+    let without_dns: Vec<String> = render
+        .split("\n---\n")
+        .map(|doc| {
+            if doc.starts_with("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n")
+                && doc.contains("  name: hexaspin-migrate\n")
+            {
+                assert!(doc.contains(dns), "{doc}");
+                doc.replacen(dns, "", 1)
+            } else {
+                doc.to_owned()
+            }
+        })
+        .collect();
+    let without_dns = without_dns.join("\n---\n");
+    assert_ne!(without_dns, render, "no migration NetworkPolicy in {render}");
+    let problems = check_selected(
+        &python,
+        &without_dns,
+        &users,
+        "app.kubernetes.io/component in (migration,store)",
+        &["pg_url=5432"],
+    )
+    .expect_err("a migration Job that cannot resolve the database's host was accepted");
+    assert!(
+        problems.contains("Job/hexaspin-migrate: its NetworkPolicies allow no DNS (port 53/UDP)"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn deploying_the_dev_overlay_on_a_fresh_cluster_creates_the_namespace_and_the_stores_with_the_migration() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let app = "localhost:5000/hexaspin:dev";
+    let worker = "localhost:5000/hexaspin-worker:dev";
+    let run = cluster.deploy(&["dev", app, worker], &[]);
+    let apply_namespaces = "apply -f <work>/namespaces.yaml";
+    assert_run(
+        &run,
+        0,
+        &["deployed release"],
+        &[
+            &[READ_RECORD, apply_namespaces],
+            &MIGRATE,
+            &APPLY,
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+        ],
+    );
+    assert_eq!(objects(&run.applied(apply_namespaces)), ["Namespace/hexaspin"]);
+    // What the migration needs comes with it: Postgres, and the Job writing the Secret it reads.
+    let render = run.applied(APPLY_MIGRATION);
+    let step: Vec<String> = render
+        .split("\n---\n")
+        .filter(|doc| {
+            doc.contains("app.kubernetes.io/component: migration")
+                || doc.contains("app.kubernetes.io/component: store")
+        })
+        .flat_map(objects)
+        .collect();
+    for needed in [
+        "Job/hexaspin-migrate",
+        "StatefulSet/postgres",
+        "Service/postgres",
+        "Job/hexaspin-secret-init",
+        "Role/hexaspin-secret-init",
+        "RoleBinding/hexaspin-secret-init",
+        "ServiceAccount/hexaspin-secret-init",
+        "NetworkPolicy/postgres",
+    ] {
+        assert!(
+            step.iter().any(|o| o == needed),
+            "{needed} not in step 2: {step:?}"
+        );
+    }
+    assert!(!step.iter().any(|o| o.starts_with("SpinApp")), "{step:?}");
+}
+
+#[test]
+fn a_namespace_kubectl_cannot_apply_stops_before_anything_else_with_exit_3() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let apply_namespaces = "apply -f <work>/namespaces.yaml";
+    cluster.fail(apply_namespaces);
+    let run = cluster.deploy(
+        &[
+            "dev",
+            "localhost:5000/hexaspin:dev",
+            "localhost:5000/hexaspin-worker:dev",
+        ],
+        &[],
+    );
+    assert_run(
+        &run,
+        3,
+        &["the namespace could not be applied: nothing else was applied"],
+        &[&[READ_RECORD, apply_namespaces]],
+    );
+}
+
+#[test]
+fn a_recorded_user_service_is_not_dropped_because_its_reference_was_left_out() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) =
+        cluster_with_recorded(&kubectl, &["prod", PREVIOUS_APP, PREVIOUS_WORKER, PREVIOUS_USERS]);
+    let run = cluster.deploy(&["prod", APP, WORKER], &[]);
+    assert_run(
+        &run,
+        2,
+        &[
+            "runs the user service",
+            PREVIOUS_USERS,
+            "pass it as the fourth argument, or DROP_USER_SERVICE=1",
+            "nothing was changed",
+        ],
+        &[&READ_RECORDED],
+    );
+
+    // Dropped on purpose: its objects go, after the release has passed.
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("DROP_USER_SERVICE", "1")]);
+    let users: Vec<String> = objects(&previous)
+        .into_iter()
+        .filter(|o| o.ends_with("/hexaspin-users"))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            "ServiceAccount/hexaspin-users",
+            "PodDisruptionBudget/hexaspin-users",
+            "SpinApp/hexaspin-users",
+            "NetworkPolicy/hexaspin-users"
+        ],
+        "the user service's objects"
+    );
+    let mut deletes: Vec<String> = users
+        .iter()
+        .map(|o| format!("-n hexaspin delete {o} --ignore-not-found --wait=false"))
+        .collect();
+    deletes.sort();
+    let deletes: Vec<&str> = deletes.iter().map(String::as_str).collect();
+    assert_run(
+        &run,
+        0,
+        &["pruning SpinApp/hexaspin-users", "deployed release"],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &APPLY,
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD],
+            &deletes,
+        ],
+    );
+}
+
+#[test]
+fn a_changed_worker_toml_keeps_the_old_config_map_until_the_new_release_has_passed() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_another_worker_toml(dir.path());
+    let run = cluster.deploy(&[&overlay.to_string_lossy(), APP, WORKER], &[]);
+    let old = worker_config_map(&previous);
+    let new = worker_config_map(&run.applied(APPLY_RELEASE));
+    assert_ne!(old, new, "worker.toml changed, its ConfigMap's name must too");
+    let delete_old = format!("-n hexaspin delete {old} --ignore-not-found --wait=false");
+    // Old worker pods restarting during the rollout still find their ConfigMap.
+    assert_run(
+        &run,
+        0,
+        &[&format!("pruning {old}")],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &APPLY,
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD, &delete_old],
+        ],
+    );
+}
+
+#[test]
+fn a_release_whose_leftovers_cannot_be_deleted_stays_recorded_and_exits_6() {
+    let Some(kubectl) = kubectl() else { return };
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    let old = worker_config_map(&previous);
+    let delete_old = format!("-n hexaspin delete {old} --ignore-not-found --wait=false");
+    cluster.fail(&delete_old);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_another_worker_toml(dir.path());
+    let run = cluster.deploy(&[&overlay.to_string_lossy(), APP, WORKER], &[]);
+    assert_run(
+        &run,
+        6,
+        &[
+            &format!("could not delete {old}: kubectl -n hexaspin delete {old}"),
+            "is deployed and recorded, but what release",
+        ],
+        &[
+            &READ_RECORDED,
+            &MIGRATE,
+            &APPLY,
+            &ROLL_OUT,
+            &SMOKE,
+            &[RECORD, &delete_old],
+        ],
+    );
+}
+
+#[test]
+fn a_rollback_deletes_what_the_failed_release_added_after_the_recorded_one_has_rolled_out() {
+    let Some(kubectl) = kubectl() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = prod_with_another_worker_toml(dir.path());
+    let overlay = overlay.to_string_lossy();
+    let (cluster, previous) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
+    let added = worker_config_map(&run.applied(APPLY_RELEASE));
+    let delete_added = format!("-n hexaspin delete {added} --ignore-not-found --wait=false");
+    let calls: [&[&str]; 8] = [
+        &READ_RECORDED,
+        &MIGRATE,
+        &APPLY,
+        &ROLL_OUT,
+        &SMOKE,
+        &RESTORE,
+        &ROLL_OUT,
+        &[&delete_added],
+    ];
+    assert_run(&run, 1, &["rolled back to release"], &calls);
+    assert_rolled_back_to(&run, &previous);
+
+    // The deletion failing: still rolled back (exit 1), and it says what is left.
+    let (cluster, _) = cluster_with_a_recorded_release(&kubectl);
+    cluster.job("hexaspin-smoke", "Failed");
+    cluster.fail(&delete_added);
+    let run = cluster.deploy(&[&overlay, APP, WORKER], &[]);
+    assert_run(
+        &run,
+        1,
+        &[
+            &format!("could not delete {added}: kubectl -n hexaspin delete {added}"),
+            "but what the failed release added could not all be deleted: delete it by hand",
+        ],
+        &calls,
+    );
+}
+
+#[test]
+fn the_operator_and_every_rollout_share_one_timeout_whatever_the_number_of_apps() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    // Each rollout takes all but a second of what it is given, then succeeds.
+    cluster.slow_rollouts();
+    let run = cluster.deploy(&["prod", APP, WORKER, USERS], &[("TIMEOUT_SECONDS", "3")]);
+    assert_eq!(run.code(), Some(0), "{}", run.printed());
+    let given = rollout_seconds(&run);
+    assert_eq!(given.len(), 3, "{:?}", run.calls);
+    assert!(given[0] <= 3, "{given:?}");
+    // Three rollouts each given the whole timeout would take 3 × 2 s here (and 3 × 600 s in CD).
+    let slept = cluster.slept_seconds();
+    assert!(
+        slept <= 3,
+        "the rollouts took {slept}s of a 3s timeout ({given:?})"
+    );
+}
+
+#[test]
+fn the_worst_case_the_script_reports_counts_each_wait_it_makes() {
+    let script = workspace_root().join("deploy/scripts/deploy.sh");
+    let worst = |env: &[(&str, &str)]| -> u64 {
+        let output = Command::new(&script)
+            .arg("--worst-case")
+            .env_remove("TIMEOUT_SECONDS")
+            .env_remove("SMOKE_TIMEOUT_SECONDS")
+            .env_remove("POLL_SECONDS")
+            .envs(env.iter().copied())
+            .output()
+            .expect("deploy.sh --worst-case");
+        assert!(output.status.success(), "{}", printed(&output));
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .expect("seconds")
+    };
+    // The migration, the rollouts, the rollback's rollouts; the smoke test; the two Job deletions
+    // (60 s each); eleven retried applies of the release and of the rollback.
+    assert_eq!(worst(&[]), 3 * 600 + 360 + 2 * 60 + 2 * 11 * 5);
+    assert_eq!(
+        worst(&[
+            ("TIMEOUT_SECONDS", "100"),
+            ("SMOKE_TIMEOUT_SECONDS", "10"),
+            ("POLL_SECONDS", "1")
+        ]),
+        300 + 10 + 120 + 22
+    );
+}
+
+#[test]
+fn timeouts_that_are_not_whole_seconds_are_refused_before_anything_reaches_the_cluster() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    for name in ["TIMEOUT_SECONDS", "SMOKE_TIMEOUT_SECONDS", "POLL_SECONDS"] {
+        let run = cluster.deploy(&["prod", APP, WORKER], &[(name, "10m")]);
+        assert_run(&run, 2, &["are whole seconds, not '10m'"], &[]);
+    }
+}
+
+/// A directory holding one executable `name` that prints `says` and fails.
+fn failing_tool(dir: &Path, name: &str, says: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\necho '{says}' >&2\nexit 1\n")).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn without_gnu_coreutils_it_says_which_tool_is_missing_and_changes_nothing() {
+    let Some(kubectl) = kubectl() else { return };
+    for (tool_name, named) in [
+        ("realpath", "realpath --relative-to"),
+        ("sha256sum", "sha256sum"),
+        ("base64", "base64 -w0"),
+    ] {
+        let cluster = FakeCluster::new(&kubectl);
+        let bin = tempfile::tempdir().expect("tempdir");
+        // What macOS's own tools answer (BSD realpath and base64 know neither flag; no sha256sum).
+        failing_tool(bin.path(), tool_name, &format!("{tool_name}: illegal option"));
+        let path = format!(
+            "{}:{}:{}",
+            bin.path().display(),
+            cluster.bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let run = cluster.deploy(&["prod", APP, WORKER], &[("PATH", &path)]);
+        assert_run(
+            &run,
+            2,
+            &[&format!(
+                "deploy.sh needs GNU coreutils; missing or not GNU: {named}"
+            )],
+            &[],
+        );
+    }
+}
+
+#[test]
+fn under_a_shell_older_than_bash_4_4_it_says_so_and_changes_nothing() {
+    let Some(kubectl) = kubectl() else { return };
+    let cluster = FakeCluster::new(&kubectl);
+    let bin = tempfile::tempdir().expect("tempdir");
+    // `#!/usr/bin/env bash` finds this "bash" first: a POSIX sh (dash here), as bash 3.2 would be
+    // one without the features the script needs.
+    std::os::unix::fs::symlink("/bin/sh", bin.path().join("bash")).expect("symlink");
+    let path = format!(
+        "{}:{}:{}",
+        bin.path().display(),
+        cluster.bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = cluster.deploy(&["prod", APP, WORKER], &[("PATH", &path)]);
+    assert_run(
+        &run,
+        2,
+        &["deploy.sh needs bash 4.4 or later; this is not bash"],
+        &[],
+    );
 }

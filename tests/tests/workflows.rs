@@ -1,8 +1,9 @@
 //! The GitHub Actions workflows, read by tests/deploy/check_workflows.py: every action pinned by a
 //! full commit SHA with its release in a comment, no token left in `.git/config`, no event data
 //! interpolated into scripts, and CD deploying only a push to main of this repository that passed
-//! CI (or a manual run on main of such a commit), through the `production` environment. Each guard
-//! is also taken out of the real cd.yml in turn, and the check must notice.
+//! CI (or a manual run on main of such a commit), through the `production` environment, with a
+//! timeout that lets deploy.sh finish its worst case (a rollback included). Each guard is also
+//! taken out of the real cd.yml in turn, and the check must notice.
 //!
 //! Tools: Python with PyYAML from the virtualenv `cargo xtask test` makes (required there).
 
@@ -55,7 +56,7 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
     let out = tempfile::tempdir().expect("tempdir");
     let checkout = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0";
     // (what is changed, into what, what the check must say)
-    let cases: [(&str, &str, &str); 11] = [
+    let cases: [(&str, &str, &str); 12] = [
         (
             checkout,
             "actions/checkout@v4",
@@ -101,6 +102,11 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
             "    needs: gate\n",
             "",
             "exactly one job may run without `needs` (the gate)",
+        ),
+        (
+            "    timeout-minutes: 50\n",
+            "    timeout-minutes: 45\n",
+            "job deploy: timeout-minutes 45 is shorter than deploy.sh's worst case",
         ),
         (
             "run: deploy/scripts/deploy.sh prod \"$APP_REF\"",

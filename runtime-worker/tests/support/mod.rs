@@ -102,6 +102,16 @@ pub fn wait_for_admin_port(port: u16) {
 /// `runtime-worker run` on `redis_url` (trusting the CA in `ca_file`, if any) with the echo kind,
 /// logging at info to a pipe; and its admin port.
 pub fn start_redis_worker(dir: &Path, redis_url: &str, ca_file: Option<&Path>) -> (Child, u16) {
+    start_redis_worker_with(dir, redis_url, ca_file, &[])
+}
+
+/// [`start_redis_worker`] with `env` set too (e.g. `REDIS_DURABILITY`).
+pub fn start_redis_worker_with(
+    dir: &Path,
+    redis_url: &str,
+    ca_file: Option<&Path>,
+    env: &[(&str, &str)],
+) -> (Child, u16) {
     let wasm = hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"]).expect("echo component");
     let port = hexaspin_tests::tls_servers::free_port();
     let config = dir.join("worker.toml");
@@ -122,7 +132,9 @@ pub fn start_redis_worker(dir: &Path, redis_url: &str, ca_file: Option<&Path>) -
         .env("REDIS_PREFIX", "hx-worker-test:")
         .env_remove("SSL_CERT_DIR")
         .env_remove("METRICS_TOKEN")
+        .env_remove("REDIS_DURABILITY")
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     if let Some(ca_file) = ca_file {
