@@ -524,7 +524,7 @@ fn the_rules_pass_promtool_and_every_alert_has_a_unit_test_that_fires_it() {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("- alert: ").map(str::to_owned))
         .collect();
-    assert_eq!(alerts.len(), 8, "{alerts:?}");
+    assert_eq!(alerts.len(), 9, "{alerts:?}");
     // An alert counts as tested when some test expects it to fire (exp_alerts not empty).
     let test_text = read(tests);
     let mut fired = BTreeSet::new();

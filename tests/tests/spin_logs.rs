@@ -88,3 +88,67 @@ fn one_of_a_mix(port: u16, key: &str, token: &str, n: usize) -> u16 {
     assert!(reply.status > 0);
     reply.status
 }
+
+/// The 429 at a storage cap goes to the client; the operator (and `HexaspinKeysAtStorageCaps`)
+/// needs to know which key it was: the log names the key's id, never its secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_refused_at_a_storage_cap_is_named_in_the_log_without_its_secret() {
+    let Some(app) = spin_app(Deployment::EMBEDDED, &[]).await else {
+        return;
+    };
+    let port = app.port;
+    let token = admin_token("logs", system_now());
+    let created = send_bearer(
+        port,
+        "POST",
+        "/api/admin/api-keys",
+        &token,
+        Some(&json!({"name": "hoarder", "scopes": ["jobs:write"],
+                     "limits": {"max_stored_bytes": 100, "max_scheduled_jobs": 1}})),
+    );
+    assert_eq!(created.status, 201, "{}", created.json);
+    let (key, id) = (
+        created.json["key"].as_str().expect("key").to_owned(),
+        created.json["id"].as_str().expect("id").to_owned(),
+    );
+    let later = json!({"kind": "echo", "payload": {}, "delay_ms": 3_600_000});
+    assert_eq!(
+        send_bearer(port, "POST", "/api/jobs", &key, Some(&later)).status,
+        202
+    );
+    let scheduled = send_bearer(port, "POST", "/api/jobs", &key, Some(&later));
+    assert_eq!(
+        scheduled.json["code"], "scheduled_limit_reached",
+        "{}",
+        scheduled.json
+    );
+    let big = json!({"kind": "echo", "payload": {"text": "x".repeat(200)}});
+    let batch = json!({"jobs": [big]});
+    let judged = send_bearer(port, "POST", "/api/jobs/batch", &key, Some(&batch));
+    assert_eq!(
+        judged.json["results"][0]["code"], "storage_limit_reached",
+        "{}",
+        judged.json
+    );
+
+    let lines = app.component_log_lines();
+    app.stop();
+    let refusals: Vec<Value> = lines
+        .iter()
+        .filter_map(|(_, line)| serde_json::from_str::<Value>(line).ok())
+        .filter(|v| v["what"] == json!("storage_cap_reached"))
+        .collect();
+    let named: Vec<(&Value, &Value)> = refusals.iter().map(|v| (&v["key_id"], &v["code"])).collect();
+    assert_eq!(
+        named,
+        vec![
+            (&json!(id), &json!("scheduled_limit_reached")),
+            (&json!(id), &json!("storage_limit_reached")),
+        ]
+    );
+    let secret = key.rsplit('_').next().expect("secret part");
+    assert!(
+        lines.iter().all(|(_, line)| !line.contains(secret)),
+        "the key's secret reached the log"
+    );
+}

@@ -15,6 +15,14 @@ pub fn error(what: &str, error: &dyn std::fmt::Display) {
     write_line(&serde_json::json!({ "level": "error", "what": what, "error": error.to_string() }));
 }
 
+/// Logs that a key was refused at one of its storage caps (`code`), naming the key's id (never
+/// its secret): the 429 goes to the client, this line lets an operator find the key.
+pub fn storage_cap_reached(key_id: &str, code: &str) {
+    write_line(&serde_json::json!({
+        "level": "warn", "what": "storage_cap_reached", "key_id": key_id, "code": code,
+    }));
+}
+
 /// Serialises `line` completely, then hands it to stderr with its newline in a single write.
 fn write_line(line: &serde_json::Value) {
     let mut bytes = line.to_string().into_bytes();

@@ -1,5 +1,5 @@
 //! TLS for the native store clients: rustls (ring) trusting the system's certificates, read by
-//! rustls-native-certs, which also honours `SSL_CERT_FILE` and `SSL_CERT_DIR` (the way to trust a
+//! rustls-native-certs, or instead those in `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (the way to trust a
 //! private CA, as for Spin's own clients: README, "Postgres and TLS"). The Redis client (`rediss://`)
 //! builds its configuration the same way inside the redis crate; this module builds the Postgres
 //! one, for each of the checks `sslmode` asks for.

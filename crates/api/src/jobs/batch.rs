@@ -94,7 +94,10 @@ where
                             retry_after: None,
                         }
                     }
-                    Some(Err(refused)) => refused_view(problems::dispatch_error(refused, now), &mut counts),
+                    Some(Err(refused)) => {
+                        problems::log_storage_refusal(&key.id, &refused);
+                        refused_view(problems::dispatch_error(refused, now), &mut counts)
+                    }
                     None => refused_view(
                         ApiError::internal("dispatch batch", &"fewer outcomes than jobs"),
                         &mut counts,

@@ -296,7 +296,10 @@ where
         let ctx = self.dispatch_context()?;
         let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
             .await
-            .map_err(|e| problems::dispatch_error(e, now))?;
+            .map_err(|e| {
+                problems::log_storage_refusal(&key.id, &e);
+                problems::dispatch_error(e, now)
+            })?;
         let status = if dispatched.duplicate {
             StatusCode::OK
         } else {

@@ -50,6 +50,18 @@ impl From<JobAdminError> for ApiError {
     }
 }
 
+/// Logs the refusals an operator must be able to trace to a key: those at its storage caps.
+pub fn log_storage_refusal(key_id: &impl std::fmt::Display, error: &DispatchError) {
+    if let DispatchError::Refused(decision) = error {
+        let code = match decision.rejected {
+            Some(RejectReason::ScheduledLimit) => "scheduled_limit_reached",
+            Some(RejectReason::StorageLimit) => "storage_limit_reached",
+            _ => return,
+        };
+        crate::log::storage_cap_reached(&key_id.to_string(), code);
+    }
+}
+
 /// 429 for a refused quota, with all headers (a storage cap has no `Retry-After`: room comes back
 /// as the key's jobs run and are cleaned away, at no time the service can promise).
 pub fn refused(decision: &Decision) -> ApiError {
