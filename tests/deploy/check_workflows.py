@@ -13,7 +13,10 @@
    deploy/scripts/deploy.sh uses the `production` environment, and its timeout-minutes covers the
    script's worst case (`deploy.sh --worst-case`, with the step's TIMEOUT_SECONDS,
    SMOKE_TIMEOUT_SECONDS and POLL_SECONDS) plus OTHER_STEPS_SECONDS for the job's other steps: a
-   job cancelled by its timeout could cut a rollback off half way.
+   job cancelled by its timeout could cut a rollback off half way;
+6. that job runs deploy.sh only when an earlier step's deploy/scripts/release-order.sh found the
+   commit no older than the recorded release (`steps.<id>.outputs.newer == 'true'`), with the
+   history checked out (`fetch-depth: 0`): CI runs finish in any order.
 
 Usage: check_workflows.py WORKFLOW.yml ...
 Prints one line per problem and exits 1 when there is any.
@@ -133,8 +136,29 @@ def deploy_problems(name, workflow, triggers):
             problems.append(f"{name}: job {job_name} deploys outside the production environment (no required reviewers)")
         if runs_deploy:
             problems += timeout_problems(name, job_name, job)
+            problems += order_problems(name, job_name, job)
     if not any("deploy/scripts/deploy.sh" in str(step.get("run") or "") for _, step in steps(workflow)):
         problems.append(f"{name}: no job runs deploy/scripts/deploy.sh")
+    return problems
+
+
+def order_problems(name, job_name, job):
+    """The step that runs deploy.sh runs only when release-order.sh, in an earlier step with the
+    history checked out, found the commit no older than the recorded release."""
+    job_steps = job.get("steps") or []
+    order = [i for i, step in enumerate(job_steps) if "deploy/scripts/release-order.sh" in str(step.get("run") or "")]
+    deploy = [i for i, step in enumerate(job_steps) if "deploy/scripts/deploy.sh" in str(step.get("run") or "")]
+    if not order:
+        return [f"{name}: job {job_name} deploys without deploy/scripts/release-order.sh (an older commit could replace a newer release)"]
+    problems = []
+    step_id = job_steps[order[0]].get("id")
+    guard = f"steps.{step_id}.outputs.newer == 'true'"
+    for i in deploy:
+        if i < order[0] or guard not in one_line(job_steps[i].get("if")):
+            problems.append(f"{name}: job {job_name}: the deploy.sh step does not wait for {guard!r}")
+    checkouts = [step for step in job_steps if str(step.get("uses") or "").startswith("actions/checkout@")]
+    if not any((step.get("with") or {}).get("fetch-depth") == 0 for step in checkouts):
+        problems.append(f"{name}: job {job_name}: release-order.sh needs the history (actions/checkout fetch-depth: 0)")
     return problems
 
 

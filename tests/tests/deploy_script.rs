@@ -653,12 +653,14 @@ fn references_the_overlay_does_not_name_are_refused_before_anything_reaches_the_
 }
 
 #[test]
-fn the_deploy_script_is_clean_under_every_shellcheck_check() {
+fn the_deploy_scripts_are_clean_under_every_shellcheck_check() {
     let Some(shellcheck) = tool("shellcheck", "apt-get install shellcheck") else {
         return;
     };
-    let check = run(&shellcheck, &["-o", "all", "deploy/scripts/deploy.sh"]);
-    assert!(check.status.success(), "{}", printed(&check));
+    for script in ["deploy/scripts/deploy.sh", "deploy/scripts/release-order.sh"] {
+        let check = run(&shellcheck, &["-o", "all", script]);
+        assert!(check.status.success(), "{script}: {}", printed(&check));
+    }
 }
 
 /// The rules of the deployer Role (deploy/rbac/deployer.yaml, written one flow list per line):

@@ -56,7 +56,7 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
     let out = tempfile::tempdir().expect("tempdir");
     let checkout = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0";
     // (what is changed, into what, what the check must say)
-    let cases: [(&str, &str, &str); 12] = [
+    let cases: [(&str, &str, &str); 15] = [
         (
             checkout,
             "actions/checkout@v4",
@@ -107,6 +107,21 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
             "    timeout-minutes: 50\n",
             "    timeout-minutes: 45\n",
             "job deploy: timeout-minutes 45 is shorter than deploy.sh's worst case",
+        ),
+        (
+            "        if: steps.order.outputs.newer == 'true'\n        env:\n          APP_REF",
+            "        env:\n          APP_REF",
+            "the deploy.sh step does not wait for \"steps.order.outputs.newer == 'true'\"",
+        ),
+        (
+            "deploy/scripts/release-order.sh \"$SHA\" || status=$?",
+            "true",
+            "deploys without deploy/scripts/release-order.sh",
+        ),
+        (
+            "          fetch-depth: 0\n",
+            "",
+            "release-order.sh needs the history",
         ),
         (
             "run: deploy/scripts/deploy.sh prod \"$APP_REF\"",
