@@ -131,7 +131,20 @@ async fn sessions_this_version_ended_stay_ended_for_the_previous_release(api: &U
         .await;
     assert_eq!(replay.code(), "refresh_token_reused");
 
+    let carol = api.signed_in("carol@example.com", PASSWORD, NOW).await;
+    let carol_id = carol.json["user"]["id"].as_str().expect("id").to_owned();
+    for step in ["disable", "enable"] {
+        let changed = api
+            .admin("POST", &format!("/api/admin/users/{carol_id}/{step}"), NOW)
+            .await;
+        assert_eq!(changed.status, 200, "{step}: {:?}", changed.json);
+    }
+
     for (what, token) in [
+        (
+            "a session of an account disabled, then enabled",
+            refresh_token(&carol),
+        ),
         ("a logged-out session", refresh_token(&logged_out)),
         ("a session ended by a password change", refresh_token(&changer)),
         (

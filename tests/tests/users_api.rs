@@ -781,6 +781,24 @@ async fn an_account_cannot_test_addresses_faster_than_its_email_change_limit(api
     let session = api.signed_in("attacker@example.com", PASSWORD, NOW).await;
     let token = field(&session, "access_token").to_owned();
     let burst = api.settings.email_changes.burst() as usize;
+    // A stolen access token without the password cannot spend the owner's changes.
+    for _ in 0..3 {
+        let wrong = api
+            .with_token(
+                &token,
+                "PATCH",
+                "/api/users/me",
+                Some(json!({ "email": "thief@example.com", "current_password": "not the password" })),
+                NOW,
+            )
+            .await;
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (403, "wrong_password"),
+            "{:?}",
+            wrong.json
+        );
+    }
     let mut accepted = 0;
     for n in 0..(2 * burst) {
         let target = format!("probe{n}@example.com");

@@ -282,9 +282,9 @@ pub struct AccountUpdate {
 /// (a stolen access token alone cannot take the account over) and is charged as a password
 /// attempt; if another account has the new address, the rest of the changes are applied and
 /// the address stays as it was, with the same answer as a change that went through. The account
-/// can still read where its address is afterwards, so every address change is also charged to
-/// the account's own bucket and kept, right password or not: an account cannot be used to test
-/// addresses faster than that.
+/// can still read where its address is afterwards, so every address change with the right
+/// password is also charged to the account's own bucket and kept, whether the address was free
+/// or not: an account cannot be used to test addresses faster than that.
 pub async fn update_account<S, E, L>(
     ctx: &AccountContext<'_, S, E, L>,
     who: &AuthenticatedUser,
@@ -313,10 +313,12 @@ where
         .current_password
         .as_deref()
         .ok_or_else(|| DomainError::invalid("current_password", "is required to change the email"))?;
+    check_password(ctx, &current, presented).await?;
+    // After the password (a stolen access token alone cannot spend the owner's changes), before
+    // the address is tried (the probe it bounds), and kept whatever the outcome.
     Attempt::email_change(ctx.limiter, ctx.email_changes, current.id.clone(), ctx.now)
         .await?
         .counted();
-    check_password(ctx, &current, presented).await?;
     let with_email = User {
         email: new_email,
         ..updated.clone()

@@ -100,6 +100,11 @@ pub async fn set_user_state<S: UserStore + RefreshTokenStore>(
     if !store.update_user(&updated, current.version, Some(&entry)).await? {
         return Err(UserAdminError::ConcurrentUpdate);
     }
+    if sessions_ended {
+        // The epoch ends them for this release; the release before it reads only each token's
+        // revocation, and must not bring them back after a rollback once the account is enabled.
+        store.revoke_user_tokens(id, now).await?;
+    }
     Ok(updated)
 }
 
