@@ -35,10 +35,23 @@ if [[ -z ${refs} ]]; then
 fi
 app_ref=${refs%% *}
 tag=${app_ref##*:}
-# Only a tag of hex digits can name a commit: `dev` or `latest` could name a branch instead.
-if ! [[ ${tag} =~ ^[0-9a-f]{7,40}$ ]] \
-    || ! recorded=$(git rev-parse --verify --quiet "${tag}^{commit}"); then
-  echo "::warning::the recorded release (${app_ref}) names no commit of this clone: deploying ${sha} without comparing them"
+# The tag is read as an object name's prefix only (--disambiguate), never as a ref: a pushed git
+# tag or branch named like it must not choose the commit compared with. A word (`dev`) names none.
+recorded=""
+if [[ ${tag} =~ ^[0-9a-f]{7,40}$ ]]; then
+  while read -r object; do
+    object_type=$(git cat-file -t "${object}") || continue
+    if [[ ${object_type} == commit ]]; then
+      if [[ -n ${recorded} ]]; then
+        recorded=ambiguous
+        break
+      fi
+      recorded=${object}
+    fi
+  done < <(git rev-parse --disambiguate="${tag}" 2> /dev/null || true)
+fi
+if [[ -z ${recorded} || ${recorded} == ambiguous ]]; then
+  echo "::warning::the recorded release (${app_ref}) names no single commit of this clone: deploying ${sha} without comparing them"
   exit 0
 fi
 if [[ ${recorded} == "${sha}" ]]; then
@@ -46,7 +59,7 @@ if [[ ${recorded} == "${sha}" ]]; then
   exit 0
 fi
 if git merge-base --is-ancestor "${sha}" "${recorded}"; then
-  echo "::notice::the recorded release ${recorded} is newer than ${sha} (it descends from it): not deploying ${sha}"
+  echo "::warning::the recorded release ${recorded} is newer than ${sha} (it descends from it): not deploying ${sha}"
   exit 3
 fi
 echo "the recorded release is ${recorded}: deploying ${sha}"

@@ -154,8 +154,19 @@ def order_problems(name, job_name, job):
     step_id = job_steps[order[0]].get("id")
     guard = f"steps.{step_id}.outputs.newer == 'true'"
     for i in deploy:
-        if i < order[0] or guard not in one_line(job_steps[i].get("if")):
+        condition = one_line(job_steps[i].get("if"))
+        # Exactly the guard, or the guard and more conditions: `guard || always()` is no guard.
+        if i < order[0] or not (condition == guard or condition.startswith(guard + " && ")) or "||" in condition:
             problems.append(f"{name}: job {job_name}: the deploy.sh step does not wait for {guard!r}")
+    # The order step says newer=true only for exit 0 and fails on anything but 0 and 3.
+    script = str(job_steps[order[0]].get("run") or "")
+    if (
+        not re.search(r'(^|\s)0\)\s*echo "newer=true"', script)
+        or not re.search(r'\*\)\s*exit "\$status"', script)
+        or "|| true" in script
+        or script.count("newer=true") != 1
+    ):
+        problems.append(f"{name}: job {job_name}: the release-order step must set newer=true only when release-order.sh exits 0, and fail on any status but 0 and 3")
     checkouts = [step for step in job_steps if str(step.get("uses") or "").startswith("actions/checkout@")]
     if not any((step.get("with") or {}).get("fetch-depth") == 0 for step in checkouts):
         problems.append(f"{name}: job {job_name}: release-order.sh needs the history (actions/checkout fetch-depth: 0)")

@@ -153,14 +153,32 @@ fn a_record_on_another_line_of_history_or_naming_no_commit_is_deployed_over_with
     assert_exit(
         &history.order(&history.sha("b"), Some(word)),
         0,
-        "names no commit of this clone",
+        "names no single commit of this clone",
     );
     let unknown = "ghcr.io/o/hexaspin:0123456789ab ghcr.io/o/hexaspin-worker:0123456789ab";
     assert_exit(
         &history.order(&history.sha("b"), Some(unknown)),
         0,
-        "names no commit of this clone",
+        "names no single commit of this clone",
     );
+}
+
+#[test]
+fn a_git_ref_named_like_the_recorded_tag_does_not_choose_the_commit_compared_with() {
+    let history = History::new();
+    let recorded = history.recorded("b");
+    // Someone who may push tags names one after the record's tag and points it at the newest
+    // commit: read as a ref, every deploy of c would look older than the record and be skipped.
+    history.git(&["checkout", "-q", "-b", "ahead", "c"]);
+    history.commit("e");
+    history.git(&["checkout", "-q", "main"]);
+    let tag = history.sha("b")[..12].to_owned();
+    history.git(&["tag", &tag, "e"]);
+    assert_exit(&history.order(&history.sha("c"), Some(&recorded)), 0, "deploying");
+    // And pointed at an unrelated line, it must not make an older commit look deployable either.
+    let c = history.recorded("c");
+    history.git(&["tag", &history.sha("c")[..12], "d"]);
+    assert_exit(&history.order(&history.sha("b"), Some(&c)), 3, "is newer than");
 }
 
 #[test]

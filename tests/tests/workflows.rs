@@ -56,7 +56,7 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
     let out = tempfile::tempdir().expect("tempdir");
     let checkout = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0";
     // (what is changed, into what, what the check must say)
-    let cases: [(&str, &str, &str); 15] = [
+    let cases: [(&str, &str, &str); 17] = [
         (
             checkout,
             "actions/checkout@v4",
@@ -117,6 +117,16 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
             "deploy/scripts/release-order.sh \"$SHA\" || status=$?",
             "true",
             "deploys without deploy/scripts/release-order.sh",
+        ),
+        (
+            "        if: steps.order.outputs.newer == 'true'\n        env:\n          APP_REF",
+            "        if: steps.order.outputs.newer == 'true' || always()\n        env:\n          APP_REF",
+            "the deploy.sh step does not wait for",
+        ),
+        (
+            "*) exit \"$status\" ;;",
+            "*) echo \"newer=true\" >> \"$GITHUB_OUTPUT\" ;;",
+            "must set newer=true only when release-order.sh exits 0",
         ),
         (
             "          fetch-depth: 0\n",
