@@ -16,7 +16,7 @@
 //! max_log_lines = 100         # log lines per attempt; the rest are dropped and counted
 //! max_host_resources = 256    # wasi:http fields/bodies/streams an instance may hold on the host at once
 //! max_header_bytes = 16384    # bytes one set of header fields may hold on the host
-//! max_body_chunk_bytes = 16384  # bytes of an outgoing body the host buffers before it is sent
+//! max_body_chunk_bytes = 16384  # bytes per chunk of an unsent outgoing body, two chunks at most: call handle before writing more
 //! concurrency = 8             # attempts of this kind in flight (default: the worker's)
 //! max_attempts = 5            # cap on attempts, whatever a job asked for (default: no cap)
 //!

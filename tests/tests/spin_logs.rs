@@ -123,13 +123,10 @@ async fn a_key_refused_at_a_storage_cap_is_named_in_the_log_without_its_secret()
         scheduled.json
     );
     let big = json!({"kind": "echo", "payload": {"text": "x".repeat(200)}});
-    let batch = json!({"jobs": [big]});
+    let batch = json!({"jobs": vec![big; 300]});
     let judged = send_bearer(port, "POST", "/api/jobs/batch", &key, Some(&batch));
-    assert_eq!(
-        judged.json["results"][0]["code"], "storage_limit_reached",
-        "{}",
-        judged.json
-    );
+    assert_eq!(judged.json["refused"], 300, "{}", judged.json);
+    assert_eq!(judged.json["results"][299]["code"], "storage_limit_reached");
 
     let lines = app.component_log_lines();
     app.stop();
@@ -138,12 +135,16 @@ async fn a_key_refused_at_a_storage_cap_is_named_in_the_log_without_its_secret()
         .filter_map(|(_, line)| serde_json::from_str::<Value>(line).ok())
         .filter(|v| v["what"] == json!("storage_cap_reached"))
         .collect();
-    let named: Vec<(&Value, &Value)> = refusals.iter().map(|v| (&v["key_id"], &v["code"])).collect();
+    // One line per request and cap: a batch of 300 refusals is one line, not 300.
+    let named: Vec<(&Value, &Value, &Value)> = refusals
+        .iter()
+        .map(|v| (&v["key_id"], &v["code"], &v["jobs"]))
+        .collect();
     assert_eq!(
         named,
         vec![
-            (&json!(id), &json!("scheduled_limit_reached")),
-            (&json!(id), &json!("storage_limit_reached")),
+            (&json!(id), &json!("scheduled_limit_reached"), &json!(1)),
+            (&json!(id), &json!("storage_limit_reached"), &json!(300)),
         ]
     );
     let secret = key.rsplit('_').next().expect("secret part");

@@ -15,11 +15,13 @@ pub fn error(what: &str, error: &dyn std::fmt::Display) {
     write_line(&serde_json::json!({ "level": "error", "what": what, "error": error.to_string() }));
 }
 
-/// Logs that a key was refused at one of its storage caps (`code`), naming the key's id (never
-/// its secret): the 429 goes to the client, this line lets an operator find the key.
-pub fn storage_cap_reached(key_id: &str, code: &str) {
+/// Logs that `jobs` jobs of one request were refused at one of the key's storage caps (`code`),
+/// naming the key's id (never its secret): the 429 goes to the client, this line lets an operator
+/// find the key. One line per request and cap, however many jobs a batch had refused: a refusal at
+/// a cap spends no rate, so a line per job would let a key write 500 lines a request.
+pub fn storage_cap_reached(key_id: &str, code: &str, jobs: usize) {
     write_line(&serde_json::json!({
-        "level": "warn", "what": "storage_cap_reached", "key_id": key_id, "code": code,
+        "level": "warn", "what": "storage_cap_reached", "key_id": key_id, "code": code, "jobs": jobs,
     }));
 }
 

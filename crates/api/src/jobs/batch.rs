@@ -80,6 +80,8 @@ where
         }
         .into_iter();
         let mut last_decision = None;
+        // Jobs refused at each storage cap, logged once for the request.
+        let mut at_caps: std::collections::BTreeMap<&'static str, usize> = Default::default();
         let results: Vec<BatchResultView> = results
             .into_iter()
             .map(|result| {
@@ -95,7 +97,9 @@ where
                         }
                     }
                     Some(Err(refused)) => {
-                        problems::log_storage_refusal(&key.id, &refused);
+                        if let Some(code) = problems::storage_refusal(&refused) {
+                            *at_caps.entry(code).or_default() += 1;
+                        }
                         refused_view(problems::dispatch_error(refused, now), &mut counts)
                     }
                     None => refused_view(
@@ -105,6 +109,9 @@ where
                 })
             })
             .collect();
+        for (code, jobs) in at_caps {
+            crate::log::storage_cap_reached(key.id.as_str(), code, jobs);
+        }
         let view = BatchView {
             accepted: results.iter().filter(|r| r.status == 202).count(),
             refused: results.iter().filter(|r| r.status >= 400).count(),

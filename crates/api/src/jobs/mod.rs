@@ -297,7 +297,9 @@ where
         let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
             .await
             .map_err(|e| {
-                problems::log_storage_refusal(&key.id, &e);
+                if let Some(code) = problems::storage_refusal(&e) {
+                    crate::log::storage_cap_reached(key.id.as_str(), code, 1);
+                }
                 problems::dispatch_error(e, now)
             })?;
         let status = if dispatched.duplicate {

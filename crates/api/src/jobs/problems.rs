@@ -50,15 +50,15 @@ impl From<JobAdminError> for ApiError {
     }
 }
 
-/// Logs the refusals an operator must be able to trace to a key: those at its storage caps.
-pub fn log_storage_refusal(key_id: &impl std::fmt::Display, error: &DispatchError) {
-    if let DispatchError::Refused(decision) = error {
-        let code = match decision.rejected {
-            Some(RejectReason::ScheduledLimit) => "scheduled_limit_reached",
-            Some(RejectReason::StorageLimit) => "storage_limit_reached",
-            _ => return,
-        };
-        crate::log::storage_cap_reached(&key_id.to_string(), code);
+/// The code of a refusal an operator must be able to trace to its key (one at a storage cap).
+pub fn storage_refusal(error: &DispatchError) -> Option<&'static str> {
+    match error {
+        DispatchError::Refused(decision) => match decision.rejected {
+            Some(RejectReason::ScheduledLimit) => Some("scheduled_limit_reached"),
+            Some(RejectReason::StorageLimit) => Some("storage_limit_reached"),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
