@@ -142,6 +142,7 @@ impl AdminHarness {
         let request = build_request(method, path, headers, body);
         let api = AdminApi {
             store: &self.fixture.store,
+            cache: &crate::no_key_cache::NoKeyCache,
             entropy: &OsEntropy,
             settings: &self.settings,
         };

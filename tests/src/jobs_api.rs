@@ -1,5 +1,6 @@
 //! Drives the jobs API in-process, exactly as the `jobs` component does, on real stores.
 
+use hexaspin_api::admin_keys::AdminApi;
 use hexaspin_api::jobs::{JobsApi, JobsSettings};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_config::client_address::ClientAddressSource;
@@ -8,7 +9,7 @@ use hexaspin_config::system::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyName, Limits, Scopes};
 use hexaspin_core::job::JobKind;
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, MetricsStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, KeyCache, MetricsStore, RateLimiter};
 use hexaspin_core::quota::RateRule;
 use hexaspin_core::use_cases::{AdminContext, DispatchSettings, NewKey, create_api_key};
 
@@ -42,7 +43,7 @@ pub struct JobsHarness<'a, K, J> {
 impl<'a, K, J> JobsHarness<'a, K, J>
 where
     K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter + MetricsStore,
+    J: JobStore + RateLimiter + KeyCache + MetricsStore,
 {
     /// A harness with the test settings.
     pub fn new(keys: &'a K, jobs: &'a J) -> Self {
@@ -68,6 +69,7 @@ where
     ) -> String {
         let ctx = AdminContext {
             store: self.keys,
+            cache: self.jobs,
             entropy: &OsEntropy,
             hasher: &self.admin.hasher,
             actor: "test",
@@ -134,6 +136,20 @@ where
         let bearer = format!("Bearer {key}");
         self.send(method, path, &[("authorization", &bearer)], body, now)
             .await
+    }
+
+    /// Sends a request with an admin token to the admin API for keys, with this harness's queue
+    /// store as the key cache, exactly as the `admin-keys` component does.
+    pub async fn to_key_admin(&self, method: &str, path: &str, body: Option<&str>, now: Timestamp) -> Reply {
+        let bearer = format!("Bearer {}", admin_token("ops", now));
+        let request = build_request(method, path, &[("authorization", &bearer)], body);
+        let api = AdminApi {
+            store: self.keys,
+            cache: self.jobs,
+            entropy: &OsEntropy,
+            settings: &self.admin,
+        };
+        Reply::from(api.handle(&request, now).await)
     }
 
     /// Sends a request with an admin token.

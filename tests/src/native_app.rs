@@ -62,6 +62,7 @@ impl App {
         } else if path.starts_with("/api/admin/api-keys") || path == "/api/admin/audit" {
             let api = AdminApi {
                 store: &self.keys,
+                cache: &self.jobs,
                 entropy: &OsEntropy,
                 settings: &self.admin,
             };

@@ -11,6 +11,7 @@ use hexaspin_core::user::{Email, Password, PasswordHasher, PasswordParams, User,
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::{Dialect, ScriptExecutor, SqlExecutor, SqlStore, TransactionalExecutor};
 use hexaspin_tests::fixtures::{TestStore, test_pg_url};
+use hexaspin_tests::no_key_cache::NoKeyCache;
 use hexaspin_tests::samples::hasher;
 
 const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
@@ -50,6 +51,7 @@ where
     let hasher: KeyHasher = hasher();
     let ctx = AdminContext {
         store,
+        cache: &NoKeyCache,
         entropy: &OsEntropy,
         hasher: &hasher,
         actor: "alice",
@@ -143,6 +145,7 @@ async fn a_postgres_connection_is_clean_after_a_rolled_back_change() {
     let hasher = hasher();
     let ctx = AdminContext {
         store: &fixture.store,
+        cache: &NoKeyCache,
         entropy: &OsEntropy,
         hasher: &hasher,
         actor: "alice",

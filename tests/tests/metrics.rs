@@ -240,7 +240,7 @@ hexaspin_tests::on_both_deployments!(metrics_count_what_the_api_and_the_worker_d
 async fn metrics_count_what_the_api_and_the_worker_did<K, J>(api: &JobsHarness<'_, K, J>)
 where
     K: ApiKeyStore + AuditLog,
-    J: JobStore + JobQueue + RateLimiter + MetricsStore,
+    J: JobStore + JobQueue + RateLimiter + hexaspin_core::ports::KeyCache + MetricsStore,
 {
     let limits = Limits {
         rate_per_sec: Some(1),

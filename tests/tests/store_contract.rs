@@ -134,6 +134,20 @@ mod rate_limiter {
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 
+mod key_cache {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(key_cache: [
+        a_lookup_returns_the_record_put_or_nothing,
+        a_fill_that_read_the_key_before_a_change_cannot_bring_it_back,
+        an_older_record_never_replaces_a_newer_one_and_a_fence_never_falls,
+        concurrent_late_fills_never_outlive_a_fence,
+        a_lookup_is_charged_to_its_buckets_and_refused_looks_nothing_up,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+}
+
 mod storage_caps {
     use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 

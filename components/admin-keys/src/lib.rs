@@ -1,8 +1,10 @@
 //! Spin component `admin-keys`: the admin API for API keys and the audit log.
 //!
-//! A thin shell: settings from Spin variables, admin JWT checked before any store is opened, then
+//! A thin shell: the queue store opened (it holds the key cache every key change fences and
+//! writes through, and the request counts), settings from Spin variables, the admin JWT checked
+//! before the body is read or the key store is opened, then
 //! [`hexaspin_api::admin_keys::AdminApi`] does the work; the request is counted for `/metrics`
-//! in the queue store afterwards.
+//! afterwards.
 
 // `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -15,7 +17,7 @@ use hexaspin_config::settings::QueueSettings;
 use hexaspin_config::settings::{AdminSettings, StoreSettings};
 use hexaspin_config::system::{OsEntropy, system_now};
 use hexaspin_spin::http::{PendingBody, split_request};
-use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use hexaspin_spin::{SpinJobs, SpinVariables, open_jobs, open_store};
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::http_component;
 
@@ -28,14 +30,27 @@ async fn handle(incoming: IncomingRequest) -> Response {
 }
 
 async fn serve_logged(request: Request, body: PendingBody) -> Response {
-    let response = serve(request, body).await.unwrap_or_else(ApiError::into_response);
-    count_request_in_queue_store(COMPONENT, &response).await;
-    response
+    // The queue store holds the key cache every key change fences and writes through, and the
+    // request counts for /metrics.
+    let jobs = QueueSettings::load(&SpinVariables)
+        .map_err(ApiError::from)
+        .and_then(|settings| open_jobs(&settings).map_err(ApiError::from));
+    match jobs {
+        Ok(jobs) => {
+            let response = serve(request, body, &jobs)
+                .await
+                .unwrap_or_else(ApiError::into_response);
+            count_request(&jobs, COMPONENT, &response).await;
+            response
+        }
+        // Logged by the conversion; a change could not fence the key cache, so none is made.
+        Err(error) => error.into_response(),
+    }
 }
 
-async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
+async fn serve(mut request: Request, body: PendingBody, jobs: &SpinJobs) -> Result<Response, ApiError> {
     let settings = AdminSettings::load(&SpinVariables)?;
-    // The token is checked before the body is read or any store is opened.
+    // The token is checked before the body is read or the key store is opened.
     let claims = authenticate(&settings, &request, system_now())?;
     let limit = BodyLimit::for_method(request.method(), MAX_ADMIN_BODY_BYTES);
     *request.body_mut() = body.read(&request, limit).await?;
@@ -44,20 +59,9 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
     let store = open_store(&StoreSettings::load(&SpinVariables)?)?;
     let api = AdminApi {
         store: &store,
+        cache: jobs,
         entropy: &OsEntropy,
         settings: &settings,
     };
     Ok(api.handle_authenticated(request, &claims, now).await)
-}
-
-/// Counts the request for `/metrics` in the queue store, which this component opens for that
-/// alone. Problems are logged, never returned: the request was already answered.
-async fn count_request_in_queue_store(component: &'static str, response: &Response) {
-    let jobs = QueueSettings::load(&SpinVariables)
-        .map_err(|e| e.to_string())
-        .and_then(|settings| open_jobs(&settings).map_err(|e| e.to_string()));
-    match jobs {
-        Ok(jobs) => count_request(&jobs, component, response).await,
-        Err(error) => hexaspin_api::log::error("metrics: opening the queue store", &error),
-    }
 }

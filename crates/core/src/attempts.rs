@@ -19,7 +19,8 @@ use crate::net::embedded_ipv4;
 use sha2::{Digest, Sha256};
 
 use crate::Timestamp;
-use crate::ports::{RateBucket, RateLimiter, StoreError};
+use crate::api_key::{ApiKey, ApiKeyId};
+use crate::ports::{KeyCache, RateBucket, RateLimiter, StoreError};
 use crate::quota::{Decision, RateRule};
 use crate::user::{Email, UserId};
 
@@ -199,6 +200,23 @@ impl Attempt {
             now,
         )
         .await
+    }
+
+    /// Charges one key verification from `client` and, in the same round trip, reads key `id`
+    /// from `cache` if it is there (`None` when it is not).
+    pub async fn key_verification_with_cached_key<C: KeyCache>(
+        cache: &C,
+        rule: RateRule,
+        client: ClientNetwork,
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(Self, Option<ApiKey>), AttemptRefused> {
+        let buckets = vec![AttemptBucket::KeyVerification(client).with(rule)];
+        let (decision, cached) = cache.take_and_find_key(&buckets, id, now).await?;
+        if decision.rejected.is_some() {
+            return Err(AttemptRefused::Limited(decision));
+        }
+        Ok((Self { buckets, now }, cached))
     }
 
     /// Charges one change of `user`'s address. Every change counts, the right password

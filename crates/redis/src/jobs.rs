@@ -109,7 +109,7 @@ impl<E: RedisExecutor> RedisJobs<E> {
     }
 
     /// The `now_ms` argument of a quota script: `now`, or `server` for Redis's clock.
-    fn decision_now(&self, now: Timestamp) -> String {
+    pub(crate) fn decision_now(&self, now: Timestamp) -> String {
         if self.server_clock {
             "server".to_owned()
         } else {
@@ -202,6 +202,26 @@ fn number(reply: &[RedisValue], index: usize) -> Result<i64, StoreError> {
 }
 
 /// -1 in a script reply means "no limit".
+/// `buckets` as `lib_take.lua` reads them: name, interval, burst each.
+pub(crate) fn push_buckets(args: &mut Vec<String>, buckets: &[RateBucket]) {
+    for bucket in buckets {
+        args.push(bucket.name.clone());
+        args.push(bucket.rule.emission_interval_us().to_string());
+        args.push(bucket.rule.burst().to_string());
+    }
+}
+
+/// The decision at the head of a `lib_take.lua` reply.
+pub(crate) fn take_decision(reply: &[RedisValue]) -> Result<Decision, StoreError> {
+    Ok(Decision {
+        rejected: (number(reply, 0)? == 0).then_some(RejectReason::RateLimited),
+        limit: unlimited(number(reply, 1)?),
+        remaining: unlimited(number(reply, 2)?),
+        reset_after_us: number(reply, 3)?,
+        retry_after_us: number(reply, 4)?,
+    })
+}
+
 fn unlimited(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
@@ -518,19 +538,9 @@ impl<E: RedisExecutor> JobQueue for RedisJobs<E> {
 impl<E: RedisExecutor> RateLimiter for RedisJobs<E> {
     async fn take(&self, buckets: &[RateBucket], now: Timestamp) -> Result<Decision, StoreError> {
         let mut args = vec![self.decision_now(now)];
-        for bucket in buckets {
-            args.push(bucket.name.clone());
-            args.push(bucket.rule.emission_interval_us().to_string());
-            args.push(bucket.rule.burst().to_string());
-        }
+        push_buckets(&mut args, buckets);
         let reply = self.run(&scripts::take, &args).await?;
-        Ok(Decision {
-            rejected: (number(&reply, 0)? == 0).then_some(RejectReason::RateLimited),
-            limit: unlimited(number(&reply, 1)?),
-            remaining: unlimited(number(&reply, 2)?),
-            reset_after_us: number(&reply, 3)?,
-            retry_after_us: number(&reply, 4)?,
-        })
+        take_decision(&reply)
     }
 
     async fn give_back(&self, buckets: &[RateBucket], now: Timestamp) -> Result<(), StoreError> {

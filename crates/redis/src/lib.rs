@@ -11,6 +11,8 @@
 //! - [`failure`]: whether a failed call means "Redis is away for now" or "this call is wrong".
 //! - [`scripts`]: the scripts and their SHA-1s.
 //! - [`jobs`]: [`RedisJobs`], the job ports.
+//! - [`key_cache`]: the key cache port on the same [`RedisJobs`] (API key records beside the
+//!   failed-verification limiter, fenced before every admin change).
 //! - [`metrics`]: the metrics port on the same [`RedisJobs`]; job lifecycle counters are kept by
 //!   the job scripts themselves (`lib_jobs.lua`).
 
@@ -20,6 +22,7 @@
 pub mod executor;
 pub mod failure;
 pub mod jobs;
+pub mod key_cache;
 pub mod metrics;
 pub mod scripts;
 

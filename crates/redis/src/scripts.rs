@@ -71,6 +71,21 @@ macro_rules! script {
             }),
         );
     };
+    // A small script that needs the shared library and one helper file.
+    ($name:ident, lean with $helper:literal) => {
+        /// `scripts/<name>.lua`.
+        pub static $name: Script = Script::new(
+            stringify!($name),
+            LazyLock::new(|| {
+                [
+                    include_str!("../scripts/lib.lua"),
+                    include_str!(concat!("../scripts/", $helper)),
+                    include_str!(concat!("../scripts/", stringify!($name), ".lua")),
+                ]
+                .join("\n")
+            }),
+        );
+    };
     // A small script that needs only the shared library (kept lean: EVALSHA runs it all per call).
     ($name:ident, lean) => {
         /// `scripts/<name>.lua`.
@@ -88,16 +103,18 @@ macro_rules! script {
 }
 
 /// Declares every script once: the dispatch scripts (job scripts with the one-dispatch function
-/// in front too), the job scripts (with the job row and the job helpers in front) and the lean
-/// ones, and, for the tests, the list of job scripts.
+/// in front too), the job scripts (with the job row and the job helpers in front), the limiter's
+/// (with the all-or-none take in front) and the lean ones, and, for the tests, the list of job scripts.
 macro_rules! scripts {
     (
         dispatch: [$($dispatch:ident),* $(,)?],
         job: [$($job:ident),* $(,)?],
+        limiter: [$($limiter:ident),* $(,)?],
         lean: [$($lean:ident),* $(,)?] $(,)?
     ) => {
         $(script!($dispatch, with "lib_dispatch.lua");)*
         $(script!($job);)*
+        $(script!($limiter, lean with "lib_take.lua");)*
         $(script!($lean, lean);)*
         /// Every job script.
         #[cfg(test)]
@@ -118,7 +135,8 @@ mod all {
             promote_due, claim, ack, ack_many, fail, release, cancelled, rescue_expired, clean_finished,
             reconcile_depths,
         ],
-        lean: [take, give_back, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
+        limiter: [take, take_find_key],
+        lean: [give_back, key_cache_fence, key_cache_put, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
     );
 }
 

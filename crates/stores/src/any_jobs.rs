@@ -3,11 +3,12 @@
 //! it with their own executors.
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::{ApiKey, ApiKeyId};
 use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
-    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, MetricsStore,
-    QueueDepth, RateBucket, RateLimiter, StoreError,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyCache,
+    MetricsStore, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -51,6 +52,25 @@ impl<S: TransactionalExecutor, R: RedisExecutor> RateLimiter for AnyJobs<S, R> {
 
     async fn give_back(&self, buckets: &[RateBucket], now: Timestamp) -> Result<(), StoreError> {
         delegate!(self, s => s.give_back(buckets, now).await)
+    }
+}
+
+impl<S: TransactionalExecutor, R: RedisExecutor> KeyCache for AnyJobs<S, R> {
+    async fn fence_key(&self, id: &ApiKeyId, version: i64) -> Result<(), StoreError> {
+        delegate!(self, s => s.fence_key(id, version).await)
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        delegate!(self, s => s.put_key(key).await)
+    }
+
+    async fn take_and_find_key(
+        &self,
+        buckets: &[RateBucket],
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
+        delegate!(self, s => s.take_and_find_key(buckets, id, now).await)
     }
 }
 

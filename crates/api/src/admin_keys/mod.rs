@@ -12,7 +12,7 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::{AdminClaims, AuthError, authenticate_admin};
 use hexaspin_core::api_key::{ApiKeyId, KeyName, KeyState, Owner, Scopes};
 use hexaspin_core::pagination::{AuditCursor, KeyCursor, PageSize};
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, KeyCache};
 use hexaspin_core::use_cases::{self, AdminContext, AuditQuery, KeyChanges, KeyListQuery, NewKey};
 use http::{Method, StatusCode, header};
 
@@ -57,19 +57,22 @@ fn router() -> matchit::Router<Route> {
     router
 }
 
-/// The admin API over a store and a CSPRNG.
-pub struct AdminApi<'a, S, E> {
+/// The admin API over a store, the key cache and a CSPRNG.
+pub struct AdminApi<'a, S, C, E> {
     /// Keys and audit log.
     pub store: &'a S,
+    /// The key cache every change fences and writes through (the queue store).
+    pub cache: &'a C,
     /// Randomness for new keys.
     pub entropy: &'a E,
     /// JWT validation and key hashing.
     pub settings: &'a AdminSettings,
 }
 
-impl<S, E> AdminApi<'_, S, E>
+impl<S, C, E> AdminApi<'_, S, C, E>
 where
     S: ApiKeyStore + AuditLog,
+    C: KeyCache,
     E: Entropy,
 {
     /// Authenticates and handles one request at `now`. Never panics on client input; every error
@@ -112,6 +115,7 @@ where
         };
         let ctx = AdminContext {
             store: self.store,
+            cache: self.cache,
             entropy: self.entropy,
             hasher: &self.settings.hasher,
             actor: &claims.sub,
@@ -145,7 +149,7 @@ where
         }
     }
 
-    async fn create(&self, ctx: &AdminContext<'_, S, E>, request: &Request) -> Result<Response, ApiError> {
+    async fn create(&self, ctx: &AdminContext<'_, S, C, E>, request: &Request) -> Result<Response, ApiError> {
         let body: CreateKeyBody = json_body(request, MAX_ADMIN_BODY_BYTES, false)?;
         let new = NewKey {
             name: KeyName::parse(&body.name)?,
@@ -187,7 +191,7 @@ where
 
     async fn update(
         &self,
-        ctx: &AdminContext<'_, S, E>,
+        ctx: &AdminContext<'_, S, C, E>,
         id: &ApiKeyId,
         request: &Request,
     ) -> Result<Response, ApiError> {

@@ -5,7 +5,7 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::metrics::Series;
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, KeyCache, RateLimiter};
 use hexaspin_core::use_cases::{self, MAX_BATCH_JOBS, VerifiedKey};
 use http::{StatusCode, header};
 
@@ -31,7 +31,7 @@ pub fn body_limit(max_payload_bytes: usize) -> usize {
 impl<K, J, E> JobsApi<'_, K, J, E>
 where
     K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
+    J: JobStore + RateLimiter + KeyCache,
     E: Entropy,
 {
     pub(super) async fn create_batch(

@@ -17,7 +17,7 @@ pub use settings::JobsSettings;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, RateLimiter};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, KeyCache, RateLimiter};
 use hexaspin_core::use_cases::{
     self, DispatchContext, JobListQuery, JobRequest, KeyCheck, READ_SCOPE, VerifiedKey, WRITE_SCOPE,
 };
@@ -88,7 +88,7 @@ pub fn body_limit(request: &Request, settings: &JobsSettings<'_>) -> Result<Body
 pub struct JobsApi<'a, K, J, E> {
     /// API keys.
     pub keys: &'a K,
-    /// Jobs, quotas and the failed-verification limiter.
+    /// Jobs, quotas, the failed-verification limiter and the key cache.
     pub jobs: &'a J,
     /// Randomness for job ids.
     pub entropy: &'a E,
@@ -128,7 +128,7 @@ impl Admitted {
 impl<K, J, E> JobsApi<'_, K, J, E>
 where
     K: ApiKeyStore + AuditLog,
-    J: JobStore + RateLimiter,
+    J: JobStore + RateLimiter + KeyCache,
     E: Entropy,
 {
     /// Handles one request at `now` (head and body at once: the native app and tests).

@@ -3,12 +3,14 @@
 //! A key is `hx_<id>_<secret>`: the id (64 random bits, hex) makes verification one primary-key
 //! lookup, the secret (256 random bits, base64url) is never stored, only its peppered HMAC-SHA256.
 
+mod cached;
 mod fields;
 mod id;
 mod limits;
 mod model;
 mod secret;
 
+pub use cached::{cached_key_json, key_from_cached_json};
 pub use fields::{KeyName, Owner, Scopes};
 pub use id::ApiKeyId;
 pub use limits::{Limits, Refill, RefillInterval};

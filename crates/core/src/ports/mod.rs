@@ -4,6 +4,7 @@
 //! (`tests/`) that each adapter must pass against a real database.
 
 mod jobs;
+mod key_cache;
 mod keys;
 mod limits;
 mod metrics;
@@ -12,6 +13,7 @@ mod users;
 pub use jobs::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
 };
+pub use key_cache::KeyCache;
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use limits::{RateBucket, RateLimiter};
 pub use metrics::MetricsStore;

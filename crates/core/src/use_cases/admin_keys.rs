@@ -10,7 +10,7 @@ use crate::api_key::{
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::error::DomainError;
 use crate::pagination::{KeyCursor, Page, PageSize};
-use crate::ports::{ApiKeyStore, Entropy, EntropyUnavailable, KeyFilter, StoreError};
+use crate::ports::{ApiKeyStore, Entropy, EntropyUnavailable, KeyCache, KeyFilter, StoreError};
 
 /// The longest rotation grace period: a week is enough to roll a secret out everywhere.
 const MAX_GRACE_SECONDS: u32 = 7 * 24 * 3600;
@@ -43,9 +43,12 @@ pub enum AdminError {
 }
 
 /// What every mutating admin operation needs: the store, a CSPRNG, the hasher, who acts and when.
-pub struct AdminContext<'a, S, E> {
+pub struct AdminContext<'a, S, C, E> {
     /// Keys and audit log.
     pub store: &'a S,
+    /// The key cache: fenced before every change, written through after it (see
+    /// [`KeyCache`]), so a revoked key is refused from the very next request.
+    pub cache: &'a C,
     /// Randomness for ids and secrets.
     pub entropy: &'a E,
     /// Hashes secrets with the pepper.
@@ -120,9 +123,13 @@ pub struct KeyListQuery {
 }
 
 /// Creates a key and returns it with its plaintext.
-pub async fn create_api_key<S, E>(ctx: &AdminContext<'_, S, E>, new: NewKey) -> Result<CreatedKey, AdminError>
+pub async fn create_api_key<S, C, E>(
+    ctx: &AdminContext<'_, S, C, E>,
+    new: NewKey,
+) -> Result<CreatedKey, AdminError>
 where
     S: ApiKeyStore,
+    C: KeyCache,
     E: Entropy,
 {
     if new.expires_at.is_some_and(|at| at <= ctx.now) {
@@ -160,6 +167,9 @@ where
         let entry = audit_entry(ctx, AuditAction::KeyCreated, &key.id, created_detail(&key));
         match ctx.store.insert_key(&key, &entry).await {
             Ok(()) => {
+                // Nothing can be cached under a new id; written through so its first request
+                // needs no key-store lookup (a failure only costs that lookup).
+                let _ = ctx.cache.put_key(&key).await;
                 let plaintext = secret.full_key(&key.id);
                 return Ok(CreatedKey { key, plaintext });
             }
@@ -200,13 +210,14 @@ pub async fn list_api_keys<S: ApiKeyStore>(
 }
 
 /// Applies `changes` to a key that is not revoked.
-pub async fn update_api_key<S, E>(
-    ctx: &AdminContext<'_, S, E>,
+pub async fn update_api_key<S, C, E>(
+    ctx: &AdminContext<'_, S, C, E>,
     id: &ApiKeyId,
     changes: KeyChanges,
 ) -> Result<ApiKey, AdminError>
 where
     S: ApiKeyStore,
+    C: KeyCache,
 {
     let mut key = get_api_key(ctx.store, id).await?;
     refuse_if_revoked(&key, "updated")?;
@@ -251,9 +262,13 @@ where
 }
 
 /// Revokes a key, effective on the next verification. Revoking a revoked key changes nothing.
-pub async fn revoke_api_key<S, E>(ctx: &AdminContext<'_, S, E>, id: &ApiKeyId) -> Result<ApiKey, AdminError>
+pub async fn revoke_api_key<S, C, E>(
+    ctx: &AdminContext<'_, S, C, E>,
+    id: &ApiKeyId,
+) -> Result<ApiKey, AdminError>
 where
     S: ApiKeyStore,
+    C: KeyCache,
 {
     let mut key = get_api_key(ctx.store, id).await?;
     if key.revoked_at.is_some() {
@@ -269,13 +284,14 @@ where
 }
 
 /// Issues a new secret; the old one keeps verifying for `grace_seconds` (0: stops at once).
-pub async fn rotate_api_key<S, E>(
-    ctx: &AdminContext<'_, S, E>,
+pub async fn rotate_api_key<S, C, E>(
+    ctx: &AdminContext<'_, S, C, E>,
     id: &ApiKeyId,
     grace_seconds: u32,
 ) -> Result<CreatedKey, AdminError>
 where
     S: ApiKeyStore,
+    C: KeyCache,
     E: Entropy,
 {
     if grace_seconds > MAX_GRACE_SECONDS {
@@ -316,15 +332,21 @@ fn refuse_if_revoked(key: &ApiKey, verb: &str) -> Result<(), AdminError> {
 }
 
 /// Writes `key` back with its audit entry if nobody changed it since it was read.
-async fn save<S: ApiKeyStore, E>(
-    ctx: &AdminContext<'_, S, E>,
+async fn save<S: ApiKeyStore, C: KeyCache, E>(
+    ctx: &AdminContext<'_, S, C, E>,
     key: &mut ApiKey,
     entry: &NewAuditEntry,
 ) -> Result<(), AdminError> {
     let read_version = key.version;
     key.version = read_version + 1;
     key.updated_at = ctx.now;
+    // Fenced first: if the cache cannot be told, the change is not made (a key revoked in the
+    // store but still cached would keep verifying).
+    ctx.cache.fence_key(&key.id, key.version).await?;
     if ctx.store.update_key(key, read_version, entry).await? {
+        // A failed write-through leaves the key fenced and uncached: the next request reads it
+        // from the store.
+        let _ = ctx.cache.put_key(key).await;
         Ok(())
     } else {
         Err(AdminError::Conflict {
@@ -334,8 +356,8 @@ async fn save<S: ApiKeyStore, E>(
     }
 }
 
-fn audit_entry<S, E>(
-    ctx: &AdminContext<'_, S, E>,
+fn audit_entry<S, C, E>(
+    ctx: &AdminContext<'_, S, C, E>,
     action: AuditAction,
     key_id: &ApiKeyId,
     detail: serde_json::Value,

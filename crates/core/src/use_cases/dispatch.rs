@@ -2,15 +2,16 @@
 //! from the key's budget, then idempotency + quota + enqueue in one atomic store call.
 
 use crate::Timestamp;
-use crate::api_key::KeyHasher;
+use crate::api_key::{KeyHasher, PresentedKey};
 use crate::attempts::{Attempt, AttemptRefused, ClientNetwork};
 use crate::error::DomainError;
 use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
 use crate::ports::{
-    ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, RateLimiter,
-    StoreError, UseCharge, UsePeriods,
+    ApiKeyStore, DispatchOutcome, DispatchRequest, Entropy, EntropyUnavailable, JobStore, KeyCache,
+    RateLimiter, StoreError, UseCharge, UsePeriods,
 };
 use crate::quota::{Decision, QuotaRules, RateRule, StorageCaps};
+use crate::use_cases::verify_key::verify_record;
 use crate::use_cases::{KeyRejection, VerifiedKey, VerifyError, verify_api_key};
 
 /// The scope a key needs to dispatch and cancel jobs.
@@ -172,27 +173,60 @@ pub async fn authorize_key<K: ApiKeyStore>(
 /// failed-verification bucket *before* the key is looked up and given back when the key turns out
 /// valid (an exhausted key or one without the scope is valid: not a guess). So a client sending
 /// many bad keys at once gets at most the bucket's burst looked up.
-pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter>(
+///
+/// The key is read from `cache` in the same round trip as the charge (see
+/// [`crate::ports::KeyCache`]); on a miss, or for a key with a budget (whose remaining uses only the
+/// key store knows), from `keys`, and a key without a budget found there is put in the cache.
+pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
     keys: &K,
-    limiter: &L,
+    cache: &L,
     check: KeyCheck<'_>,
     presented: &str,
     scope: &'static str,
     now: Timestamp,
 ) -> Result<VerifiedKey, DispatchError> {
-    let attempt = Attempt::key_verification(limiter, check.failures, check.client, now)
-        .await
-        .map_err(|refused| match refused {
-            AttemptRefused::Limited(decision) => DispatchError::TooManyFailures(decision),
-            AttemptRefused::Store(error) => DispatchError::Store(error),
-        })?;
-    let outcome = authorize_key(keys, check.hasher, presented, scope, now).await;
+    let refused = |refused| match refused {
+        AttemptRefused::Limited(decision) => DispatchError::TooManyFailures(decision),
+        AttemptRefused::Store(error) => DispatchError::Store(error),
+    };
+    let Ok(presented) = PresentedKey::parse(presented.trim()) else {
+        // Not even shaped like a key: a guess all the same, charged as one.
+        Attempt::key_verification(cache, check.failures, check.client, now)
+            .await
+            .map_err(refused)?
+            .counted();
+        return Err(KeyRejection::Unknown.into());
+    };
+    let (attempt, cached) =
+        Attempt::key_verification_with_cached_key(cache, check.failures, check.client, presented.id(), now)
+            .await
+            .map_err(refused)?;
+    let outcome = match cached.filter(|key| key.remaining.is_none()) {
+        Some(key) => verify_record(Some(key), check.hasher, &presented, now).map_err(DispatchError::from),
+        None => match keys.find_key(presented.id()).await {
+            Ok(stored) => {
+                if let Some(key) = stored.as_ref().filter(|key| key.remaining.is_none()) {
+                    // A fill that fails only costs a key-store lookup next time.
+                    let _ = cache.put_key(key).await;
+                }
+                verify_record(stored, check.hasher, &presented, now).map_err(DispatchError::from)
+            }
+            Err(error) => Err(DispatchError::Store(error)),
+        },
+    }
+    .and_then(|key| {
+        if key.scopes.contains(scope) {
+            Ok(key)
+        } else {
+            Err(DispatchError::MissingScope(scope))
+        }
+    });
     match &outcome {
         Err(DispatchError::Key(rejection)) if *rejection != KeyRejection::Exhausted => attempt.counted(),
         // A store failure of ours is not the client's guess either. A give-back that fails
         // leaves one token spent: the limit errs on the safe side.
         _ => {
-            let _ = attempt.did_not_count(limiter).await;
+            let _ = attempt.did_not_count(cache).await;
         }
     }
     outcome

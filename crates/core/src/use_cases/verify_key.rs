@@ -1,7 +1,7 @@
 //! Verifying a presented API key: one indexed lookup, a constant-time hash comparison, then state.
 
 use crate::Timestamp;
-use crate::api_key::{ApiKeyId, KeyHasher, KeySecret, KeyState, Limits, Owner, PresentedKey, Scopes};
+use crate::api_key::{ApiKey, ApiKeyId, KeyHasher, KeySecret, KeyState, Limits, Owner, PresentedKey, Scopes};
 use crate::ports::{ApiKeyStore, StoreError};
 
 /// A key that verified, with what dispatch needs to authorise and limit the request.
@@ -64,7 +64,18 @@ pub async fn verify_api_key<S: ApiKeyStore>(
     let Ok(presented) = PresentedKey::parse(presented.trim()) else {
         return Err(KeyRejection::Unknown.into());
     };
-    let Some(key) = store.find_key(presented.id()).await? else {
+    let key = store.find_key(presented.id()).await?;
+    verify_record(key, hasher, &presented, now)
+}
+
+/// Verifies `presented` at `now` against `key`, the record stored (or cached) under its id.
+pub fn verify_record(
+    key: Option<ApiKey>,
+    hasher: &KeyHasher,
+    presented: &PresentedKey,
+    now: Timestamp,
+) -> Result<VerifiedKey, VerifyError> {
+    let Some(key) = key else {
         // Spend the same hashing work as for a known id, so timing does not tell ids apart.
         let _ = hasher.hash(presented.id(), presented.secret());
         return Err(KeyRejection::Unknown.into());

@@ -1,9 +1,11 @@
 //! [`JobStore`] on SQLite.
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::{ApiKey, ApiKeyId};
 use hexaspin_core::job::{JobId, JobState, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobFilter, JobStore, QueueDepth, RateBucket, RateLimiter, StoreError,
+    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, QueueDepth, RateBucket, RateLimiter,
+    StoreError,
 };
 use hexaspin_core::quota::{
     Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
@@ -107,6 +109,27 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
             write_tat(&tx, bucket, give_back(tat_us, bucket.rule, now_us).unwrap_or(0)).await?;
         }
         tx.commit().await
+    }
+}
+
+/// No cache: on the embedded default the keys live in the same SQLite file as the limiter, so a
+/// cached copy would save nothing. Every lookup misses; fences and fills have nothing to do.
+impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
+    async fn fence_key(&self, _id: &ApiKeyId, _version: i64) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn put_key(&self, _key: &ApiKey) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn take_and_find_key(
+        &self,
+        buckets: &[RateBucket],
+        _id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
+        Ok((self.take(buckets, now).await?, None))
     }
 }
 

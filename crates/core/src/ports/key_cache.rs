@@ -1,0 +1,40 @@
+//! The key cache port: API key records kept beside the limiter (Redis in production), so that
+//! verifying a key costs no key-store (Postgres) query on the hot path.
+//!
+//! The key store stays the source of truth. The cache is kept by two rules:
+//! - **Fenced before every change**: an admin change that will give a key `version` first raises the
+//!   key's fence to `version` ([`KeyCache::fence_key`]), which drops any cached copy older than it.
+//!   If the fence cannot be raised the change is not made. From then on no copy older than the
+//!   fence is served or stored, so a lookup that read the key store before the change cannot put
+//!   the old record back afterwards.
+//! - **Filled on a miss, written through after a change** ([`KeyCache::put_key`]): a copy is stored
+//!   only if it is at least the fence and newer than what is cached. A lost write only costs a
+//!   key-store lookup later.
+//!
+//! An adapter may keep nothing (the embedded SQLite default: the keys are in the same file):
+//! every lookup is then a miss. The contract suite holds every adapter to these rules.
+
+use super::{RateBucket, StoreError};
+use crate::Timestamp;
+use crate::api_key::{ApiKey, ApiKeyId};
+use crate::quota::Decision;
+
+/// API key records cached in front of the key store.
+pub trait KeyCache {
+    /// Before a change that will give key `id` this `version`: from now on no cached copy older
+    /// than `version` is returned or stored.
+    async fn fence_key(&self, id: &ApiKeyId, version: i64) -> Result<(), StoreError>;
+
+    /// Stores `key` as read from the key store (or just written to it), unless the cache holds
+    /// this version or a newer one, or is fenced above it.
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    /// Takes one token from every bucket, as [`super::RateLimiter::take`] does, and if they were
+    /// taken, looks key `id` up in the cache: one round trip. `None` when not cached (or refused).
+    async fn take_and_find_key(
+        &self,
+        buckets: &[RateBucket],
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(Decision, Option<ApiKey>), StoreError>;
+}

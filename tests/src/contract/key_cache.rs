@@ -1,0 +1,131 @@
+//! The contract of [`KeyCache`]: a cached key is never older than the last fence raised for it,
+//! whatever order a change and a late fill arrive in; a cache may keep nothing (every lookup a
+//! miss), never something stale. The lookup shares its round trip with the failed-verification
+//! charge, so it is charged like [`hexaspin_core::ports::RateLimiter::take`].
+
+use futures::future::join_all;
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::ApiKey;
+use hexaspin_core::ports::{KeyCache, RateBucket};
+use hexaspin_core::quota::RateRule;
+
+use crate::samples::full_key;
+
+const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
+
+async fn lookup<S: KeyCache>(cache: &S, key: &ApiKey) -> Option<ApiKey> {
+    cache.take_and_find_key(&[], &key.id, T0).await.expect("lookup").1
+}
+
+fn at_version(key: &ApiKey, version: i64) -> ApiKey {
+    let mut changed = key.clone();
+    changed.version = version;
+    changed
+}
+
+/// What a lookup returns is what was put, or nothing; never another key's record.
+pub async fn a_lookup_returns_the_record_put_or_nothing<S: KeyCache>(cache: &S) {
+    let key = full_key(1, T0);
+    let other = full_key(2, T0);
+    assert_eq!(lookup(cache, &key).await, None, "nothing was put");
+    cache.put_key(&key).await.expect("put");
+    cache.put_key(&other).await.expect("put");
+    for (wanted, found) in [
+        (&key, lookup(cache, &key).await),
+        (&other, lookup(cache, &other).await),
+    ] {
+        assert!(found.is_none() || found.as_ref() == Some(wanted), "{found:?}");
+    }
+}
+
+/// The race a cache exists to survive: a verification read version 1 from the key store, a
+/// revocation then fenced version 2 and changed the key, and only then does the verification's fill
+/// arrive. It is refused, whether or not the revocation's own write-through landed.
+pub async fn a_fill_that_read_the_key_before_a_change_cannot_bring_it_back<S: KeyCache>(cache: &S) {
+    let read_before = full_key(3, T0);
+    let mut revoked = at_version(&read_before, read_before.version + 1);
+    revoked.revoked_at = Some(T0);
+    cache.put_key(&read_before).await.expect("put");
+
+    cache
+        .fence_key(&revoked.id, revoked.version)
+        .await
+        .expect("fence");
+    assert_eq!(
+        lookup(cache, &read_before).await,
+        None,
+        "the fence drops the older record"
+    );
+    cache.put_key(&read_before).await.expect("late fill");
+    assert_eq!(
+        lookup(cache, &read_before).await,
+        None,
+        "the late fill is refused"
+    );
+
+    cache.put_key(&revoked).await.expect("write-through");
+    cache.put_key(&read_before).await.expect("later fill");
+    let found = lookup(cache, &read_before).await;
+    assert!(found.is_none() || found == Some(revoked.clone()), "{found:?}");
+}
+
+/// Versions only move forward: an older record never replaces a newer one, and a fence never falls
+/// (a fence raised by a change that then failed keeps older records out all the same).
+pub async fn an_older_record_never_replaces_a_newer_one_and_a_fence_never_falls<S: KeyCache>(cache: &S) {
+    let v5 = at_version(&full_key(4, T0), 5);
+    cache.put_key(&v5).await.expect("put");
+    cache.put_key(&at_version(&v5, 4)).await.expect("older put");
+    let found = lookup(cache, &v5).await;
+    assert!(found.is_none() || found == Some(v5.clone()), "{found:?}");
+
+    cache.fence_key(&v5.id, 8).await.expect("fence");
+    cache.fence_key(&v5.id, 6).await.expect("lower fence");
+    cache
+        .put_key(&at_version(&v5, 7))
+        .await
+        .expect("put under the fence");
+    assert_eq!(lookup(cache, &v5).await, None, "7 is under the fence at 8");
+    let v8 = at_version(&v5, 8);
+    cache.put_key(&v8).await.expect("put at the fence");
+    let found = lookup(cache, &v5).await;
+    assert!(found.is_none() || found == Some(v8), "{found:?}");
+}
+
+/// Twenty fills of old versions racing one fence: once the fence has answered, no lookup finds a
+/// record older than it.
+pub async fn concurrent_late_fills_never_outlive_a_fence<S: KeyCache>(cache: &S) {
+    let key = at_version(&full_key(5, T0), 1);
+    cache.put_key(&key).await.expect("put");
+    let fills = (0..20).map(|_| cache.put_key(&key));
+    let (fence, fills) = futures::join!(cache.fence_key(&key.id, 2), join_all(fills));
+    fence.expect("fence");
+    assert!(fills.iter().all(Result::is_ok));
+    cache.put_key(&key).await.expect("a fill after the fence");
+    assert_eq!(lookup(cache, &key).await, None, "version 1 is under the fence");
+}
+
+/// The lookup is charged as a take: a refused charge looks nothing up, and the burst holds for
+/// concurrent lookups.
+pub async fn a_lookup_is_charged_to_its_buckets_and_refused_looks_nothing_up<S: KeyCache>(cache: &S) {
+    let key = full_key(6, T0);
+    cache.put_key(&key).await.expect("put");
+    let buckets = [RateBucket {
+        name: "test:key-cache".to_owned(),
+        rule: RateRule::new(1, 5).expect("rule"),
+    }];
+    let attempts = (0..20).map(|_| cache.take_and_find_key(&buckets, &key.id, T0));
+    let results: Vec<_> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("take"))
+        .collect();
+    let admitted = results.iter().filter(|(d, _)| d.rejected.is_none()).count();
+    assert_eq!(admitted, 5, "the burst, exactly");
+    for (decision, found) in &results {
+        if decision.rejected.is_some() {
+            assert_eq!(found, &None, "a refused charge looks nothing up");
+        } else {
+            assert!(found.is_none() || found.as_ref() == Some(&key), "{found:?}");
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The key cache seen from the API (issue 26): every admin change to a key is in force from the
+//! very next request on both deployments, also under concurrent load; production verifies a
+//! cached key without a key-store query; a cache that cannot be fenced stops the change, never the
+//! revocation's effect.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use futures::future::join_all;
+use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::{ApiKeyId, Limits, PresentedKey};
+use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, KeyCache, MetricsStore, RateLimiter};
+use hexaspin_redis::RedisJobs;
+use hexaspin_tests::counting::CountingKeys;
+use hexaspin_tests::cuttable_proxy::CuttableProxy;
+use hexaspin_tests::fixtures::{RedisTestJobs, TestStore};
+use hexaspin_tests::jobs_api::JobsHarness;
+use serde_json::json;
+
+const NOW: Timestamp = Timestamp::from_millis(1_795_000_000_000);
+const ALL: &[&str] = &["jobs:read", "jobs:write"];
+
+trait Keys: ApiKeyStore + AuditLog {}
+impl<T: ApiKeyStore + AuditLog> Keys for T {}
+trait Jobs: JobStore + RateLimiter + KeyCache + MetricsStore {}
+impl<T: JobStore + RateLimiter + KeyCache + MetricsStore> Jobs for T {}
+
+fn echo(n: usize) -> String {
+    json!({"kind": "echo", "payload": {"n": n}}).to_string()
+}
+
+fn key_id(key: &str) -> ApiKeyId {
+    PresentedKey::parse(key).expect("key").id().clone()
+}
+
+hexaspin_tests::on_both_deployments!(
+    every_key_change_is_in_force_from_the_very_next_request,
+    a_key_revoked_under_concurrent_load_is_refused_by_every_request_that_starts_after,
+);
+
+/// Disable, enable, scope change, rotation and revocation, each followed at once by the request
+/// that must see it (the cache was warm before each).
+async fn every_key_change_is_in_force_from_the_very_next_request<K: Keys, J: Jobs>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let path = format!("/api/admin/api-keys/{}", key_id(&key));
+    let dispatch =
+        |key: String, n| async move { api.with_key(&key, "POST", "/api/jobs", Some(&echo(n)), NOW).await };
+    assert_eq!(dispatch(key.clone(), 0).await.status, 202);
+
+    let patch = |body: serde_json::Value| {
+        let path = path.clone();
+        async move {
+            api.to_key_admin("PATCH", &path, Some(&body.to_string()), NOW)
+                .await
+        }
+    };
+    assert_eq!(patch(json!({"enabled": false})).await.status, 200);
+    assert_eq!(dispatch(key.clone(), 1).await.code(), "api_key_disabled");
+    assert_eq!(patch(json!({"enabled": true})).await.status, 200);
+    assert_eq!(dispatch(key.clone(), 2).await.status, 202);
+    assert_eq!(patch(json!({"scopes": ["jobs:read"]})).await.status, 200);
+    assert_eq!(
+        dispatch(key.clone(), 3).await.status,
+        403,
+        "the write scope is gone"
+    );
+    assert_eq!(patch(json!({"scopes": ALL})).await.status, 200);
+
+    let rotated = api
+        .to_key_admin("POST", &format!("{path}/rotate"), Some("{}"), NOW)
+        .await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.json);
+    let new_secret = rotated.json["key"].as_str().expect("new key").to_owned();
+    assert_eq!(
+        dispatch(key.clone(), 4).await.code(),
+        "invalid_api_key",
+        "no grace: the old secret is gone"
+    );
+    assert_eq!(dispatch(new_secret.clone(), 5).await.status, 202);
+
+    let revoked = api
+        .to_key_admin("POST", &format!("{path}/revoke"), Some("{}"), NOW)
+        .await;
+    assert_eq!(revoked.status, 200, "{:?}", revoked.json);
+    assert_eq!(dispatch(new_secret, 6).await.code(), "api_key_revoked");
+}
+
+/// Eight clients dispatch in a loop with one key while an admin revokes it: every request that
+/// began after the revocation answered is refused, none is accepted.
+async fn a_key_revoked_under_concurrent_load_is_refused_by_every_request_that_starts_after<
+    K: Keys,
+    J: Jobs,
+>(
+    api: &JobsHarness<'_, K, J>,
+) {
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let revoked = Arc::new(AtomicBool::new(false));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let client = |worker: usize| {
+        let (key, revoked, accepted) = (key.clone(), revoked.clone(), accepted.clone());
+        async move {
+            let mut answers = Vec::new();
+            for n in 0..60 {
+                let started_after_revocation = revoked.load(Ordering::SeqCst);
+                let reply = api
+                    .with_key(&key, "POST", "/api/jobs", Some(&echo(worker * 1000 + n)), NOW)
+                    .await;
+                if reply.status == 202 {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                }
+                answers.push((started_after_revocation, reply.status, reply.code().to_owned()));
+                tokio::task::yield_now().await;
+            }
+            answers
+        }
+    };
+    let admin = async {
+        // Let the clients warm the cache and get going first.
+        while accepted.load(Ordering::SeqCst) < 16 {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let path = format!("/api/admin/api-keys/{}/revoke", key_id(&key));
+        let reply = api.to_key_admin("POST", &path, Some("{}"), NOW).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.json);
+        revoked.store(true, Ordering::SeqCst);
+    };
+    let (answers, ()) = futures::join!(join_all((0..8).map(client)), admin);
+    let answers: Vec<_> = answers.into_iter().flatten().collect();
+    assert!(
+        answers.iter().any(|(_, status, _)| *status == 202),
+        "the key worked before"
+    );
+    assert!(
+        answers.iter().any(|(_, _, code)| code == "api_key_revoked"),
+        "and was refused after"
+    );
+    let after: Vec<_> = answers
+        .into_iter()
+        .filter(|(started_after, _, _)| *started_after)
+        .map(|(_, status, code)| (status, code))
+        .collect();
+    assert!(!after.is_empty(), "some requests started after the revocation");
+    // Each use of a revoked key counts as a failed verification, so past the client's burst the
+    // answer is 429 (charged before the key is read); never an accepted job.
+    let unexpected: Vec<_> = after
+        .iter()
+        .filter(|(_, code)| code != "api_key_revoked" && code != "too_many_failed_attempts")
+        .take(5)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "answered after the revocation: {unexpected:?}"
+    );
+}
+
+/// Production keeps keys in Redis: after the first lookup (a miss filled from Postgres) or a
+/// write-through at creation, dispatches read no key from Postgres.
+#[tokio::test]
+async fn production_dispatches_with_a_cached_key_query_no_key_store() {
+    let keys = TestStore::postgres().await;
+    let jobs = RedisTestJobs::new().await;
+    let api = JobsHarness::new(&keys.store, &jobs.store);
+    let created = api.key(ALL, Limits::default(), None, NOW).await;
+    let counting = CountingKeys::new(&keys.store);
+    let counted = JobsHarness::new(&counting, &jobs.store);
+    for n in 0..10 {
+        let reply = counted
+            .with_key(&created, "POST", "/api/jobs", Some(&echo(n)), NOW)
+            .await;
+        assert_eq!(reply.status, 202, "{:?}", reply.json);
+    }
+    assert_eq!(
+        counting.take(),
+        0,
+        "written through at creation: no lookup at all"
+    );
+
+    // A key the cache has never seen (cached before this release, or its write-through lost).
+    let unseen = api.key(ALL, Limits::default(), None, NOW).await;
+    let id = key_id(&unseen);
+    jobs.store.fence_key(&id, 2).await.expect("fence");
+    let stored = keys.store.find_key(&id).await.expect("find").expect("key");
+    let mut bumped = stored.clone();
+    bumped.version = 2;
+    assert!(
+        keys.store
+            .update_key(&bumped, 1, &hexaspin_tests::samples::test_entry(&bumped))
+            .await
+            .expect("update")
+    );
+    for n in 0..10 {
+        let reply = counted
+            .with_key(&unseen, "POST", "/api/jobs", Some(&echo(100 + n)), NOW)
+            .await;
+        assert_eq!(reply.status, 202, "{:?}", reply.json);
+    }
+    assert_eq!(counting.take(), 1, "one miss, filled, then hits");
+    jobs.finish().await;
+    keys.finish().await;
+}
+
+/// With Redis away, a revocation cannot fence the cache: it is refused with 503 and the key store
+/// is not changed, so the key the cache still holds is not revoked behind its back. Once Redis is
+/// back the revocation goes through and the next dispatch is refused.
+#[tokio::test]
+async fn a_revocation_that_cannot_fence_the_cache_is_refused_and_changes_nothing() {
+    let keys = TestStore::postgres().await;
+    let jobs = RedisTestJobs::new().await;
+    let url = hexaspin_tests::fixtures::test_redis_url();
+    let redis_addr = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .and_then(|host_port| host_port.parse().ok())
+        .expect("the test Redis URL is redis://host:port[/db]");
+    let proxy = CuttableProxy::start(redis_addr).await;
+    let through_proxy = RedisJobs::new(
+        hexaspin_native::NativeRedis::connect(&format!("redis://127.0.0.1:{}", proxy.port))
+            .await
+            .expect("connect"),
+        jobs.prefix.clone(),
+    );
+    let api = JobsHarness::new(&keys.store, &through_proxy);
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(0)), NOW)
+            .await
+            .status,
+        202
+    );
+
+    proxy.cut();
+    let path = format!("/api/admin/api-keys/{}/revoke", key_id(&key));
+    let refused = api.to_key_admin("POST", &path, Some("{}"), NOW).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (503, "store_unavailable"),
+        "{:?}",
+        refused.json
+    );
+    let stored = keys
+        .store
+        .find_key(&key_id(&key))
+        .await
+        .expect("find")
+        .expect("key");
+    assert_eq!(
+        (stored.revoked_at, stored.version),
+        (None, 1),
+        "the key store was not changed"
+    );
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW)
+            .await
+            .status,
+        503,
+        "a dispatch without Redis is a 503, never an accept"
+    );
+
+    proxy.restore();
+    let revoked = api.to_key_admin("POST", &path, Some("{}"), NOW).await;
+    assert_eq!(revoked.status, 200, "{:?}", revoked.json);
+    assert_eq!(
+        api.with_key(&key, "POST", "/api/jobs", Some(&echo(2)), NOW)
+            .await
+            .code(),
+        "api_key_revoked"
+    );
+    drop(through_proxy);
+    jobs.finish().await;
+    keys.finish().await;
+}
