@@ -3,9 +3,8 @@
 //! embedded default).
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId};
-use hexaspin_core::ports::{KeyCache, RateBucket, StoreError};
-use hexaspin_core::quota::Decision;
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
+use hexaspin_core::ports::{KeyCache, KeyLookup, RateBucket, StoreError};
 
 /// Keeps nothing; has no limiter to charge.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,8 +23,9 @@ impl KeyCache for NoKeyCache {
         &self,
         _buckets: &[RateBucket],
         _id: &ApiKeyId,
+        _presented: &SecretHash,
         _now: Timestamp,
-    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
+    ) -> Result<KeyLookup, StoreError> {
         Err(StoreError::Failed(
             "NoKeyCache has no limiter: verification needs a queue store".into(),
         ))

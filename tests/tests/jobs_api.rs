@@ -20,6 +20,11 @@ fn echo(n: u32) -> String {
     json!({"kind": "echo", "payload": {"n": n}}).to_string()
 }
 
+/// A secret hash for cache probes (with no buckets nothing is charged).
+fn any_hash() -> hexaspin_core::api_key::SecretHash {
+    hexaspin_core::api_key::SecretHash::from_hex(&"00".repeat(32)).expect("hash")
+}
+
 /// The id of a presented key.
 fn key_id(key: &str) -> hexaspin_core::api_key::ApiKeyId {
     hexaspin_core::api_key::PresentedKey::parse(key)
@@ -191,10 +196,10 @@ async fn a_dispatch_costs_one_key_lookup_and_a_key_with_a_budget_one_more<K: Key
     let budgeted = api.key(ALL, Limits::default(), Some(5), NOW).await;
     let cached = api
         .jobs
-        .take_and_find_key(&[], &key_id(&unlimited), NOW)
+        .take_and_find_key(&[], &key_id(&unlimited), &any_hash(), NOW)
         .await
         .expect("lookup")
-        .1
+        .cached
         .is_some();
     let keys = CountingKeys::new(api.keys);
     let counted = JobsHarness::new(&keys, api.jobs);
@@ -719,10 +724,10 @@ async fn fifty_parallel_bad_keys_get_at_most_the_burst_looked_up<K: Keys, J: Job
     // Where the queue store keeps the key (production) its check reads no key store at all.
     let cached = api
         .jobs
-        .take_and_find_key(&[], &key_id(&real), NOW)
+        .take_and_find_key(&[], &key_id(&real), &any_hash(), NOW)
         .await
         .expect("lookup")
-        .1
+        .cached
         .is_some();
     assert_eq!(
         keys.take(),

@@ -145,6 +145,7 @@ mod key_cache {
         an_older_record_never_replaces_a_newer_one_and_a_fence_never_falls,
         concurrent_late_fills_never_outlive_a_fence,
         a_lookup_is_charged_to_its_buckets_and_refused_looks_nothing_up,
+        only_a_secret_matching_the_cached_record_goes_uncharged,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 

@@ -19,7 +19,7 @@ use crate::net::embedded_ipv4;
 use sha2::{Digest, Sha256};
 
 use crate::Timestamp;
-use crate::api_key::{ApiKey, ApiKeyId};
+use crate::api_key::{ApiKey, ApiKeyId, SecretHash};
 use crate::ports::{KeyCache, RateBucket, RateLimiter, StoreError};
 use crate::quota::{Decision, RateRule};
 use crate::user::{Email, UserId};
@@ -160,6 +160,8 @@ pub enum AttemptRefused {
 pub struct Attempt {
     buckets: Vec<RateBucket>,
     now: Timestamp,
+    /// Whether the buckets hold this attempt's token.
+    charged: bool,
 }
 
 impl Attempt {
@@ -173,7 +175,11 @@ impl Attempt {
         if decision.rejected.is_some() {
             return Err(AttemptRefused::Limited(decision));
         }
-        Ok(Self { buckets, now })
+        Ok(Self {
+            buckets,
+            now,
+            charged: true,
+        })
     }
 
     /// Charges one password attempt on `account` from `client`.
@@ -202,21 +208,29 @@ impl Attempt {
         .await
     }
 
-    /// Charges one key verification from `client` and, in the same round trip, reads key `id`
-    /// from `cache` if it is there (`None` when it is not).
+    /// One key verification from `client`, with key `id` read from `cache` in the same round
+    /// trip (`None` when not cached). Charged unless `presented` matched the cached record
+    /// ([`KeyCache::take_and_find_key`]); such an attempt that then [`counts`](Self::counts)
+    /// is charged then.
     pub async fn key_verification_with_cached_key<C: KeyCache>(
         cache: &C,
         rule: RateRule,
         client: ClientNetwork,
         id: &ApiKeyId,
+        presented: &SecretHash,
         now: Timestamp,
     ) -> Result<(Self, Option<ApiKey>), AttemptRefused> {
         let buckets = vec![AttemptBucket::KeyVerification(client).with(rule)];
-        let (decision, cached) = cache.take_and_find_key(&buckets, id, now).await?;
-        if decision.rejected.is_some() {
-            return Err(AttemptRefused::Limited(decision));
+        let lookup = cache.take_and_find_key(&buckets, id, presented, now).await?;
+        if lookup.decision.rejected.is_some() {
+            return Err(AttemptRefused::Limited(lookup.decision));
         }
-        Ok((Self { buckets, now }, cached))
+        let attempt = Self {
+            buckets,
+            now,
+            charged: lookup.charged,
+        };
+        Ok((attempt, lookup.cached))
     }
 
     /// Charges one change of `user`'s address. Every change counts, the right password
@@ -241,11 +255,28 @@ impl Attempt {
     }
 
     /// The attempt counted (a wrong password, an unknown key): the tokens stay taken.
-    pub fn counted(self) {}
+    pub fn counted(self) {
+        debug_assert!(
+            self.charged,
+            "an uncharged attempt that counts must be charged: counts()"
+        );
+    }
+
+    /// The attempt counted: its tokens stay taken, or are taken now if it was not charged (a
+    /// right secret whose key was then refused). A charge that fails errs on the lenient side:
+    /// the secret was right.
+    pub async fn counts<L: RateLimiter>(self, limiter: &L) {
+        if !self.charged {
+            let _ = limiter.take(&self.buckets, self.now).await;
+        }
+    }
 
     /// The attempt did not count (the secret was right, or the work failed for a reason of
-    /// ours): its tokens go back to every bucket.
+    /// ours): its tokens go back to every bucket (if they were taken).
     pub async fn did_not_count<L: RateLimiter>(self, limiter: &L) -> Result<(), StoreError> {
+        if !self.charged {
+            return Ok(());
+        }
         limiter.give_back(&self.buckets, self.now).await
     }
 }

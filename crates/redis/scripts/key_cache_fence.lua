@@ -6,5 +6,5 @@ local version = tonumber(ARGV[3])
 local stored = redis.call('HMGET', k, 'v', 'fence')
 if version > (num(stored[2]) or 0) then redis.call('HSET', k, 'fence', ARGV[3]) end
 local cached = num(stored[1])
-if cached and cached < version then redis.call('HDEL', k, 'v', 'key') end
+if cached and cached < version then redis.call('HDEL', k, 'v', 'key', 'h', 'ph', 'pe') end
 return 1

@@ -2,9 +2,8 @@
 //! fence), read in the same script as the failed-verification charge.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId, cached_key_json, key_from_cached_json};
-use hexaspin_core::ports::{KeyCache, RateBucket, StoreError};
-use hexaspin_core::quota::Decision;
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash, cached_key_json, key_from_cached_json};
+use hexaspin_core::ports::{KeyCache, KeyLookup, RateBucket, StoreError};
 
 use crate::executor::{RedisExecutor, RedisValue};
 use crate::jobs::{RedisJobs, push_buckets, take_decision};
@@ -17,7 +16,19 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let args = [key.id.to_string(), key.version.to_string(), cached_key_json(key)];
+        let args = [
+            key.id.to_string(),
+            key.version.to_string(),
+            cached_key_json(key),
+            key.secret_hash.to_hex(),
+            key.previous_secret_hash
+                .as_ref()
+                .map(SecretHash::to_hex)
+                .unwrap_or_default(),
+            key.previous_secret_expires_at
+                .map(|at| at.as_millis().to_string())
+                .unwrap_or_default(),
+        ];
         self.run(&scripts::key_cache_put, &args).await.map(drop)
     }
 
@@ -25,17 +36,23 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
         &self,
         buckets: &[RateBucket],
         id: &ApiKeyId,
+        presented: &SecretHash,
         now: Timestamp,
-    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
-        let mut args = vec![self.decision_now(now), id.to_string()];
+    ) -> Result<KeyLookup, StoreError> {
+        let mut args = vec![self.decision_now(now), id.to_string(), presented.to_hex()];
         push_buckets(&mut args, buckets);
         let reply = self.run(&scripts::take_find_key, &args).await?;
         let decision = take_decision(&reply)?;
+        let charged = reply.get(5).and_then(RedisValue::int) == Some(1);
         // A record that does not read back is a miss: the key store answers instead.
         let cached = reply
-            .get(5)
+            .get(6)
             .map(RedisValue::text)
             .and_then(|text| key_from_cached_json(&text).ok());
-        Ok((decision, cached))
+        Ok(KeyLookup {
+            decision,
+            cached,
+            charged,
+        })
     }
 }

@@ -3,12 +3,12 @@
 //! it with their own executors.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId};
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
 use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyCache,
-    MetricsStore, QueueDepth, RateBucket, RateLimiter, StoreError,
+    KeyLookup, MetricsStore, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -68,9 +68,10 @@ impl<S: TransactionalExecutor, R: RedisExecutor> KeyCache for AnyJobs<S, R> {
         &self,
         buckets: &[RateBucket],
         id: &ApiKeyId,
+        presented: &SecretHash,
         now: Timestamp,
-    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
-        delegate!(self, s => s.take_and_find_key(buckets, id, now).await)
+    ) -> Result<KeyLookup, StoreError> {
+        delegate!(self, s => s.take_and_find_key(buckets, id, presented, now).await)
     }
 }
 

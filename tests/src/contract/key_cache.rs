@@ -5,7 +5,7 @@
 
 use futures::future::join_all;
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::ApiKey;
+use hexaspin_core::api_key::{ApiKey, SecretHash};
 use hexaspin_core::ports::{KeyCache, RateBucket};
 use hexaspin_core::quota::RateRule;
 
@@ -13,8 +13,17 @@ use crate::samples::full_key;
 
 const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
+/// A hash no key has (a guess).
+fn wrong_secret() -> SecretHash {
+    SecretHash::from_hex(&"00".repeat(32)).expect("hash")
+}
+
 async fn lookup<S: KeyCache>(cache: &S, key: &ApiKey) -> Option<ApiKey> {
-    cache.take_and_find_key(&[], &key.id, T0).await.expect("lookup").1
+    cache
+        .take_and_find_key(&[], &key.id, &wrong_secret(), T0)
+        .await
+        .expect("lookup")
+        .cached
 }
 
 fn at_version(key: &ApiKey, version: i64) -> ApiKey {
@@ -104,28 +113,73 @@ pub async fn concurrent_late_fills_never_outlive_a_fence<S: KeyCache>(cache: &S)
     assert_eq!(lookup(cache, &key).await, None, "version 1 is under the fence");
 }
 
-/// The lookup is charged as a take: a refused charge looks nothing up, and the burst holds for
-/// concurrent lookups.
+/// The lookup is charged as a take for a secret that does not match: a refused charge looks
+/// nothing up, and the burst holds for concurrent lookups.
 pub async fn a_lookup_is_charged_to_its_buckets_and_refused_looks_nothing_up<S: KeyCache>(cache: &S) {
     let key = full_key(6, T0);
     cache.put_key(&key).await.expect("put");
-    let buckets = [RateBucket {
-        name: "test:key-cache".to_owned(),
-        rule: RateRule::new(1, 5).expect("rule"),
-    }];
-    let attempts = (0..20).map(|_| cache.take_and_find_key(&buckets, &key.id, T0));
+    let buckets = [bucket("test:key-cache", 5)];
+    let wrong = wrong_secret();
+    let attempts = (0..20).map(|_| cache.take_and_find_key(&buckets, &key.id, &wrong, T0));
     let results: Vec<_> = join_all(attempts)
         .await
         .into_iter()
         .map(|r| r.expect("take"))
         .collect();
-    let admitted = results.iter().filter(|(d, _)| d.rejected.is_none()).count();
+    let admitted = results.iter().filter(|l| l.decision.rejected.is_none()).count();
     assert_eq!(admitted, 5, "the burst, exactly");
-    for (decision, found) in &results {
-        if decision.rejected.is_some() {
-            assert_eq!(found, &None, "a refused charge looks nothing up");
+    for lookup in &results {
+        if lookup.decision.rejected.is_some() {
+            assert_eq!(
+                (&lookup.cached, lookup.charged),
+                (&None, false),
+                "refused: nothing looked up"
+            );
         } else {
-            assert!(found.is_none() || found.as_ref() == Some(&key), "{found:?}");
+            assert!(lookup.charged, "a wrong secret is charged");
+            assert!(lookup.cached.is_none() || lookup.cached.as_ref() == Some(&key));
         }
+    }
+}
+
+/// Only a secret that matches the cached record (or its previous secret within the grace period)
+/// goes uncharged; a cache that keeps nothing charges every lookup.
+pub async fn only_a_secret_matching_the_cached_record_goes_uncharged<S: KeyCache>(cache: &S) {
+    let key = full_key(7, T0);
+    let previous = key.previous_secret_hash.clone().expect("a previous secret");
+    let grace_end = key.previous_secret_expires_at.expect("a grace period");
+    cache.put_key(&key).await.expect("put");
+    let buckets = [bucket("test:key-cache-match", 3)];
+    let cases = [
+        ("the current secret", key.secret_hash.clone(), T0, false),
+        (
+            "the previous secret in its grace period",
+            previous.clone(),
+            T0,
+            false,
+        ),
+        ("a wrong secret", wrong_secret(), T0, true),
+        ("the previous secret after it", previous, grace_end, true),
+    ];
+    for (what, presented, at, must_charge) in cases {
+        let lookup = cache
+            .take_and_find_key(&buckets, &key.id, &presented, at)
+            .await
+            .expect("lookup");
+        assert!(lookup.decision.rejected.is_none(), "{what}: the bucket has room");
+        match &lookup.cached {
+            Some(found) => {
+                assert_eq!(found, &key, "{what}");
+                assert_eq!(lookup.charged, must_charge, "{what}");
+            }
+            None => assert!(lookup.charged, "{what}: nothing cached, so charged"),
+        }
+    }
+}
+
+fn bucket(name: &str, burst: u32) -> RateBucket {
+    RateBucket {
+        name: name.to_owned(),
+        rule: RateRule::new(1, burst).expect("rule"),
     }
 }

@@ -16,7 +16,7 @@
 
 use super::{RateBucket, StoreError};
 use crate::Timestamp;
-use crate::api_key::{ApiKey, ApiKeyId};
+use crate::api_key::{ApiKey, ApiKeyId, SecretHash};
 use crate::quota::Decision;
 
 /// API key records cached in front of the key store.
@@ -29,12 +29,29 @@ pub trait KeyCache {
     /// this version or a newer one, or is fenced above it.
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError>;
 
-    /// Takes one token from every bucket, as [`super::RateLimiter::take`] does, and if they were
-    /// taken, looks key `id` up in the cache: one round trip. `None` when not cached (or refused).
+    /// The failed-verification charge and the lookup of key `id`, in one round trip. If the
+    /// buckets refuse (as [`super::RateLimiter::take`] decides), nothing is looked up or taken.
+    /// Otherwise the cached record is returned if there is one, and the tokens are taken unless
+    /// `presented` (the hash of the presented secret) is the record's secret hash, or its previous
+    /// one within its grace period at `now`: a key that verifies is no failed attempt, and the
+    /// caller, which verifies the record in full, charges the rare valid-secret refusal (revoked,
+    /// disabled, expired) afterwards.
     async fn take_and_find_key(
         &self,
         buckets: &[RateBucket],
         id: &ApiKeyId,
+        presented: &SecretHash,
         now: Timestamp,
-    ) -> Result<(Decision, Option<ApiKey>), StoreError>;
+    ) -> Result<KeyLookup, StoreError>;
+}
+
+/// What [`KeyCache::take_and_find_key`] decided and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLookup {
+    /// The buckets' decision.
+    pub decision: Decision,
+    /// The cached record, if the cache holds one (never when refused).
+    pub cached: Option<ApiKey>,
+    /// Whether the tokens were taken (not when refused, nor when the secret matched the record).
+    pub charged: bool,
 }

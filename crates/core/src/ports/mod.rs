@@ -13,7 +13,7 @@ mod users;
 pub use jobs::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
 };
-pub use key_cache::KeyCache;
+pub use key_cache::{KeyCache, KeyLookup};
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use limits::{RateBucket, RateLimiter};
 pub use metrics::MetricsStore;

@@ -197,10 +197,17 @@ pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
             .counted();
         return Err(KeyRejection::Unknown.into());
     };
-    let (attempt, cached) =
-        Attempt::key_verification_with_cached_key(cache, check.failures, check.client, presented.id(), now)
-            .await
-            .map_err(refused)?;
+    let presented_hash = check.hasher.hash(presented.id(), presented.secret());
+    let (attempt, cached) = Attempt::key_verification_with_cached_key(
+        cache,
+        check.failures,
+        check.client,
+        presented.id(),
+        &presented_hash,
+        now,
+    )
+    .await
+    .map_err(refused)?;
     let outcome = match cached.filter(|key| key.remaining.is_none()) {
         Some(key) => verify_record(Some(key), check.hasher, &presented, now).map_err(DispatchError::from),
         None => match keys.find_key(presented.id()).await {
@@ -222,7 +229,9 @@ pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
         }
     });
     match &outcome {
-        Err(DispatchError::Key(rejection)) if *rejection != KeyRejection::Exhausted => attempt.counted(),
+        Err(DispatchError::Key(rejection)) if *rejection != KeyRejection::Exhausted => {
+            attempt.counts(cache).await;
+        }
         // A store failure of ours is not the client's guess either. A give-back that fails
         // leaves one token spent: the limit errs on the safe side.
         _ => {

@@ -1,11 +1,11 @@
 //! [`JobStore`] on SQLite.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId};
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
 use hexaspin_core::job::{JobId, JobState, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, QueueDepth, RateBucket, RateLimiter,
-    StoreError,
+    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, KeyLookup, QueueDepth, RateBucket,
+    RateLimiter, StoreError,
 };
 use hexaspin_core::quota::{
     Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
@@ -127,9 +127,16 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
         &self,
         buckets: &[RateBucket],
         _id: &ApiKeyId,
+        _presented: &SecretHash,
         now: Timestamp,
-    ) -> Result<(Decision, Option<ApiKey>), StoreError> {
-        Ok((self.take(buckets, now).await?, None))
+    ) -> Result<KeyLookup, StoreError> {
+        let decision = self.take(buckets, now).await?;
+        let charged = decision.rejected.is_none();
+        Ok(KeyLookup {
+            decision,
+            cached: None,
+            charged,
+        })
     }
 }
 
