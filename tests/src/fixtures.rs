@@ -40,6 +40,14 @@ impl TestStore {
         }
     }
 
+    /// The file of an SQLite store (`None` for Postgres).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        match &self.cleanup {
+            Cleanup::Sqlite(dir) => Some(dir.path().join("test.db")),
+            Cleanup::Postgres(_) => None,
+        }
+    }
+
     /// An SQLite database nobody migrated, as after a forgotten `migrate up`.
     pub fn unmigrated_sqlite() -> Self {
         let (executor, dir) = fresh_sqlite();
@@ -134,7 +142,8 @@ pub fn test_redis_url() -> String {
 /// Job ports on a fresh, migrated SQLite file.
 pub struct SqliteTestJobs {
     pub store: hexaspin_store_sql::jobs::SqliteJobs<hexaspin_native::SqliteExecutor>,
-    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl SqliteTestJobs {
@@ -148,13 +157,26 @@ impl SqliteTestJobs {
             .expect("migrations apply to SQLite");
         Self {
             store: hexaspin_store_sql::jobs::SqliteJobs::new(executor),
-            _dir: dir,
+            path: dir.path().join("jobs.db"),
+            _dir: Some(dir),
+        }
+    }
+
+    /// The job ports on the database of `keys` (an SQLite test store), reading the keys there as
+    /// the embedded default does ([`SqliteJobs::reading_keys_here`](hexaspin_store_sql::jobs::SqliteJobs::reading_keys_here)).
+    pub fn beside_keys(keys: &TestStore) -> Self {
+        let path = keys.sqlite_path().expect("an SQLite key store");
+        let executor = hexaspin_native::SqliteExecutor::open(&path).expect("SQLite opens");
+        Self {
+            store: hexaspin_store_sql::jobs::SqliteJobs::new(executor).reading_keys_here(),
+            path,
+            _dir: None,
         }
     }
 
     /// The database file (for processes that must open the same one).
     pub fn path(&self) -> std::path::PathBuf {
-        self._dir.path().join("jobs.db")
+        self.path.clone()
     }
 
     /// A second connection to the same file, as a second process (Spin, the worker) has.

@@ -161,7 +161,9 @@ where
 }
 
 /// Runs each `async fn(&JobsHarness)` on both deployments' stores: `embedded` (keys and jobs on
-/// SQLite) and `production` (keys on Postgres, jobs on Redis), each on fresh databases.
+/// SQLite, in two files), `embedded_one_file` (one SQLite file whose job store reads the keys, as
+/// `spin up` runs the embedded default) and `production` (keys on Postgres, jobs on Redis), each on
+/// fresh databases.
 #[macro_export]
 macro_rules! on_both_deployments {
     ($($test:ident),* $(,)?) => {
@@ -170,6 +172,16 @@ macro_rules! on_both_deployments {
             $(#[tokio::test] async fn $test() {
                 let keys = $crate::fixtures::TestStore::sqlite().await;
                 let jobs = $crate::fixtures::SqliteTestJobs::new().await;
+                super::$test(&$crate::jobs_api::JobsHarness::new(&keys.store, &jobs.store)).await;
+                jobs.finish().await;
+                keys.finish().await;
+            })*
+        }
+        mod embedded_one_file {
+            use super::*;
+            $(#[tokio::test] async fn $test() {
+                let keys = $crate::fixtures::TestStore::sqlite().await;
+                let jobs = $crate::fixtures::SqliteTestJobs::beside_keys(&keys);
                 super::$test(&$crate::jobs_api::JobsHarness::new(&keys.store, &jobs.store)).await;
                 jobs.finish().await;
                 keys.finish().await;

@@ -13,7 +13,7 @@ use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, KeyCache, MetricsSto
 use hexaspin_redis::RedisJobs;
 use hexaspin_tests::counting::CountingKeys;
 use hexaspin_tests::cuttable_proxy::CuttableProxy;
-use hexaspin_tests::fixtures::{RedisTestJobs, TestStore};
+use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, TestStore};
 use hexaspin_tests::jobs_api::JobsHarness;
 use serde_json::json;
 
@@ -197,6 +197,27 @@ async fn production_dispatches_with_a_cached_key_query_no_key_store() {
         assert_eq!(reply.status, 202, "{:?}", reply.json);
     }
     assert_eq!(counting.take(), 1, "one miss, filled, then hits");
+    jobs.finish().await;
+    keys.finish().await;
+}
+
+/// The embedded default keeps keys and jobs in one SQLite file: the key check reads the key in the
+/// limiter's own transaction, so a dispatch queries the key store not at all.
+#[tokio::test]
+async fn embedded_dispatches_in_one_file_query_no_key_store() {
+    let keys = TestStore::sqlite().await;
+    let jobs = SqliteTestJobs::beside_keys(&keys);
+    let api = JobsHarness::new(&keys.store, &jobs.store);
+    let created = api.key(ALL, Limits::default(), None, NOW).await;
+    let counting = CountingKeys::new(&keys.store);
+    let counted = JobsHarness::new(&counting, &jobs.store);
+    for n in 0..10 {
+        let reply = counted
+            .with_key(&created, "POST", "/api/jobs", Some(&echo(n)), NOW)
+            .await;
+        assert_eq!(reply.status, 202, "{:?}", reply.json);
+    }
+    assert_eq!(counting.take(), 0, "the key is read beside the limiter");
     jobs.finish().await;
     keys.finish().await;
 }

@@ -14,7 +14,7 @@ use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use hexaspin_config::system::{OsEntropy, system_now};
 use hexaspin_spin::http::{PendingBody, split_request};
-use hexaspin_spin::{SpinVariables, open_jobs, open_store};
+use hexaspin_spin::{SpinVariables, open_jobs_checking_keys, open_store};
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::http_component;
 
@@ -32,8 +32,9 @@ async fn serve_logged(request: Request, body: PendingBody) -> Response {
 
 async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
     let config = &SpinVariables;
-    let keys = open_store(&StoreSettings::load(config)?)?;
-    let jobs = open_jobs(&QueueSettings::load(config)?)?;
+    let store_settings = StoreSettings::load(config)?;
+    let keys = open_store(&store_settings)?;
+    let jobs = open_jobs_checking_keys(&QueueSettings::load(config)?, &store_settings)?;
     let settings = JobsSettings::on_demand(config);
     let api = JobsApi {
         keys: &keys,

@@ -1,6 +1,6 @@
 //! [`SpinJobs`]: the job and metrics ports on the store the `queue` setting names, inside Spin.
 
-use hexaspin_config::settings::QueueSettings;
+use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use hexaspin_config::system::system_now;
 use hexaspin_core::ports::StoreError;
 use hexaspin_redis::RedisJobs;
@@ -11,6 +11,16 @@ use crate::{SpinExecutor, SpinRedis, open_default_sqlite};
 
 /// Jobs, quota state and counters on Spin's SQLite (embedded default) or Redis (production).
 pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
+
+/// Opens the queue store for a component that checks API keys (`jobs`): on the embedded default,
+/// where the keys live in the same `default` SQLite database, it reads them itself, so a key check
+/// is one transaction that writes nothing for a key that verifies.
+pub fn open_jobs_checking_keys(queue: &QueueSettings, store: &StoreSettings) -> Result<SpinJobs, StoreError> {
+    Ok(match (open_jobs(queue)?, store) {
+        (AnyJobs::Sqlite(jobs), StoreSettings::Sqlite { .. }) => AnyJobs::Sqlite(jobs.reading_keys_here()),
+        (jobs, _) => jobs,
+    })
+}
 
 /// Opens the queue store for this request.
 pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {

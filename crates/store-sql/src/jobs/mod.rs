@@ -19,6 +19,9 @@ pub use codec::job_from_row;
 pub struct SqliteJobs<E> {
     executor: E,
     clock: Option<fn() -> Timestamp>,
+    /// Whether this database also holds the API keys (the embedded default): then key checks
+    /// read them here, in the limiter's transaction ([`hexaspin_core::ports::KeyCache`]).
+    keys_here: bool,
 }
 
 impl<E> SqliteJobs<E> {
@@ -28,7 +31,16 @@ impl<E> SqliteJobs<E> {
         Self {
             executor,
             clock: None,
+            keys_here: false,
         }
+    }
+
+    /// Declares that this database is also the key store, so a key check reads the key in the
+    /// same transaction as its failed-verification charge (and a key that verifies writes
+    /// nothing). Never for a deployment whose keys are elsewhere: this table would be empty.
+    pub fn reading_keys_here(mut self) -> Self {
+        self.keys_here = true;
+        self
     }
 
     /// Like [`new`](Self::new), with quota decisions (dispatch, the rate limiter) taken at
@@ -39,6 +51,7 @@ impl<E> SqliteJobs<E> {
         Self {
             executor,
             clock: Some(clock),
+            keys_here: false,
         }
     }
 

@@ -13,8 +13,10 @@ use hexaspin_core::quota::{
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
+use crate::codec::key_from_row;
 use crate::value::Columns;
-use crate::{SqlTransaction, SqlValue, TransactionalExecutor};
+use crate::value::Row;
+use crate::{Dialect, SqlExecutor, SqlTransaction, SqlValue, TransactionalExecutor};
 
 fn text(value: &impl ToString) -> SqlValue {
     SqlValue::Text(value.to_string())
@@ -112,8 +114,10 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
     }
 }
 
-/// No cache: on the embedded default the keys live in the same SQLite file as the limiter, so a
-/// cached copy would save nothing. Every lookup misses; fences and fills have nothing to do.
+/// Nothing to cache: where this database also holds the keys (the embedded default,
+/// [`SqliteJobs::reading_keys_here`]) a check reads the key itself, in the limiter's transaction;
+/// elsewhere (keys on Postgres, queue on SQLite) every lookup misses. Fences and fills have nothing
+/// to do either way: the record read is the key store's own.
 impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
     async fn fence_key(&self, _id: &ApiKeyId, _version: i64) -> Result<(), StoreError> {
         Ok(())
@@ -126,17 +130,94 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
     async fn take_and_find_key(
         &self,
         buckets: &[RateBucket],
-        _id: &ApiKeyId,
-        _presented: &SecretHash,
+        id: &ApiKeyId,
+        presented: &SecretHash,
         now: Timestamp,
     ) -> Result<KeyLookup, StoreError> {
-        let decision = self.take(buckets, now).await?;
-        let charged = decision.rejected.is_none();
+        if !self.keys_here {
+            let decision = self.take(buckets, now).await?;
+            let charged = decision.rejected.is_none();
+            return Ok(KeyLookup {
+                decision,
+                cached: None,
+                charged,
+            });
+        }
+        // The same rule as the Redis script: the current secret, or the previous one in its grace
+        // period. The core verifies the record in full either way.
+        let verifies = |key: &Option<ApiKey>| {
+            key.as_ref().is_some_and(|key| {
+                key.secret_hash == *presented || key.previous_secret_valid_at(now) == Some(presented)
+            })
+        };
+        // First without the write lock: a key that verifies, with room in its buckets, writes
+        // nothing, so the common request takes no lock at all. Anything else is decided again
+        // under the lock.
+        let unlocked = Unlocked(&self.executor);
+        let read_at_us = self.decision_time(now).as_millis().saturating_mul(1000);
+        if let (decision, Some(_)) = take_all(&rules_and_tats(&unlocked, buckets).await?, read_at_us) {
+            let key = key_row(&unlocked, id).await?;
+            if verifies(&key) {
+                return Ok(KeyLookup {
+                    decision,
+                    cached: key,
+                    charged: false,
+                });
+            }
+        }
+        let tx = self.executor.begin_write().await?;
+        let now_us = self.decision_time(now).as_millis().saturating_mul(1000);
+        let (decision, next) = take_all(&rules_and_tats(&tx, buckets).await?, now_us);
+        let Some(next) = next else {
+            // Refused: nothing looked up, nothing written (the transaction rolls back).
+            return Ok(KeyLookup {
+                decision,
+                cached: None,
+                charged: false,
+            });
+        };
+        let key = key_row(&tx, id).await?;
+        let verifies = verifies(&key);
+        if !verifies {
+            for (bucket, tat_us) in buckets.iter().zip(next) {
+                write_tat(&tx, bucket, tat_us).await?;
+            }
+            tx.commit().await?;
+        }
         Ok(KeyLookup {
             decision,
-            cached: None,
-            charged,
+            cached: key,
+            charged: !verifies,
         })
+    }
+}
+
+/// Each bucket's rule with its stored TAT, as [`take_all`] reads them.
+async fn rules_and_tats<T: SqlTransaction>(
+    tx: &T,
+    buckets: &[RateBucket],
+) -> Result<Vec<(i64, hexaspin_core::quota::RateRule)>, StoreError> {
+    let tats = bucket_tats(tx, buckets).await?;
+    Ok(tats.into_iter().zip(buckets.iter().map(|b| b.rule)).collect())
+}
+
+/// The key with this id from the key table of this database.
+async fn key_row<T: SqlTransaction>(tx: &T, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError> {
+    let find_key = crate::queries::Queries::of(Dialect::Sqlite).find_key;
+    let rows = tx.query(find_key, &[SqlValue::Text(id.to_string())]).await?;
+    rows.first().map(|row| key_from_row(row)).transpose()
+}
+
+/// Reads outside any transaction, through the transaction interface (for the helpers above).
+struct Unlocked<'a, E>(&'a E);
+
+impl<E: SqlExecutor> SqlTransaction for Unlocked<'_, E> {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.0.query(sql, params).await
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
