@@ -3,6 +3,7 @@
 //! be refused. Before the decision was taken at the store's clock (SQLite: inside the
 //! transaction; Redis: `TIME` in the script), the embedded deployment refused ~10 % of them as
 //! "too early": each request was judged at the time it read before waiting for the write lock.
+//! Then 300 reads of a job, 32 at a time: none may give up waiting for the database (503).
 //!
 //! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
@@ -39,6 +40,23 @@ async fn no_in_limit_dispatch_is_refused(deployment: Deployment) {
         app.base_url()
     );
     assert_eq!(by_status, BTreeMap::from([(202, DISPATCHES)]));
+
+    // Reads of a job by as many clients at once: each request also waits for the write lock (its
+    // key check when it must charge, its request count), and none may give up on it (503).
+    let read_key = create_api_key(
+        port,
+        &token,
+        &json!({"name": "reader", "scopes": ["jobs:read", "jobs:write"]}),
+    );
+    let job_id = send_bearer(port, "POST", "/api/jobs", &read_key, Some(&job)).json["id"]
+        .as_str()
+        .expect("a job id")
+        .to_owned();
+    let path = format!("/api/jobs/{job_id}");
+    let by_status = statuses_under_load(CLIENTS, DISPATCHES, |_| {
+        send_bearer(port, "GET", &path, &read_key, None).status
+    });
+    assert_eq!(by_status, BTreeMap::from([(200, DISPATCHES)]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
