@@ -217,40 +217,6 @@ pub async fn run() -> anyhow::Result<()> {
 
     let mut rows = Vec::new();
     let scratch = tempfile::tempdir()?;
-    if std::env::var("BENCH_EXPERIMENT").is_ok() {
-        let hello = SpinUp::start(&hello_manifest, &[], &[], &scratch.path().join("spin-output.txt"));
-        rows.push(
-            load(
-                "hello world (baseline)",
-                hello.port,
-                Call::get("/"),
-                connections,
-                seconds,
-            )
-            .await?,
-        );
-        drop(hello);
-        let production = start_app(Deployment::EMBEDDED, &[])
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let (key, job) = key_and_job(&production).await?;
-        let port = production.port;
-        let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
-        rows.push(load("GET /api/jobs/{id} (embedded)", port, read, connections, seconds).await?);
-        rows.push(
-            load(
-                "POST /api/jobs (embedded)",
-                port,
-                dispatch_call(&key),
-                connections,
-                seconds,
-            )
-            .await?,
-        );
-        production.stop();
-        print(&rows);
-        return Ok(());
-    }
     let hello = SpinUp::start(&hello_manifest, &[], &[], &scratch.path().join("spin-output.txt"));
     rows.push(
         load(
