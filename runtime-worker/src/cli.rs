@@ -62,6 +62,10 @@ pub enum Command {
     /// worker, /metrics, revocation. Needs JWT_SECRET (the app's jwt_secret). Exits non-zero at
     /// the first failed step.
     Smoke(SmokeArgs),
+    /// Forget every API key record cached in Redis (after Redis lost writes: a failover to a
+    /// lagging replica, a restore); they refill from the key store. Needs QUEUE=redis and
+    /// REDIS_URL (REDIS_PREFIX, default "hx:").
+    FlushKeyCache,
     /// Print the app's OpenAPI 3.1 document (the one it serves at /openapi.json), to publish it
     /// without running the app.
     Openapi,

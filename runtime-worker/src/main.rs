@@ -11,6 +11,7 @@
 
 mod admin_token;
 mod cli;
+mod flush_key_cache;
 mod migrate;
 mod run;
 mod smoke;
@@ -35,6 +36,7 @@ fn main() -> std::process::ExitCode {
             println!("{}", hexaspin_api::openapi::document_json());
             Ok(())
         }
+        Command::FlushKeyCache => runtime(false).and_then(|rt| rt.block_on(flush_key_cache::run())),
         Command::Migrate(args) => runtime(false).and_then(|rt| rt.block_on(migrate::run(&cli.store, &args))),
         Command::Run(args) => runtime(true).and_then(|rt| rt.block_on(run::run(&cli.store, &args))),
     };

@@ -4,7 +4,8 @@
 //!
 //! - `kubectl apply -k <dir>`: `kubectl kustomize <dir>` must build (validation is the manifest
 //!   test's job); any other `kubectl` command: `kubectl <its arguments> --help` must succeed, which
-//!   checks the subcommand and every flag without a cluster;
+//!   checks the subcommand and every flag without a cluster (for `kubectl exec … -- <command>`,
+//!   kubectl's part so, and the command run in the pod as below);
 //! - `deploy/scripts/deploy.sh`: run with its arguments and `DRY_RUN=1`;
 //!   `deploy/scripts/render-alertmanager.sh`: run with its environment;
 //! - `runtime-worker …`: the same arguments plus `--help` to this build's binary (subcommand,
@@ -121,7 +122,24 @@ fn check_kubectl(kubectl: &Path, command: &SimpleCommand) -> Result<(), String> 
             .then_some(())
             .ok_or_else(|| printed(&output));
     }
-    let mut with_help: Vec<&str> = args.iter().map(String::as_str).collect();
+    // `kubectl exec … -- <command>`: kubectl's part with --help, the command in the pod on its own
+    // (a `runtime-worker` command is checked against this build, as any other).
+    let (kubectl_args, in_pod) = match args.iter().position(|a| a == "--") {
+        Some(at) => (&args[..at], Some(&args[at + 1..])),
+        None => (args, None),
+    };
+    if let Some(words) = in_pod {
+        let inner = SimpleCommand {
+            env: Default::default(),
+            words: words.to_vec(),
+            line: command.line.clone(),
+        };
+        match inner.program() {
+            "runtime-worker" => check_runtime_worker(&inner)?,
+            other => return Err(format!("no check for `{other}` run in a pod")),
+        }
+    }
+    let mut with_help: Vec<&str> = kubectl_args.iter().map(String::as_str).collect();
     with_help.push("--help");
     let output = run(kubectl, &with_help);
     output

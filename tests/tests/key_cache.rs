@@ -201,6 +201,32 @@ async fn production_dispatches_with_a_cached_key_query_no_key_store() {
     keys.finish().await;
 }
 
+/// However Redis lost writes (a failover to a lagging replica, a restore), a cached record or
+/// fence outlives them by at most ten minutes: both expire, and the key store is asked again.
+#[tokio::test]
+async fn cached_records_and_fences_expire_within_ten_minutes() {
+    let jobs = RedisTestJobs::new().await;
+    let key = hexaspin_tests::samples::full_key(9, NOW);
+    let redis = hexaspin_tests::fixtures::test_redis().await;
+    let entry = format!("{}keycache:{}", jobs.prefix, key.id);
+    let ttl = || async {
+        redis.command(&["PTTL", &entry]).await.expect("PTTL")[0]
+            .int()
+            .expect("a number")
+    };
+    jobs.store.put_key(&key).await.expect("put");
+    let after_put = ttl().await;
+    assert!((1..=600_000).contains(&after_put), "{after_put}");
+    redis.command(&["PERSIST", &entry]).await.expect("PERSIST");
+    jobs.store
+        .fence_key(&key.id, key.version + 1)
+        .await
+        .expect("fence");
+    let after_fence = ttl().await;
+    assert!((1..=600_000).contains(&after_fence), "{after_fence}");
+    jobs.finish().await;
+}
+
 /// The embedded default keeps keys and jobs in one SQLite file: the key check reads the key in the
 /// limiter's own transaction, so a dispatch queries the key store not at all.
 #[tokio::test]

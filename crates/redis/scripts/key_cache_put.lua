@@ -3,9 +3,14 @@
 -- Stores the record unless the key is fenced above its version or a record of this version or a
 -- newer one is cached (ports::KeyCache). The hashes are kept apart so that take_find_key.lua
 -- compares without decoding the record. Returns 1 if stored, 0 if not.
+-- A record lives KEY_CACHE_TTL_MS, then the key store is asked again: however Redis lost writes
+-- (a failover to a lagging replica, a restore from a snapshot), a stale record outlives them by
+-- at most that long (the runbook says to flush the cache at once after such an event).
+local KEY_CACHE_TTL_MS = 600000
 local k = P .. 'keycache:' .. ARGV[2]
 local version = tonumber(ARGV[3])
 local stored = redis.call('HMGET', k, 'v', 'fence')
 if version < (num(stored[2]) or 0) or version <= (num(stored[1]) or 0) then return 0 end
 redis.call('HSET', k, 'v', ARGV[3], 'key', ARGV[4], 'h', ARGV[5], 'ph', ARGV[6], 'pe', ARGV[7])
+redis.call('PEXPIRE', k, KEY_CACHE_TTL_MS)
 return 1
