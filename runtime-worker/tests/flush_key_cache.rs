@@ -1,6 +1,6 @@
 //! `runtime-worker flush-key-cache` as an operator runs it after Redis lost writes: the real
 //! binary against the test Redis. It removes the cached key records under its prefix and nothing
-//! else, and refuses to run without a Redis queue.
+//! else (a change in flight keeps its fence), and refuses to run without a Redis queue.
 
 use std::process::Command;
 
@@ -31,6 +31,11 @@ async fn flushing_the_key_cache_removes_the_cached_records_under_its_prefix_only
         jobs.store.put_key(&full_key(seed, NOW)).await.expect("put");
     }
     other.store.put_key(&full_key(4, NOW)).await.expect("put");
+    let in_flight = full_key(5, NOW);
+    jobs.store
+        .fence_key(&in_flight.id, 9)
+        .await
+        .expect("a change in flight: fenced, not yet written");
     jobs.store
         .add_counts(&[(Series::http_requests("jobs", 200), 1)])
         .await
@@ -55,7 +60,26 @@ async fn flushing_the_key_cache_removes_the_cached_records_under_its_prefix_only
         let redis = &redis;
         async move { redis.command(&["KEYS", &pattern]).await.expect("KEYS").len() }
     };
-    assert_eq!(count(format!("{}keycache:*", jobs.prefix)).await, 0);
+    assert_eq!(
+        count(format!("{}keycache:*", jobs.prefix)).await,
+        1,
+        "only the fence of the change in flight is left"
+    );
+    jobs.store
+        .put_key(&{
+            let mut old = in_flight.clone();
+            old.version = 8;
+            old
+        })
+        .await
+        .expect("a late fill");
+    let wrong = hexaspin_core::api_key::SecretHash::from_hex(&"00".repeat(32)).expect("hash");
+    let lookup = jobs
+        .store
+        .take_and_find_key(&[], &in_flight.id, &wrong, NOW)
+        .await
+        .expect("lookup");
+    assert_eq!(lookup.cached, None, "the fence still refuses the late fill");
     assert_eq!(
         count(format!("{}keycache:*", other.prefix)).await,
         1,

@@ -143,6 +143,7 @@ mod key_cache {
         a_lookup_returns_the_record_put_or_nothing,
         a_fill_that_read_the_key_before_a_change_cannot_bring_it_back,
         an_older_record_never_replaces_a_newer_one_and_a_fence_never_falls,
+        a_fence_drops_even_a_copy_newer_than_the_change,
         concurrent_late_fills_never_outlive_a_fence,
         a_lookup_is_charged_to_its_buckets_and_refused_looks_nothing_up,
         only_a_secret_matching_the_cached_record_goes_uncharged,

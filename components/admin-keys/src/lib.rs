@@ -31,7 +31,8 @@ async fn handle(incoming: IncomingRequest) -> Response {
 
 async fn serve_logged(request: Request, body: PendingBody) -> Response {
     // The queue store holds the key cache every key change fences and writes through, and the
-    // request counts for /metrics.
+    // request counts for /metrics. Redis is connected on first use: reading keys and the audit
+    // log does not need it, a change without it is refused (503) before anything changes.
     let jobs = QueueSettings::load(&SpinVariables)
         .map_err(ApiError::from)
         .and_then(|settings| open_jobs(&settings).map_err(ApiError::from));
@@ -43,7 +44,7 @@ async fn serve_logged(request: Request, body: PendingBody) -> Response {
             count_request(&jobs, COMPONENT, &response).await;
             response
         }
-        // Logged by the conversion; a change could not fence the key cache, so none is made.
+        // A setting is wrong or the embedded database cannot be opened (logged by the conversion).
         Err(error) => error.into_response(),
     }
 }

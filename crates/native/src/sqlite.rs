@@ -20,8 +20,21 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// How long to wait for another process's lock before reporting the store unavailable.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many times, a millisecond apart, to try again for another process's lock before reporting
+/// the store unavailable (about 5 s).
+const BUSY_TRIES: i32 = 5_000;
+
+/// SQLite's busy handler: wait a millisecond and try again. Its own busy timeout sleeps 1, 2, 5, …
+/// then 100 ms between tries, which under load lets a waiter sleep through free moments of the
+/// lock; Spin's side polls every millisecond too (hexaspin-spin's executor), so neither process
+/// starves the other. Runs on tokio's blocking pool, where sleeping is allowed.
+fn wait_a_millisecond(tries: i32) -> bool {
+    if tries >= BUSY_TRIES {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
 
 /// One SQLite connection. Statements run one at a time under an async mutex, each on the blocking
 /// pool: SQLite allows one writer at a time anyway, and a transaction holds the mutex until it
@@ -48,7 +61,9 @@ impl SqliteExecutor {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags).map_err(to_store_error)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(to_store_error)?;
+        connection
+            .busy_handler(Some(wait_a_millisecond))
+            .map_err(to_store_error)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
         })

@@ -1,5 +1,7 @@
 -- ARGV: 1 prefix, 2 key id, 3 version, 4 the record (hexaspin_core::api_key::cached_key_json),
--- 5 its secret hash (hex), 6 its previous secret hash (hex) or '', 7 when that one expires (ms) or ''.
+-- 5 its secret hash (hex), 6 its previous secret hash (hex) or '', 7 when that one expires (ms) or '',
+-- 8 when the key expires (ms) or ''. The hashes are '' for a key that cannot verify (revoked,
+-- disabled): take_find_key.lua then charges even its right secret.
 -- Stores the record unless the key is fenced above its version or a record of this version or a
 -- newer one is cached (ports::KeyCache). The hashes are kept apart so that take_find_key.lua
 -- compares without decoding the record. Returns 1 if stored, 0 if not.
@@ -11,6 +13,6 @@ local k = P .. 'keycache:' .. ARGV[2]
 local version = tonumber(ARGV[3])
 local stored = redis.call('HMGET', k, 'v', 'fence')
 if version < (num(stored[2]) or 0) or version <= (num(stored[1]) or 0) then return 0 end
-redis.call('HSET', k, 'v', ARGV[3], 'key', ARGV[4], 'h', ARGV[5], 'ph', ARGV[6], 'pe', ARGV[7])
+redis.call('HSET', k, 'v', ARGV[3], 'key', ARGV[4], 'h', ARGV[5], 'ph', ARGV[6], 'pe', ARGV[7], 'u', ARGV[8])
 redis.call('PEXPIRE', k, KEY_CACHE_TTL_MS)
 return 1

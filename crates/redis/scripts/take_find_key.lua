@@ -14,12 +14,15 @@ if not taken then
   reply[6] = 0
   return reply
 end
-local cached = redis.call('HMGET', P .. 'keycache:' .. ARGV[3], 'v', 'fence', 'key', 'h', 'ph', 'pe')
+local cached = redis.call('HMGET', P .. 'keycache:' .. ARGV[3], 'v', 'fence', 'key', 'h', 'ph', 'pe', 'u')
 local version, fence = num(cached[1]), num(cached[2]) or 0
 local record = version and version >= fence and cached[3] or nil
 local presented = ARGV[4]
-local verifies = record and (presented == cached[4]
-  or (cached[5] and cached[5] ~= '' and presented == cached[5] and now_ms < (num(cached[6]) or 0)))
+-- hexaspin_core::api_key::ApiKey::verifies_hash: an active key (the hashes are '' for a revoked or
+-- disabled one; `u` is its expiry), its current secret or the previous one in its grace period.
+local unexpired = not num(cached[7]) or now_ms < num(cached[7])
+local verifies = record and unexpired and presented ~= '' and (presented == cached[4]
+  or (presented == cached[5] and now_ms < (num(cached[6]) or 0)))
 if verifies then
   reply[6] = 0
 else

@@ -16,18 +16,24 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        // The fields the script compares to leave a verifying secret uncharged
+        // (ApiKey::verifies_hash): none for a revoked or disabled key, whose right secret is
+        // charged like any guess; an expiry for the others.
+        let may_verify = key.revoked_at.is_none() && key.enabled;
+        let ms = |at: Option<Timestamp>| at.map(|at| at.as_millis().to_string()).unwrap_or_default();
+        let hex = |hash: Option<&SecretHash>| {
+            hash.filter(|_| may_verify)
+                .map(SecretHash::to_hex)
+                .unwrap_or_default()
+        };
         let args = [
             key.id.to_string(),
             key.version.to_string(),
             cached_key_json(key),
-            key.secret_hash.to_hex(),
-            key.previous_secret_hash
-                .as_ref()
-                .map(SecretHash::to_hex)
-                .unwrap_or_default(),
-            key.previous_secret_expires_at
-                .map(|at| at.as_millis().to_string())
-                .unwrap_or_default(),
+            hex(Some(&key.secret_hash)),
+            hex(key.previous_secret_hash.as_ref()),
+            ms(key.previous_secret_expires_at),
+            ms(key.expires_at),
         ];
         self.run(&scripts::key_cache_put, &args).await.map(drop)
     }

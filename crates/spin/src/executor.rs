@@ -84,9 +84,11 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Between two tries of a statement that found the database locked.
 const LOCK_POLL_NANOS: u64 = 1_000_000;
 
-/// Runs one statement, trying it again while the database is locked (a statement that failed on
-/// the lock did nothing, so trying it again is safe; in WAL mode only taking the write lock can
-/// meet it).
+/// Runs one statement outside a transaction (or BEGIN, COMMIT, ROLLBACK), trying it again while
+/// the database is locked: such a statement that failed on the lock did nothing. Inside a
+/// transaction a locked statement is not tried again ([`sqlite_execute_once`]): SQLite may have
+/// rolled the transaction back, and the rest would run outside it. (In WAL mode with BEGIN
+/// IMMEDIATE, only taking the write lock meets the lock.)
 fn sqlite_execute(
     connection: &sqlite::Connection,
     statement: &str,
@@ -105,9 +107,24 @@ fn sqlite_execute(
     }
 }
 
-/// SQLITE_BUSY and SQLITE_LOCKED as Spin words them.
+/// One statement inside a transaction: a locked database is a 503, never a retry.
+fn sqlite_execute_once(
+    connection: &sqlite::Connection,
+    statement: &str,
+    values: &[sqlite::Value],
+) -> Result<sqlite::QueryResult, StoreError> {
+    connection.execute(statement, values).map_err(sqlite_error)
+}
+
+/// SQLITE_BUSY and SQLITE_LOCKED as SQLite words them (Spin passes the text on).
 fn is_locked(message: &str) -> bool {
-    message.contains("locked") || message.contains("busy")
+    [
+        "database is locked",
+        "database table is locked",
+        "database schema is locked",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
 }
 
 /// A transaction on the request's own connection (Spin gives each request its own), ended by
@@ -119,7 +136,7 @@ pub struct SpinTransaction<'a> {
 
 impl SqlTransaction for SpinTransaction<'_> {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        self.executor.query(sql, params).await
+        self.executor.query_in(sql, params, true).await
     }
 
     async fn commit(mut self) -> Result<(), StoreError> {
@@ -189,10 +206,27 @@ impl SqlExecutor for SpinExecutor {
     }
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.query_in(sql, params, false).await
+    }
+}
+
+impl SpinExecutor {
+    /// One statement, `in_transaction` or not (SQLite tries a locked statement again only
+    /// outside one).
+    async fn query_in(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+        in_transaction: bool,
+    ) -> Result<Vec<Row>, StoreError> {
         match self {
             Self::Sqlite(connection) => {
                 let values: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
-                let result = sqlite_execute(connection, sql, &values)?;
+                let result = if in_transaction {
+                    sqlite_execute_once(connection, sql, &values)?
+                } else {
+                    sqlite_execute(connection, sql, &values)?
+                };
                 result
                     .rows
                     .into_iter()

@@ -100,6 +100,25 @@ pub async fn an_older_record_never_replaces_a_newer_one_and_a_fence_never_falls<
     assert!(found.is_none() || found == Some(v8), "{found:?}");
 }
 
+/// A fence drops the cached copy even when the copy is newer than the coming version: a cache
+/// ahead of a key store that lost writes (restored from a backup) must not outlive the change.
+pub async fn a_fence_drops_even_a_copy_newer_than_the_change<S: KeyCache>(cache: &S) {
+    let ahead = at_version(&full_key(8, T0), 5);
+    cache.put_key(&ahead).await.expect("put");
+    cache
+        .fence_key(&ahead.id, 4)
+        .await
+        .expect("fence for the restored store's next version");
+    assert_eq!(lookup(cache, &ahead).await, None);
+    let changed = at_version(&ahead, 4);
+    cache
+        .put_key(&changed)
+        .await
+        .expect("write-through of the change");
+    let found = lookup(cache, &ahead).await;
+    assert!(found.is_none() || found == Some(changed), "{found:?}");
+}
+
 /// Twenty fills of old versions racing one fence: once the fence has answered, no lookup finds a
 /// record older than it.
 pub async fn concurrent_late_fills_never_outlive_a_fence<S: KeyCache>(cache: &S) {
@@ -149,7 +168,26 @@ pub async fn only_a_secret_matching_the_cached_record_goes_uncharged<S: KeyCache
     let previous = key.previous_secret_hash.clone().expect("a previous secret");
     let grace_end = key.previous_secret_expires_at.expect("a grace period");
     cache.put_key(&key).await.expect("put");
-    let buckets = [bucket("test:key-cache-match", 3)];
+    let buckets = [bucket("test:key-cache-match", 10)];
+    let mut revoked = at_version(&full_key(10, T0), 8);
+    revoked.revoked_at = Some(T0);
+    cache.put_key(&revoked).await.expect("put");
+    let lookup = cache
+        .take_and_find_key(&buckets, &revoked.id, &revoked.secret_hash, T0)
+        .await
+        .expect("lookup");
+    assert!(
+        lookup.charged,
+        "a revoked key's right secret is charged like any guess"
+    );
+    let mut expired = at_version(&full_key(11, T0), 8);
+    expired.expires_at = Some(T0);
+    cache.put_key(&expired).await.expect("put");
+    let lookup = cache
+        .take_and_find_key(&buckets, &expired.id, &expired.secret_hash, T0)
+        .await
+        .expect("lookup");
+    assert!(lookup.charged, "so is an expired key's");
     let cases = [
         ("the current secret", key.secret_hash.clone(), T0, false),
         (

@@ -107,6 +107,14 @@ impl ApiKey {
         }
     }
 
+    /// Whether a secret whose hash is `presented` verifies this key at `now`: the current secret,
+    /// or the previous one within its grace period, of an active key. A key cache may answer this
+    /// without the core (to leave such an attempt uncharged); the core verifies in full anyway.
+    pub fn verifies_hash(&self, presented: &SecretHash, now: Timestamp) -> bool {
+        self.state(now) == KeyState::Active
+            && (self.secret_hash == *presented || self.previous_secret_valid_at(now) == Some(presented))
+    }
+
     /// Uses left at `now`, counting a refill that is due but not yet written back.
     pub fn effective_remaining(&self, now: Timestamp) -> Option<u64> {
         match self.refill {

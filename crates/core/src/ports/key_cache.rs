@@ -3,16 +3,18 @@
 //!
 //! The key store stays the source of truth. The cache is kept by two rules:
 //! - **Fenced before every change**: an admin change that will give a key `version` first raises the
-//!   key's fence to `version` ([`KeyCache::fence_key`]), which drops any cached copy older than it.
-//!   If the fence cannot be raised the change is not made. From then on no copy older than the
+//!   key's fence to `version` ([`KeyCache::fence_key`]) and drops the cached copy, whatever its
+//!   version (a cache ahead of a key store that lost writes must not outlive the change). If the
+//!   fence cannot be raised the change is not made. From then on no copy older than the
 //!   fence is served or stored, so a lookup that read the key store before the change cannot put
 //!   the old record back afterwards.
 //! - **Filled on a miss, written through after a change** ([`KeyCache::put_key`]): a copy is stored
 //!   only if it is at least the fence and newer than what is cached. A lost write only costs a
 //!   key-store lookup later.
 //!
-//! An adapter may keep nothing (the embedded SQLite default: the keys are in the same file):
-//! every lookup is then a miss. The contract suite holds every adapter to these rules.
+//! Copies and fences may expire (Redis: after 10 minutes), which bounds how long a copy survives
+//! writes the cache lost (a failover, a restore). An adapter may keep nothing, or read the key
+//! store itself (the embedded SQLite default: the keys are in the same file). The contract suite holds every adapter to these rules.
 
 use super::{RateBucket, StoreError};
 use crate::Timestamp;
@@ -21,8 +23,8 @@ use crate::quota::Decision;
 
 /// API key records cached in front of the key store.
 pub trait KeyCache {
-    /// Before a change that will give key `id` this `version`: from now on no cached copy older
-    /// than `version` is returned or stored.
+    /// Before a change that will give key `id` this `version`: the cached copy is dropped, and from
+    /// now on no copy older than `version` is returned or stored.
     async fn fence_key(&self, id: &ApiKeyId, version: i64) -> Result<(), StoreError>;
 
     /// Stores `key` as read from the key store (or just written to it), unless the cache holds

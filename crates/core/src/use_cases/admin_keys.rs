@@ -168,8 +168,11 @@ where
         match ctx.store.insert_key(&key, &entry).await {
             Ok(()) => {
                 // Nothing can be cached under a new id; written through so its first request
-                // needs no key-store lookup (a failure only costs that lookup).
-                let _ = ctx.cache.put_key(&key).await;
+                // needs no key-store lookup (a failure only costs that lookup). A key with a
+                // budget is always read from the store: its uses move with every dispatch.
+                if key.remaining.is_none() {
+                    let _ = ctx.cache.put_key(&key).await;
+                }
                 let plaintext = secret.full_key(&key.id);
                 return Ok(CreatedKey { key, plaintext });
             }
@@ -345,8 +348,10 @@ async fn save<S: ApiKeyStore, C: KeyCache, E>(
     ctx.cache.fence_key(&key.id, key.version).await?;
     if ctx.store.update_key(key, read_version, entry).await? {
         // A failed write-through leaves the key fenced and uncached: the next request reads it
-        // from the store.
-        let _ = ctx.cache.put_key(key).await;
+        // from the store (as it always does for a key with a budget).
+        if key.remaining.is_none() {
+            let _ = ctx.cache.put_key(key).await;
+        }
         Ok(())
     } else {
         Err(AdminError::Conflict {

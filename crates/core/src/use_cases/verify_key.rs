@@ -75,7 +75,8 @@ pub fn verify_record(
     presented: &PresentedKey,
     now: Timestamp,
 ) -> Result<VerifiedKey, VerifyError> {
-    let Some(key) = key else {
+    // A record under another id (a store or cache that answered for the wrong key) is no match.
+    let Some(key) = key.filter(|key| key.id == *presented.id()) else {
         // Spend the same hashing work as for a known id, so timing does not tell ids apart.
         let _ = hasher.hash(presented.id(), presented.secret());
         return Err(KeyRejection::Unknown.into());

@@ -48,8 +48,6 @@ mod statements {
     job_query!(clean_idempotency);
     job_query!(clean_buckets);
     job_query!(add_count);
-    job_query!(counts_without_fsync);
-    job_query!(writes_with_fsync);
     job_query!(read_counters);
     job_query!(heartbeat);
     job_query!(heartbeats);

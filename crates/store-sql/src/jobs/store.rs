@@ -143,13 +143,10 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
                 charged,
             });
         }
-        // The same rule as the Redis script: the current secret, or the previous one in its grace
-        // period. The core verifies the record in full either way.
-        let verifies = |key: &Option<ApiKey>| {
-            key.as_ref().is_some_and(|key| {
-                key.secret_hash == *presented || key.previous_secret_valid_at(now) == Some(presented)
-            })
-        };
+        // The core's rule (the Redis script mirrors it); the core verifies the record in full
+        // either way.
+        let verifies =
+            |key: &Option<ApiKey>| key.as_ref().is_some_and(|key| key.verifies_hash(presented, now));
         // First without the write lock: a key that verifies, with room in its buckets, writes
         // nothing, so the common request takes no lock at all. Anything else is decided again
         // under the lock.
