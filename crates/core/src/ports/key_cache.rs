@@ -34,10 +34,9 @@ pub trait KeyCache {
     /// The failed-verification charge and the lookup of key `id`, in one round trip. If the
     /// buckets refuse (as [`super::RateLimiter::take`] decides), nothing is looked up or taken.
     /// Otherwise the cached record is returned if there is one, and the tokens are taken unless
-    /// `presented` (the hash of the presented secret) is the record's secret hash, or its previous
-    /// one within its grace period at `now`: a key that verifies is no failed attempt, and the
-    /// caller, which verifies the record in full, charges the rare valid-secret refusal (revoked,
-    /// disabled, expired) afterwards.
+    /// `presented` (the hash of the presented secret) verifies the record at `now`
+    /// ([`ApiKey::verifies_hash`]): a key that verifies is no failed attempt. The caller verifies
+    /// the record in full and charges an uncharged attempt that then counts.
     async fn take_and_find_key(
         &self,
         buckets: &[RateBucket],
