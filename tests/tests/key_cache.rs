@@ -155,6 +155,17 @@ async fn a_key_revoked_under_concurrent_load_is_refused_by_every_request_that_st
     );
 }
 
+/// Dispatches ten jobs with `key` through `counted` (a harness over a counting key store); each
+/// is accepted.
+async fn dispatch_ten<K: Keys, J: Jobs>(counted: &JobsHarness<'_, K, J>, key: &str, first: usize) {
+    for n in first..first + 10 {
+        let reply = counted
+            .with_key(key, "POST", "/api/jobs", Some(&echo(n)), NOW)
+            .await;
+        assert_eq!(reply.status, 202, "{:?}", reply.json);
+    }
+}
+
 /// Production keeps keys in Redis: after the first lookup (a miss filled from Postgres) or a
 /// write-through at creation, dispatches read no key from Postgres.
 #[tokio::test]
@@ -165,12 +176,7 @@ async fn production_dispatches_with_a_cached_key_query_no_key_store() {
     let created = api.key(ALL, Limits::default(), None, NOW).await;
     let counting = CountingKeys::new(&keys.store);
     let counted = JobsHarness::new(&counting, &jobs.store);
-    for n in 0..10 {
-        let reply = counted
-            .with_key(&created, "POST", "/api/jobs", Some(&echo(n)), NOW)
-            .await;
-        assert_eq!(reply.status, 202, "{:?}", reply.json);
-    }
+    dispatch_ten(&counted, &created, 0).await;
     assert_eq!(
         counting.take(),
         0,
@@ -190,12 +196,7 @@ async fn production_dispatches_with_a_cached_key_query_no_key_store() {
             .await
             .expect("update")
     );
-    for n in 0..10 {
-        let reply = counted
-            .with_key(&unseen, "POST", "/api/jobs", Some(&echo(100 + n)), NOW)
-            .await;
-        assert_eq!(reply.status, 202, "{:?}", reply.json);
-    }
+    dispatch_ten(&counted, &unseen, 100).await;
     assert_eq!(counting.take(), 1, "one miss, filled, then hits");
     jobs.finish().await;
     keys.finish().await;
@@ -237,12 +238,7 @@ async fn embedded_dispatches_in_one_file_query_no_key_store() {
     let created = api.key(ALL, Limits::default(), None, NOW).await;
     let counting = CountingKeys::new(&keys.store);
     let counted = JobsHarness::new(&counting, &jobs.store);
-    for n in 0..10 {
-        let reply = counted
-            .with_key(&created, "POST", "/api/jobs", Some(&echo(n)), NOW)
-            .await;
-        assert_eq!(reply.status, 202, "{:?}", reply.json);
-    }
+    dispatch_ten(&counted, &created, 0).await;
     assert_eq!(counting.take(), 0, "the key is read beside the limiter");
     jobs.finish().await;
     keys.finish().await;
