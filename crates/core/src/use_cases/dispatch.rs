@@ -169,14 +169,15 @@ pub async fn authorize_key<K: ApiKeyStore>(
     Ok(key)
 }
 
-/// Verifies `presented` as [`authorize_key`] does, as an attempt charged to `client`'s
-/// failed-verification bucket *before* the key is looked up and given back when the key turns out
-/// valid (an exhausted key or one without the scope is valid: not a guess). So a client sending
-/// many bad keys at once gets at most the bucket's burst looked up.
+/// Verifies `presented` as [`authorize_key`] does, as an attempt on `client`'s failed-verification
+/// bucket: charged in the same atomic step as the cache lookup unless the cached record says the
+/// secret verifies, refused before any lookup when the bucket is empty, and given back when the
+/// key turns out valid (an exhausted key or one without the scope is valid: not a guess). So a
+/// client sending many bad keys at once gets at most the bucket's burst looked up.
 ///
-/// The key is read from `cache` in the same round trip as the charge (see
-/// [`crate::ports::KeyCache`]); on a miss, or for a key with a budget (whose remaining uses only the
-/// key store knows), from `keys`, and a key without a budget found there is put in the cache.
+/// The key is read from `cache` (see [`crate::ports::KeyCache`]); on a miss, or for a key with a
+/// budget (whose remaining uses only the key store knows), from `keys`, and a key without a budget
+/// found there is put in the cache.
 pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
     keys: &K,
     cache: &L,
