@@ -16,7 +16,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::ToSocketAddrs;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,7 @@ use hexaspin_core::metrics::Counter;
 use hexaspin_core::ports::{JobFilter, JobStore, MetricsStore};
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::cuttable_proxy::CuttableProxy;
-use hexaspin_tests::fixtures::{test_pg_url, test_redis, test_redis_url};
+use hexaspin_tests::fixtures::{test_pg_url, test_redis, test_redis_address};
 use hexaspin_tests::http::{create_api_key, send};
 use hexaspin_tests::spin_up::{Deployment, spin_app};
 use serde_json::json;
@@ -49,16 +48,7 @@ async fn every_accepted_job_succeeds_exactly_once_when_redis_and_postgres_fail_u
     let Some(wasm) = hexaspin_tests::fixtures::built_wasm(&["hexaspin_echo.wasm"]) else {
         return;
     };
-    let redis_url = test_redis_url();
-    let redis_address = redis_url
-        .split_once("://")
-        .map_or(redis_url.as_str(), |(_, rest)| rest)
-        .split(['/', '?'])
-        .next()
-        .and_then(|authority| authority.rsplit('@').next())
-        .and_then(|host| host.to_socket_addrs().ok()?.next())
-        .expect("the test Redis address");
-    let proxy = CuttableProxy::start(redis_address).await;
+    let proxy = CuttableProxy::start(test_redis_address()).await;
     let proxied_url = format!("redis://127.0.0.1:{}/0", proxy.port);
     let proxied_host = format!("127.0.0.1:{}", proxy.port);
     let Some(app) = spin_app(

@@ -139,6 +139,20 @@ pub fn test_redis_url() -> String {
     std::env::var("HEXASPIN_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS_URL.to_owned())
 }
 
+/// The socket address of the test Redis (`HEXASPIN_TEST_REDIS_URL`'s host and port), for tests
+/// that put a proxy in front of it.
+pub fn test_redis_address() -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let url = test_redis_url();
+    url.split_once("://")
+        .map_or(url.as_str(), |(_, rest)| rest)
+        .split(['/', '?'])
+        .next()
+        .and_then(|authority| authority.rsplit('@').next())
+        .and_then(|host| host.to_socket_addrs().ok()?.next())
+        .expect("the test Redis address")
+}
+
 /// Job ports on a fresh, migrated SQLite file.
 pub struct SqliteTestJobs {
     pub store: hexaspin_store_sql::jobs::SqliteJobs<hexaspin_native::SqliteExecutor>,

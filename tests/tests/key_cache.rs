@@ -251,14 +251,7 @@ async fn embedded_dispatches_in_one_file_query_no_key_store() {
 async fn a_revocation_that_cannot_fence_the_cache_is_refused_and_changes_nothing() {
     let keys = TestStore::postgres().await;
     let jobs = RedisTestJobs::new().await;
-    let url = hexaspin_tests::fixtures::test_redis_url();
-    let redis_addr = url
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .and_then(|host_port| host_port.parse().ok())
-        .expect("the test Redis URL is redis://host:port[/db]");
-    let proxy = CuttableProxy::start(redis_addr).await;
+    let proxy = CuttableProxy::start(hexaspin_tests::fixtures::test_redis_address()).await;
     let through_proxy = RedisJobs::new(
         hexaspin_native::NativeRedis::connect(&format!("redis://127.0.0.1:{}", proxy.port))
             .await

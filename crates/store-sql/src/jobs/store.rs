@@ -90,9 +90,7 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
     async fn take(&self, buckets: &[RateBucket], now: Timestamp) -> Result<Decision, StoreError> {
         let tx = self.executor.begin_write().await?;
         let now_us = self.decision_time(now).as_millis().saturating_mul(1000);
-        let tats = bucket_tats(&tx, buckets).await?;
-        let stored: Vec<_> = tats.into_iter().zip(buckets.iter().map(|b| b.rule)).collect();
-        let (decision, next) = take_all(&stored, now_us);
+        let (decision, next) = take_all(&rules_and_tats(&tx, buckets).await?, now_us);
         if let Some(next) = next {
             for (bucket, tat_us) in buckets.iter().zip(next) {
                 write_tat(&tx, bucket, tat_us).await?;
