@@ -3,7 +3,11 @@
 use std::sync::OnceLock;
 
 use hexaspin_config::settings::StoreSettings;
-use hexaspin_core::ports::{StoreError, is_connection_failure};
+use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::spin_failure::{
+    is_locked, postgres_connection_failed, postgres_query_failed, postgres_statement_failed,
+    sqlite_statement_failed,
+};
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
     Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
@@ -114,17 +118,6 @@ fn sqlite_execute_once(
     values: &[sqlite::Value],
 ) -> Result<sqlite::QueryResult, StoreError> {
     connection.execute(statement, values).map_err(sqlite_error)
-}
-
-/// SQLITE_BUSY and SQLITE_LOCKED as SQLite words them (Spin passes the text on).
-fn is_locked(message: &str) -> bool {
-    [
-        "database is locked",
-        "database table is locked",
-        "database schema is locked",
-    ]
-    .iter()
-    .any(|words| message.contains(words))
 }
 
 /// A transaction on the request's own connection (Spin gives each request its own), ended by
@@ -288,13 +281,7 @@ fn from_pg(value: pg4::DbValue) -> Result<SqlValue, StoreError> {
 
 fn sqlite_error(error: sqlite::Error) -> StoreError {
     match error {
-        sqlite::Error::Io(message) if message.contains("no such table") => {
-            StoreError::Unavailable(format!("{message}: {}", hexaspin_store_sql::NOT_MIGRATED_HINT))
-        }
-        sqlite::Error::Io(message) if message.contains("UNIQUE") || message.contains("PRIMARY KEY") => {
-            StoreError::Conflict(message)
-        }
-        sqlite::Error::Io(message) if is_locked(&message) => StoreError::Unavailable(message),
+        sqlite::Error::Io(message) => sqlite_statement_failed(message),
         sqlite::Error::NoSuchDatabase | sqlite::Error::AccessDenied | sqlite::Error::InvalidConnection => {
             StoreError::Unavailable(error.to_string())
         }
@@ -302,135 +289,13 @@ fn sqlite_error(error: sqlite::Error) -> StoreError {
     }
 }
 
-/// Said, once, in the log line of a Postgres connection that failed on TLS: the cause is nearly
-/// always a local server without TLS or a server whose CA the host does not trust.
-const TLS_HINT: &str = "Spin connects to Postgres over TLS unless pg_url says ?sslmode=disable; \
-    for a server without TLS (local development) add ?sslmode=disable, otherwise make the host \
-    trust the server's CA (README, 'Postgres and TLS')";
-
-/// The connection failure as the operator should read it, on one line: Spin's error chain
-/// flattened (without the backtrace Spin adds when `RUST_BACKTRACE` is set); TLS failures carry
-/// [`TLS_HINT`].
-fn connection_failed(message: String) -> StoreError {
-    let detail = flatten_error_chain(&message);
-    let lower = detail.to_ascii_lowercase();
-    let about_tls = ["certificate", "tls", "ssl", "handshake"]
-        .iter()
-        .any(|word| lower.contains(word));
-    if about_tls {
-        StoreError::Unavailable(format!("{detail}: {TLS_HINT}"))
-    } else {
-        StoreError::Unavailable(detail)
-    }
-}
-
-/// `anyhow`'s multi-line report as one line: the backtrace cut, `Caused by:` and the `0:`
-/// numbering dropped, and causes already said by another one left out.
-fn flatten_error_chain(message: &str) -> String {
-    let chain = message.split("Stack backtrace:").next().unwrap_or(message);
-    let causes: Vec<&str> = chain
-        .lines()
-        .map(|line| {
-            let line = line.trim();
-            match line.split_once(": ") {
-                Some((number, rest)) if number.bytes().all(|b| b.is_ascii_digit()) => rest,
-                _ => line,
-            }
-        })
-        .filter(|line| !line.is_empty() && *line != "Caused by:")
-        .collect();
-    let said_elsewhere = |i: usize, cause: &str| {
-        causes
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && other.contains(cause) && (other.len() > cause.len() || j < i))
-    };
-    causes
-        .iter()
-        .enumerate()
-        .filter(|(i, cause)| !said_elsewhere(*i, cause))
-        .map(|(_, cause)| *cause)
-        .collect::<Vec<_>>()
-        .join(": ")
-}
-
 fn pg_error(error: pg4::PgError) -> StoreError {
     match error {
-        pg4::PgError::ConnectionFailed(message) => connection_failed(message),
-        pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match &db.code[..] {
-            "23505" => StoreError::Conflict(db.message),
-            "42P01" => StoreError::Unavailable(format!(
-                "{}: {}",
-                db.message,
-                hexaspin_store_sql::NOT_MIGRATED_HINT
-            )),
-            code if code.starts_with("08") || code.starts_with("53") || code.starts_with("57") => {
-                StoreError::Unavailable(db.message)
-            }
-            code => StoreError::Failed(format!("{code}: {}", db.message)),
-        },
-        // A pooled connection the server terminated (Spin reports tokio-postgres'
-        // `Error { kind: Closed, .. }` as text) is the database away for now: 503, and Spin's pool
-        // opens a new connection for a later request.
-        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) if is_connection_failure(&text) => {
-            StoreError::Unavailable(text)
+        pg4::PgError::ConnectionFailed(message) => postgres_connection_failed(message),
+        pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => {
+            postgres_statement_failed(&db.code, db.message)
         }
+        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) => postgres_query_failed(text),
         other => StoreError::Failed(format!("{other:?}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// As Spin 4.1 reports a server certificate it cannot verify, with `RUST_BACKTRACE=1`.
-    const TLS_FAILURE: &str = "Error occurred while creating a new object: error performing TLS handshake\n\n\
-        Caused by:\n    0: error performing TLS handshake\n    1: error:0A000086:SSL routines:\
-        tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: \
-        (unable to get local issuer certificate)\n    2: error:0A000086:SSL routines:\
-        tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:\n\n\
-        Stack backtrace:\n   0: anyhow::error::<impl core::convert::From<E> for anyhow::Error>::from\n   \
-        1: <spin_factor_outbound_pg::client::PooledTokioClientFactory as spin_factor_outbound_pg::client::ClientFactory>::get_client\n";
-
-    #[test]
-    fn a_tls_failure_names_its_cause_sslmode_and_the_ca_in_one_short_line() {
-        let StoreError::Unavailable(message) = connection_failed(TLS_FAILURE.into()) else {
-            panic!("a connection failure is unavailability");
-        };
-        assert_eq!(
-            message.split(": Spin connects").next(),
-            Some(
-                "Error occurred while creating a new object: error performing TLS handshake: \
-                 error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify \
-                 failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)"
-            )
-        );
-        assert!(
-            message.contains("sslmode=disable") && message.contains("CA"),
-            "{message}"
-        );
-        assert!(
-            !message.contains('\n') && !message.contains("backtrace"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn a_query_on_a_connection_the_server_closed_is_unavailability_not_a_failure() {
-        let closed = pg4::PgError::QueryFailed(pg4::QueryError::Text(
-            "Error { kind: Closed, cause: None }".into(),
-        ));
-        assert!(matches!(pg_error(closed), StoreError::Unavailable(_)));
-        let bad_statement = pg4::PgError::QueryFailed(pg4::QueryError::Text("cannot convert value".into()));
-        assert!(matches!(pg_error(bad_statement), StoreError::Failed(_)));
-    }
-
-    #[test]
-    fn other_connection_failures_are_left_as_they_are() {
-        let error = connection_failed("Connection refused (os error 111)".into());
-        assert_eq!(
-            error,
-            StoreError::Unavailable("Connection refused (os error 111)".into())
-        );
     }
 }

@@ -15,6 +15,7 @@
 //! - [`users`]: the user service's account and refresh-token ports.
 //! - [`jobs`]: [`jobs::SqliteJobs`], the job and quota ports on SQLite (the embedded default).
 //! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
+//! - [`spin_failure`]: Spin's SQLite and Postgres errors as store errors (both Spin adapters).
 //! - [`never_empty`]: [`NeverEmpty`], Postgres statements that always answer a row (the Spin
 //!   adapter sends them so; Spin 4.0.x deadlocks on empty results).
 
@@ -28,6 +29,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod never_empty;
 pub mod queries;
+pub mod spin_failure;
 pub mod store;
 pub mod users;
 pub mod value;
