@@ -15,6 +15,59 @@ pub trait ConfigSource {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError>;
 }
 
+/// Every setting a component may read, as declared under `[variables]` in `spin.toml` and
+/// `services/users/spin.toml` (a test keeps the three in step). The WASIp3 build reads them all
+/// once per instance, as its variable reads are asynchronous and [`ConfigSource`] is not.
+pub const SPIN_VARIABLES: &[&str] = &[
+    "allow_public_docs",
+    "allow_public_metrics",
+    "auth_failure_burst",
+    "auth_failure_rate_per_sec",
+    "client_ip_header",
+    "client_ip_trusted_hops",
+    "default_burst",
+    "default_concurrency",
+    "default_daily_quota",
+    "default_max_scheduled_jobs",
+    "default_max_stored_bytes",
+    "default_rate_per_sec",
+    "email_change_limit",
+    "idempotency_ttl_seconds",
+    "job_kinds",
+    "jwt_audience",
+    "jwt_issuer",
+    "jwt_kid",
+    "jwt_max_ttl_seconds",
+    "jwt_previous_kid",
+    "jwt_previous_secret",
+    "jwt_secret",
+    "key_pepper",
+    "max_payload_bytes",
+    "metrics_token",
+    "password_hash_iterations",
+    "password_hash_memory_kib",
+    "pg_host",
+    "pg_url",
+    "queue",
+    "redis_host",
+    "redis_prefix",
+    "redis_url",
+    "signin_failure_burst",
+    "signin_failure_rate_per_sec",
+    "signin_limit_per_account",
+    "signin_limit_per_account_client",
+    "signin_limit_per_client",
+    "signup_burst",
+    "signup_rate_per_sec",
+    "store",
+    "user_access_ttl_seconds",
+    "user_jwt_audience",
+    "user_jwt_issuer",
+    "user_jwt_secret",
+    "user_refresh_ttl_seconds",
+    "user_session_max_seconds",
+];
+
 /// Reads `NAME` from the process environment for setting `name`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnvSource;
