@@ -6,26 +6,32 @@
 //! filled by `cargo xtask build-docs`). No store is opened: serving the docs costs no database
 //! connection, so docs requests are not counted in `/metrics`.
 
-// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+// `http_entry!` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
+
+// One source, two builds: WASIp2 (spin-sdk 5.2, the default) or WASIp3 (spin-sdk 7).
+#[cfg(all(feature = "wasip2", feature = "wasip3"))]
+compile_error!("choose one build: the `wasip2` (default) or the `wasip3` feature");
+#[cfg(not(feature = "wasip3"))]
+use hexaspin_spin as spin_adapter;
+#[cfg(feature = "wasip3")]
+use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::docs::{AssetsDir, DocsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{load_admin_auth, load_allow_public_docs};
 use hexaspin_config::system::system_now;
-use hexaspin_spin::SpinVariables;
-use hexaspin_spin::http::split_request;
-use spin_sdk::http::IncomingRequest;
-use spin_sdk::http_component;
+use spin_adapter::SpinVariables;
+use spin_adapter::http::PendingBody;
 
 const COMPONENT: &str = "docs";
 /// Where spin.toml mounts the Swagger UI files.
 const ASSETS_DIR: &str = "/swagger-ui";
 
-#[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
+spin_adapter::http_entry!(handle);
+
+async fn handle(request: Request, _unread: PendingBody) -> Response {
     // No route here takes a body: it is never read.
-    let (request, _unread) = split_request(incoming);
     hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
 }
 

@@ -5,24 +5,30 @@
 //! this request, then [`hexaspin_api::jobs::JobsApi`], which reads the other Spin variables it
 //! needs when it needs them; the request is counted for `/metrics` after it is answered.
 
-// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+// `http_entry!` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
+
+// One source, two builds: WASIp2 (spin-sdk 5.2, the default) or WASIp3 (spin-sdk 7).
+#[cfg(all(feature = "wasip2", feature = "wasip3"))]
+compile_error!("choose one build: the `wasip2` (default) or the `wasip3` feature");
+#[cfg(not(feature = "wasip3"))]
+use hexaspin_spin as spin_adapter;
+#[cfg(feature = "wasip3")]
+use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::jobs::{JobsApi, JobsSettings, body_limit};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use hexaspin_config::system::{OsEntropy, system_now};
-use hexaspin_spin::http::{PendingBody, split_request};
-use hexaspin_spin::{SpinVariables, open_jobs_checking_keys, open_store};
-use spin_sdk::http::IncomingRequest;
-use spin_sdk::http_component;
+use spin_adapter::http::PendingBody;
+use spin_adapter::{SpinVariables, open_jobs_checking_keys, open_store};
 
 const COMPONENT: &str = "jobs";
 
-#[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    let (request, body) = split_request(incoming);
+spin_adapter::http_entry!(handle);
+
+async fn handle(request: Request, body: PendingBody) -> Response {
     hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
 }
 

@@ -4,25 +4,31 @@
 //! request, then [`hexaspin_api::metrics::MetricsApi`]. Nothing is counted in memory (an instance
 //! lives for one request); the scrape itself is counted like every other request.
 
-// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+// `http_entry!` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
+
+// One source, two builds: WASIp2 (spin-sdk 5.2, the default) or WASIp3 (spin-sdk 7).
+#[cfg(all(feature = "wasip2", feature = "wasip3"))]
+compile_error!("choose one build: the `wasip2` (default) or the `wasip3` feature");
+#[cfg(not(feature = "wasip3"))]
+use hexaspin_spin as spin_adapter;
+#[cfg(feature = "wasip3")]
+use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::metrics::{MetricsAccess, MetricsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
 use hexaspin_config::system::system_now;
-use hexaspin_spin::http::split_request;
-use hexaspin_spin::{SpinVariables, open_jobs, open_store};
-use spin_sdk::http::IncomingRequest;
-use spin_sdk::http_component;
+use spin_adapter::http::PendingBody;
+use spin_adapter::{SpinVariables, open_jobs, open_store};
 
 const COMPONENT: &str = "metrics";
 
-#[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
+spin_adapter::http_entry!(handle);
+
+async fn handle(request: Request, _unread: PendingBody) -> Response {
     // No route here takes a body: it is never read.
-    let (request, _unread) = split_request(incoming);
     hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
 }
 

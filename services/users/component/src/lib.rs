@@ -8,8 +8,16 @@
 //! `spin up -f services/users/spin.toml` works with nothing run beforehand; Postgres is migrated
 //! by `runtime-worker migrate` (a deploy step), never by a request.
 
-// `#[http_component]` expands to wit-bindgen's export glue, which is `unsafe` by nature.
+// `http_entry!` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
+
+// One source, two builds: WASIp2 (spin-sdk 5.2, the default) or WASIp3 (spin-sdk 7).
+#[cfg(all(feature = "wasip2", feature = "wasip3"))]
+compile_error!("choose one build: the `wasip2` (default) or the `wasip3` feature");
+#[cfg(not(feature = "wasip3"))]
+use hexaspin_spin as spin_adapter;
+#[cfg(feature = "wasip3")]
+use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::body::BodyLimit;
 use hexaspin_api::metrics::requests::count_request;
@@ -18,18 +26,16 @@ use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::settings::{QueueSettings, StoreSettings, load_admin_auth};
 use hexaspin_config::system::{OsEntropy, system_now};
 use hexaspin_config::users::UserSettings;
-use hexaspin_spin::http::{PendingBody, split_request};
-use hexaspin_spin::{SpinExecutor, SpinVariables, open_jobs, open_store};
 use hexaspin_store_sql::SqlStore;
 use hexaspin_store_sql::migrate::{self, Schema};
-use spin_sdk::http::IncomingRequest;
-use spin_sdk::http_component;
+use spin_adapter::http::PendingBody;
+use spin_adapter::{SpinExecutor, SpinVariables, open_jobs, open_store};
 
 const COMPONENT: &str = "users";
 
-#[http_component]
-async fn handle(incoming: IncomingRequest) -> Response {
-    let (request, body) = split_request(incoming);
+spin_adapter::http_entry!(handle);
+
+async fn handle(request: Request, body: PendingBody) -> Response {
     hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
 }
 

@@ -1,0 +1,400 @@
+//! [`SpinExecutor`]: spin-sdk 7's SQLite and Postgres interfaces behind the store-sql executor
+//! trait, one connection per request (see the crate docs for why not per instance).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use hexaspin_config::settings::StoreSettings;
+use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::spin_failure::{
+    is_locked, postgres_connection_failed, postgres_query_failed, postgres_statement_failed,
+    sqlite_statement_failed,
+};
+use hexaspin_store_sql::value::Row;
+use hexaspin_store_sql::{
+    Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
+    TransactionalExecutor,
+};
+use spin_sdk_p3::wasip3::clocks::monotonic_clock;
+use spin_sdk_p3::{pg, sqlite};
+
+/// How long a statement waits for a locked SQLite database before the request gets a 503.
+const LOCK_WAIT_NANOS: u64 = 5_000_000_000;
+/// Between two tries of a statement that found the database locked: the wait is a timer the
+/// instance's other requests run during, not a blocked instance.
+const LOCK_POLL_NANOS: u64 = 1_000_000;
+
+/// A connection to the configured store, for one request, opened on its first statement.
+pub struct SpinExecutor {
+    store: Store,
+    /// A transaction was dropped unfinished: `ROLLBACK` goes first, before the next statement on
+    /// this connection (or when the executor is dropped). `Drop` cannot wait for it, and a
+    /// rollback left to a task of its own could run after the next statement (a refusal's
+    /// counter would then be rolled back with the refused dispatch).
+    rollback_pending: Cell<bool>,
+}
+
+enum Store {
+    /// Spin's `default` SQLite database.
+    Sqlite(Lazy<sqlite::Connection>),
+    /// Postgres through Spin's outbound pg interface; every statement answers at least one row
+    /// ([`NeverEmpty`]): Spin 4.0.x deadlocks on an empty result.
+    Postgres(NeverEmpty<SpinPostgres>),
+}
+
+/// A connection opened on first use and shared by the request's statements. `Rc` so that a
+/// rollback still pending at the end can run on it from a task of its own.
+struct Lazy<C> {
+    opened: std::cell::RefCell<Option<Rc<C>>>,
+}
+
+impl<C> Default for Lazy<C> {
+    fn default() -> Self {
+        Self {
+            opened: std::cell::RefCell::new(None),
+        }
+    }
+}
+
+impl<C> Lazy<C> {
+    async fn get_or_open<F>(&self, open: F) -> Result<Rc<C>, StoreError>
+    where
+        F: AsyncFnOnce() -> Result<C, StoreError>,
+    {
+        if let Some(connection) = self.opened.borrow().as_ref() {
+            return Ok(Rc::clone(connection));
+        }
+        let connection = Rc::new(open().await?);
+        // No borrow is held across the `.await` above; a statement of the same request cannot
+        // have opened one meanwhile (a request's statements run one after another).
+        *self.opened.borrow_mut() = Some(Rc::clone(&connection));
+        Ok(connection)
+    }
+}
+
+/// Spin's Postgres connection, statements sent unchanged; opened on its first statement.
+pub struct SpinPostgres {
+    url: String,
+    connection: Lazy<pg::Connection>,
+}
+
+impl SpinPostgres {
+    async fn connection(&self) -> Result<Rc<pg::Connection>, StoreError> {
+        let url = self.url.clone();
+        self.connection
+            .get_or_open(async move || pg::Connection::open(url).await.map_err(pg_error))
+            .await
+    }
+}
+
+impl SqlExecutor for SpinPostgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let values: Vec<pg::ParameterValue> = params.iter().map(to_pg).collect();
+        let result = self
+            .connection()
+            .await?
+            .query(sql, values)
+            .await
+            .map_err(pg_error)?;
+        let (_, rows, done) = result.into_inner();
+        let rows = rows.collect().await;
+        done.await.map_err(pg_error_of_query)?;
+        rows.into_iter()
+            .map(|row| row.into_iter().map(from_pg).collect())
+            .collect()
+    }
+}
+
+/// Opens the store the settings name (its connection on first use). The Postgres URL's host
+/// must be in the component's `allowed_outbound_hosts`.
+pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, StoreError> {
+    let executor = match settings {
+        StoreSettings::Sqlite { .. } => SpinExecutor::sqlite(),
+        StoreSettings::Postgres { url } => SpinExecutor::new(Store::Postgres(NeverEmpty(SpinPostgres {
+            url: url.clone(),
+            connection: Lazy::default(),
+        }))),
+    };
+    Ok(SqlStore::new(executor))
+}
+
+/// Opens Spin's `default` SQLite database with a busy timeout of 0: a statement that finds the
+/// database locked is tried again every millisecond here ([`sqlite_execute`]), see the WASIp2
+/// adapter for the measurements behind that.
+async fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
+    let connection = sqlite::Connection::open_default().await.map_err(sqlite_error)?;
+    sqlite_execute(&connection, "PRAGMA busy_timeout = 0", Vec::new(), true).await?;
+    Ok(connection)
+}
+
+/// Runs one statement. Outside a transaction (`retry_locked`), a statement that found the
+/// database locked did nothing and is tried again for up to five seconds; inside one it is a
+/// 503 at once (SQLite may have rolled the transaction back).
+async fn sqlite_execute(
+    connection: &sqlite::Connection,
+    statement: &str,
+    values: Vec<sqlite::Value>,
+    retry_locked: bool,
+) -> Result<Vec<sqlite::RowResult>, StoreError> {
+    let deadline = monotonic_clock::now() + LOCK_WAIT_NANOS;
+    loop {
+        let result = match connection.execute(statement, values.clone()).await {
+            Ok(result) => result.collect().await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Err(sqlite::Error::Io(message))
+                if retry_locked && is_locked(&message) && monotonic_clock::now() < deadline =>
+            {
+                monotonic_clock::wait_for(LOCK_POLL_NANOS).await;
+            }
+            other => return other.map_err(sqlite_error),
+        }
+    }
+}
+
+impl SpinExecutor {
+    fn new(store: Store) -> Self {
+        Self {
+            store,
+            rollback_pending: Cell::new(false),
+        }
+    }
+
+    /// Spin's `default` SQLite database, opened on the first statement.
+    pub fn sqlite() -> Self {
+        Self::new(Store::Sqlite(Lazy::default()))
+    }
+
+    /// Runs a statement that answers no rows (transaction control, a migration step).
+    async fn control(&self, statement: &str) -> Result<(), StoreError> {
+        self.roll_back_if_pending().await?;
+        self.control_now(statement).await
+    }
+
+    async fn control_now(&self, statement: &str) -> Result<(), StoreError> {
+        match &self.store {
+            Store::Sqlite(lazy) => {
+                let connection = lazy.get_or_open(open_default_sqlite).await?;
+                sqlite_execute(&connection, statement, Vec::new(), true)
+                    .await
+                    .map(drop)
+            }
+            Store::Postgres(NeverEmpty(postgres)) => postgres
+                .connection()
+                .await?
+                .execute(statement.to_owned(), Vec::new())
+                .await
+                .map(drop)
+                .map_err(pg_error),
+        }
+    }
+
+    /// Ends the transaction a dropped [`SpinTransaction`] left open.
+    async fn roll_back_if_pending(&self) -> Result<(), StoreError> {
+        if self.rollback_pending.replace(false) {
+            self.control_now("ROLLBACK").await?;
+        }
+        Ok(())
+    }
+
+    /// One statement, `in_transaction` or not (SQLite tries a locked statement again only
+    /// outside one).
+    async fn query_in(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+        in_transaction: bool,
+    ) -> Result<Vec<Row>, StoreError> {
+        if !in_transaction {
+            self.roll_back_if_pending().await?;
+        }
+        match &self.store {
+            Store::Sqlite(lazy) => {
+                let connection = lazy.get_or_open(open_default_sqlite).await?;
+                let values: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
+                sqlite_execute(&connection, sql, values, !in_transaction)
+                    .await?
+                    .into_iter()
+                    .map(|row| row.values.into_iter().map(from_sqlite).collect())
+                    .collect()
+            }
+            Store::Postgres(postgres) => postgres.query(sql, params).await,
+        }
+    }
+}
+
+/// A rollback still pending when the request is done with its connection runs in a task of its
+/// own, within the request's component task: nothing else uses this connection any more. (A
+/// SQLite connection rolls back when closed anyway; a Postgres one goes back to Spin's pool and
+/// must not carry an open transaction there.)
+impl Drop for SpinExecutor {
+    fn drop(&mut self) {
+        if !self.rollback_pending.get() {
+            return;
+        }
+        match &self.store {
+            Store::Sqlite(lazy) => {
+                if let Some(connection) = lazy.opened.borrow().as_ref().map(Rc::clone) {
+                    spin_sdk_p3::wasip3::spawn(async move {
+                        let _ = connection.execute("ROLLBACK", Vec::new()).await;
+                    });
+                }
+            }
+            Store::Postgres(NeverEmpty(postgres)) => {
+                if let Some(connection) = postgres.connection.opened.borrow().as_ref().map(Rc::clone) {
+                    spin_sdk_p3::wasip3::spawn(async move {
+                        let _ = connection.execute("ROLLBACK".to_owned(), Vec::new()).await;
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A transaction on the request's own connection, ended by `COMMIT`, or by `ROLLBACK` once
+/// dropped (before the connection's next statement).
+pub struct SpinTransaction<'a> {
+    executor: &'a SpinExecutor,
+    open: Cell<bool>,
+}
+
+impl SqlTransaction for SpinTransaction<'_> {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.executor.query_in(sql, params, true).await
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        self.executor.control("COMMIT").await?;
+        self.open.set(false);
+        Ok(())
+    }
+}
+
+impl Drop for SpinTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open.get() {
+            self.executor.rollback_pending.set(true);
+        }
+    }
+}
+
+/// Scripts run one statement at a time (Spin's interfaces take one per call): for the user
+/// service, which migrates the embedded database itself on first use.
+impl ScriptExecutor for SpinExecutor {
+    async fn run_script(&self, sql: &str) -> Result<(), StoreError> {
+        for statement in hexaspin_store_sql::migrate::statements(sql) {
+            self.control(&statement).await?;
+        }
+        Ok(())
+    }
+}
+
+impl TransactionalExecutor for SpinExecutor {
+    type Transaction<'a> = SpinTransaction<'a>;
+
+    async fn begin_write(&self) -> Result<SpinTransaction<'_>, StoreError> {
+        self.control(match self.store {
+            Store::Sqlite(_) => "BEGIN IMMEDIATE",
+            Store::Postgres(_) => "BEGIN",
+        })
+        .await?;
+        Ok(SpinTransaction {
+            executor: self,
+            open: Cell::new(true),
+        })
+    }
+}
+
+impl SqlExecutor for SpinExecutor {
+    fn dialect(&self) -> Dialect {
+        match self.store {
+            Store::Sqlite(_) => Dialect::Sqlite,
+            Store::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.query_in(sql, params, false).await
+    }
+}
+
+fn to_sqlite(value: &SqlValue) -> sqlite::Value {
+    match value {
+        SqlValue::Null => sqlite::Value::Null,
+        SqlValue::Int(n) => sqlite::Value::Integer(*n),
+        SqlValue::Real(x) => sqlite::Value::Real(*x),
+        SqlValue::Text(s) => sqlite::Value::Text(s.clone()),
+        SqlValue::Bool(b) => sqlite::Value::Integer(i64::from(*b)),
+    }
+}
+
+fn from_sqlite(value: sqlite::Value) -> Result<SqlValue, StoreError> {
+    Ok(match value {
+        sqlite::Value::Null => SqlValue::Null,
+        sqlite::Value::Integer(n) => SqlValue::Int(n),
+        sqlite::Value::Real(x) => SqlValue::Real(x),
+        sqlite::Value::Text(s) => SqlValue::Text(s),
+        sqlite::Value::Blob(_) => return Err(StoreError::Corrupt("unexpected blob column".into())),
+    })
+}
+
+fn to_pg(value: &SqlValue) -> pg::ParameterValue {
+    match value {
+        SqlValue::Null => pg::ParameterValue::DbNull,
+        SqlValue::Int(n) => pg::ParameterValue::Int64(*n),
+        SqlValue::Real(x) => pg::ParameterValue::Floating64(*x),
+        SqlValue::Text(s) => pg::ParameterValue::Str(s.clone()),
+        SqlValue::Bool(b) => pg::ParameterValue::Boolean(*b),
+    }
+}
+
+fn from_pg(value: pg::DbValue) -> Result<SqlValue, StoreError> {
+    Ok(match value {
+        pg::DbValue::DbNull => SqlValue::Null,
+        pg::DbValue::Int64(n) => SqlValue::Int(n),
+        pg::DbValue::Int32(n) => SqlValue::Int(i64::from(n)),
+        pg::DbValue::Int16(n) => SqlValue::Int(i64::from(n)),
+        pg::DbValue::Int8(n) => SqlValue::Int(i64::from(n)),
+        pg::DbValue::Boolean(b) => SqlValue::Bool(b),
+        pg::DbValue::Floating64(x) => SqlValue::Real(x),
+        pg::DbValue::Str(s) => SqlValue::Text(s),
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unexpected postgres value {other:?}"
+            )));
+        }
+    })
+}
+
+fn sqlite_error(error: sqlite::Error) -> StoreError {
+    match error {
+        sqlite::Error::Io(message) => sqlite_statement_failed(message),
+        sqlite::Error::NoSuchDatabase | sqlite::Error::AccessDenied | sqlite::Error::InvalidConnection => {
+            StoreError::Unavailable(error.to_string())
+        }
+        other => StoreError::Failed(other.to_string()),
+    }
+}
+
+fn pg_error(error: pg::Error) -> StoreError {
+    match error {
+        pg::Error::PgError(error) => pg_error_of_query(error),
+        pg::Error::Decode(message) => StoreError::Corrupt(message),
+    }
+}
+
+fn pg_error_of_query(error: pg::PgError) -> StoreError {
+    match error {
+        pg::PgError::ConnectionFailed(message) => postgres_connection_failed(message),
+        pg::PgError::QueryFailed(pg::QueryError::DbError(db)) => {
+            postgres_statement_failed(&db.code, db.message)
+        }
+        pg::PgError::QueryFailed(pg::QueryError::Text(text)) => postgres_query_failed(text),
+        other => StoreError::Failed(format!("{other:?}")),
+    }
+}

@@ -1,0 +1,35 @@
+//! [`SpinJobs`]: the job and metrics ports on the store the `queue` setting names, inside Spin.
+
+use hexaspin_config::settings::{QueueSettings, StoreSettings};
+use hexaspin_config::system::system_now;
+use hexaspin_core::ports::StoreError;
+use hexaspin_redis::RedisJobs;
+use hexaspin_store_sql::jobs::SqliteJobs;
+use hexaspin_stores::AnyJobs;
+
+use crate::{SpinExecutor, SpinRedis};
+
+/// Jobs, quota state and counters on Spin's SQLite (embedded default) or Redis (production).
+pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
+
+/// Opens the queue store for a component that checks API keys (`jobs`): on the embedded default
+/// it reads the keys itself, so a key check is one transaction (see the WASIp2 adapter).
+pub fn open_jobs_checking_keys(queue: &QueueSettings, store: &StoreSettings) -> Result<SpinJobs, StoreError> {
+    Ok(match (open_jobs(queue)?, store) {
+        (AnyJobs::Sqlite(jobs), StoreSettings::Sqlite { .. }) => AnyJobs::Sqlite(jobs.reading_keys_here()),
+        (jobs, _) => jobs,
+    })
+}
+
+/// Opens the queue store for this request (SQLite per request, Redis per instance).
+pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {
+    Ok(match settings {
+        QueueSettings::Sqlite { .. } => {
+            AnyJobs::Sqlite(SqliteJobs::with_clock(SpinExecutor::sqlite(), system_now))
+        }
+        QueueSettings::Redis { url, prefix } => AnyJobs::Redis(RedisJobs::with_server_clock(
+            SpinRedis::open(url)?,
+            prefix.clone(),
+        )),
+    })
+}
