@@ -5,8 +5,8 @@
 //! 2. Builds the wasm components.
 //! 3. Migrates the embedded SQLite database at `.spin/sqlite_db.db`, the file `spin up` serves.
 //! 4. Starts the worker (`runtime-worker run --config worker.toml`) on the same database file.
-//! 5. Prints an admin token and runs `spin up` with the secrets as `SPIN_VARIABLE_*`; when it
-//!    exits, stops the worker.
+//! 5. Prints an admin token and runs `spin up` with the secrets as `SPIN_VARIABLE_*` (on
+//!    `spin.wasip3.toml` with `--wasip3`); when it exits, stops the worker.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +17,10 @@ use crate::shell;
 const DEV_ENV: &str = ".spin/dev.env";
 const SECRETS: &[&str] = &["jwt_secret", "key_pepper", "user_jwt_secret"];
 
-pub fn run(spin_args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), String> {
+    // `--wasip3`: the WASIp3 build's manifest (Spin >= 4.1); the rest goes to `spin up`.
+    let wasip3 = args.iter().any(|arg| arg == "--wasip3");
+    let spin_args: Vec<&String> = args.iter().filter(|arg| *arg != "--wasip3").collect();
     let root = shell::root();
     let secrets = load_or_create_secrets(&root.join(DEV_ENV))?;
     crate::build_wasm()?;
@@ -48,7 +51,11 @@ pub fn run(spin_args: &[String]) -> Result<(), String> {
     println!("xtask: worker started (admin port http://127.0.0.1:9090/metrics)");
     println!("xtask: local secrets are in {DEV_ENV}; starting spin up on http://127.0.0.1:3000");
     let mut spin = Command::new("spin");
-    spin.arg("up").args(spin_args).current_dir(&root);
+    spin.arg("up").current_dir(&root);
+    if wasip3 {
+        spin.args(["-f", "spin.wasip3.toml"]);
+    }
+    spin.args(spin_args);
     // A per-instance memory cap (Spin's --max-instance-memory), unless the caller chose one.
     if std::env::var_os("SPIN_MAX_INSTANCE_MEMORY").is_none() {
         spin.env("SPIN_MAX_INSTANCE_MEMORY", "67108864");

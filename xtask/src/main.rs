@@ -1,11 +1,13 @@
 //! `cargo xtask`: the project's developer commands, in Rust so they run wherever cargo does.
 //!
-//! - `cargo xtask dev`: the main job on a laptop: secrets for local use, wasm build, migrated
-//!   embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it.
+//! - `cargo xtask dev [--wasip3]`: the main job on a laptop: secrets for local use, wasm build,
+//!   migrated embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it (the
+//!   WASIp3 build with `--wasip3`, Spin >= 4.1).
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
 //!   `cargo test` with the wasm checks required.
-//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`, the admin page and the
-//!   docs page's files (from npm, when Node is on PATH).
+//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`, twice (the WASIp2
+//!   build for spin.toml, the WASIp3 build for the generated spin.wasip3.toml), the admin page and
+//!   the docs page's files (from npm, when Node is on PATH).
 //! - `cargo xtask build-docs`: the `docs` component and its page's files (spin.toml's build
 //!   command for it).
 //! - `cargo xtask build-ui`: the admin page (`admin-ui/`, Vite + React, when Node is on PATH) and
@@ -22,6 +24,7 @@ mod python_tools;
 mod services;
 mod shell;
 mod spin_tests;
+mod wasip3;
 
 use std::process::ExitCode;
 
@@ -39,6 +42,9 @@ fn main() -> ExitCode {
         }
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
+        Some("wasip3-packages") => {
+            components().map(|names| println!("{}", wasip3::packages(&names).join(" ")))
+        }
         _ => {
             eprintln!(
                 "usage: cargo xtask <dev|test|build-wasm|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
@@ -58,17 +64,20 @@ fn main() -> ExitCode {
 /// Where spin.toml expects the components, relative to the workspace root.
 pub const WASM_DIR: &str = "target/wasm32-wasip2/release";
 
+/// Where the wasm crates are.
+const WASM_FOLDERS: [&str; 4] = [
+    "components",
+    "services/users",
+    "job-components",
+    "bench/components",
+];
+
 /// Every wasm crate: the Spin components under `components/`, the job components under
 /// `job-components/` and the HTTP benchmark's baseline under `bench/components/` (package names
 /// read from their manifests).
 pub fn components() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    for folder in [
-        "components",
-        "services/users",
-        "job-components",
-        "bench/components",
-    ] {
+    for folder in WASM_FOLDERS {
         let entries = std::fs::read_dir(shell::root().join(folder)).map_err(|e| format!("{folder}/: {e}"))?;
         for entry in entries {
             let manifest = entry.map_err(|e| e.to_string())?.path().join("Cargo.toml");
@@ -94,7 +103,8 @@ fn build_wasm() -> Result<(), String> {
     build_wasm_packages(&components()?)
 }
 
-/// Builds these wasm packages and stages them where spin.toml looks for them.
+/// Builds these wasm packages and stages them where spin.toml looks for them; those with a
+/// WASIp3 build are built that way too, for spin.wasip3.toml ([`wasip3`]).
 fn build_wasm_packages(names: &[String]) -> Result<(), String> {
     ensure_wasm_target()?;
     let mut args = vec!["build", "--target", "wasm32-wasip2", "--release"];
@@ -102,17 +112,36 @@ fn build_wasm_packages(names: &[String]) -> Result<(), String> {
         args.extend(["-p", name.as_str()]);
     }
     shell::cargo(&args, &[])?;
-    let built = shell::target_dir().join("wasm32-wasip2/release");
-    let staged = shell::root().join(WASM_DIR);
-    if built != staged {
-        std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
-        for name in names {
-            let file = format!("{}.wasm", name.replace('-', "_"));
-            std::fs::copy(built.join(&file), staged.join(&file))
-                .map_err(|e| format!("staging {file}: {e}"))?;
-        }
+    stage(
+        &shell::target_dir().join("wasm32-wasip2/release"),
+        &shell::root().join(WASM_DIR),
+        names,
+    )?;
+    wasip3::build(&wasip3::packages(names))
+}
+
+/// Copies the packages' `.wasm` files from `built` to `staged` (when those differ).
+fn stage(built: &std::path::Path, staged: &std::path::Path, names: &[String]) -> Result<(), String> {
+    if built == staged {
+        return Ok(());
+    }
+    std::fs::create_dir_all(staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    for name in names {
+        let file = format!("{}.wasm", name.replace('-', "_"));
+        std::fs::copy(built.join(&file), staged.join(&file)).map_err(|e| format!("staging {file}: {e}"))?;
     }
     Ok(())
+}
+
+/// The folder of the workspace package `name` (under one of [`WASM_FOLDERS`]).
+fn package_dir(name: &str) -> Option<std::path::PathBuf> {
+    WASM_FOLDERS.iter().find_map(|folder| {
+        let entries = std::fs::read_dir(shell::root().join(folder)).ok()?;
+        entries.flatten().map(|entry| entry.path()).find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|line| line == format!("name = \"{name}\"")))
+        })
+    })
 }
 
 /// A fresh machine has only the host target; adding one that is present is a quick no-op.
