@@ -23,6 +23,7 @@ struct Inner {
     cut: AtomicBool,
     connections: Mutex<Vec<AbortHandle>>,
     refused: AtomicU64,
+    accepted: AtomicU64,
 }
 
 impl CuttableProxy {
@@ -42,6 +43,7 @@ impl CuttableProxy {
                     drop(client);
                     continue;
                 }
+                accepting.accepted.fetch_add(1, Ordering::Relaxed);
                 let forward = tokio::spawn(async move {
                     if let Ok(mut server) = TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
@@ -67,6 +69,11 @@ impl CuttableProxy {
     /// Lets connections through again.
     pub fn restore(&self) {
         self.inner.cut.store(false, Ordering::SeqCst);
+    }
+
+    /// Connections let through so far: how many connections the clients opened.
+    pub fn accepted(&self) -> u64 {
+        self.inner.accepted.load(Ordering::Relaxed)
     }
 
     /// Connections refused while cut.

@@ -7,6 +7,9 @@
 //! Every start and skip is recorded in the file `HEXASPIN_SPIN_REPORT` names, from which
 //! `cargo xtask test` says how many Spin tests ran and on which Spin.
 //!
+//! Which build of the components runs is `HEXASPIN_SPIN_BUILD`: `wasip2` (spin.toml, the default)
+//! or `wasip3` (the spin.wasip3.toml `cargo xtask build-wasm` writes beside it; Spin >= 4.1).
+//!
 //! `spin up` runs its trigger as a child process (`spin trigger http`): [`SpinUp`] stops all of
 //! them and fails the test if one outlives it.
 
@@ -28,6 +31,53 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("parent")
         .to_path_buf()
+}
+
+/// Which build of the components the Spin tests run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpinBuild {
+    /// spin-sdk 5.2, WASI 0.2 (spin.toml): Spin >= 3.6.
+    Wasip2,
+    /// spin-sdk 7, WASI 0.3 (spin.wasip3.toml): Spin >= 4.1, instances reused across requests.
+    Wasip3,
+}
+
+impl SpinBuild {
+    /// The build `HEXASPIN_SPIN_BUILD` names (`wasip2` when unset).
+    pub fn from_env() -> Self {
+        match std::env::var("HEXASPIN_SPIN_BUILD").as_deref() {
+            Err(_) | Ok("") | Ok("wasip2") => Self::Wasip2,
+            Ok("wasip3") => Self::Wasip3,
+            Ok(other) => panic!("HEXASPIN_SPIN_BUILD={other:?}: say wasip2 or wasip3"),
+        }
+    }
+
+    /// Its name, as in `HEXASPIN_SPIN_BUILD`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wasip2 => "wasip2",
+            Self::Wasip3 => "wasip3",
+        }
+    }
+
+    /// The manifest this build runs for `manifest` (a path from the workspace root).
+    pub fn manifest(self, manifest: &str) -> String {
+        match self {
+            Self::Wasip2 => manifest.to_owned(),
+            Self::Wasip3 => match manifest.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/spin.wasip3.toml"),
+                None => "spin.wasip3.toml".to_owned(),
+            },
+        }
+    }
+
+    /// Where this build's components are staged, from the workspace root.
+    pub fn wasm_dir(self) -> &'static str {
+        match self {
+            Self::Wasip2 => "target/wasm32-wasip2/release",
+            Self::Wasip3 => "target/wasm32-wasip2/wasip3",
+        }
+    }
 }
 
 /// `spin --version`, if Spin is on PATH.
@@ -228,13 +278,30 @@ const COMPONENTS: [&str; 6] = [
 
 /// Starts the app in `deployment`, or says why it cannot.
 pub async fn start_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Result<App, String> {
-    start_manifest("spin.toml", deployment, true, extra_env).await
+    start_app_as(SpinBuild::from_env(), deployment, extra_env).await
+}
+
+/// Starts `build` of the app in `deployment`, whatever `HEXASPIN_SPIN_BUILD` says (the HTTP
+/// benchmark runs both in one go).
+pub async fn start_app_as(
+    build: SpinBuild,
+    deployment: Deployment,
+    extra_env: &[(&str, &str)],
+) -> Result<App, String> {
+    start_manifest(build, "spin.toml", deployment, true, extra_env).await
 }
 
 /// Starts the user service alone (`services/users/spin.toml`) on a fresh embedded database that
 /// nothing migrated: the service must migrate it itself.
 pub async fn start_users_service(extra_env: &[(&str, &str)]) -> Result<App, String> {
-    start_manifest("services/users/spin.toml", Deployment::EMBEDDED, false, extra_env).await
+    start_manifest(
+        SpinBuild::from_env(),
+        "services/users/spin.toml",
+        Deployment::EMBEDDED,
+        false,
+        extra_env,
+    )
+    .await
 }
 
 /// [`start_users_service`], or `None` after printing SKIPPED when Spin cannot run here.
@@ -249,6 +316,7 @@ pub async fn spin_users_service(extra_env: &[(&str, &str)]) -> Option<App> {
 }
 
 async fn start_manifest(
+    build: SpinBuild,
     manifest: &str,
     deployment: Deployment,
     migrate_first: bool,
@@ -258,8 +326,9 @@ async fn start_manifest(
         return Err("`spin` is not on PATH; install Spin >= 3.6 to run the end-to-end tests".into());
     };
     let root = workspace_root();
+    let manifest = build.manifest(manifest);
     for component in COMPONENTS {
-        let wasm = root.join(format!("target/wasm32-wasip2/release/{component}.wasm"));
+        let wasm = root.join(format!("{}/{component}.wasm", build.wasm_dir()));
         if !wasm.is_file() {
             assert!(
                 std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
@@ -269,8 +338,22 @@ async fn start_manifest(
             return Err(format!("{} is not built; run `cargo xtask test`", wasm.display()));
         }
     }
-    println!("running against {version} ({})", deployment.name());
-    report("ran", &format!("{version} ({})", deployment.name()));
+    if !root.join(&manifest).is_file() {
+        assert!(
+            std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
+            "{manifest} is missing (`cargo xtask build-wasm` writes it)"
+        );
+        return Err(format!("{manifest} is missing; run `cargo xtask build-wasm`"));
+    }
+    println!(
+        "running the {} build against {version} ({})",
+        build.name(),
+        deployment.name()
+    );
+    report(
+        "ran",
+        &format!("{version} ({}, {})", deployment.name(), build.name()),
+    );
     let state = tempfile::tempdir().expect("tempdir");
     let database = state.path().join("sqlite_db.db");
     if migrate_first {
@@ -332,7 +415,7 @@ async fn start_manifest(
     let mut env: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.extend_from_slice(extra_env);
     let spin = SpinUp::start(
-        &root.join(manifest),
+        &root.join(&manifest),
         &[
             "--runtime-config-file".as_ref(),
             runtime_config.as_os_str(),

@@ -168,3 +168,39 @@ fn the_import_check_refuses_what_spin_3_6_lacks() {
     assert!(!provided_by_spin_3_6("acme:secret/backdoor@1.0.0"));
     assert!(!provided_by_spin_3_6("wasi:http/types"));
 }
+
+#[test]
+fn every_component_of_the_wasip3_build_exports_the_wasi_0_3_http_handler() {
+    let dir = workspace_root().join("target/wasm32-wasip2/wasip3");
+    let required = std::env::var("HEXASPIN_REQUIRE_WASM").is_ok_and(|v| v == "1");
+    for name in component_names() {
+        let path = dir.join(format!("hexaspin_{}.wasm", name.replace('-', "_")));
+        let Ok(bytes) = std::fs::read(&path) else {
+            assert!(
+                !required,
+                "the WASIp3 build of {name} is missing: {}",
+                path.display()
+            );
+            println!(
+                "SKIPPED: {} is not built; run `cargo xtask build-wasm`",
+                path.display()
+            );
+            continue;
+        };
+        let surface = surface(&bytes);
+        assert!(
+            surface.exports.iter().any(|e| e == "wasi:http/handler@0.3.0"),
+            "{name} (WASIp3) does not export wasi:http/handler@0.3.0; it exports {:?}",
+            surface.exports
+        );
+        let old_interfaces: Vec<&String> = surface
+            .imports
+            .iter()
+            .filter(|i| i.starts_with("fermyon:spin/") || i.starts_with("wasi:http/types@0.2"))
+            .collect();
+        assert!(
+            old_interfaces.is_empty(),
+            "{name} (WASIp3) imports the WASIp2 build's interfaces {old_interfaces:?}"
+        );
+    }
+}
