@@ -141,6 +141,7 @@ fn print(rows: &[Figures], baseline: Option<&Figures>) {
 }
 
 mod list_stall;
+mod nodelay;
 mod scale_out;
 mod soak;
 mod spin_http;

@@ -3,6 +3,11 @@
 //! spin-sdk 5.2, target and profile) on the same Spin, in one run. Each route is reported as a
 //! ratio of hello-world's requests per second.
 //!
+//! Both builds run: WASIp2 (spin.toml) and WASIp3 (spin.wasip3.toml, with its own hello world,
+//! `bench/components/bench-hello-p3`), the WASIp3 rows also with TCP_NODELAY set on Spin's
+//! accepted connections by an `LD_PRELOAD` shim ([`crate::nodelay`]). Production rows count the
+//! Redis connections opened while they ran (`INFO stats`; nothing else uses that Redis then).
+//!
 //! Next to them, the floors (`bench/components/bench-floors`): what Spin alone charges for the host
 //! calls a hexaspin request makes (a Redis connection with two commands, a pooled Postgres query,
 //! the variable reads of a key read and of a dispatch), with no app logic around them.
@@ -12,13 +17,12 @@
 //! (default 10) after one second of warm-up. Latency is per request as the client sees it.
 //! Needs Spin on PATH, the wasm components built (`cargo xtask build-wasm`), PostgreSQL and Redis.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
-use hexaspin_tests::spin_up::{App, Deployment, SpinUp, start_app};
+use hexaspin_tests::spin_up::{App, Deployment, SpinBuild, SpinUp, start_app_as};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -79,6 +83,8 @@ struct Figures {
     p99: Duration,
     not_2xx: usize,
     total: usize,
+    /// New Redis connections while the row ran (production rows only).
+    redis_connections: Option<u64>,
 }
 
 /// Sends `call` over `connections` keep-alive connections for `seconds` after a 1 s warm-up.
@@ -115,6 +121,7 @@ async fn load(
         p99: percentile(&latencies, 0.99),
         not_2xx,
         total: latencies.len(),
+        redis_connections: None,
     })
 }
 
@@ -205,82 +212,109 @@ pub async fn run() -> anyhow::Result<()> {
     let seconds = env_number("BENCH_SECONDS", 10);
     let version = hexaspin_tests::spin_up::spin_version().context("`spin` must be on PATH")?;
     let root = hexaspin_tests::spin_up::workspace_root();
-    let hello_manifest: PathBuf = root.join("bench/components/bench-hello/spin.toml");
-    anyhow::ensure!(
-        root.join("target/wasm32-wasip2/release/hexaspin_bench_hello.wasm")
-            .is_file(),
-        "build the components first: cargo xtask build-wasm"
-    );
+    for built in [
+        "target/wasm32-wasip2/release/hexaspin_bench_hello.wasm",
+        "target/wasm32-wasip2/release/hexaspin_bench_hello_p3.wasm",
+        "target/wasm32-wasip2/wasip3/hexaspin_jobs.wasm",
+        "spin.wasip3.toml",
+    ] {
+        anyhow::ensure!(
+            root.join(built).is_file(),
+            "{built} is missing: build the components first (cargo xtask build-wasm)"
+        );
+    }
     println!(
         "hexaspin HTTP bench under {version}: {connections} keep-alive connections, {seconds} s per row after 1 s warm-up\n"
     );
+    let scratch = tempfile::tempdir()?;
+    let shim = crate::nodelay::build(scratch.path())?;
+    let shim = shim.to_string_lossy().into_owned();
+    let nodelay = [("LD_PRELOAD", shim.as_str())];
 
     let mut rows = Vec::new();
-    let scratch = tempfile::tempdir()?;
-    let hello = SpinUp::start(&hello_manifest, &[], &[], &scratch.path().join("spin-output.txt"));
-    rows.push(
-        load(
-            "hello world (baseline)",
-            hello.port,
-            Call::get("/"),
-            connections,
-            seconds,
-        )
-        .await?,
-    );
-    drop(hello);
+    let hellos = [
+        (
+            "hello world, WASIp2 (baseline)",
+            "bench/components/bench-hello/spin.toml",
+            &[][..],
+        ),
+        (
+            "hello world, WASIp3",
+            "bench/components/bench-hello-p3/spin.toml",
+            &[][..],
+        ),
+        (
+            "hello world, WASIp3, TCP_NODELAY",
+            "bench/components/bench-hello-p3/spin.toml",
+            &nodelay[..],
+        ),
+    ];
+    for (name, manifest, env) in hellos {
+        let output = scratch.path().join("spin-output.txt");
+        let hello = SpinUp::start(&root.join(manifest), &[], env, &output);
+        rows.push(load(name, hello.port, Call::get("/"), connections, seconds).await?);
+    }
     rows.extend(floors(&root, scratch.path(), connections, seconds).await?);
 
-    let embedded = start_app(Deployment::EMBEDDED, &[])
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let (key, job) = key_and_job(&embedded).await?;
-    let port = embedded.port;
-    rows.push(load("GET /healthz", port, Call::get("/healthz"), connections, seconds).await?);
-    let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
-    rows.push(load("GET /api/jobs/{id} (embedded)", port, read, connections, seconds).await?);
-    rows.push(
-        load(
-            "POST /api/jobs (embedded)",
-            port,
-            dispatch_call(&key),
-            connections,
-            seconds,
-        )
-        .await?,
-    );
-    embedded.stop();
+    let builds = [
+        (SpinBuild::Wasip2, "WASIp2", &[][..]),
+        (SpinBuild::Wasip3, "WASIp3", &[][..]),
+        (SpinBuild::Wasip3, "WASIp3, TCP_NODELAY", &nodelay[..]),
+    ];
+    let redis = hexaspin_tests::fixtures::test_redis().await;
+    for (build, label, env) in builds {
+        let embedded = start_app_as(build, Deployment::EMBEDDED, env)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let (key, job) = key_and_job(&embedded).await?;
+        let port = embedded.port;
+        if build == SpinBuild::Wasip2 {
+            rows.push(load("GET /healthz", port, Call::get("/healthz"), connections, seconds).await?);
+        }
+        let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
+        let name = format!("GET /api/jobs/{{id}} (embedded, {label})");
+        rows.push(load(&name, port, read, connections, seconds).await?);
+        let name = format!("POST /api/jobs (embedded, {label})");
+        rows.push(load(&name, port, dispatch_call(&key), connections, seconds).await?);
+        embedded.stop();
 
-    let production = start_app(Deployment::PRODUCTION, &[])
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let (key, job) = key_and_job(&production).await?;
-    let port = production.port;
-    let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
-    rows.push(
-        load(
-            "GET /api/jobs/{id} (production)",
-            port,
-            read,
-            connections,
-            seconds,
-        )
-        .await?,
-    );
-    rows.push(
-        load(
-            "POST /api/jobs (production)",
-            port,
-            dispatch_call(&key),
-            connections,
-            seconds,
-        )
-        .await?,
-    );
-    production.stop();
+        let production = start_app_as(build, Deployment::PRODUCTION, env)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let (key, job) = key_and_job(&production).await?;
+        let port = production.port;
+        let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
+        for (name, call) in [
+            (format!("GET /api/jobs/{{id}} (production, {label})"), read),
+            (
+                format!("POST /api/jobs (production, {label})"),
+                dispatch_call(&key),
+            ),
+        ] {
+            let before = connections_received(&redis).await?;
+            let mut row = load(&name, port, call, connections, seconds).await?;
+            let opened = connections_received(&redis).await? - before;
+            row.redis_connections = Some(opened);
+            rows.push(row);
+        }
+        production.stop();
+    }
 
     print(&rows);
     Ok(())
+}
+
+/// Redis's count of connections it has accepted since it started (`INFO stats`).
+async fn connections_received(redis: &hexaspin_native::NativeRedis) -> anyhow::Result<u64> {
+    let info = redis.command(&["INFO", "stats"]).await?;
+    let text = format!("{info:?}");
+    text.split(['\n', '\r'])
+        .find_map(|line| line.split("total_connections_received:").nth(1))
+        .and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .context("INFO stats without total_connections_received")
 }
 
 /// Spin's own cost of each kind of host call a request makes (`bench/components/bench-floors`).
@@ -311,13 +345,20 @@ async fn floors(
     Ok(rows)
 }
 
+/// The table, every row as a ratio of the first (the WASIp2 hello world).
 fn print(rows: &[Figures]) {
     let baseline = rows[0].requests_per_second;
-    println!("| route | requests/s | p50 ms | p99 ms | of hello world | not 2xx |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| route | requests/s | p50 ms | p99 ms | of WASIp2 hello world | new Redis connections per 1 000 requests | not 2xx |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for row in rows {
+        let connections = row.redis_connections.map_or_else(
+            || "".to_owned(),
+            |opened| format!("{:.0}", 1000.0 * opened as f64 / row.total.max(1) as f64),
+        );
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.0} % | {} of {} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.0} % | {connections} | {} of {} |",
             row.name,
             row.requests_per_second,
             row.p50.as_secs_f64() * 1e3,
