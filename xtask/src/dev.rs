@@ -23,7 +23,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let spin_args: Vec<&String> = args.iter().filter(|arg| *arg != "--wasip3").collect();
     let root = shell::root();
     let secrets = load_or_create_secrets(&root.join(DEV_ENV))?;
-    crate::build_wasm()?;
+    crate::build_wasm(if wasip3 {
+        crate::Wasip3::Too
+    } else {
+        crate::Wasip3::No
+    })?;
     shell::cargo(&worker_cli(&["--store", "sqlite", "migrate", "up"]), &[])?;
     let jwt_secret = secrets.get("jwt_secret").map(String::as_str).unwrap_or_default();
     shell::cargo(
@@ -68,12 +72,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = worker.kill();
     let _ = worker.wait();
     let status = status.map_err(|e| {
-        format!("cannot run `spin` ({e}): install Spin >= 3.6 (https://spinframework.dev/install) and retry")
+        format!(
+            "cannot run `spin` ({e}): install Spin >= 3.6 (>= 4.1 with --wasip3; https://spinframework.dev/install) and retry"
+        )
     })?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("spin up exited with {status}"))
+        let hint = if wasip3 {
+            " (the WASIp3 build needs Spin >= 4.1)"
+        } else {
+            ""
+        };
+        Err(format!("spin up exited with {status}{hint}"))
     }
 }
 

@@ -5,9 +5,10 @@
 //!   WASIp3 build with `--wasip3`, Spin >= 4.1).
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
 //!   `cargo test` with the wasm checks required.
-//! - `cargo xtask build-wasm`: builds every Spin component for `wasm32-wasip2`, twice (the WASIp2
-//!   build for spin.toml, the WASIp3 build for the generated spin.wasip3.toml), the admin page and
-//!   the docs page's files (from npm, when Node is on PATH).
+//! - `cargo xtask build-wasm [--wasip2]`: builds every Spin component for `wasm32-wasip2`, twice
+//!   (the WASIp2 build for spin.toml, the WASIp3 build for the generated spin.wasip3.toml; only the
+//!   first with `--wasip2`, what deployments use), the admin page and the docs page's files (from
+//!   npm, when Node is on PATH).
 //! - `cargo xtask build-docs`: the `docs` component and its page's files (spin.toml's build
 //!   command for it).
 //! - `cargo xtask build-ui`: the admin page (`admin-ui/`, Vite + React, when Node is on PATH) and
@@ -33,13 +34,19 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(&args[1..]),
         Some("test") => test(&args[1..]),
-        Some("build-wasm") => build_wasm(),
+        Some("build-wasm") => match args.get(1).map(String::as_str) {
+            None => build_wasm(Wasip3::Too),
+            Some("--wasip2") => build_wasm(Wasip3::No),
+            Some(other) => Err(format!(
+                "build-wasm takes no argument but --wasip2, not {other:?}"
+            )),
+        },
+        // spin.toml's and spin.wasip3.toml's build commands for these two: both builds.
         Some("build-docs") => {
-            docs_ui::stage().and_then(|_| build_wasm_packages(&["hexaspin-docs".to_owned()]))
+            docs_ui::stage().and_then(|_| build_wasm_packages(&["hexaspin-docs".to_owned()], Wasip3::Too))
         }
-        Some("build-ui") => {
-            admin_ui::build().and_then(|()| build_wasm_packages(&["hexaspin-admin-ui".to_owned()]))
-        }
+        Some("build-ui") => admin_ui::build()
+            .and_then(|()| build_wasm_packages(&["hexaspin-admin-ui".to_owned()], Wasip3::Too)),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         Some("wasip3-packages") => {
@@ -47,7 +54,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|build-wasm|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
+                "usage: cargo xtask <dev [--wasip3]|test|build-wasm [--wasip2]|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
             );
             return ExitCode::from(2);
         }
@@ -95,17 +102,26 @@ pub fn components() -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Builds every component and makes sure it is where spin.toml looks for it, also when
-/// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does); stages the docs page's files.
-fn build_wasm() -> Result<(), String> {
-    docs_ui::stage()?;
-    admin_ui::build()?;
-    build_wasm_packages(&components()?)
+/// Whether the Spin components' WASIp3 build is made too (it is only needed to run
+/// spin.wasip3.toml: the tests, `dev --wasip3`; deployments run the WASIp2 build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wasip3 {
+    Too,
+    No,
 }
 
-/// Builds these wasm packages and stages them where spin.toml looks for them; those with a
-/// WASIp3 build are built that way too, for spin.wasip3.toml ([`wasip3`]).
-fn build_wasm_packages(names: &[String]) -> Result<(), String> {
+/// Builds every component and makes sure it is where spin.toml looks for it, also when
+/// `CARGO_TARGET_DIR` points elsewhere (as CI's cache does); stages the docs page's files.
+fn build_wasm(wasip3: Wasip3) -> Result<(), String> {
+    docs_ui::stage()?;
+    admin_ui::build()?;
+    build_wasm_packages(&components()?, wasip3)
+}
+
+/// Builds these wasm packages and stages them where spin.toml looks for them; with
+/// [`Wasip3::Too`], those with a WASIp3 build are built that way too, for spin.wasip3.toml
+/// ([`wasip3`]).
+fn build_wasm_packages(names: &[String], with_wasip3: Wasip3) -> Result<(), String> {
     ensure_wasm_target()?;
     let mut args = vec!["build", "--target", "wasm32-wasip2", "--release"];
     for name in names {
@@ -117,7 +133,10 @@ fn build_wasm_packages(names: &[String]) -> Result<(), String> {
         &shell::root().join(WASM_DIR),
         names,
     )?;
-    wasip3::build(&wasip3::packages(names))
+    match with_wasip3 {
+        Wasip3::Too => wasip3::build(&wasip3::packages(names)),
+        Wasip3::No => Ok(()),
+    }
 }
 
 /// Copies the packages' `.wasm` files from `built` to `staged` (when those differ).
@@ -166,7 +185,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     deploy_tools::require()?;
     let python_tools = python_tools::ensure()?;
     let python_tools = python_tools.to_string_lossy();
-    build_wasm()?; // stages the docs page's files and builds the admin page too
+    build_wasm(Wasip3::Too)?; // stages the docs page's files and builds the admin page too
     // The admin page's own unit tests (Vitest); its browser tests run with the Rust tests.
     admin_ui::unit_tests()?;
     let wasm_dir = shell::root().join(WASM_DIR);

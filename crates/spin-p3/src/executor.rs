@@ -27,11 +27,21 @@ const LOCK_POLL_NANOS: u64 = 1_000_000;
 /// A connection to the configured store, for one request, opened on its first statement.
 pub struct SpinExecutor {
     store: Store,
-    /// A transaction was dropped unfinished: `ROLLBACK` goes first, before the next statement on
-    /// this connection (or when the executor is dropped). `Drop` cannot wait for it, and a
-    /// rollback left to a task of its own could run after the next statement (a refusal's
-    /// counter would then be rolled back with the refused dispatch).
-    rollback_pending: Cell<bool>,
+    /// The `ROLLBACK` of a transaction dropped unfinished. `Drop` cannot wait, so it starts the
+    /// rollback at once in a task of its own (a SQLite transaction holds the database's write
+    /// lock: it must not wait for the request's next statement, which may come after a slow
+    /// client's whole body). The connection's next statement waits until it is done: run after
+    /// it, the rollback would undo that statement too (a refusal's counter, say).
+    rollback: Rc<Cell<Rollback>>,
+}
+
+/// Where the rollback of a dropped transaction is.
+#[derive(Debug, Clone, Default, PartialEq)]
+enum Rollback {
+    #[default]
+    None,
+    Running,
+    Failed(String),
 }
 
 enum Store {
@@ -42,8 +52,8 @@ enum Store {
     Postgres(NeverEmpty<SpinPostgres>),
 }
 
-/// A connection opened on first use and shared by the request's statements. `Rc` so that a
-/// rollback still pending at the end can run on it from a task of its own.
+/// A connection opened on first use and shared by the request's statements. `Rc` so that the
+/// rollback of a dropped transaction can run on it from a task of its own.
 struct Lazy<C> {
     opened: std::cell::RefCell<Option<Rc<C>>>,
 }
@@ -161,7 +171,7 @@ impl SpinExecutor {
     fn new(store: Store) -> Self {
         Self {
             store,
-            rollback_pending: Cell::new(false),
+            rollback: Rc::default(),
         }
     }
 
@@ -194,12 +204,57 @@ impl SpinExecutor {
         }
     }
 
-    /// Ends the transaction a dropped [`SpinTransaction`] left open.
+    /// Waits (on a timer: the rollback's task runs meanwhile) until the rollback of a dropped
+    /// transaction is done; its failure is this statement's, as the connection's state is not
+    /// known any more.
     async fn roll_back_if_pending(&self) -> Result<(), StoreError> {
-        if self.rollback_pending.replace(false) {
-            self.control_now("ROLLBACK").await?;
+        loop {
+            match self.rollback.take() {
+                Rollback::None => return Ok(()),
+                Rollback::Running => {
+                    self.rollback.set(Rollback::Running);
+                    monotonic_clock::wait_for(LOCK_POLL_NANOS).await;
+                }
+                Rollback::Failed(reason) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "rolling back a transaction: {reason}"
+                    )));
+                }
+            }
         }
-        Ok(())
+    }
+
+    /// Starts the `ROLLBACK` of a transaction dropped unfinished, in a task of its own.
+    fn start_rollback(&self) {
+        let state = Rc::clone(&self.rollback);
+        let finish = move |result: Result<(), String>| {
+            state.set(result.map_or_else(Rollback::Failed, |()| Rollback::None));
+        };
+        match &self.store {
+            Store::Sqlite(lazy) => {
+                let Some(connection) = lazy.opened.borrow().as_ref().map(Rc::clone) else {
+                    return;
+                };
+                self.rollback.set(Rollback::Running);
+                spin_sdk_p3::wasip3::spawn(async move {
+                    let result = match connection.execute("ROLLBACK", Vec::new()).await {
+                        Ok(rows) => rows.result().await,
+                        Err(error) => Err(error),
+                    };
+                    finish(result.map_err(|e| e.to_string()));
+                });
+            }
+            Store::Postgres(NeverEmpty(postgres)) => {
+                let Some(connection) = postgres.connection.opened.borrow().as_ref().map(Rc::clone) else {
+                    return;
+                };
+                self.rollback.set(Rollback::Running);
+                spin_sdk_p3::wasip3::spawn(async move {
+                    let result = connection.execute("ROLLBACK".to_owned(), Vec::new()).await;
+                    finish(result.map(drop).map_err(|e| e.to_string()));
+                });
+            }
+        }
     }
 
     /// One statement, `in_transaction` or not (SQLite tries a locked statement again only
@@ -228,36 +283,8 @@ impl SpinExecutor {
     }
 }
 
-/// A rollback still pending when the request is done with its connection runs in a task of its
-/// own, within the request's component task: nothing else uses this connection any more. (A
-/// SQLite connection rolls back when closed anyway; a Postgres one goes back to Spin's pool and
-/// must not carry an open transaction there.)
-impl Drop for SpinExecutor {
-    fn drop(&mut self) {
-        if !self.rollback_pending.get() {
-            return;
-        }
-        match &self.store {
-            Store::Sqlite(lazy) => {
-                if let Some(connection) = lazy.opened.borrow().as_ref().map(Rc::clone) {
-                    spin_sdk_p3::wasip3::spawn(async move {
-                        let _ = connection.execute("ROLLBACK", Vec::new()).await;
-                    });
-                }
-            }
-            Store::Postgres(NeverEmpty(postgres)) => {
-                if let Some(connection) = postgres.connection.opened.borrow().as_ref().map(Rc::clone) {
-                    spin_sdk_p3::wasip3::spawn(async move {
-                        let _ = connection.execute("ROLLBACK".to_owned(), Vec::new()).await;
-                    });
-                }
-            }
-        }
-    }
-}
-
-/// A transaction on the request's own connection, ended by `COMMIT`, or by `ROLLBACK` once
-/// dropped (before the connection's next statement).
+/// A transaction on the request's own connection, ended by `COMMIT`, or by `ROLLBACK` started
+/// when it is dropped (and done before the connection's next statement).
 pub struct SpinTransaction<'a> {
     executor: &'a SpinExecutor,
     open: Cell<bool>,
@@ -278,7 +305,7 @@ impl SqlTransaction for SpinTransaction<'_> {
 impl Drop for SpinTransaction<'_> {
     fn drop(&mut self) {
         if self.open.get() {
-            self.executor.rollback_pending.set(true);
+            self.executor.start_rollback();
         }
     }
 }

@@ -59,7 +59,7 @@ macro_rules! http_entry {
                     $crate::sdk::wasip3::http::types::ErrorCode,
                 > {
                     $crate::variables::read_once_per_instance().await;
-                    let (request, body) = $crate::http::split_request(request)?;
+                    let (request, body, _body_reservation) = $crate::http::split_request(request)?;
                     $crate::http::into_wasi_response(super::$serve(request, body).await)
                 }
             }

@@ -25,8 +25,9 @@ type Read = Result<Option<String>, String>;
 thread_local! {
     /// The variables as this instance read them; `None` until read, or after a failed read.
     static SNAPSHOT: RefCell<Option<Rc<HashMap<&'static str, Read>>>> = const { RefCell::new(None) };
-    /// The latest read, complete or not: what [`SpinVariables`] answers from while no complete
-    /// one is kept (a failed variable then answers its error).
+    /// The instance's latest read, complete or not (shared by the requests it serves at once,
+    /// like the settings themselves): what [`SpinVariables`] answers from while no complete one
+    /// is kept; a variable that failed answers its error, never a default.
     static CURRENT: RefCell<Option<Rc<HashMap<&'static str, Read>>>> = const { RefCell::new(None) };
 }
 
@@ -47,7 +48,7 @@ pub async fn read_once_per_instance() {
     .await;
     let complete = reads.iter().all(|(_, read)| read.is_ok());
     let snapshot = Rc::new(reads.into_iter().collect::<HashMap<_, _>>());
-    // A failed read is kept for this request only (it answers its error), not for the instance.
+    // A read with a failure is not kept as the instance's settings: the next request reads again.
     CURRENT.with_borrow_mut(|current| *current = Some(Rc::clone(&snapshot)));
     if complete {
         SNAPSHOT.with_borrow_mut(|kept| *kept = Some(snapshot));

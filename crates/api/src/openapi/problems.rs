@@ -105,7 +105,8 @@ problem_responses! {
         ["invalid_batch", "invalid_field"], [];
     InternalError: "The server failed or is misconfigured; the reason is in its logs, never here.",
         ["internal_error", "server_misconfigured"], [];
-    StoreUnavailable: "The data store did not answer; retry later.", ["store_unavailable"], [RetryAfter];
+    StoreUnavailable: "The data store did not answer (`store_unavailable`), or, in the WASIp3 build, the instance holds as many request bodies at once as it may (`busy`); retry later.",
+        ["store_unavailable", "busy"], [RetryAfter];
     DependencyUnavailable: "A store the service needs is not answering; `detail` names it.",
         ["dependency_unavailable"], [RetryAfter];
     MetricsClosed: "No `metrics_token` is set and `allow_public_metrics` is not `true`: the endpoint is closed.",
