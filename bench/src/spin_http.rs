@@ -269,7 +269,16 @@ pub async fn run() -> anyhow::Result<()> {
         let (key, job) = key_and_job(&embedded).await?;
         let port = embedded.port;
         if build == SpinBuild::Wasip2 {
-            rows.push(load("GET /healthz", port, Call::get("/healthz"), connections, seconds).await?);
+            rows.push(
+                load(
+                    "GET /healthz (WASIp2)",
+                    port,
+                    Call::get("/healthz"),
+                    connections,
+                    seconds,
+                )
+                .await?,
+            );
         }
         let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
         let name = format!("GET /api/jobs/{{id}} (embedded, {label})");

@@ -4,7 +4,10 @@
 //!   migrated embedded SQLite database (`.spin/sqlite_db.db`), then `spin up` serving it (the
 //!   WASIp3 build with `--wasip3`, Spin >= 4.1).
 //! - `cargo xtask test`: every test: checks the services, builds the wasm components, runs
-//!   `cargo test` with the wasm checks required.
+//!   `cargo test` with the wasm checks required, then the Spin end-to-end tests again on the
+//!   WASIp3 build (Spin >= 4.1).
+//! - `cargo xtask spin-e2e`: the Spin end-to-end tests alone, of the build `HEXASPIN_SPIN_BUILD`
+//!   names, on the `spin` on PATH.
 //! - `cargo xtask build-wasm [--wasip2]`: builds every Spin component for `wasm32-wasip2`, twice
 //!   (the WASIp2 build for spin.toml, the WASIp3 build for the generated spin.wasip3.toml; only the
 //!   first with `--wasip2`, what deployments use), the admin page and the docs page's files (from
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         }
         Some("build-ui") => admin_ui::build()
             .and_then(|()| build_wasm_packages(&["hexaspin-admin-ui".to_owned()], Wasip3::Too)),
+        Some("spin-e2e") => spin_e2e(),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("wasm-packages") => components().map(|names| println!("{}", names.join(" "))),
         Some("wasip3-packages") => {
@@ -54,7 +58,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [--wasip3]|test|build-wasm [--wasip2]|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
+                "usage: cargo xtask <dev [--wasip3]|test|spin-e2e|build-wasm [--wasip2]|build-docs|build-ui|fuzz> [args for spin up | cargo test | fuzz seconds]"
             );
             return ExitCode::from(2);
         }
@@ -177,33 +181,46 @@ fn ensure_wasm_target() -> Result<(), String> {
     }
 }
 
-fn test(extra: &[String]) -> Result<(), String> {
+/// What every test run needs before cargo runs: the services and tools checked, the wasm
+/// components built (both builds); returns the environment the tests get.
+fn prepare_tests(run_unit_tests_of_the_page: bool) -> Result<Vec<(&'static str, String)>, String> {
     services::require_all()?;
     services::require_prometheus_parser()?;
     docs_ui::require_node()?;
     admin_ui::require_node()?;
     deploy_tools::require()?;
     let python_tools = python_tools::ensure()?;
-    let python_tools = python_tools.to_string_lossy();
     build_wasm(Wasip3::Too)?; // stages the docs page's files and builds the admin page too
-    // The admin page's own unit tests (Vitest); its browser tests run with the Rust tests.
-    admin_ui::unit_tests()?;
-    let wasm_dir = shell::root().join(WASM_DIR);
-    let wasm_dir = wasm_dir.to_string_lossy();
-    // The Spin tests record here whether they ran (and on which Spin) or were skipped.
-    let report = shell::target_dir().join("spin-tests.tsv");
-    let _ = std::fs::remove_file(&report);
-    let report_path = report.to_string_lossy();
+    // The admin page's own unit tests (Vitest); its browser tests run with the Rust tests. Like
+    // the fuzz targets, they belong to the full run, not to a filtered one (`test -p …`).
+    if run_unit_tests_of_the_page {
+        admin_ui::unit_tests()?;
+    }
+    // The Spin tests record in the report whether they ran (and on which Spin) or were skipped.
+    Ok(vec![
+        (
+            "HEXASPIN_WASM_DIR",
+            shell::root().join(WASM_DIR).to_string_lossy().into_owned(),
+        ),
+        ("HEXASPIN_REQUIRE_WASM", "1".to_owned()),
+        (
+            "HEXASPIN_SPIN_REPORT",
+            spin_tests::report_path().to_string_lossy().into_owned(),
+        ),
+        (
+            "HEXASPIN_PYTHON_TOOLS",
+            python_tools.to_string_lossy().into_owned(),
+        ),
+    ])
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    let env = prepare_tests(extra.is_empty())?;
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _ = std::fs::remove_file(spin_tests::report_path());
     let mut args = vec!["test"];
     args.extend(extra.iter().map(String::as_str));
-    let env = [
-        ("HEXASPIN_WASM_DIR", wasm_dir.as_ref()),
-        ("HEXASPIN_REQUIRE_WASM", "1"),
-        ("HEXASPIN_SPIN_REPORT", report_path.as_ref()),
-        ("HEXASPIN_PYTHON_TOOLS", python_tools.as_ref()),
-    ];
     let result = shell::cargo_test(&args, &env);
-    let spin = spin_tests::summary(&report);
     match &result {
         Ok(totals) => println!(
             "total: {} passed, {} failed, {} ignored",
@@ -211,13 +228,31 @@ fn test(extra: &[String]) -> Result<(), String> {
         ),
         Err(_) => println!("total: the test run failed (see above)"),
     }
+    // The full run also runs the Spin end-to-end tests of the WASIp3 build (Spin >= 4.1).
+    let wasip3 = if extra.is_empty() && result.is_ok() {
+        spin_tests::run_wasip3_pass(&env)
+    } else {
+        Ok(())
+    };
     // One closing line for the Spin tests too: how many ran, on which Spin, how many skipped.
-    println!("{spin}");
+    println!("{}", spin_tests::summary(&spin_tests::report_path()));
     result?;
+    wasip3?;
     // The fuzz targets belong to the full run; a filtered run (`cargo xtask test -p …`) is for
     // one area and skips them.
     if extra.is_empty() {
         fuzz::run(&[])?;
     }
     Ok(())
+}
+
+/// `cargo xtask spin-e2e`: the Spin end-to-end tests alone, of the build `HEXASPIN_SPIN_BUILD`
+/// names, on the `spin` on PATH (`.ci/run` runs them again on Spin 3.6.3 this way).
+fn spin_e2e() -> Result<(), String> {
+    let env = prepare_tests(false)?;
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _ = std::fs::remove_file(spin_tests::report_path());
+    let result = spin_tests::run(&env);
+    println!("{}", spin_tests::summary(&spin_tests::report_path()));
+    result
 }
