@@ -77,10 +77,10 @@ pub fn generated_secret_keys(secret_init: &str) -> Vec<String> {
         if let Some(list) = line.strip_prefix("for key in ") {
             let list = list.split(';').next().unwrap_or_default();
             keys.extend(list.split_whitespace().map(str::to_owned));
-        } else if line.starts_with("printf ") {
-            if let Some((_, target)) = line.rsplit_once("> ") {
-                keys.push(target.trim().to_owned());
-            }
+        } else if line.starts_with("printf ")
+            && let Some((_, target)) = line.rsplit_once("> ")
+        {
+            keys.push(target.trim().to_owned());
         }
     }
     keys

@@ -73,17 +73,15 @@ fn split_line(line: &str) -> Vec<SimpleCommand> {
                 tokens.next(); // the redirection's file
                 continue;
             }
-            if words.is_empty() {
-                if let Some((name, value)) = token.split_once('=') {
-                    if !name.is_empty()
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
-                    {
-                        env.insert(name.to_owned(), value.to_owned());
-                        continue;
-                    }
-                }
+            if words.is_empty()
+                && let Some((name, value)) = token.split_once('=')
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            {
+                env.insert(name.to_owned(), value.to_owned());
+                continue;
             }
             words.push(token);
         }

@@ -17,6 +17,7 @@
 //! - [`openapi`]: the OpenAPI 3.1 document of every route, from the handlers' own types.
 //! - [`docs`]: `/openapi.json` and the `/docs` page.
 //! - [`log`]: one JSON line to stderr per notable event, never a secret.
+//! - [`spin_method`]: [`spin_method!`], Spin's request method (both Spin SDKs).
 
 // The public API of a library crate is documented; applications and tests need not be.
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod response;
+pub mod spin_method;
 pub mod users;
 
 pub use problem::ApiError;

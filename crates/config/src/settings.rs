@@ -15,6 +15,10 @@ pub trait ConfigSource {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError>;
 }
 
+/// Settings only native processes have, never asked of Spin: Spin serves its own `default`
+/// SQLite database (and every variable read is a host call, see `docs/benchmarks.md`).
+pub const NATIVE_ONLY_SETTINGS: &[&str] = &["sqlite_path"];
+
 /// Every setting a component may read, as declared under `[variables]` in `spin.toml` and
 /// `services/users/spin.toml` (a test keeps the three in step). The WASIp3 build reads them all
 /// once per instance, as its variable reads are asynchronous and [`ConfigSource`] is not.

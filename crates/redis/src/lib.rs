@@ -10,6 +10,7 @@
 //! - [`executor`]: [`RedisExecutor`], what an adapter provides (run a script), and [`RedisValue`].
 //! - [`failure`]: whether a failed call means "Redis is away for now" or "this call is wrong".
 //! - [`scripts`]: the scripts and their SHA-1s.
+//! - [`spin_values`]: [`spin_redis_conversion!`], Spin's Redis replies (both Spin SDKs).
 //! - [`jobs`]: [`RedisJobs`], the job ports.
 //! - [`key_cache`]: the key cache port on the same [`RedisJobs`] (API key records beside the
 //!   failed-verification limiter, fenced before every admin change).
@@ -25,6 +26,7 @@ pub mod jobs;
 pub mod key_cache;
 pub mod metrics;
 pub mod scripts;
+pub mod spin_values;
 
 pub use executor::{RedisExecutor, RedisValue};
 pub use jobs::RedisJobs;

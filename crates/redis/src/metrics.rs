@@ -10,7 +10,7 @@ use crate::{RedisJobs, scripts};
 
 /// `{name, integer, name, integer, …}` read into pairs.
 fn pairs(reply: &[RedisValue], what: &str) -> Result<Vec<(String, i64)>, StoreError> {
-    if reply.len() % 2 != 0 {
+    if !reply.len().is_multiple_of(2) {
         return Err(StoreError::Corrupt(format!("an odd {what} reply")));
     }
     reply

@@ -64,19 +64,7 @@ pub struct PendingBody {
 /// The request's method, URI and headers, its body still unread, and what the request will hold
 /// of the instance's body budget (keep it until the answer is handed over).
 pub fn split_request(incoming: types::Request) -> Result<(Request, PendingBody, BodyReservation), ErrorCode> {
-    let method = match incoming.get_method() {
-        Method::Get => http::Method::GET,
-        Method::Post => http::Method::POST,
-        Method::Put => http::Method::PUT,
-        Method::Delete => http::Method::DELETE,
-        Method::Patch => http::Method::PATCH,
-        Method::Head => http::Method::HEAD,
-        Method::Options => http::Method::OPTIONS,
-        Method::Connect => http::Method::CONNECT,
-        Method::Trace => http::Method::TRACE,
-        // A method name that is not a token cannot match a route: 405 from the router.
-        Method::Other(other) => http::Method::from_bytes(other.as_bytes()).unwrap_or(http::Method::TRACE),
-    };
+    let method = hexaspin_api::spin_method!(incoming.get_method(), Method);
     let mut request = http::Request::new(Vec::new());
     *request.method_mut() = method;
     // Spin hands over a valid path; were it not, "/" answers 404 rather than failing here.

@@ -15,10 +15,7 @@ pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
 /// Opens the queue store for a component that checks API keys (`jobs`): on the embedded default
 /// it reads the keys itself, so a key check is one transaction (see the WASIp2 adapter).
 pub fn open_jobs_checking_keys(queue: &QueueSettings, store: &StoreSettings) -> Result<SpinJobs, StoreError> {
-    Ok(match (open_jobs(queue)?, store) {
-        (AnyJobs::Sqlite(jobs), StoreSettings::Sqlite { .. }) => AnyJobs::Sqlite(jobs.reading_keys_here()),
-        (jobs, _) => jobs,
-    })
+    Ok(open_jobs(queue)?.reading_keys_here_if(matches!(store, StoreSettings::Sqlite { .. })))
 }
 
 /// Opens the queue store for this request (SQLite per request, Redis per instance).

@@ -128,14 +128,7 @@ fn is_connection_lost(error: &redis::Error) -> bool {
     }
 }
 
-fn convert(value: RedisResult) -> RedisValue {
-    match value {
-        RedisResult::Nil => RedisValue::Nil,
-        RedisResult::Status(s) => RedisValue::Text(s),
-        RedisResult::Int64(n) => RedisValue::Int(n),
-        RedisResult::Binary(bytes) => RedisValue::Text(String::from_utf8_lossy(&bytes).into_owned()),
-    }
-}
+hexaspin_redis::spin_redis_conversion!(redis);
 
 /// A connection that broke mid-call is Redis being away (503, `Retry-After`), not a failed
 /// script (500): see [`hexaspin_redis::failure`].

@@ -12,11 +12,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use hexaspin_config::settings::{ConfigError, ConfigSource, SPIN_VARIABLES};
+use hexaspin_config::settings::{ConfigError, ConfigSource, NATIVE_ONLY_SETTINGS, SPIN_VARIABLES};
 use spin_sdk_p3::variables;
-
-/// Settings only native processes have: Spin serves its own `default` SQLite database.
-const NATIVE_ONLY: &[&str] = &["sqlite_path"];
 
 /// One variable as read: its value (`None` when undefined or empty), or why the host could not
 /// read it.
@@ -62,7 +59,7 @@ pub struct SpinVariables;
 
 impl ConfigSource for SpinVariables {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
-        if NATIVE_ONLY.contains(&name) {
+        if NATIVE_ONLY_SETTINGS.contains(&name) {
             return Ok(None);
         }
         let snapshot = SNAPSHOT

@@ -231,53 +231,7 @@ impl SpinExecutor {
     }
 }
 
-fn to_sqlite(value: &SqlValue) -> sqlite::Value {
-    match value {
-        SqlValue::Null => sqlite::Value::Null,
-        SqlValue::Int(n) => sqlite::Value::Integer(*n),
-        SqlValue::Real(x) => sqlite::Value::Real(*x),
-        SqlValue::Text(s) => sqlite::Value::Text(s.clone()),
-        SqlValue::Bool(b) => sqlite::Value::Integer(i64::from(*b)),
-    }
-}
-
-fn from_sqlite(value: sqlite::Value) -> Result<SqlValue, StoreError> {
-    Ok(match value {
-        sqlite::Value::Null => SqlValue::Null,
-        sqlite::Value::Integer(n) => SqlValue::Int(n),
-        sqlite::Value::Real(x) => SqlValue::Real(x),
-        sqlite::Value::Text(s) => SqlValue::Text(s),
-        sqlite::Value::Blob(_) => return Err(StoreError::Corrupt("unexpected blob column".into())),
-    })
-}
-
-fn to_pg(value: &SqlValue) -> pg4::ParameterValue {
-    match value {
-        SqlValue::Null => pg4::ParameterValue::DbNull,
-        SqlValue::Int(n) => pg4::ParameterValue::Int64(*n),
-        SqlValue::Real(x) => pg4::ParameterValue::Floating64(*x),
-        SqlValue::Text(s) => pg4::ParameterValue::Str(s.clone()),
-        SqlValue::Bool(b) => pg4::ParameterValue::Boolean(*b),
-    }
-}
-
-fn from_pg(value: pg4::DbValue) -> Result<SqlValue, StoreError> {
-    Ok(match value {
-        pg4::DbValue::DbNull => SqlValue::Null,
-        pg4::DbValue::Int64(n) => SqlValue::Int(n),
-        pg4::DbValue::Int32(n) => SqlValue::Int(i64::from(n)),
-        pg4::DbValue::Int16(n) => SqlValue::Int(i64::from(n)),
-        pg4::DbValue::Int8(n) => SqlValue::Int(i64::from(n)),
-        pg4::DbValue::Boolean(b) => SqlValue::Bool(b),
-        pg4::DbValue::Floating64(x) => SqlValue::Real(x),
-        pg4::DbValue::Str(s) => SqlValue::Text(s),
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unexpected postgres value {other:?}"
-            )));
-        }
-    })
-}
+hexaspin_store_sql::spin_value_conversions!(sqlite: sqlite, pg: pg4);
 
 fn sqlite_error(error: sqlite::Error) -> StoreError {
     match error {

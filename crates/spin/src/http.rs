@@ -13,19 +13,7 @@ pub struct PendingBody(IncomingRequest);
 
 /// The request's method, URI and headers, and its body still unread.
 pub fn split_request(incoming: IncomingRequest) -> (Request, PendingBody) {
-    let method = match incoming.method() {
-        Method::Get => http::Method::GET,
-        Method::Post => http::Method::POST,
-        Method::Put => http::Method::PUT,
-        Method::Delete => http::Method::DELETE,
-        Method::Patch => http::Method::PATCH,
-        Method::Head => http::Method::HEAD,
-        Method::Options => http::Method::OPTIONS,
-        Method::Connect => http::Method::CONNECT,
-        Method::Trace => http::Method::TRACE,
-        // A method name that is not a token cannot match a route: 405 from the router.
-        Method::Other(other) => http::Method::from_bytes(other.as_bytes()).unwrap_or(http::Method::TRACE),
-    };
+    let method = hexaspin_api::spin_method!(incoming.method(), Method);
     let mut request = http::Request::new(Vec::new());
     *request.method_mut() = method;
     // Spin hands over a valid URI; were it not, "/" answers 404 rather than failing here.

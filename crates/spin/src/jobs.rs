@@ -16,10 +16,7 @@ pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
 /// where the keys live in the same `default` SQLite database, it reads them itself, so a key check
 /// is one transaction that writes nothing for a key that verifies.
 pub fn open_jobs_checking_keys(queue: &QueueSettings, store: &StoreSettings) -> Result<SpinJobs, StoreError> {
-    Ok(match (open_jobs(queue)?, store) {
-        (AnyJobs::Sqlite(jobs), StoreSettings::Sqlite { .. }) => AnyJobs::Sqlite(jobs.reading_keys_here()),
-        (jobs, _) => jobs,
-    })
+    Ok(open_jobs(queue)?.reading_keys_here_if(matches!(store, StoreSettings::Sqlite { .. })))
 }
 
 /// Opens the queue store for this request.

@@ -1,11 +1,7 @@
 //! Settings from Spin variables (`[variables]` in spin.toml, `SPIN_VARIABLE_*` in the environment).
 
-use hexaspin_config::settings::{ConfigError, ConfigSource};
+use hexaspin_config::settings::{ConfigError, ConfigSource, NATIVE_ONLY_SETTINGS};
 use spin_sdk::variables;
-
-/// Settings only native processes have: Spin serves its own `default` SQLite database. Not asked
-/// of Spin, as every variable read is a host call (see `docs/benchmarks.md`).
-const NATIVE_ONLY: &[&str] = &["sqlite_path"];
 
 /// Reads settings with `spin_sdk::variables::get`; undefined and empty variables count as unset.
 #[derive(Debug, Clone, Copy, Default)]
@@ -13,7 +9,7 @@ pub struct SpinVariables;
 
 impl ConfigSource for SpinVariables {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
-        if NATIVE_ONLY.contains(&name) {
+        if NATIVE_ONLY_SETTINGS.contains(&name) {
             return Ok(None);
         }
         match variables::get(name) {

@@ -35,6 +35,18 @@ macro_rules! delegate {
     };
 }
 
+impl<S, R> AnyJobs<S, R> {
+    /// For a component that checks API keys: when the jobs are on SQLite and `keys_in_sqlite`
+    /// (the embedded deployment, where keys and jobs share one database), the jobs store reads the
+    /// keys itself, so a key check is one transaction ([`SqliteJobs::reading_keys_here`]).
+    pub fn reading_keys_here_if(self, keys_in_sqlite: bool) -> Self {
+        match self {
+            AnyJobs::Sqlite(jobs) if keys_in_sqlite => AnyJobs::Sqlite(jobs.reading_keys_here()),
+            other => other,
+        }
+    }
+}
+
 impl<S: SqlExecutor, R: RedisExecutor> AnyJobs<S, R> {
     /// One cheap round trip, for readiness.
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -219,10 +219,10 @@ impl Worker {
         }
         loop {
             tokio::time::sleep(self.config.cancel_check).await;
-            if let Ok(Some(current)) = self.jobs.find_job(&job.spec.id).await {
-                if current.cancel_requested {
-                    return;
-                }
+            if let Ok(Some(current)) = self.jobs.find_job(&job.spec.id).await
+                && current.cancel_requested
+            {
+                return;
             }
         }
     }

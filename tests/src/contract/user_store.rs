@@ -17,7 +17,9 @@ fn user(n: u8, email: &str) -> User {
     User {
         id: UserId::from_random([n; 8]),
         email: Email::parse(email).expect("email"),
-        display_name: (n % 2 == 0).then(|| DisplayName::parse("Zoë \"quoted\" O'Brien").expect("name")),
+        display_name: n
+            .is_multiple_of(2)
+            .then(|| DisplayName::parse("Zoë \"quoted\" O'Brien").expect("name")),
         password_hash: hasher.hash(&password, [n; 16]).expect("hash"),
         state: UserState::Active,
         created_at: Timestamp::from_millis(T0 + i64::from(n)),

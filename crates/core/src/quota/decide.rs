@@ -70,17 +70,17 @@ pub fn decide(state: QuotaState, rules: QuotaRules, now_us: i64) -> (Decision, Q
     let used_today = if state.day == today { state.day_count } else { 0 };
     let until_midnight = (today + 1) * DAY_US - now_us;
 
-    if let Some(quota) = rules.daily_quota {
-        if used_today >= quota {
-            let decision = Decision {
-                rejected: Some(RejectReason::QuotaExhausted),
-                limit: quota,
-                remaining: 0,
-                reset_after_us: until_midnight,
-                retry_after_us: until_midnight,
-            };
-            return (decision, state);
-        }
+    if let Some(quota) = rules.daily_quota
+        && used_today >= quota
+    {
+        let decision = Decision {
+            rejected: Some(RejectReason::QuotaExhausted),
+            limit: quota,
+            remaining: 0,
+            reset_after_us: until_midnight,
+            retry_after_us: until_midnight,
+        };
+        return (decision, state);
     }
     let daily_left = rules.daily_quota.map(|q| q - used_today - 1);
     let mut next = QuotaState {

@@ -39,15 +39,16 @@ pub fn check_storage(
         reset_after_us: 0,
         retry_after_us: 0,
     };
-    if let Some(cap) = caps.max_scheduled_jobs {
-        if scheduled && held.scheduled_jobs >= cap {
-            return Some(refuse(RejectReason::ScheduledLimit, cap));
-        }
+    if let Some(cap) = caps.max_scheduled_jobs
+        && scheduled
+        && held.scheduled_jobs >= cap
+    {
+        return Some(refuse(RejectReason::ScheduledLimit, cap));
     }
-    if let Some(cap) = caps.max_stored_bytes {
-        if held.stored_bytes.saturating_add(payload_bytes) > cap {
-            return Some(refuse(RejectReason::StorageLimit, cap));
-        }
+    if let Some(cap) = caps.max_stored_bytes
+        && held.stored_bytes.saturating_add(payload_bytes) > cap
+    {
+        return Some(refuse(RejectReason::StorageLimit, cap));
     }
     None
 }

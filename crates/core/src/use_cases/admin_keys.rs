@@ -224,10 +224,10 @@ where
 {
     let mut key = get_api_key(ctx.store, id).await?;
     refuse_if_revoked(&key, "updated")?;
-    if let Some(Some(at)) = changes.expires_at {
-        if at <= ctx.now {
-            return Err(DomainError::invalid("expires_at", "must be in the future").into());
-        }
+    if let Some(Some(at)) = changes.expires_at
+        && at <= ctx.now
+    {
+        return Err(DomainError::invalid("expires_at", "must be in the future").into());
     }
     let limits = changes.limits.map(Limits::validate).transpose()?;
     let mut changed = serde_json::Map::new();
