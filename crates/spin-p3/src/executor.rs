@@ -6,10 +6,7 @@ use std::rc::Rc;
 
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
-use hexaspin_store_sql::spin_failure::{
-    is_locked, postgres_connection_failed, postgres_query_failed, postgres_statement_failed,
-    sqlite_statement_failed,
-};
+use hexaspin_store_sql::spin_failure::is_locked;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
     Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
@@ -112,7 +109,7 @@ impl SqlExecutor for SpinPostgres {
             .map_err(pg_error)?;
         let (_, rows, done) = result.into_inner();
         let rows = rows.collect().await;
-        done.await.map_err(pg_error_of_query)?;
+        done.await.map_err(pg_failure)?;
         rows.into_iter()
             .map(|row| row.into_iter().map(from_pg).collect())
             .collect()
@@ -352,30 +349,9 @@ impl SqlExecutor for SpinExecutor {
 
 hexaspin_store_sql::spin_value_conversions!(sqlite: sqlite, pg: pg);
 
-fn sqlite_error(error: sqlite::Error) -> StoreError {
-    match error {
-        sqlite::Error::Io(message) => sqlite_statement_failed(message),
-        sqlite::Error::NoSuchDatabase | sqlite::Error::AccessDenied | sqlite::Error::InvalidConnection => {
-            StoreError::Unavailable(error.to_string())
-        }
-        other => StoreError::Failed(other.to_string()),
-    }
-}
-
 fn pg_error(error: pg::Error) -> StoreError {
     match error {
-        pg::Error::PgError(error) => pg_error_of_query(error),
+        pg::Error::PgError(error) => pg_failure(error),
         pg::Error::Decode(message) => StoreError::Corrupt(message),
-    }
-}
-
-fn pg_error_of_query(error: pg::PgError) -> StoreError {
-    match error {
-        pg::PgError::ConnectionFailed(message) => postgres_connection_failed(message),
-        pg::PgError::QueryFailed(pg::QueryError::DbError(db)) => {
-            postgres_statement_failed(&db.code, db.message)
-        }
-        pg::PgError::QueryFailed(pg::QueryError::Text(text)) => postgres_query_failed(text),
-        other => StoreError::Failed(format!("{other:?}")),
     }
 }

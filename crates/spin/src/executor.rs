@@ -4,10 +4,7 @@ use std::sync::OnceLock;
 
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
-use hexaspin_store_sql::spin_failure::{
-    is_locked, postgres_connection_failed, postgres_query_failed, postgres_statement_failed,
-    sqlite_statement_failed,
-};
+use hexaspin_store_sql::spin_failure::is_locked;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
     Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
@@ -38,7 +35,7 @@ impl SpinPostgres {
         if let Some(connection) = self.connection.get() {
             return Ok(connection);
         }
-        let opened = pg4::Connection::open(&self.url).map_err(pg_error)?;
+        let opened = pg4::Connection::open(&self.url).map_err(pg_failure)?;
         Ok(self.connection.get_or_init(|| opened))
     }
 }
@@ -50,7 +47,7 @@ impl SqlExecutor for SpinPostgres {
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
         let values: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-        let result = self.connection()?.query(sql, &values).map_err(pg_error)?;
+        let result = self.connection()?.query(sql, &values).map_err(pg_failure)?;
         result
             .rows
             .into_iter()
@@ -159,7 +156,7 @@ impl SpinExecutor {
                 .connection()?
                 .execute(statement, &[])
                 .map(drop)
-                .map_err(pg_error),
+                .map_err(pg_failure),
         }
     }
 }
@@ -232,24 +229,3 @@ impl SpinExecutor {
 }
 
 hexaspin_store_sql::spin_value_conversions!(sqlite: sqlite, pg: pg4);
-
-fn sqlite_error(error: sqlite::Error) -> StoreError {
-    match error {
-        sqlite::Error::Io(message) => sqlite_statement_failed(message),
-        sqlite::Error::NoSuchDatabase | sqlite::Error::AccessDenied | sqlite::Error::InvalidConnection => {
-            StoreError::Unavailable(error.to_string())
-        }
-        other => StoreError::Failed(other.to_string()),
-    }
-}
-
-fn pg_error(error: pg4::PgError) -> StoreError {
-    match error {
-        pg4::PgError::ConnectionFailed(message) => postgres_connection_failed(message),
-        pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => {
-            postgres_statement_failed(&db.code, db.message)
-        }
-        pg4::PgError::QueryFailed(pg4::QueryError::Text(text)) => postgres_query_failed(text),
-        other => StoreError::Failed(format!("{other:?}")),
-    }
-}

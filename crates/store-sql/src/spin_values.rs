@@ -1,9 +1,12 @@
-//! [`SqlValue`](crate::SqlValue) to and from Spin's SQLite and Postgres values, written once for
-//! both Spin adapters: spin-sdk 5.2 (`sqlite`, `pg4`) and spin-sdk 7 (`sqlite`, `pg`) name their
-//! value types alike, with the same variants, but they are different types.
+//! [`SqlValue`](crate::SqlValue) to and from Spin's SQLite and Postgres values, and their errors
+//! as store errors, written once for both Spin adapters: spin-sdk 5.2 (`sqlite`, `pg4`) and
+//! spin-sdk 7 (`sqlite`, `pg`) name these types alike, with the same variants, but they are
+//! different types.
 
-/// Defines `to_sqlite`, `from_sqlite`, `to_pg` and `from_pg` in the calling module for the Spin
-/// SDK modules named (in scope there): `spin_value_conversions!(sqlite: sqlite, pg: pg4);`.
+/// Defines `to_sqlite`, `from_sqlite`, `to_pg`, `from_pg`, `sqlite_error` and `pg_failure` (of a
+/// `PgError`) in the calling module for the Spin SDK modules named (in scope there):
+/// `spin_value_conversions!(sqlite: sqlite, pg: pg4);`. The judgement itself is
+/// [`crate::spin_failure`]'s.
 #[macro_export]
 macro_rules! spin_value_conversions {
     (sqlite: $sqlite:ident, pg: $pg:ident) => {
@@ -59,6 +62,31 @@ macro_rules! spin_value_conversions {
                     )));
                 }
             })
+        }
+
+        fn sqlite_error(error: $sqlite::Error) -> ::hexaspin_core::ports::StoreError {
+            use ::hexaspin_core::ports::StoreError;
+            match error {
+                $sqlite::Error::Io(message) => $crate::spin_failure::sqlite_statement_failed(message),
+                $sqlite::Error::NoSuchDatabase
+                | $sqlite::Error::AccessDenied
+                | $sqlite::Error::InvalidConnection => StoreError::Unavailable(error.to_string()),
+                other => StoreError::Failed(other.to_string()),
+            }
+        }
+
+        fn pg_failure(error: $pg::PgError) -> ::hexaspin_core::ports::StoreError {
+            use $crate::spin_failure::{
+                postgres_connection_failed, postgres_query_failed, postgres_statement_failed,
+            };
+            match error {
+                $pg::PgError::ConnectionFailed(message) => postgres_connection_failed(message),
+                $pg::PgError::QueryFailed($pg::QueryError::DbError(db)) => {
+                    postgres_statement_failed(&db.code, db.message)
+                }
+                $pg::PgError::QueryFailed($pg::QueryError::Text(text)) => postgres_query_failed(text),
+                other => ::hexaspin_core::ports::StoreError::Failed(format!("{other:?}")),
+            }
         }
     };
 }
