@@ -11,8 +11,10 @@
 //! request it was serving. So the bodies an instance holds at once are bounded
 //! ([`BODY_BUDGET_BYTES`]): a body that would go over waits for room before it is read (up to
 //! 5 s, on a timer, so the instance's other requests go on), and is refused unread after that:
-//! 503 `busy` with `Retry-After`. A body that broke off (the host says so after its stream ends) is refused like
-//! in the WASIp2 build (400 `unreadable_body`), never taken for a whole one.
+//! 503 `busy` with `Retry-After`.
+//!
+//! A body that broke off (the host says so after its stream ends) is refused as in the WASIp2
+//! build (400 `unreadable_body`), never taken for a whole one.
 
 use std::cell::Cell;
 use std::rc::Rc;
