@@ -283,7 +283,11 @@ fn redis_breaks_and_recovers(app: &App, callers: &Callers, proxy: &CuttableProxy
         }
         by_status
     };
-    // The kept connections break while idle: the next requests are the first to meet them.
+    // The kept connections break while idle: the next requests are the first to meet them. A
+    // round just before makes sure the instances are alive and hold a connection (Spin drops an
+    // instance idle for a second: after a slow step there may be none left to break).
+    let warm = dispatch_all();
+    assert_eq!(warm, BTreeMap::from([(202, CLIENTS)]), "before the break");
     proxy.cut();
     proxy.restore();
     let met_broken = settles(&dispatch_all, "after the connections broke while idle");
