@@ -84,3 +84,40 @@ impl<S: AuditLog> AuditLog for CountingKeys<'_, S> {
         self.count().list_audit(key_id, before, limit).await
     }
 }
+
+/// A Redis executor that records the scripts run through it: each one is a round trip.
+pub struct CountingRedis<E> {
+    inner: E,
+    names: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl<E> CountingRedis<E> {
+    /// Counts the scripts run on `inner` from now on.
+    pub fn new(inner: E) -> Self {
+        Self {
+            inner,
+            names: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The scripts run so far, by name; resets the count.
+    pub fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.names.lock().expect("names"))
+    }
+}
+
+impl<E: hexaspin_redis::RedisExecutor> hexaspin_redis::RedisExecutor for CountingRedis<E> {
+    async fn run_script(
+        &self,
+        script: &hexaspin_redis::Script,
+        args: &[String],
+    ) -> Result<Vec<hexaspin_redis::RedisValue>, StoreError> {
+        self.names.lock().expect("names").push(script.name);
+        self.inner.run_script(script, args).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.names.lock().expect("names").push("PING");
+        self.inner.ping().await
+    }
+}

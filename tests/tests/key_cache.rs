@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use futures::future::join_all;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKeyId, Limits, PresentedKey};
+use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, KeyCache, MetricsStore, RateLimiter};
 use hexaspin_redis::RedisJobs;
-use hexaspin_tests::counting::CountingKeys;
+use hexaspin_tests::counting::{CountingKeys, CountingRedis};
 use hexaspin_tests::cuttable_proxy::CuttableProxy;
 use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs, TestStore};
 use hexaspin_tests::jobs_api::JobsHarness;
@@ -307,4 +308,124 @@ async fn a_revocation_that_cannot_fence_the_cache_is_refused_and_changes_nothing
     drop(through_proxy);
     jobs.finish().await;
     keys.finish().await;
+}
+
+/// Issue 26, item 1: with the key cached, a production dispatch is one Redis round trip, the
+/// request's count included (the harness counts after answering exactly as the component does);
+/// a key the cache has not seen costs the lookup, the fill and the dispatch, once.
+#[tokio::test]
+async fn a_production_dispatch_with_a_cached_key_is_one_redis_round_trip_count_included() {
+    let keys = TestStore::postgres().await;
+    let jobs = RedisTestJobs::new().await;
+    let counting = RedisJobs::new(
+        CountingRedis::new(hexaspin_tests::fixtures::test_redis().await),
+        jobs.prefix.clone(),
+    );
+    let api = JobsHarness::new(&keys.store, &counting);
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    counting.executor().take();
+    for n in 0..5 {
+        let reply = api.with_key(&key, "POST", "/api/jobs", Some(&echo(n)), NOW).await;
+        assert_eq!(reply.status, 202, "{:?}", reply.json);
+        assert_eq!(counting.executor().take(), ["keyed_dispatch"], "dispatch {n}");
+    }
+
+    // A cache entry an older release wrote (no scopes or limits beside it) is a miss: filled
+    // again from the key store, and then settled in one round trip.
+    let redis = hexaspin_tests::fixtures::test_redis().await;
+    let entry = format!("{}keycache:{}", jobs.prefix, key_id(&key));
+    redis
+        .command(&["HDEL", &entry, "t", "sc", "d"])
+        .await
+        .expect("HDEL");
+    let reply = api
+        .with_key(&key, "POST", "/api/jobs", Some(&echo(10)), NOW)
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.json);
+    assert_eq!(
+        counting.executor().take(),
+        ["keyed_dispatch", "key_cache_put", "dispatch", "add_counts"],
+        "a miss: looked up, filled, dispatched, counted"
+    );
+    let reply = api
+        .with_key(&key, "POST", "/api/jobs", Some(&echo(11)), NOW)
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.json);
+    assert_eq!(
+        counting.executor().take(),
+        ["keyed_dispatch"],
+        "filled: one round trip again"
+    );
+
+    // The counts the script added are the ones counting after would have: one per answer.
+    let counters = counting.counters().await.expect("counters");
+    let accepted = counters
+        .iter()
+        .find(|c| c.series == Series::http_requests("jobs", 202))
+        .map(|c| c.value);
+    assert_eq!(accepted, Some(7), "{counters:?}");
+    jobs.finish().await;
+    keys.finish().await;
+}
+
+/// What a client sees of one answer: status, problem code and the quota's headers.
+type Seen = (u16, String, Vec<(String, String)>);
+
+/// The answers to a fixed series of dispatches: accepted, malformed, malformed with a wrong key,
+/// an unknown kind, a key without the scope, a wrong key, then the key's burst spent.
+async fn dispatch_series<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) -> Vec<Seen> {
+    let limits = Limits {
+        rate_per_sec: Some(1),
+        burst: Some(2),
+        ..Limits::default()
+    };
+    let writer = api.key(ALL, limits, None, NOW).await;
+    let reader = api.key(&["jobs:read"], Limits::default(), None, NOW).await;
+    let mut wrong = writer.clone();
+    wrong.pop();
+    wrong.push(if writer.ends_with('A') { 'B' } else { 'A' });
+    let mut seen = Vec::new();
+    for (key, body) in [
+        (&writer, echo(0)),
+        (&writer, "{not json".to_owned()),
+        (&wrong, "{not json".to_owned()),
+        (&writer, json!({"kind": "nope", "payload": {}}).to_string()),
+        (&reader, echo(1)),
+        (&wrong, echo(2)),
+        (&writer, echo(3)),
+        (&writer, echo(4)),
+    ] {
+        let reply = api.with_key(key, "POST", "/api/jobs", Some(&body), NOW).await;
+        let mut headers: Vec<(String, String)> = reply
+            .headers
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with("ratelimit") || name.as_str() == "retry-after")
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
+            .collect();
+        headers.sort();
+        seen.push((reply.status, reply.code().to_owned(), headers));
+    }
+    seen
+}
+
+/// A dispatch settled in the cache's one step answers like the two-step path in every way a
+/// client sees: the same refusals for a key without the scope, a wrong secret, an invalid body
+/// (the key's failure first), and the quota's headers.
+#[tokio::test]
+async fn a_dispatch_settled_in_one_step_answers_as_the_two_step_path_does() {
+    let keys = TestStore::postgres().await;
+    let redis_jobs = RedisTestJobs::new().await;
+    let sqlite_keys = TestStore::sqlite().await;
+    let sqlite_jobs = SqliteTestJobs::beside_keys(&sqlite_keys);
+    let one_step = dispatch_series(&JobsHarness::new(&keys.store, &redis_jobs.store)).await;
+    let two_steps = dispatch_series(&JobsHarness::new(&sqlite_keys.store, &sqlite_jobs.store)).await;
+    assert_eq!(one_step, two_steps);
+    assert_eq!(
+        one_step.iter().map(|(status, ..)| *status).collect::<Vec<_>>(),
+        [202, 400, 401, 422, 403, 401, 202, 429]
+    );
+    redis_jobs.finish().await;
+    keys.finish().await;
+    sqlite_jobs.finish().await;
+    sqlite_keys.finish().await;
 }

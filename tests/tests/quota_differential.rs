@@ -189,3 +189,98 @@ async fn rust_sqlite_and_redis_take_and_give_back_attempt_buckets_alike() {
     sqlite.finish().await;
     redis.finish().await;
 }
+
+/// A key's terms are combined twice too: `hexaspin_core::use_cases::key_terms` (each limit the
+/// key's own, else the deployment's default; a rate clamped, never dropped) and
+/// `keyed_dispatch.lua`, which settles a dispatch with a cached key. Random own limits and
+/// defaults, a few dispatches each: the keyed dispatch must decide exactly as a plain dispatch
+/// under the core's terms does, and store the same concurrency limit.
+#[tokio::test]
+async fn a_keyed_dispatch_combines_own_limits_and_defaults_as_the_core_does() {
+    use hexaspin_core::api_key::Limits;
+    use hexaspin_core::ports::{KeyCache, KeyedDispatch, KeyedDispatchReply, OutcomeCounts};
+    use hexaspin_core::use_cases::key_terms;
+
+    let redis = RedisTestJobs::new().await;
+    let mut compared = 0;
+    for seed in 1..=40u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let limits = |rng: &mut Rng| Limits {
+            rate_per_sec: (rng.below(2) == 0).then(|| rng.below(6) as u32),
+            burst: (rng.below(2) == 0).then(|| rng.below(4) as u32),
+            concurrency: (rng.below(2) == 0).then(|| 1 + rng.below(5) as u32),
+            daily_quota: (rng.below(3) == 0).then(|| 1 + rng.below(4)),
+            max_scheduled_jobs: (rng.below(3) == 0).then(|| 1 + rng.below(3)),
+            max_stored_bytes: (rng.below(4) == 0).then(|| 100 + rng.below(300)),
+        };
+        let (own, defaults) = (limits(&mut rng), limits(&mut rng));
+        let mut key = hexaspin_tests::samples::full_key(seed as u8, Timestamp::from_millis(0));
+        key.remaining = None;
+        key.expires_at = None;
+        key.limits = own;
+        redis.store.put_key(&key).await.expect("put");
+        let terms = key_terms(&own, &defaults);
+        let mut now = 1_795_000_000_000 + rng.below(86_400_000) as i64;
+        for step in 0..5 {
+            now += rng.below(700) as i64;
+            let at = Timestamp::from_millis(now);
+            let mut job = new_job(seed as u8, 5);
+            job.key_id = key.id.clone();
+            if rng.below(3) == 0 {
+                job.run_at = Some(at.plus_seconds(3_600));
+            }
+            let counts = OutcomeCounts::default();
+            let call = KeyedDispatch {
+                buckets: &[],
+                presented: &key.secret_hash,
+                scope: "jobs:write",
+                job: &job,
+                idempotency_key: None,
+                idempotency_ttl_ms: 60_000,
+                defaults: &defaults,
+                counts: &counts,
+            };
+            let KeyedDispatchReply::Dispatched { outcome: keyed, .. } = redis
+                .store
+                .dispatch_with_cached_key(&call, at)
+                .await
+                .expect("keyed")
+            else {
+                panic!("a cached key that verifies is settled (seed {seed})");
+            };
+            // The same job under the core's terms, as another key (its own quota state).
+            let mut plain_job = new_job(200 - seed as u8, 5);
+            plain_job.run_at = job.run_at;
+            plain_job.payload = job.payload.clone();
+            plain_job.concurrency_limit = terms.concurrency;
+            let plain = redis
+                .store
+                .dispatch(
+                    &DispatchRequest {
+                        rules: terms.rules,
+                        caps: terms.caps,
+                        ..request(plain_job)
+                    },
+                    at,
+                )
+                .await
+                .expect("dispatch");
+            match (&keyed, &plain) {
+                (
+                    DispatchOutcome::Accepted { job: a, decision: da },
+                    DispatchOutcome::Accepted { job: b, decision: db },
+                ) => {
+                    assert_eq!(da, db, "seed {seed}, step {step}, {own:?} over {defaults:?}");
+                    assert_eq!(a.spec.concurrency_limit, b.spec.concurrency_limit, "seed {seed}");
+                }
+                (DispatchOutcome::Rejected { decision: da }, DispatchOutcome::Rejected { decision: db }) => {
+                    assert_eq!(da, db, "seed {seed}, step {step}, {own:?} over {defaults:?}");
+                }
+                _ => panic!("seed {seed}, step {step}: {keyed:?} against {plain:?}"),
+            }
+            compared += 1;
+        }
+    }
+    println!("{compared} keyed dispatches decided as under the core's terms");
+    redis.finish().await;
+}

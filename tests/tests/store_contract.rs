@@ -150,6 +150,17 @@ mod key_cache {
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 
+mod keyed_dispatch {
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(keyed_dispatch: [
+        only_a_key_the_cache_can_judge_alone_is_dispatched,
+        concurrent_keyed_dispatches_get_exactly_the_keys_burst_each_counted_once,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+}
+
 mod storage_caps {
     use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 

@@ -3,7 +3,8 @@
 //!
 //! A thin shell: the key store (SQLite or Postgres) and the job store (SQLite or Redis) opened for
 //! this request, then [`hexaspin_api::jobs::JobsApi`], which reads the other Spin variables it
-//! needs when it needs them; the request is counted for `/metrics` after it is answered.
+//! needs when it needs them; the request is counted for `/metrics` after it is answered, unless
+//! the dispatch counted it already (production, with the key cached: one Redis round trip in all).
 
 // `http_entry!` expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
@@ -24,7 +25,7 @@ use hexaspin_config::system::{OsEntropy, system_now};
 use spin_adapter::http::PendingBody;
 use spin_adapter::{SpinVariables, open_jobs_checking_keys, open_store};
 
-const COMPONENT: &str = "jobs";
+const COMPONENT: &str = hexaspin_api::jobs::COMPONENT;
 
 spin_adapter::http_entry!(handle);
 
@@ -66,7 +67,8 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
         },
         Err(error) => error.into_response(),
     };
-    // After the answer is decided: one more call to the queue store, for /metrics.
+    // After the answer is decided: one more call to the queue store, for /metrics (none when the
+    // dispatch's own store call counted it).
     count_request(&jobs, COMPONENT, &response).await;
     Ok(response)
 }

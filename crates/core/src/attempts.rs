@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Timestamp;
 use crate::api_key::{ApiKey, ApiKeyId, SecretHash};
-use crate::ports::{KeyCache, RateBucket, RateLimiter, StoreError};
+use crate::ports::{KeyCache, KeyLookup, RateBucket, RateLimiter, StoreError};
 use crate::quota::{Decision, RateRule};
 use crate::user::{Email, UserId};
 
@@ -220,8 +220,23 @@ impl Attempt {
         presented: &SecretHash,
         now: Timestamp,
     ) -> Result<(Self, Option<ApiKey>), AttemptRefused> {
-        let buckets = vec![AttemptBucket::KeyVerification(client).with(rule)];
+        let buckets = Self::key_verification_buckets(rule, client);
         let lookup = cache.take_and_find_key(&buckets, id, presented, now).await?;
+        Self::from_key_lookup(buckets, lookup, now)
+    }
+
+    /// The buckets a key verification from `client` is charged to.
+    pub fn key_verification_buckets(rule: RateRule, client: ClientNetwork) -> Vec<RateBucket> {
+        vec![AttemptBucket::KeyVerification(client).with(rule)]
+    }
+
+    /// The attempt `lookup` (a [`KeyCache::take_and_find_key`] on `buckets`) began, with the
+    /// cached record; refused when the buckets refused.
+    pub fn from_key_lookup(
+        buckets: Vec<RateBucket>,
+        lookup: KeyLookup,
+        now: Timestamp,
+    ) -> Result<(Self, Option<ApiKey>), AttemptRefused> {
         if lookup.decision.rejected.is_some() {
             return Err(AttemptRefused::Limited(lookup.decision));
         }

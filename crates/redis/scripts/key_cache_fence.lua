@@ -7,7 +7,7 @@ local k = P .. 'keycache:' .. ARGV[2]
 local version = tonumber(ARGV[3])
 local fence = num(redis.call('HGET', k, 'fence'))
 if not fence or version > fence then redis.call('HSET', k, 'fence', ARGV[3]) end
-redis.call('HDEL', k, 'v', 'key', 'h', 'ph', 'pe', 'u')
+redis.call('HDEL', k, 'v', 'key', 'h', 'ph', 'pe', 'u', 't', 'sc', 'd')
 -- Only the fence is left: kept as long as a record would be (a fill that read the key before
 -- this change arrives within a request's lifetime, far less).
 redis.call('PEXPIRE', k, 600000)

@@ -1,33 +1,6 @@
 -- ARGV: 1 prefix, 2 now_ms|'server' (decision_ms), 3 key id, 4 the presented secret's hash (hex),
 -- then per bucket: name, interval_us, burst. The failed-verification charge and the key lookup in
--- one round trip (ports::KeyCache): if the buckets refuse, nothing is looked up. Otherwise the
--- key's cached record (hexaspin_core::api_key::cached_key_json) is read when the cache holds one at
--- or above the key's fence, and the tokens are taken unless the presented hash is the record's
--- secret hash, or its previous one still in its grace period: a key that verifies is no failed
--- attempt. (Comparing HMACs keyed by the server's pepper tells a timing attacker nothing about a
--- secret.) The core verifies the returned record in full either way. Returns
--- {allowed 1|0, limit, remaining, reset_us, retry_us, charged 1|0[, record]}.
-local now_ms = decision_ms(ARGV[2])
-local now_us = now_ms * 1000
-local reply, taken = plan_take(now_us, 5)
-if not taken then
-  reply[6] = 0
-  return reply
-end
-local cached = redis.call('HMGET', P .. 'keycache:' .. ARGV[3], 'v', 'fence', 'key', 'h', 'ph', 'pe', 'u')
-local version, fence = num(cached[1]), num(cached[2]) or 0
-local record = version and version >= fence and cached[3] or nil
-local presented = ARGV[4]
--- hexaspin_core::api_key::ApiKey::verifies_hash: an active key (the hashes are '' for a revoked or
--- disabled one; `u` is its expiry), its current secret or the previous one in its grace period.
-local unexpired = not num(cached[7]) or now_ms < num(cached[7])
-local verifies = record and unexpired and presented ~= '' and (presented == cached[4]
-  or (presented == cached[5] and now_ms < (num(cached[6]) or 0)))
-if verifies then
-  reply[6] = 0
-else
-  commit_take(now_us, 5, taken)
-  reply[6] = 1
-end
-if record then reply[7] = record end
+-- one round trip (lib_key_lookup.lua). The core verifies the returned record in full either way.
+-- Returns {allowed 1|0, limit, remaining, reset_us, retry_us, charged 1|0[, record]}.
+local reply = take_and_find(decision_ms(ARGV[2]), 5, ARGV[3], ARGV[4])
 return reply

@@ -2,12 +2,12 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index, job_from_row};
-use hexaspin_core::job::{Job, JobId, JobState, Priority};
+use hexaspin_core::job::{Job, JobId, JobState, NewJob, Priority};
 use hexaspin_core::ports::{
-    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
-    RateBucket, RateLimiter, StoreError,
+    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyedDispatch,
+    QueueDepth, RateBucket, RateLimiter, StoreError,
 };
-use hexaspin_core::quota::{Decision, RejectReason};
+use hexaspin_core::quota::{Decision, QuotaRules, RejectReason, StorageCaps};
 
 use crate::executor::{RedisExecutor, RedisValue};
 use crate::scripts;
@@ -55,6 +55,21 @@ impl<E: RedisExecutor> RedisJobs<E> {
             opt(request.caps.max_scheduled_jobs),
             opt(request.caps.max_stored_bytes),
         ]
+    }
+
+    /// The 17 dispatch arguments of a keyed dispatch: the key's terms left for the script.
+    pub(crate) fn keyed_dispatch_args(&self, call: &KeyedDispatch<'_>, now: Timestamp) -> [String; 17] {
+        let request = DispatchRequest {
+            job: NewJob {
+                concurrency_limit: None,
+                ..call.job.clone()
+            },
+            rules: QuotaRules::default(),
+            caps: StorageCaps::default(),
+            idempotency_key: call.idempotency_key.cloned(),
+            idempotency_ttl_ms: call.idempotency_ttl_ms,
+        };
+        self.dispatch_args(&request, now)
     }
 
     /// One bounded step of a listing: the jobs found among at most `budget` index entries, and
@@ -231,7 +246,7 @@ fn flag(reply: &[RedisValue]) -> Result<bool, StoreError> {
 }
 
 /// One dispatch's reply (`lib_dispatch.lua`) as its outcome.
-fn outcome_from_reply(reply: &[RedisValue]) -> Result<DispatchOutcome, StoreError> {
+pub(crate) fn outcome_from_reply(reply: &[RedisValue]) -> Result<DispatchOutcome, StoreError> {
     let outcome = reply.first().map(RedisValue::text).unwrap_or_default();
     match outcome.as_str() {
         "duplicate" => Ok(DispatchOutcome::Duplicate {

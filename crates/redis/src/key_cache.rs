@@ -1,13 +1,67 @@
-//! [`KeyCache`] on Redis: one hash per key (`keycache:<id>`: the record, its version and the
-//! fence), read in the same script as the failed-verification charge.
+//! [`KeyCache`] on Redis: one hash per key (`keycache:<id>`: the record, its version, its scopes
+//! and limits, and the fence), read in the same script as the failed-verification charge, and by
+//! the keyed dispatch, which settles a request with a cached key in that one script.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash, cached_key_json, key_from_cached_json};
-use hexaspin_core::ports::{KeyCache, KeyLookup, RateBucket, StoreError};
+use hexaspin_core::api_key::{ApiKey, ApiKeyId, Limits, SecretHash, cached_key_json, key_from_cached_json};
+use hexaspin_core::ports::{
+    KeyCache, KeyLookup, KeyedDispatch, KeyedDispatchReply, OutcomeCounts, RateBucket, SettledOutcome,
+    StoreError,
+};
+use hexaspin_core::quota::MAX_RATE_PER_SEC;
 
 use crate::executor::{RedisExecutor, RedisValue};
-use crate::jobs::{RedisJobs, push_buckets, take_decision};
+use crate::jobs::{RedisJobs, outcome_from_reply, push_buckets, take_decision};
 use crate::scripts;
+
+/// A key's own limits (or the defaults) as `key_cache_put.lua` stores them:
+/// "rate|burst|concurrency|daily|scheduled|bytes", '' for none.
+fn limits_field(limits: &Limits) -> String {
+    let opt = |value: Option<u64>| value.map(|v| v.to_string()).unwrap_or_default();
+    [
+        opt(limits.rate_per_sec.map(u64::from)),
+        opt(limits.burst.map(u64::from)),
+        opt(limits.concurrency.map(u64::from)),
+        opt(limits.daily_quota),
+        opt(limits.max_scheduled_jobs),
+        opt(limits.max_stored_bytes),
+    ]
+    .join("|")
+}
+
+/// What each outcome counts, as `keyed_dispatch.lua` reads it: "<outcome> <field>…" lines.
+fn counts_field(counts: &OutcomeCounts) -> String {
+    counts
+        .0
+        .iter()
+        .map(|(outcome, series)| {
+            let tag = match outcome {
+                SettledOutcome::Accepted => "accepted",
+                SettledOutcome::Duplicate => "duplicate",
+                SettledOutcome::Rejected(reason) => reason.code(),
+            };
+            let fields: Vec<String> = series.iter().map(|s| s.field()).collect();
+            format!("{tag} {}", fields.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The take-and-find reply (from its first element) as a lookup.
+fn key_lookup(reply: &[RedisValue]) -> Result<KeyLookup, StoreError> {
+    let decision = take_decision(reply)?;
+    let charged = reply.get(5).and_then(RedisValue::int) == Some(1);
+    // A record that does not read back is a miss: the key store answers instead.
+    let cached = reply
+        .get(6)
+        .map(RedisValue::text)
+        .and_then(|text| key_from_cached_json(&text).ok());
+    Ok(KeyLookup {
+        decision,
+        cached,
+        charged,
+    })
+}
 
 impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
     async fn fence_key(&self, id: &ApiKeyId, version: i64) -> Result<(), StoreError> {
@@ -26,6 +80,13 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
                 .map(SecretHash::to_hex)
                 .unwrap_or_default()
         };
+        let scopes: String = key.scopes.as_slice().iter().map(|s| format!(" {s}")).collect();
+        // A key with a use budget is settled by the core alone (only the key store knows its uses).
+        let limits = if key.remaining.is_none() {
+            limits_field(&key.limits)
+        } else {
+            String::new()
+        };
         let args = [
             key.id.to_string(),
             key.version.to_string(),
@@ -34,6 +95,8 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
             hex(key.previous_secret_hash.as_ref()),
             ms(key.previous_secret_expires_at),
             ms(key.expires_at),
+            format!("{scopes} "),
+            limits,
         ];
         self.run(&scripts::key_cache_put, &args).await.map(drop)
     }
@@ -48,17 +111,47 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
         let mut args = vec![self.decision_now(now), id.to_string(), presented.to_hex()];
         push_buckets(&mut args, buckets);
         let reply = self.run(&scripts::take_find_key, &args).await?;
-        let decision = take_decision(&reply)?;
-        let charged = reply.get(5).and_then(RedisValue::int) == Some(1);
-        // A record that does not read back is a miss: the key store answers instead.
-        let cached = reply
-            .get(6)
-            .map(RedisValue::text)
-            .and_then(|text| key_from_cached_json(&text).ok());
-        Ok(KeyLookup {
-            decision,
-            cached,
-            charged,
-        })
+        key_lookup(&reply)
+    }
+
+    async fn dispatch_with_cached_key(
+        &self,
+        call: &KeyedDispatch<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedDispatchReply, StoreError> {
+        let mut args = Vec::with_capacity(22 + 3 * call.buckets.len());
+        args.extend(self.keyed_dispatch_args(call, now));
+        args.push(call.presented.to_hex());
+        args.push(call.scope.to_owned());
+        args.push(limits_field(call.defaults));
+        args.push(MAX_RATE_PER_SEC.to_string());
+        args.push(counts_field(call.counts));
+        push_buckets(&mut args, call.buckets);
+        let reply = self.run(&scripts::keyed_dispatch, &args).await?;
+        match reply.first().map(RedisValue::text).as_deref() {
+            Some("looked") => Ok(KeyedDispatchReply::Looked(key_lookup(&reply[1..])?)),
+            Some("dispatched") => {
+                let at = reply
+                    .get(1)
+                    .and_then(RedisValue::int)
+                    .map(Timestamp::from_millis)
+                    .ok_or_else(|| StoreError::Corrupt("keyed dispatch instant".into()))?;
+                let counted = reply.get(2).and_then(RedisValue::int) == Some(1);
+                let key = reply
+                    .get(3)
+                    .map(RedisValue::text)
+                    .and_then(|text| key_from_cached_json(&text).ok())
+                    .ok_or_else(|| StoreError::Corrupt("keyed dispatch record".into()))?;
+                Ok(KeyedDispatchReply::Dispatched {
+                    key: Box::new(key),
+                    at,
+                    outcome: outcome_from_reply(&reply[4..])?,
+                    counted,
+                })
+            }
+            other => Err(StoreError::Corrupt(format!(
+                "unexpected keyed dispatch reply {other:?}"
+            ))),
+        }
     }
 }

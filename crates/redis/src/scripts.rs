@@ -71,15 +71,15 @@ macro_rules! script {
             }),
         );
     };
-    // A small script that needs the shared library and one helper file.
-    ($name:ident, lean with $helper:literal) => {
+    // A small script that needs the shared library and some helper files.
+    ($name:ident, lean with $($helper:literal),+) => {
         /// `scripts/<name>.lua`.
         pub static $name: Script = Script::new(
             stringify!($name),
             LazyLock::new(|| {
                 [
                     include_str!("../scripts/lib.lua"),
-                    include_str!(concat!("../scripts/", $helper)),
+                    $(include_str!(concat!("../scripts/", $helper)),)+
                     include_str!(concat!("../scripts/", stringify!($name), ".lua")),
                 ]
                 .join("\n")
@@ -103,22 +103,27 @@ macro_rules! script {
 }
 
 /// Declares every script once: the dispatch scripts (job scripts with the one-dispatch function
-/// in front too), the job scripts (with the job row and the job helpers in front), the limiter's
-/// (with the all-or-none take in front) and the lean ones, and, for the tests, the list of job scripts.
+/// in front too), the keyed dispatch (that and the key lookup too), the job scripts (with the job
+/// row and the job helpers in front), the limiter's (with the all-or-none take in front), the key
+/// lookup's (and the lookup), the lean ones, and, for the tests, the list of job scripts.
 macro_rules! scripts {
     (
         dispatch: [$($dispatch:ident),* $(,)?],
+        keyed_dispatch: [$($keyed:ident),* $(,)?],
         job: [$($job:ident),* $(,)?],
         limiter: [$($limiter:ident),* $(,)?],
+        key_lookup: [$($lookup:ident),* $(,)?],
         lean: [$($lean:ident),* $(,)?] $(,)?
     ) => {
         $(script!($dispatch, with "lib_dispatch.lua");)*
+        $(script!($keyed, with "lib_dispatch.lua", with "lib_take.lua", with "lib_key_lookup.lua");)*
         $(script!($job);)*
         $(script!($limiter, lean with "lib_take.lua");)*
+        $(script!($lookup, lean with "lib_take.lua", "lib_key_lookup.lua");)*
         $(script!($lean, lean);)*
         /// Every job script.
         #[cfg(test)]
-        pub static JOB_SCRIPTS: &[&Script] = &[$(&$dispatch,)* $(&$job),*];
+        pub static JOB_SCRIPTS: &[&Script] = &[$(&$dispatch,)* $(&$keyed,)* $(&$job),*];
     };
 }
 
@@ -130,12 +135,14 @@ mod all {
 
     scripts!(
         dispatch: [dispatch, dispatch_batch],
+        keyed_dispatch: [keyed_dispatch],
         job: [
             find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
             promote_due, claim, ack, ack_many, fail, release, cancelled, rescue_expired, clean_finished,
             reconcile_depths,
         ],
-        limiter: [take, take_find_key],
+        limiter: [take],
+        key_lookup: [take_find_key],
         lean: [give_back, key_cache_fence, key_cache_put, add_counts, read_counters, heartbeat, heartbeats, forget_workers, forget_worker],
     );
 }

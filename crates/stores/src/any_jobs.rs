@@ -8,7 +8,8 @@ use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyCache,
-    KeyLookup, MetricsStore, QueueDepth, RateBucket, RateLimiter, StoreError,
+    KeyLookup, KeyedDispatch, KeyedDispatchReply, MetricsStore, QueueDepth, RateBucket, RateLimiter,
+    StoreError,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -84,6 +85,14 @@ impl<S: TransactionalExecutor, R: RedisExecutor> KeyCache for AnyJobs<S, R> {
         now: Timestamp,
     ) -> Result<KeyLookup, StoreError> {
         delegate!(self, s => s.take_and_find_key(buckets, id, presented, now).await)
+    }
+
+    async fn dispatch_with_cached_key(
+        &self,
+        call: &KeyedDispatch<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedDispatchReply, StoreError> {
+        delegate!(self, s => s.dispatch_with_cached_key(call, now).await)
     }
 }
 

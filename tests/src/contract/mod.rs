@@ -5,6 +5,7 @@ pub mod api_key_store;
 pub mod audit_log;
 pub mod jobs;
 pub mod key_cache;
+pub mod keyed_dispatch;
 pub mod metrics;
 pub mod rate_limiter;
 pub mod storage_caps;

@@ -15,11 +15,16 @@ mod settings;
 pub use settings::JobsSettings;
 
 use hexaspin_core::Timestamp;
+use hexaspin_core::api_key::PresentedKey;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
-use hexaspin_core::ports::{ApiKeyStore, AuditLog, Entropy, JobStore, KeyCache, RateLimiter};
+use hexaspin_core::ports::{
+    ApiKeyStore, AuditLog, Entropy, JobStore, KeyCache, OutcomeCounts, RateLimiter, SettledOutcome,
+};
+use hexaspin_core::quota::Decision;
 use hexaspin_core::use_cases::{
-    self, DispatchContext, JobListQuery, JobRequest, KeyCheck, READ_SCOPE, VerifiedKey, WRITE_SCOPE,
+    self, DispatchContext, Dispatched, JobListQuery, JobRequest, KeyCheck, READ_SCOPE, VerifiedKey,
+    WRITE_SCOPE,
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
@@ -27,9 +32,12 @@ use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery, QueueDepthsView
 use crate::admin_keys::authenticate_with;
 use crate::body::{BodyLimit, json_body, query, query_param};
 use crate::client::client_network;
+use crate::metrics::requests::{CountedByStore, increments};
 use crate::response::{Page, json};
 use crate::{ApiError, Request, Response};
 
+/// The component the jobs API is served by, as `/metrics` counts its requests.
+pub const COMPONENT: &str = "jobs";
 /// Where jobs live; `Location` headers point below it.
 pub const JOBS_PATH: &str = "/api/jobs";
 /// Bytes a dispatch body may carry beyond the payload limit (the other fields).
@@ -104,6 +112,9 @@ enum Caller {
     Client(VerifiedKey),
     /// A valid admin JWT (its subject).
     Admin(String),
+    /// A dispatch's API key, as presented: checked together with the dispatch, in one store
+    /// step where the store can, once the body (bounded by the dispatch's limit) is in.
+    Dispatching(String),
 }
 
 /// A request whose route and caller were settled from its head, before its body is read: an
@@ -120,7 +131,7 @@ impl Admitted {
     fn actor(&self) -> &str {
         match &self.caller {
             Caller::Admin(sub) => sub,
-            Caller::Client(_) => "",
+            Caller::Client(_) | Caller::Dispatching(_) => "",
         }
     }
 }
@@ -153,7 +164,9 @@ where
             | (Route::AdminRetry, &Method::POST) => None,
             (route, _) => return Err(method_not_allowed(route)),
         };
+        let dispatch = matches!(route, Route::Jobs) && request.method() == Method::POST;
         let caller = match scope {
+            Some(_) if dispatch => Caller::Dispatching(presented_key_of(request)?),
             Some(scope) => Caller::Client(self.client(request, scope, now).await?),
             None => Caller::Admin(self.admin(request, now)?),
         };
@@ -186,11 +199,9 @@ where
         let key = match &admitted.caller {
             Caller::Client(key) => Some(key),
             Caller::Admin(_) => None,
+            Caller::Dispatching(presented) => return self.create(request, presented, now).await,
         };
         match (admitted.route, key) {
-            (Route::Jobs, Some(key)) if request.method() == Method::POST => {
-                self.create(request, key, now).await
-            }
             (Route::Batch, Some(key)) => self.create_batch(request, key, now).await,
             (Route::Jobs, Some(key)) => self.list(request, Some(key), false).await,
             (Route::Job, Some(key)) if request.method() == Method::GET => {
@@ -243,23 +254,28 @@ where
         scope: &'static str,
         now: Timestamp,
     ) -> Result<VerifiedKey, ApiError> {
-        let presented = presented_key(request).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing_api_key",
-                "an API key is required (Authorization: Bearer or X-API-Key)",
-            )
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
-        })?;
+        let presented = presented_key_of(request)?;
+        use_cases::authorize_key_attempt(
+            self.keys,
+            self.jobs,
+            self.key_check(request)?,
+            &presented,
+            scope,
+            now,
+        )
+        .await
+        .map_err(|error| problems::dispatch_error(error, now))
+    }
+
+    /// How `request`'s key is checked: the pepper and the failed-verification limit of its
+    /// client's network.
+    fn key_check(&self, request: &Request) -> Result<KeyCheck<'_>, ApiError> {
         let failures = self.settings.auth_failures()?;
-        let check = KeyCheck {
+        Ok(KeyCheck {
             hasher: self.settings.hasher()?,
             failures: failures.rule,
             client: client_network(&failures.client_address, request),
-        };
-        use_cases::authorize_key_attempt(self.keys, self.jobs, check, &presented, scope, now)
-            .await
-            .map_err(|error| problems::dispatch_error(error, now))
+        })
     }
 
     /// Checks the admin JWT of an admin route; its subject.
@@ -286,37 +302,36 @@ where
         })
     }
 
-    async fn create(
-        &self,
-        request: &Request,
-        key: &VerifiedKey,
-        now: Timestamp,
-    ) -> Result<Response, ApiError> {
-        let job_request = parse_dispatch(request, self.settings.dispatch()?.max_payload_bytes)?;
-        let ctx = self.dispatch_context()?;
-        let dispatched = use_cases::dispatch_job(&ctx, key, job_request, now)
-            .await
-            .map_err(|e| {
-                if let Some(code) = problems::storage_refusal(&e) {
-                    crate::log::storage_cap_reached(key.id.as_str(), code, 1);
-                }
-                problems::dispatch_error(e, now)
-            })?;
-        let status = if dispatched.duplicate {
-            StatusCode::OK
-        } else {
-            StatusCode::ACCEPTED
+    /// `POST /api/jobs`: the key checked and the job dispatched together
+    /// ([`use_cases::dispatch_with_key`]), and, when the store settled it alone, the answer
+    /// counted by the store too.
+    async fn create(&self, request: &Request, presented: &str, now: Timestamp) -> Result<Response, ApiError> {
+        let job_request = match parse_dispatch(request, self.settings.dispatch()?.max_payload_bytes) {
+            Ok(job_request) => job_request,
+            // A key that does not verify is answered as such whatever the body holds.
+            Err(malformed) => {
+                self.client(request, WRITE_SCOPE, now).await?;
+                return Err(malformed);
+            }
         };
-        let mut response = json(status, &JobView::of(&dispatched.job));
-        let headers = response.headers_mut();
-        if let Ok(location) = HeaderValue::from_str(&format!("{JOBS_PATH}/{}", dispatched.job.spec.id)) {
-            headers.insert(header::LOCATION, location);
-        }
-        if dispatched.duplicate {
-            headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
-        if let Some(decision) = dispatched.decision {
-            problems::rate_limit_headers(headers, &decision);
+        let ctx = self.dispatch_context()?;
+        let check = self.key_check(request)?;
+        let counts = outcome_counts();
+        let keyed =
+            use_cases::dispatch_with_key(&ctx, check, presented, WRITE_SCOPE, job_request, &counts, now)
+                .await;
+        let mut response = match keyed.result {
+            Ok(dispatched) => dispatched_response(&dispatched),
+            Err(error) => {
+                if let Some(code) = problems::storage_refusal(&error) {
+                    let key_id = PresentedKey::parse(presented).map(|key| key.id().to_string());
+                    crate::log::storage_cap_reached(key_id.as_deref().unwrap_or(""), code, 1);
+                }
+                problems::dispatch_error(error, now).into_response()
+            }
+        };
+        if keyed.counted {
+            response.extensions_mut().insert(CountedByStore);
         }
         Ok(response)
     }
@@ -349,6 +364,69 @@ where
     }
 }
 
+/// The answer to a dispatch that happened: 202 with the new job, or 200 with the original one
+/// for a repeated idempotency key.
+fn dispatched_response(dispatched: &Dispatched) -> Response {
+    let mut response = json(
+        dispatched_status(dispatched.duplicate),
+        &JobView::of(&dispatched.job),
+    );
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&format!("{JOBS_PATH}/{}", dispatched.job.spec.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    if dispatched.duplicate {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    if let Some(decision) = dispatched.decision {
+        problems::rate_limit_headers(headers, &decision);
+    }
+    response
+}
+
+fn dispatched_status(duplicate: bool) -> StatusCode {
+    if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    }
+}
+
+/// What the answer to each outcome a store may settle alone adds to `/metrics`: read off the
+/// answers themselves (their status and marked events), so a store that counts in the dispatch
+/// adds exactly what [`crate::metrics::requests::count_request`] would have after.
+pub fn outcome_counts() -> OutcomeCounts {
+    let answer = |outcome: SettledOutcome| -> Response {
+        match outcome {
+            SettledOutcome::Accepted | SettledOutcome::Duplicate => {
+                let mut response = Response::new(Vec::new());
+                *response.status_mut() = dispatched_status(outcome == SettledOutcome::Duplicate);
+                response
+            }
+            SettledOutcome::Rejected(reason) => problems::refused(&Decision {
+                rejected: Some(reason),
+                limit: 1,
+                remaining: 0,
+                reset_after_us: 1,
+                retry_after_us: 1,
+            })
+            .into_response(),
+        }
+    };
+    OutcomeCounts(
+        SettledOutcome::ALL
+            .into_iter()
+            .map(|outcome| {
+                let series = increments(COMPONENT, &answer(outcome))
+                    .into_iter()
+                    .flat_map(|(series, times)| std::iter::repeat_n(series, times as usize))
+                    .collect();
+                (outcome, series)
+            })
+            .collect(),
+    )
+}
+
 /// A dispatch request as the client sent it (body and `Idempotency-Key`), before the domain's
 /// validation: malformed input is a problem, never a panic (fuzzed in `fuzz/`).
 pub fn parse_dispatch(request: &Request, max_payload_bytes: usize) -> Result<JobRequest, ApiError> {
@@ -378,6 +456,18 @@ fn job_request(body: DispatchBody, idempotency_key: Option<&str>) -> Result<JobR
         max_attempts: body.max_attempts,
         timeout_ms: body.timeout_ms,
         idempotency_key: idempotency_key.map(IdempotencyKey::parse).transpose()?,
+    })
+}
+
+/// The key from `Authorization: Bearer …` or `X-API-Key`, or 401 `missing_api_key`.
+fn presented_key_of(request: &Request) -> Result<String, ApiError> {
+    presented_key(request).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_api_key",
+            "an API key is required (Authorization: Bearer or X-API-Key)",
+        )
+        .with_header(header::WWW_AUTHENTICATE, "Bearer")
     })
 }
 

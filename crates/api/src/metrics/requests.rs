@@ -10,8 +10,17 @@ use crate::Response;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counted(pub Vec<Series>);
 
-/// What one request adds: one to its component's status class, one per marked event.
+/// Marks a response whose counts the store already added, in the call that decided it
+/// (`hexaspin_core::ports::OutcomeCounts`): counting it again would count it twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountedByStore;
+
+/// What one request adds: one to its component's status class, one per marked event; nothing
+/// for a response the store counted already.
 pub fn increments(component: &'static str, response: &Response) -> Vec<(Series, u64)> {
+    if response.extensions().get::<CountedByStore>().is_some() {
+        return Vec::new();
+    }
     let mut increments = vec![(Series::http_requests(component, response.status().as_u16()), 1)];
     if let Some(Counted(events)) = response.extensions().get::<Counted>() {
         increments.extend(events.iter().map(|series| (series.clone(), 1)));
@@ -22,7 +31,11 @@ pub fn increments(component: &'static str, response: &Response) -> Vec<(Series, 
 /// Adds the request's counts in one round trip. Losing a count is better than failing a request
 /// that was already served: a store error is logged, not returned.
 pub async fn count_request<M: MetricsStore>(metrics: &M, component: &'static str, response: &Response) {
-    if let Err(error) = metrics.add_counts(&increments(component, response)).await {
+    let increments = increments(component, response);
+    if increments.is_empty() {
+        return;
+    }
+    if let Err(error) = metrics.add_counts(&increments).await {
         crate::log::error("metrics: counting the request", &error);
     }
 }

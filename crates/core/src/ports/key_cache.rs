@@ -16,7 +16,7 @@
 //! writes the cache lost (a failover, a restore). An adapter may keep nothing, or read the key
 //! store itself (the embedded SQLite default: the keys are in the same file). The contract suite holds every adapter to these rules.
 
-use super::{RateBucket, StoreError};
+use super::{KeyedDispatch, KeyedDispatchReply, RateBucket, StoreError};
 use crate::Timestamp;
 use crate::api_key::{ApiKey, ApiKeyId, SecretHash};
 use crate::quota::Decision;
@@ -44,6 +44,18 @@ pub trait KeyCache {
         presented: &SecretHash,
         now: Timestamp,
     ) -> Result<KeyLookup, StoreError>;
+
+    /// [`take_and_find_key`](Self::take_and_find_key) and, when the cached key settles it (see
+    /// [`KeyedDispatch`]), the dispatch and its counts, all in one atomic step. A store that does
+    /// not offer it answers [`KeyedDispatchReply::NotOffered`] having done nothing.
+    async fn dispatch_with_cached_key(
+        &self,
+        call: &KeyedDispatch<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedDispatchReply, StoreError> {
+        let _ = (call, now);
+        Ok(KeyedDispatchReply::NotOffered)
+    }
 }
 
 /// What [`KeyCache::take_and_find_key`] decided and found.

@@ -5,6 +5,7 @@
 
 mod jobs;
 mod key_cache;
+mod keyed_dispatch;
 mod keys;
 mod limits;
 mod metrics;
@@ -14,6 +15,7 @@ pub use jobs::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
 };
 pub use key_cache::{KeyCache, KeyLookup};
+pub use keyed_dispatch::{KeyedDispatch, KeyedDispatchReply, OutcomeCounts, SettledOutcome};
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use limits::{RateBucket, RateLimiter};
 pub use metrics::MetricsStore;

@@ -2,7 +2,7 @@
 //! from the key's budget, then idempotency + quota + enqueue in one atomic store call.
 
 use crate::Timestamp;
-use crate::api_key::{KeyHasher, PresentedKey};
+use crate::api_key::{ApiKey, KeyHasher, Limits, PresentedKey};
 use crate::attempts::{Attempt, AttemptRefused, ClientNetwork};
 use crate::error::DomainError;
 use crate::job::{IdempotencyKey, Job, JobId, JobKind, JobTimeout, MaxAttempts, NewJob, Priority};
@@ -37,27 +37,49 @@ pub struct DispatchSettings {
 impl DispatchSettings {
     /// The quota rules of a key: its own limits, else the defaults.
     pub fn rules_for(&self, key: &VerifiedKey) -> QuotaRules {
-        let rate = key.limits.rate_per_sec.or(self.defaults.rate_per_sec);
-        let burst = key.limits.burst.or(self.defaults.burst);
-        QuotaRules {
-            // Limits are validated when set; a stored value out of range is clamped, never dropped
-            // (dropping it would make the key unlimited).
-            rate: rate.map(|r| RateRule::clamped(r, burst.unwrap_or(r))),
-            daily_quota: key.limits.daily_quota.or(self.defaults.daily_quota),
-        }
+        key_terms(&key.limits, &self.defaults).rules
     }
 
     /// The concurrency limit of a key.
     pub fn concurrency_for(&self, key: &VerifiedKey) -> Option<u32> {
-        key.limits.concurrency.or(self.defaults.concurrency)
+        key_terms(&key.limits, &self.defaults).concurrency
     }
 
     /// How much a key may keep stored.
     pub fn caps_for(&self, key: &VerifiedKey) -> StorageCaps {
-        StorageCaps {
-            max_scheduled_jobs: key.limits.max_scheduled_jobs.or(self.defaults.max_scheduled_jobs),
-            max_stored_bytes: key.limits.max_stored_bytes.or(self.defaults.max_stored_bytes),
-        }
+        key_terms(&key.limits, &self.defaults).caps
+    }
+}
+
+/// What a key's dispatches are held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyTerms {
+    /// The quota.
+    pub rules: QuotaRules,
+    /// What it may keep stored.
+    pub caps: StorageCaps,
+    /// Its jobs running at once.
+    pub concurrency: Option<u32>,
+}
+
+/// The terms of a key with limits `own` where the deployment's are `defaults`: each limit the
+/// key's own, else the default. (`keyed_dispatch.lua` combines them the same way; a differential
+/// test holds the two together.)
+pub fn key_terms(own: &Limits, defaults: &Limits) -> KeyTerms {
+    let rate = own.rate_per_sec.or(defaults.rate_per_sec);
+    let burst = own.burst.or(defaults.burst);
+    KeyTerms {
+        rules: QuotaRules {
+            // Limits are validated when set; a stored value out of range is clamped, never dropped
+            // (dropping it would make the key unlimited).
+            rate: rate.map(|r| RateRule::clamped(r, burst.unwrap_or(r))),
+            daily_quota: own.daily_quota.or(defaults.daily_quota),
+        },
+        caps: StorageCaps {
+            max_scheduled_jobs: own.max_scheduled_jobs.or(defaults.max_scheduled_jobs),
+            max_stored_bytes: own.max_stored_bytes.or(defaults.max_stored_bytes),
+        },
+        concurrency: own.concurrency.or(defaults.concurrency),
     }
 }
 
@@ -186,10 +208,7 @@ pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
     scope: &'static str,
     now: Timestamp,
 ) -> Result<VerifiedKey, DispatchError> {
-    let refused = |refused| match refused {
-        AttemptRefused::Limited(decision) => DispatchError::TooManyFailures(decision),
-        AttemptRefused::Store(error) => DispatchError::Store(error),
-    };
+    let refused = refused_attempt;
     let Ok(presented) = PresentedKey::parse(presented.trim()) else {
         // Not even shaped like a key: a guess all the same, charged as one.
         Attempt::key_verification(cache, check.failures, check.client, now)
@@ -209,15 +228,40 @@ pub async fn authorize_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
     )
     .await
     .map_err(refused)?;
+    settle_key_attempt(keys, cache, check.hasher, attempt, cached, &presented, scope, now).await
+}
+
+/// Maps a refused attempt to the dispatch error it answers.
+pub(super) fn refused_attempt(refused: AttemptRefused) -> DispatchError {
+    match refused {
+        AttemptRefused::Limited(decision) => DispatchError::TooManyFailures(decision),
+        AttemptRefused::Store(error) => DispatchError::Store(error),
+    }
+}
+
+/// The rest of [`authorize_key_attempt`] once the attempt began and the cache answered
+/// (`cached`): the record verified (read from `keys` on a miss or for a key with a budget, and
+/// put in the cache if it has none), the scope checked, and the attempt counted or given back.
+#[allow(clippy::too_many_arguments)] // the parts of one verification, each used once
+pub(super) async fn settle_key_attempt<K: ApiKeyStore, L: RateLimiter + KeyCache>(
+    keys: &K,
+    cache: &L,
+    hasher: &KeyHasher,
+    attempt: Attempt,
+    cached: Option<ApiKey>,
+    presented: &PresentedKey,
+    scope: &'static str,
+    now: Timestamp,
+) -> Result<VerifiedKey, DispatchError> {
     let outcome = match cached.filter(|key| key.remaining.is_none()) {
-        Some(key) => verify_record(Some(key), check.hasher, &presented, now).map_err(DispatchError::from),
+        Some(key) => verify_record(Some(key), hasher, presented, now).map_err(DispatchError::from),
         None => match keys.find_key(presented.id()).await {
             Ok(stored) => {
                 if let Some(key) = stored.as_ref().filter(|key| key.remaining.is_none()) {
                     // A fill that fails only costs a key-store lookup next time.
                     let _ = cache.put_key(key).await;
                 }
-                verify_record(stored, check.hasher, &presented, now).map_err(DispatchError::from)
+                verify_record(stored, hasher, presented, now).map_err(DispatchError::from)
             }
             Err(error) => Err(DispatchError::Store(error)),
         },
@@ -265,7 +309,23 @@ where
     J: JobStore,
     E: Entropy,
 {
-    let job = validate(ctx, key, request.clone(), now)?;
+    let idempotency_key = request.idempotency_key.clone();
+    let job = validate(ctx, key, request, now)?;
+    dispatch_validated(ctx, key, job, idempotency_key, now).await
+}
+
+/// Dispatches the validated `job` for an already authorised key.
+pub(super) async fn dispatch_validated<K, J, E>(
+    ctx: &DispatchContext<'_, K, J, E>,
+    key: &VerifiedKey,
+    job: NewJob,
+    idempotency_key: Option<IdempotencyKey>,
+    now: Timestamp,
+) -> Result<Dispatched, DispatchError>
+where
+    K: ApiKeyStore,
+    J: JobStore,
+{
     // A key created without a budget never gets one (budgets are set at creation only), so the
     // key just verified tells whether there is a use to take: unlimited keys skip the round trip.
     let charged = key.remaining.is_some()
@@ -282,7 +342,7 @@ where
         job,
         rules: ctx.settings.rules_for(key),
         caps: ctx.settings.caps_for(key),
-        idempotency_key: request.idempotency_key,
+        idempotency_key,
         idempotency_ttl_ms: ctx.settings.idempotency_ttl_ms,
     };
     let outcome = ctx.jobs.dispatch(&dispatch, now).await;
@@ -317,6 +377,17 @@ pub(super) fn validate<K, J, E: Entropy>(
     request: JobRequest,
     now: Timestamp,
 ) -> Result<NewJob, DispatchError> {
+    validate_for(ctx, &key.id, ctx.settings.concurrency_for(key), request, now)
+}
+
+/// Validates `request` as a job of key `key_id` whose jobs run at most `concurrency` at once.
+pub(super) fn validate_for<K, J, E: Entropy>(
+    ctx: &DispatchContext<'_, K, J, E>,
+    key_id: &crate::api_key::ApiKeyId,
+    concurrency: Option<u32>,
+    request: JobRequest,
+    now: Timestamp,
+) -> Result<NewJob, DispatchError> {
     let kind = JobKind::parse(&request.kind)?;
     if !ctx.settings.kinds.contains(&kind) {
         return Err(DispatchError::UnknownKind(request.kind));
@@ -342,7 +413,7 @@ pub(super) fn validate<K, J, E: Entropy>(
     ctx.entropy.fill(&mut id)?;
     Ok(NewJob {
         id: JobId::from_random(id),
-        key_id: key.id.clone(),
+        key_id: key_id.clone(),
         kind,
         payload: request.payload,
         priority: request
@@ -361,7 +432,7 @@ pub(super) fn validate<K, J, E: Entropy>(
             .map(JobTimeout::from_millis)
             .transpose()?
             .unwrap_or_default(),
-        concurrency_limit: ctx.settings.concurrency_for(key),
+        concurrency_limit: concurrency,
     })
 }
 

@@ -5,6 +5,7 @@ mod admin_keys;
 mod audit_trail;
 mod dispatch;
 mod dispatch_batch;
+mod dispatch_keyed;
 mod job_admin;
 mod jobs;
 mod metrics;
@@ -22,10 +23,11 @@ pub use admin_keys::{
 };
 pub use audit_trail::{AuditQuery, list_audit};
 pub use dispatch::{
-    DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, KeyCheck, READ_SCOPE,
-    WRITE_SCOPE, authorize_key, authorize_key_attempt, dispatch_job,
+    DispatchContext, DispatchError, DispatchSettings, Dispatched, JobRequest, KeyCheck, KeyTerms, READ_SCOPE,
+    WRITE_SCOPE, authorize_key, authorize_key_attempt, dispatch_job, key_terms,
 };
 pub use dispatch_batch::{BatchOutcome, MAX_BATCH_JOBS, dispatch_jobs};
+pub use dispatch_keyed::{KeyedDispatchResult, dispatch_with_key};
 pub use job_admin::{JobAdminError, delete_job, retry_dead_job};
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
