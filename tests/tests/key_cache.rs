@@ -408,24 +408,31 @@ async fn dispatch_series<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) -> Vec<S
     seen
 }
 
-/// A dispatch settled in the cache's one step answers like the two-step path in every way a
-/// client sees: the same refusals for a key without the scope, a wrong secret, an invalid body
-/// (the key's failure first), and the quota's headers.
+/// A dispatch settled in one step (production: one Redis script; embedded: one SQLite write
+/// transaction) answers like the two-step path (a queue that does not hold the keys) in every
+/// way a client sees: the same refusals for a key without the scope, a wrong secret, an invalid
+/// body (the key's failure first), and the quota's headers.
 #[tokio::test]
 async fn a_dispatch_settled_in_one_step_answers_as_the_two_step_path_does() {
     let keys = TestStore::postgres().await;
     let redis_jobs = RedisTestJobs::new().await;
-    let sqlite_keys = TestStore::sqlite().await;
-    let sqlite_jobs = SqliteTestJobs::beside_keys(&sqlite_keys);
-    let one_step = dispatch_series(&JobsHarness::new(&keys.store, &redis_jobs.store)).await;
-    let two_steps = dispatch_series(&JobsHarness::new(&sqlite_keys.store, &sqlite_jobs.store)).await;
-    assert_eq!(one_step, two_steps);
+    let embedded_keys = TestStore::sqlite().await;
+    let embedded_jobs = SqliteTestJobs::beside_keys(&embedded_keys);
+    let apart_keys = TestStore::sqlite().await;
+    let apart_jobs = SqliteTestJobs::new().await;
+    let production = dispatch_series(&JobsHarness::new(&keys.store, &redis_jobs.store)).await;
+    let embedded = dispatch_series(&JobsHarness::new(&embedded_keys.store, &embedded_jobs.store)).await;
+    let two_steps = dispatch_series(&JobsHarness::new(&apart_keys.store, &apart_jobs.store)).await;
+    assert_eq!(production, two_steps, "production");
+    assert_eq!(embedded, two_steps, "embedded");
     assert_eq!(
-        one_step.iter().map(|(status, ..)| *status).collect::<Vec<_>>(),
+        two_steps.iter().map(|(status, ..)| *status).collect::<Vec<_>>(),
         [202, 400, 401, 422, 403, 401, 202, 429]
     );
     redis_jobs.finish().await;
     keys.finish().await;
-    sqlite_jobs.finish().await;
-    sqlite_keys.finish().await;
+    embedded_jobs.finish().await;
+    embedded_keys.finish().await;
+    apart_jobs.finish().await;
+    apart_keys.finish().await;
 }

@@ -2,14 +2,15 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
-use hexaspin_core::job::{JobId, JobState, Priority};
+use hexaspin_core::job::{JobId, JobState, NewJob, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, KeyLookup, QueueDepth, RateBucket,
-    RateLimiter, StoreError,
+    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, KeyLookup, KeyedDispatch,
+    KeyedDispatchReply, QueueDepth, RateBucket, RateLimiter, SettledOutcome, StoreError,
 };
 use hexaspin_core::quota::{
     Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
 };
+use hexaspin_core::use_cases::key_terms;
 
 use super::codec::{job_from_row, jobs_from_rows};
 use super::{SqliteJobs, queries};
@@ -113,7 +114,8 @@ impl<E: TransactionalExecutor> RateLimiter for SqliteJobs<E> {
 }
 
 /// Nothing to cache: where this database also holds the keys (the embedded default,
-/// [`SqliteJobs::reading_keys_here`]) a check reads the key itself, in the limiter's transaction;
+/// [`SqliteJobs::reading_keys_here`]) a check reads the key itself, in the limiter's transaction,
+/// and a keyed dispatch is settled with the key read so;
 /// elsewhere (keys on Postgres, queue on SQLite) every lookup misses. Fences and fills have nothing
 /// to do either way: the record read is the key store's own.
 impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
@@ -183,6 +185,61 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
             decision,
             cached: key,
             charged: !verifies,
+        })
+    }
+
+    /// Where the keys are in this database: the lookup as [`Self::take_and_find_key`] makes it
+    /// (no lock for a key that verifies), then the dispatch under the key's terms and the
+    /// answer's counts in one write transaction, the only one the request takes.
+    async fn dispatch_with_cached_key(
+        &self,
+        call: &KeyedDispatch<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedDispatchReply, StoreError> {
+        if !self.keys_here {
+            return Ok(KeyedDispatchReply::NotOffered);
+        }
+        let lookup = self
+            .take_and_find_key(call.buckets, &call.job.key_id, call.presented, now)
+            .await?;
+        let settles = lookup.decision.rejected.is_none()
+            && !lookup.charged
+            && lookup
+                .cached
+                .as_ref()
+                .is_some_and(|key| key.remaining.is_none() && key.scopes.contains(call.scope));
+        let (true, Some(key)) = (settles, lookup.cached.as_ref()) else {
+            return Ok(KeyedDispatchReply::Looked(lookup));
+        };
+        let terms = key_terms(&key.limits, call.defaults);
+        let request = DispatchRequest {
+            job: NewJob {
+                concurrency_limit: terms.concurrency,
+                ..call.job.clone()
+            },
+            rules: terms.rules,
+            caps: terms.caps,
+            idempotency_key: call.idempotency_key.cloned(),
+            idempotency_ttl_ms: call.idempotency_ttl_ms,
+        };
+        let at = self.decision_time(now);
+        let tx = self.executor.begin_write().await?;
+        let outcome = dispatch_in(&tx, &request, at).await?;
+        let settled = SettledOutcome::of(&outcome);
+        let counts = call.counts.0.iter().find(|(outcome, _)| *outcome == settled);
+        for series in counts.iter().flat_map(|(_, series)| series) {
+            let params = [SqlValue::Text(series.field()), SqlValue::Int(1)];
+            tx.query(queries::add_count, &params).await?;
+        }
+        // A refusal writes nothing but its counts (none: nothing to commit).
+        if counts.is_some() || matches!(outcome, DispatchOutcome::Accepted { .. }) {
+            tx.commit().await?;
+        }
+        Ok(KeyedDispatchReply::Dispatched {
+            key: Box::new(key.clone()),
+            at,
+            outcome,
+            counted: counts.is_some(),
         })
     }
 }
