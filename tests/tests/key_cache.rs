@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use futures::future::join_all;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKeyId, Limits, PresentedKey};
+use hexaspin_core::job::JobId;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{ApiKeyStore, AuditLog, JobStore, KeyCache, MetricsStore, RateLimiter};
 use hexaspin_redis::RedisJobs;
@@ -310,11 +311,11 @@ async fn a_revocation_that_cannot_fence_the_cache_is_refused_and_changes_nothing
     keys.finish().await;
 }
 
-/// Issue 26, item 1: with the key cached, a production dispatch is one Redis round trip, the
-/// request's count included (the harness counts after answering exactly as the component does);
+/// Issue 26, item 1: with the key cached, a production dispatch, read or cancellation is one
+/// Redis round trip, the request's count included (the harness counts after answering exactly as the component does);
 /// a key the cache has not seen costs the lookup, the fill and the dispatch, once.
 #[tokio::test]
-async fn a_production_dispatch_with_a_cached_key_is_one_redis_round_trip_count_included() {
+async fn a_production_request_with_a_cached_key_is_one_redis_round_trip_count_included() {
     let keys = TestStore::postgres().await;
     let jobs = RedisTestJobs::new().await;
     let counting = RedisJobs::new(
@@ -357,13 +358,35 @@ async fn a_production_dispatch_with_a_cached_key_is_one_redis_round_trip_count_i
         "filled: one round trip again"
     );
 
-    // The counts the script added are the ones counting after would have: one per answer.
+    // A read and a cancellation of the key's own job, and a read of a job it does not have: one
+    // round trip each.
+    let id = reply.json["id"].as_str().expect("an id").to_owned();
+    for (method, path, status) in [
+        ("GET", format!("/api/jobs/{id}"), 200),
+        ("DELETE", format!("/api/jobs/{id}"), 200),
+        ("GET", format!("/api/jobs/{}", JobId::from_random([7; 16])), 404),
+    ] {
+        let reply = api.with_key(&key, method, &path, None, NOW).await;
+        assert_eq!(reply.status, status, "{method} {path}: {:?}", reply.json);
+        assert_eq!(counting.executor().take(), ["keyed_job"], "{method} {path}");
+    }
+
+    // The counts the scripts added are the ones counting after would have: one per answer.
     let counters = counting.counters().await.expect("counters");
     let accepted = counters
         .iter()
         .find(|c| c.series == Series::http_requests("jobs", 202))
         .map(|c| c.value);
-    assert_eq!(accepted, Some(7), "{counters:?}");
+    let errors = counters
+        .iter()
+        .find(|c| c.series == Series::http_requests("jobs", 404))
+        .map(|c| c.value);
+    assert_eq!(
+        accepted,
+        Some(7 + 2),
+        "seven dispatches, a read, a cancellation: {counters:?}"
+    );
+    assert_eq!(errors, Some(1), "{counters:?}");
     jobs.finish().await;
     keys.finish().await;
 }
@@ -371,8 +394,10 @@ async fn a_production_dispatch_with_a_cached_key_is_one_redis_round_trip_count_i
 /// What a client sees of one answer: status, problem code and the quota's headers.
 type Seen = (u16, String, Vec<(String, String)>);
 
-/// The answers to a fixed series of dispatches: accepted, malformed, malformed with a wrong key,
-/// an unknown kind, a key without the scope, a wrong key, then the key's burst spent.
+/// The answers to a fixed series of dispatches (accepted, malformed, malformed with a wrong key,
+/// an unknown kind, a key without the scope, a wrong key, then the key's burst spent) and of
+/// reads and cancellations (the key's own job, another key's, a malformed id with a wrong key and
+/// with a right one, a cancellation without the scope and with it).
 async fn dispatch_series<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) -> Vec<Seen> {
     let limits = Limits {
         rate_per_sec: Some(1),
@@ -385,6 +410,7 @@ async fn dispatch_series<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) -> Vec<S
     wrong.pop();
     wrong.push(if writer.ends_with('A') { 'B' } else { 'A' });
     let mut seen = Vec::new();
+    let mut first_job = None;
     for (key, body) in [
         (&writer, echo(0)),
         (&writer, "{not json".to_owned()),
@@ -404,12 +430,28 @@ async fn dispatch_series<K: Keys, J: Jobs>(api: &JobsHarness<'_, K, J>) -> Vec<S
             .collect();
         headers.sort();
         seen.push((reply.status, reply.code().to_owned(), headers));
+        if reply.status == 202 && first_job.is_none() {
+            first_job = reply.json["id"].as_str().map(str::to_owned);
+        }
+    }
+    let job = format!("/api/jobs/{}", first_job.expect("a job was accepted"));
+    for (key, method, path) in [
+        (&writer, "GET", job.as_str()),
+        (&reader, "GET", job.as_str()),
+        (&wrong, "GET", "/api/jobs/not-an-id"),
+        (&writer, "GET", "/api/jobs/not-an-id"),
+        (&reader, "DELETE", job.as_str()),
+        (&writer, "DELETE", job.as_str()),
+    ] {
+        let reply = api.with_key(key, method, path, None, NOW).await;
+        let state = reply.json["state"].as_str().unwrap_or("").to_owned();
+        seen.push((reply.status, format!("{}{state}", reply.code()), Vec::new()));
     }
     seen
 }
 
-/// A dispatch settled in one step (production: one Redis script; embedded: one SQLite write
-/// transaction) answers like the two-step path (a queue that does not hold the keys) in every
+/// A dispatch, a read or a cancellation settled in one step (production: one Redis script;
+/// embedded: one SQLite write transaction) answers like the two-step path (a queue that does not hold the keys) in every
 /// way a client sees: the same refusals for a key without the scope, a wrong secret, an invalid
 /// body (the key's failure first), and the quota's headers.
 #[tokio::test]
@@ -427,7 +469,9 @@ async fn a_dispatch_settled_in_one_step_answers_as_the_two_step_path_does() {
     assert_eq!(embedded, two_steps, "embedded");
     assert_eq!(
         two_steps.iter().map(|(status, ..)| *status).collect::<Vec<_>>(),
-        [202, 400, 401, 422, 403, 401, 202, 429]
+        [
+            202, 400, 401, 422, 403, 401, 202, 429, 200, 404, 401, 404, 403, 200
+        ]
     );
     redis_jobs.finish().await;
     keys.finish().await;

@@ -158,6 +158,7 @@ mod keyed_dispatch {
     contract_suite!(keyed_dispatch: [
         only_a_key_the_cache_can_judge_alone_is_dispatched,
         concurrent_keyed_dispatches_get_exactly_the_keys_burst_each_counted_once,
+        a_keyed_access_reads_and_cancels_only_the_keys_own_job,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 }
 

@@ -50,8 +50,10 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
         settings: &settings,
     };
     // The route and the caller (API key or admin token) are settled from the head: a request that
-    // will be refused is refused before a byte of its body is read. Only a dispatch has a body,
-    // read within its limit; a refusal is counted like any answer.
+    // will be refused is refused before a byte of its body is read. The exception is a single
+    // dispatch, whose key is checked in the dispatch's own store call once its body (at most the
+    // payload limit + 4 KiB) is in; a batch's key is checked first. A refusal is counted like any
+    // answer.
     let response = match api.admit(&request, system_now()).await {
         Ok(admitted) => match body_limit(&request, &settings) {
             Ok(limit) => match body.read(&request, limit).await {

@@ -4,24 +4,17 @@
 -- (hexaspin_core::quota::MAX_RATE_PER_SEC), 23 what each outcome's answer counts (lines of
 -- "<outcome> <counter field>…"), then the failed-verification buckets (name, interval_us, burst).
 -- ports::KeyCache::dispatch_with_cached_key: the charge and lookup of lib_key_lookup.lua, and when
--- the cached key settles the request (its secret verifies, it has the scope, it has no use budget:
--- `d` is stored for those alone), the dispatch under the key's terms and the answer's counts, all
--- at one instant. Scopes and limits count only when written for the cached version (`t` = `v`):
--- an older release's write-through leaves them out or stale.
--- Returns {'looked', <take_find_key.lua's reply>} (a record without its scopes and limits is left
--- out: a miss, which the core fills again from the key store)
+-- the cached key settles the request (lib_key_lookup.lua's settling_limits), the dispatch under
+-- the key's terms and the answer's counts, all at one instant.
+-- Returns {'looked', <take_find_key.lua's reply>}
 --       | {'dispatched', now_ms, counted 1|0, record, <lib_dispatch.lua's reply>}.
 local A = {unpack(ARGV, 2, 1 + DISPATCH_ARGS)}
 local now_ms = decision_ms(A[10])
 A[10] = fmt(now_ms)
 local reply, verifies = take_and_find(now_ms, 24, A[2], ARGV[19])
 if reply[1] == 0 then return {'looked', unpack(reply)} end
-local entry = redis.call('HMGET', P .. 'keycache:' .. A[2], 't', 'sc', 'd', 'v')
-if not entry[1] or entry[1] ~= entry[4] then reply[7] = nil end
-local scoped = entry[2] and string.find(entry[2], ' ' .. ARGV[20] .. ' ', 1, true)
-if not (verifies and reply[7] and scoped and entry[3]) then
-  return {'looked', unpack(reply)}
-end
+local own_limits = settling_limits(A[2], reply, verifies, ARGV[20])
+if not own_limits then return {'looked', unpack(reply)} end
 
 -- hexaspin_core::use_cases::key_terms, to the letter: each limit the key's own, else the default.
 local function limits(text)
@@ -32,7 +25,7 @@ local function limits(text)
   end
   return out
 end
-local own, defaults = limits(entry[3]), limits(ARGV[21])
+local own, defaults = limits(own_limits), limits(ARGV[21])
 local function pick(i) if own[i] ~= nil then return own[i] end return defaults[i] end
 local rate, burst = pick(1), pick(2)
 local opt = function(n) if n == nil then return '' end return fmt(n) end
@@ -44,14 +37,5 @@ A[8], A[15], A[16], A[17] = opt(pick(3)), opt(pick(4)), opt(pick(5)), opt(pick(6
 
 local out = dispatch_one(A)
 local outcome = out[1] == 'rejected' and out[2] or out[1]
-local counted = 0
-for line in string.gmatch(ARGV[23], '[^\n]+') do
-  local tag, fields = string.match(line, '^(%S+)(.*)$')
-  if tag == outcome then
-    counted = 1
-    for field in string.gmatch(fields, '%S+') do
-      redis.call('HINCRBY', P .. 'counters', field, 1)
-    end
-  end
-end
+local counted = count_outcome(ARGV[23], outcome)
 return {'dispatched', fmt(now_ms), counted, reply[7], unpack(out)}

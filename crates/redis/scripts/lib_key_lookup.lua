@@ -31,3 +31,32 @@ local function take_and_find(now_ms, first_bucket, key_id, presented)
   if record then reply[7] = record end
   return reply, verifies
 end
+
+-- After take_and_find: whether the cached key settles a request that needs `scope` alone (its
+-- secret verified; its scopes and limits were written for the cached version, `t` = `v`; it has
+-- the scope and no use budget, `d` being stored for those alone). Returns its own limits (`d`) if
+-- so, else nil. A record without its scopes and limits is dropped from `reply`: a miss, which the
+-- core fills again from the key store (an older release's write-through leaves them out or stale).
+local function settling_limits(key_id, reply, verifies, scope)
+  local entry = redis.call('HMGET', P .. 'keycache:' .. key_id, 't', 'sc', 'd', 'v')
+  if not entry[1] or entry[1] ~= entry[4] then reply[7] = nil end
+  local scoped = entry[2] and string.find(entry[2], ' ' .. scope .. ' ', 1, true)
+  if verifies and reply[7] and scoped and entry[3] then return entry[3] end
+  return nil
+end
+
+-- Adds the counts `spec` (lines of "<outcome> <counter field>…") gives `outcome`, as add_counts.lua
+-- would. Returns 1 if the spec names the outcome, else 0.
+local function count_outcome(spec, outcome)
+  local counted = 0
+  for line in string.gmatch(spec, '[^\n]+') do
+    local tag, fields = string.match(line, '^(%S+)(.*)$')
+    if tag == outcome then
+      counted = 1
+      for field in string.gmatch(fields, '%S+') do
+        redis.call('HINCRBY', P .. 'counters', field, 1)
+      end
+    end
+  end
+  return counted
+end

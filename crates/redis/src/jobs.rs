@@ -201,7 +201,7 @@ fn jobs_from_reply(reply: &[RedisValue]) -> Result<Vec<Job>, StoreError> {
     body.chunks(JOB_FIELDS).map(job_from_fields).collect()
 }
 
-fn optional_job(reply: &[RedisValue]) -> Result<Option<Job>, StoreError> {
+pub(crate) fn optional_job(reply: &[RedisValue]) -> Result<Option<Job>, StoreError> {
     if reply.is_empty() {
         Ok(None)
     } else {

@@ -4,14 +4,15 @@
 
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, Limits, SecretHash, cached_key_json, key_from_cached_json};
+use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{
-    KeyCache, KeyLookup, KeyedDispatch, KeyedDispatchReply, OutcomeCounts, RateBucket, SettledOutcome,
-    StoreError,
+    AccessCounts, JobAccess, KeyCache, KeyLookup, KeyedDispatch, KeyedDispatchReply, KeyedJobAccess,
+    KeyedJobReply, OutcomeCounts, RateBucket, SettledOutcome, StoreError,
 };
 use hexaspin_core::quota::MAX_RATE_PER_SEC;
 
 use crate::executor::{RedisExecutor, RedisValue};
-use crate::jobs::{RedisJobs, outcome_from_reply, push_buckets, take_decision};
+use crate::jobs::{RedisJobs, optional_job, outcome_from_reply, push_buckets, take_decision};
 use crate::scripts;
 
 /// A key's own limits (or the defaults) as `key_cache_put.lua` stores them:
@@ -29,22 +30,45 @@ fn limits_field(limits: &Limits) -> String {
     .join("|")
 }
 
-/// What each outcome counts, as `keyed_dispatch.lua` reads it: "<outcome> <field>…" lines.
-fn counts_field(counts: &OutcomeCounts) -> String {
-    counts
-        .0
-        .iter()
-        .map(|(outcome, series)| {
-            let tag = match outcome {
-                SettledOutcome::Accepted => "accepted",
-                SettledOutcome::Duplicate => "duplicate",
-                SettledOutcome::Rejected(reason) => reason.code(),
-            };
-            let fields: Vec<String> = series.iter().map(|s| s.field()).collect();
+/// What each outcome counts, as `count_outcome` (lib_key_lookup.lua) reads it: "<outcome>
+/// <field>…" lines.
+fn counts_field<'a>(outcomes: impl IntoIterator<Item = (&'a str, &'a [Series])>) -> String {
+    outcomes
+        .into_iter()
+        .map(|(tag, series)| {
+            let fields: Vec<String> = series.iter().map(Series::field).collect();
             format!("{tag} {}", fields.join(" "))
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A dispatch's counts by the outcome names `keyed_dispatch.lua` uses.
+fn outcome_counts_field(counts: &OutcomeCounts) -> String {
+    counts_field(counts.0.iter().map(|(outcome, series)| {
+        let tag = match outcome {
+            SettledOutcome::Accepted => "accepted",
+            SettledOutcome::Duplicate => "duplicate",
+            SettledOutcome::Rejected(reason) => reason.code(),
+        };
+        (tag, series.as_slice())
+    }))
+}
+
+/// The record and instant at the head of a settled keyed reply (`now_ms, counted, record`).
+fn settled_head(reply: &[RedisValue]) -> Result<(Timestamp, bool, ApiKey), StoreError> {
+    let at = reply
+        .first()
+        .and_then(RedisValue::int)
+        .map(Timestamp::from_millis)
+        .ok_or_else(|| StoreError::Corrupt("keyed reply instant".into()))?;
+    let counted = reply.get(1).and_then(RedisValue::int) == Some(1);
+    let key = reply
+        .get(2)
+        .map(RedisValue::text)
+        .and_then(|text| key_from_cached_json(&text).ok())
+        .ok_or_else(|| StoreError::Corrupt("keyed reply record".into()))?;
+    Ok((at, counted, key))
 }
 
 /// The take-and-find reply (from its first element) as a lookup.
@@ -125,23 +149,13 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
         args.push(call.scope.to_owned());
         args.push(limits_field(call.defaults));
         args.push(MAX_RATE_PER_SEC.to_string());
-        args.push(counts_field(call.counts));
+        args.push(outcome_counts_field(call.counts));
         push_buckets(&mut args, call.buckets);
         let reply = self.run(&scripts::keyed_dispatch, &args).await?;
         match reply.first().map(RedisValue::text).as_deref() {
             Some("looked") => Ok(KeyedDispatchReply::Looked(key_lookup(&reply[1..])?)),
             Some("dispatched") => {
-                let at = reply
-                    .get(1)
-                    .and_then(RedisValue::int)
-                    .map(Timestamp::from_millis)
-                    .ok_or_else(|| StoreError::Corrupt("keyed dispatch instant".into()))?;
-                let counted = reply.get(2).and_then(RedisValue::int) == Some(1);
-                let key = reply
-                    .get(3)
-                    .map(RedisValue::text)
-                    .and_then(|text| key_from_cached_json(&text).ok())
-                    .ok_or_else(|| StoreError::Corrupt("keyed dispatch record".into()))?;
+                let (at, counted, key) = settled_head(&reply[1..])?;
                 Ok(KeyedDispatchReply::Dispatched {
                     key: Box::new(key),
                     at,
@@ -151,6 +165,47 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
             }
             other => Err(StoreError::Corrupt(format!(
                 "unexpected keyed dispatch reply {other:?}"
+            ))),
+        }
+    }
+
+    async fn access_job_with_cached_key(
+        &self,
+        call: &KeyedJobAccess<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedJobReply, StoreError> {
+        let access = match call.access {
+            JobAccess::Find => "find",
+            JobAccess::Cancel => "cancel",
+        };
+        let counts: &AccessCounts = call.counts;
+        let mut args = vec![
+            self.decision_now(now),
+            call.key_id.to_string(),
+            call.presented.to_hex(),
+            call.scope.to_owned(),
+            access.to_owned(),
+            call.job.to_string(),
+            counts_field([
+                ("found", counts.found.as_slice()),
+                ("absent", counts.absent.as_slice()),
+            ]),
+        ];
+        push_buckets(&mut args, call.buckets);
+        let reply = self.run(&scripts::keyed_job, &args).await?;
+        match reply.first().map(RedisValue::text).as_deref() {
+            Some("looked") => Ok(KeyedJobReply::Looked(key_lookup(&reply[1..])?)),
+            Some("settled") => {
+                let (at, counted, key) = settled_head(&reply[1..])?;
+                Ok(KeyedJobReply::Settled {
+                    key: Box::new(key),
+                    at,
+                    job: optional_job(&reply[4..])?,
+                    counted,
+                })
+            }
+            other => Err(StoreError::Corrupt(format!(
+                "unexpected keyed job reply {other:?}"
             ))),
         }
     }

@@ -103,13 +103,15 @@ macro_rules! script {
 }
 
 /// Declares every script once: the dispatch scripts (job scripts with the one-dispatch function
-/// in front too), the keyed dispatch (that and the key lookup too), the job scripts (with the job
+/// in front too), the keyed dispatch (that and the key lookup too), the keyed job access (a job
+/// script with the key lookup in front), the job scripts (with the job
 /// row and the job helpers in front), the limiter's (with the all-or-none take in front), the key
 /// lookup's (and the lookup), the lean ones, and, for the tests, the list of job scripts.
 macro_rules! scripts {
     (
         dispatch: [$($dispatch:ident),* $(,)?],
         keyed_dispatch: [$($keyed:ident),* $(,)?],
+        keyed_job: [$($keyed_job:ident),* $(,)?],
         job: [$($job:ident),* $(,)?],
         limiter: [$($limiter:ident),* $(,)?],
         key_lookup: [$($lookup:ident),* $(,)?],
@@ -117,13 +119,14 @@ macro_rules! scripts {
     ) => {
         $(script!($dispatch, with "lib_dispatch.lua");)*
         $(script!($keyed, with "lib_dispatch.lua", with "lib_take.lua", with "lib_key_lookup.lua");)*
+        $(script!($keyed_job, with "lib_take.lua", with "lib_key_lookup.lua");)*
         $(script!($job);)*
         $(script!($limiter, lean with "lib_take.lua");)*
         $(script!($lookup, lean with "lib_take.lua", "lib_key_lookup.lua");)*
         $(script!($lean, lean);)*
         /// Every job script.
         #[cfg(test)]
-        pub static JOB_SCRIPTS: &[&Script] = &[$(&$dispatch,)* $(&$keyed,)* $(&$job),*];
+        pub static JOB_SCRIPTS: &[&Script] = &[$(&$dispatch,)* $(&$keyed,)* $(&$keyed_job,)* $(&$job),*];
     };
 }
 
@@ -136,6 +139,7 @@ mod all {
     scripts!(
         dispatch: [dispatch, dispatch_batch],
         keyed_dispatch: [keyed_dispatch],
+        keyed_job: [keyed_job],
         job: [
             find_job, list_jobs, cancel_job, queue_depths, retry_dead_job, delete_job,
             promote_due, claim, ack, ack_many, fail, release, cancelled, rescue_expired, clean_finished,

@@ -8,8 +8,8 @@ use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
     ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyCache,
-    KeyLookup, KeyedDispatch, KeyedDispatchReply, MetricsStore, QueueDepth, RateBucket, RateLimiter,
-    StoreError,
+    KeyLookup, KeyedDispatch, KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, MetricsStore, QueueDepth,
+    RateBucket, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -93,6 +93,14 @@ impl<S: TransactionalExecutor, R: RedisExecutor> KeyCache for AnyJobs<S, R> {
         now: Timestamp,
     ) -> Result<KeyedDispatchReply, StoreError> {
         delegate!(self, s => s.dispatch_with_cached_key(call, now).await)
+    }
+
+    async fn access_job_with_cached_key(
+        &self,
+        call: &KeyedJobAccess<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedJobReply, StoreError> {
+        delegate!(self, s => s.access_job_with_cached_key(call, now).await)
     }
 }
 

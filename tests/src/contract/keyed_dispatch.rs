@@ -1,5 +1,6 @@
-//! The contract of [`KeyCache::dispatch_with_cached_key`]: a store either does not offer it and
-//! does nothing, or settles exactly the requests its cached key can settle (the secret verifies,
+//! The contract of [`KeyCache::dispatch_with_cached_key`] (and of
+//! [`KeyCache::access_job_with_cached_key`], its twin for a job's read or cancellation): a store
+//! either does not offer it and does nothing, or settles exactly the requests its cached key can settle (the secret verifies,
 //! the scope is granted, the key has no use budget) and answers every other as
 //! [`KeyCache::take_and_find_key`] would, charged alike. What it settles it dispatches under the
 //! key's limits, however many requests arrive at once, and counts once.
@@ -7,10 +8,11 @@
 use futures::future::join_all;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, Limits, SecretHash};
+use hexaspin_core::job::JobId;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{
-    DispatchOutcome, JobStore, KeyCache, KeyedDispatch, KeyedDispatchReply, MetricsStore, OutcomeCounts,
-    RateBucket, SettledOutcome,
+    AccessCounts, DispatchOutcome, JobAccess, JobStore, KeyCache, KeyedDispatch, KeyedDispatchReply,
+    KeyedJobAccess, KeyedJobReply, MetricsStore, OutcomeCounts, RateBucket, SettledOutcome,
 };
 use hexaspin_core::quota::{RateRule, RejectReason};
 
@@ -225,4 +227,102 @@ pub async fn concurrent_keyed_dispatches_get_exactly_the_keys_burst_each_counted
     assert_eq!(value(Series::http_requests("contract", 202)), 4);
     assert_eq!(value(Series::http_requests("contract", 429)), 20);
     assert_eq!(value(Series::quota_rejection("rate_limited")), 20);
+}
+
+async fn access_job<S: KeyCache>(
+    store: &S,
+    key: &ApiKey,
+    job: &JobId,
+    access: JobAccess,
+    presented: &SecretHash,
+    counts: &AccessCounts,
+) -> KeyedJobReply {
+    let call = KeyedJobAccess {
+        buckets: &[],
+        key_id: &key.id,
+        presented,
+        scope: SCOPE,
+        job,
+        access,
+        counts,
+    };
+    store.access_job_with_cached_key(&call, T0).await.expect("access")
+}
+
+/// A keyed job access settles for the key's own job alone: it reads it, or cancels it, and
+/// answers "absent" for another key's job, which it leaves untouched; a wrong secret is a lookup,
+/// charged. Each settled answer is counted once, as found or absent.
+pub async fn a_keyed_access_reads_and_cancels_only_the_keys_own_job<S: KeyCache + JobStore + MetricsStore>(
+    store: &S,
+) {
+    let key = settled_key(41, Limits::default());
+    let other = settled_key(42, Limits::default());
+    store.put_key(&key).await.expect("put");
+    store.put_key(&other).await.expect("put");
+    let dispatch = |owner: &ApiKey| {
+        let mut job = new_job(0, 1);
+        job.key_id = owner.id.clone();
+        crate::contract::jobs::request(job)
+    };
+    let own = crate::contract::jobs::accept(store, &dispatch(&key), T0).await;
+    let foreign = crate::contract::jobs::accept(store, &dispatch(&other), T0).await;
+    let counts = AccessCounts {
+        found: vec![Series::http_requests("contract", 200)],
+        absent: vec![Series::http_requests("contract", 404)],
+    };
+    let settled = |reply: KeyedJobReply| match reply {
+        KeyedJobReply::NotOffered => None,
+        KeyedJobReply::Settled {
+            job,
+            counted,
+            key: found,
+            ..
+        } => {
+            assert!(counted);
+            assert_eq!(*found, key);
+            Some(job)
+        }
+        other => panic!("a verifying key is settled: {other:?}"),
+    };
+    let right = &key.secret_hash;
+    let Some(found) = settled(access_job(store, &key, &own.spec.id, JobAccess::Find, right, &counts).await)
+    else {
+        // Not offered: nothing may have been done either.
+        let after = store.find_job(&foreign.spec.id).await.expect("find");
+        assert_eq!(after.map(|j| j.state), Some(foreign.state));
+        return;
+    };
+    assert_eq!(found.as_ref(), Some(&own));
+    assert_eq!(
+        settled(access_job(store, &key, &foreign.spec.id, JobAccess::Find, right, &counts).await),
+        Some(None)
+    );
+    assert_eq!(
+        settled(access_job(store, &key, &foreign.spec.id, JobAccess::Cancel, right, &counts).await),
+        Some(None)
+    );
+    let untouched = store
+        .find_job(&foreign.spec.id)
+        .await
+        .expect("find")
+        .expect("job");
+    assert_eq!(untouched.state, foreign.state, "another key's job is left alone");
+    let cancelled = settled(access_job(store, &key, &own.spec.id, JobAccess::Cancel, right, &counts).await)
+        .flatten()
+        .expect("the key's own job");
+    assert_eq!(cancelled.state, hexaspin_core::job::JobState::Cancelled);
+    let wrong = SecretHash::from_hex(&"22".repeat(32)).expect("hash");
+    match access_job(store, &key, &own.spec.id, JobAccess::Find, &wrong, &counts).await {
+        KeyedJobReply::Looked(lookup) => assert!(lookup.charged, "a wrong secret is charged"),
+        other => panic!("a wrong secret is not settled: {other:?}"),
+    }
+    let counters = store.counters().await.expect("counters");
+    let value = |series: Series| {
+        counters
+            .iter()
+            .find(|c| c.series == series)
+            .map_or(0, |c| c.value)
+    };
+    assert_eq!(value(Series::http_requests("contract", 200)), 2, "{counters:?}");
+    assert_eq!(value(Series::http_requests("contract", 404)), 2, "{counters:?}");
 }

@@ -19,12 +19,13 @@ use hexaspin_core::api_key::PresentedKey;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobState};
 use hexaspin_core::pagination::{JobCursor, PageSize};
 use hexaspin_core::ports::{
-    ApiKeyStore, AuditLog, Entropy, JobStore, KeyCache, OutcomeCounts, RateLimiter, SettledOutcome,
+    AccessCounts, ApiKeyStore, AuditLog, Entropy, JobAccess, JobStore, KeyCache, OutcomeCounts, RateLimiter,
+    SettledOutcome,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_core::use_cases::{
-    self, DispatchContext, Dispatched, JobListQuery, JobRequest, KeyCheck, READ_SCOPE, VerifiedKey,
-    WRITE_SCOPE,
+    self, DispatchContext, Dispatched, JobAccessStores, JobListQuery, JobRequest, KeyCheck, READ_SCOPE,
+    VerifiedKey, WRITE_SCOPE,
 };
 use http::{HeaderValue, Method, StatusCode, header};
 
@@ -112,9 +113,10 @@ enum Caller {
     Client(VerifiedKey),
     /// A valid admin JWT (its subject).
     Admin(String),
-    /// A dispatch's API key, as presented: checked together with the dispatch, in one store
-    /// step where the store can, once the body (bounded by the dispatch's limit) is in.
-    Dispatching(String),
+    /// An API key as presented, for a dispatch or a job's read or cancellation: checked together
+    /// with the request's store call, in one step where the store can (a dispatch once its body,
+    /// bounded by the dispatch's limit, is in).
+    Presented(String),
 }
 
 /// A request whose route and caller were settled from its head, before its body is read: an
@@ -131,7 +133,7 @@ impl Admitted {
     fn actor(&self) -> &str {
         match &self.caller {
             Caller::Admin(sub) => sub,
-            Caller::Client(_) | Caller::Dispatching(_) => "",
+            Caller::Client(_) | Caller::Presented(_) => "",
         }
     }
 }
@@ -164,9 +166,12 @@ where
             | (Route::AdminRetry, &Method::POST) => None,
             (route, _) => return Err(method_not_allowed(route)),
         };
-        let dispatch = matches!(route, Route::Jobs) && request.method() == Method::POST;
+        let one_step = matches!(
+            (route, request.method()),
+            (Route::Jobs, &Method::POST) | (Route::Job, &Method::GET | &Method::DELETE)
+        );
         let caller = match scope {
-            Some(_) if dispatch => Caller::Dispatching(presented_key_of(request)?),
+            Some(_) if one_step => Caller::Presented(presented_key_of(request)?),
             Some(scope) => Caller::Client(self.client(request, scope, now).await?),
             None => Caller::Admin(self.admin(request, now)?),
         };
@@ -199,25 +204,23 @@ where
         let key = match &admitted.caller {
             Caller::Client(key) => Some(key),
             Caller::Admin(_) => None,
-            Caller::Dispatching(presented) => return self.create(request, presented, now).await,
+            Caller::Presented(presented) => {
+                return match (admitted.route, request.method()) {
+                    (Route::Jobs, _) => self.create(request, presented, now).await,
+                    (_, &Method::GET) => {
+                        self.access_job(request, presented, job_id(), JobAccess::Find, now)
+                            .await
+                    }
+                    _ => {
+                        self.access_job(request, presented, job_id(), JobAccess::Cancel, now)
+                            .await
+                    }
+                };
+            }
         };
         match (admitted.route, key) {
             (Route::Batch, Some(key)) => self.create_batch(request, key, now).await,
             (Route::Jobs, Some(key)) => self.list(request, Some(key), false).await,
-            (Route::Job, Some(key)) if request.method() == Method::GET => {
-                let job = self.own_job(key, &job_id()?).await?;
-                Ok(json(StatusCode::OK, &JobView::of(&job)))
-            }
-            (Route::Job, Some(key)) => {
-                let id = job_id()?;
-                self.own_job(key, &id).await?;
-                let job = self
-                    .jobs
-                    .cancel_job(&id, now)
-                    .await?
-                    .ok_or_else(ApiError::not_found)?;
-                Ok(json(StatusCode::OK, &JobView::of(&job)))
-            }
             (Route::Queues, None) => {
                 let depths = self
                     .jobs
@@ -283,12 +286,46 @@ where
         Ok(authenticate_with(self.settings.admin_auth()?, request, now)?.sub)
     }
 
-    /// The key's own job, or 404 (another key's job is as good as absent).
-    async fn own_job(&self, key: &VerifiedKey, id: &JobId) -> Result<hexaspin_core::job::Job, ApiError> {
-        match self.jobs.find_job(id).await? {
-            Some(job) if job.spec.key_id == key.id => Ok(job),
-            _ => Err(ApiError::not_found()),
+    /// The key's own job after `access` ([`use_cases::access_own_job_with_key`]), or 404
+    /// (another key's job is as good as absent); a response the store counted already is marked.
+    async fn access_job(
+        &self,
+        request: &Request,
+        presented: &str,
+        id: Result<JobId, ApiError>,
+        access: JobAccess,
+        now: Timestamp,
+    ) -> Result<Response, ApiError> {
+        let scope = match access {
+            JobAccess::Find => READ_SCOPE,
+            JobAccess::Cancel => WRITE_SCOPE,
+        };
+        let id = match id {
+            Ok(id) => id,
+            // A key that does not verify is answered as such whatever the path holds.
+            Err(not_found) => {
+                self.client(request, scope, now).await?;
+                return Err(not_found);
+            }
+        };
+        let stores = JobAccessStores {
+            keys: self.keys,
+            jobs: self.jobs,
+        };
+        let counts = access_counts();
+        let check = self.key_check(request)?;
+        let keyed =
+            use_cases::access_own_job_with_key(stores, check, presented, scope, &id, access, &counts, now)
+                .await;
+        let mut response = match keyed.result {
+            Ok(Some(job)) => json(StatusCode::OK, &JobView::of(&job)),
+            Ok(None) => ApiError::not_found().into_response(),
+            Err(error) => problems::dispatch_error(error, now).into_response(),
+        };
+        if keyed.counted {
+            response.extensions_mut().insert(CountedByStore);
         }
+        Ok(response)
     }
 
     /// What dispatch works with: the stores and the settings (read when first needed).
@@ -416,15 +453,28 @@ pub fn outcome_counts() -> OutcomeCounts {
     OutcomeCounts(
         SettledOutcome::ALL
             .into_iter()
-            .map(|outcome| {
-                let series = increments(COMPONENT, &answer(outcome))
-                    .into_iter()
-                    .flat_map(|(series, times)| std::iter::repeat_n(series, times as usize))
-                    .collect();
-                (outcome, series)
-            })
+            .map(|outcome| (outcome, counted_series(&answer(outcome))))
             .collect(),
     )
+}
+
+/// The series `response` adds one to, each once per one added.
+fn counted_series(response: &Response) -> Vec<hexaspin_core::metrics::Series> {
+    increments(COMPONENT, response)
+        .into_iter()
+        .flat_map(|(series, times)| std::iter::repeat_n(series, usize::try_from(times).unwrap_or(0)))
+        .collect()
+}
+
+/// What the answer to a job's read or cancellation adds to `/metrics`, read off the answers
+/// themselves (see [`outcome_counts`]).
+pub fn access_counts() -> AccessCounts {
+    let mut found = Response::new(Vec::new());
+    *found.status_mut() = StatusCode::OK;
+    AccessCounts {
+        found: counted_series(&found),
+        absent: counted_series(&ApiError::not_found().into_response()),
+    }
 }
 
 /// A dispatch request as the client sent it (body and `Idempotency-Key`), before the domain's

@@ -16,7 +16,7 @@
 //! writes the cache lost (a failover, a restore). An adapter may keep nothing, or read the key
 //! store itself (the embedded SQLite default: the keys are in the same file). The contract suite holds every adapter to these rules.
 
-use super::{KeyedDispatch, KeyedDispatchReply, RateBucket, StoreError};
+use super::{KeyedDispatch, KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, RateBucket, StoreError};
 use crate::Timestamp;
 use crate::api_key::{ApiKey, ApiKeyId, SecretHash};
 use crate::quota::Decision;
@@ -55,6 +55,19 @@ pub trait KeyCache {
     ) -> Result<KeyedDispatchReply, StoreError> {
         let _ = (call, now);
         Ok(KeyedDispatchReply::NotOffered)
+    }
+
+    /// [`take_and_find_key`](Self::take_and_find_key) and, when the cached key settles it, the
+    /// read or cancellation of the key's own job and the answer's counts, in one atomic step
+    /// (see [`KeyedJobAccess`]). A store that does not offer it answers
+    /// [`KeyedJobReply::NotOffered`] having done nothing.
+    async fn access_job_with_cached_key(
+        &self,
+        call: &KeyedJobAccess<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedJobReply, StoreError> {
+        let _ = (call, now);
+        Ok(KeyedJobReply::NotOffered)
     }
 }
 

@@ -6,6 +6,7 @@
 mod jobs;
 mod key_cache;
 mod keyed_dispatch;
+mod keyed_job;
 mod keys;
 mod limits;
 mod metrics;
@@ -16,6 +17,7 @@ pub use jobs::{
 };
 pub use key_cache::{KeyCache, KeyLookup};
 pub use keyed_dispatch::{KeyedDispatch, KeyedDispatchReply, OutcomeCounts, SettledOutcome};
+pub use keyed_job::{AccessCounts, JobAccess, KeyedJobAccess, KeyedJobReply};
 pub use keys::{ApiKeyStore, AuditLog, KeyFilter, UseCharge, UsePeriods};
 pub use limits::{RateBucket, RateLimiter};
 pub use metrics::MetricsStore;

@@ -9,6 +9,7 @@ mod dispatch_keyed;
 mod job_admin;
 mod jobs;
 mod metrics;
+mod own_job_keyed;
 mod sessions;
 mod user_admin;
 mod verify_key;
@@ -31,6 +32,7 @@ pub use dispatch_keyed::{KeyedDispatchResult, dispatch_with_key};
 pub use job_admin::{JobAdminError, delete_job, retry_dead_job};
 pub use jobs::{JobListQuery, list_key_jobs};
 pub use metrics::{MetricsSnapshot, collect_metrics};
+pub use own_job_keyed::{JobAccessStores, KeyedJobResult, access_own_job_with_key};
 pub use sessions::{
     DEFAULT_REFRESH_TTL_SECONDS, DEFAULT_SESSION_MAX_SECONDS, Session, SessionLifetimes, refresh, sign_out,
 };

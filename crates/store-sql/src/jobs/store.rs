@@ -4,8 +4,9 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
 use hexaspin_core::job::{JobId, JobState, NewJob, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobFilter, JobStore, KeyCache, KeyLookup, KeyedDispatch,
-    KeyedDispatchReply, QueueDepth, RateBucket, RateLimiter, SettledOutcome, StoreError,
+    DispatchOutcome, DispatchRequest, JobAccess, JobFilter, JobStore, KeyCache, KeyLookup, KeyedDispatch,
+    KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, QueueDepth, RateBucket, RateLimiter, SettledOutcome,
+    StoreError,
 };
 use hexaspin_core::quota::{
     Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
@@ -242,6 +243,72 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
             counted: counts.is_some(),
         })
     }
+
+    /// Where the keys are in this database: the lookup as [`Self::take_and_find_key`] makes it,
+    /// then the key's own job read (and cancelled) and the answer's counts in one write
+    /// transaction.
+    async fn access_job_with_cached_key(
+        &self,
+        call: &KeyedJobAccess<'_>,
+        now: Timestamp,
+    ) -> Result<KeyedJobReply, StoreError> {
+        if !self.keys_here {
+            return Ok(KeyedJobReply::NotOffered);
+        }
+        let lookup = self
+            .take_and_find_key(call.buckets, call.key_id, call.presented, now)
+            .await?;
+        let settles = lookup.decision.rejected.is_none()
+            && !lookup.charged
+            && lookup
+                .cached
+                .as_ref()
+                .is_some_and(|key| key.remaining.is_none() && key.scopes.contains(call.scope));
+        let (true, Some(key)) = (settles, lookup.cached.as_ref()) else {
+            return Ok(KeyedJobReply::Looked(lookup));
+        };
+        let at = self.decision_time(now);
+        let tx = self.executor.begin_write().await?;
+        let owned = own_job_in(&tx, call.job, call.key_id).await?;
+        let job = match (owned, call.access) {
+            (Some(_), JobAccess::Cancel) => {
+                let params = [text(call.job), SqlValue::Int(at.as_millis())];
+                match tx.query(&queries::cancel_job, &params).await?.first() {
+                    Some(row) => Some(job_from_row(row)?),
+                    // Finished jobs are left as they are.
+                    None => own_job_in(&tx, call.job, call.key_id).await?,
+                }
+            }
+            (owned, _) => owned,
+        };
+        let series = if job.is_some() {
+            &call.counts.found
+        } else {
+            &call.counts.absent
+        };
+        for series in series {
+            let params = [SqlValue::Text(series.field()), SqlValue::Int(1)];
+            tx.query(queries::add_count, &params).await?;
+        }
+        tx.commit().await?;
+        Ok(KeyedJobReply::Settled {
+            key: Box::new(key.clone()),
+            at,
+            job,
+            counted: true,
+        })
+    }
+}
+
+/// Job `id` inside `tx` if it is key `key_id`'s (another key's job is as good as absent).
+async fn own_job_in<T: SqlTransaction>(
+    tx: &T,
+    id: &JobId,
+    key_id: &ApiKeyId,
+) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
+    let rows = tx.query(&queries::find_job, &[text(id)]).await?;
+    let job = rows.first().map(|row| job_from_row(row)).transpose()?;
+    Ok(job.filter(|job| job.spec.key_id == *key_id))
 }
 
 /// Each bucket's rule with its stored TAT, as [`take_all`] reads them.
