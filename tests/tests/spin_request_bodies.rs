@@ -200,3 +200,112 @@ async fn sixteen_near_limit_batches_at_once_are_all_accepted_within_the_instance
     }
     app.stop();
 }
+
+/// Sends `count` small POSTs to `path` on one kept-alive connection (a new one only where the
+/// server said `Connection: close`); returns what went wrong: answers cut off or connections
+/// reset before the answer was read whole.
+fn kept_alive_posts(port: u16, path: &str, count: usize) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let connect = || {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        BufReader::new(stream)
+    };
+    let mut connection = connect();
+    let mut failures = Vec::new();
+    for n in 0..count {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\nnull"
+        );
+        let answered = (|| -> Result<bool, String> {
+            connection
+                .get_mut()
+                .write_all(request.as_bytes())
+                .map_err(|e| format!("write: {e}"))?;
+            let (mut length, mut close, mut line) = (None, false, String::new());
+            connection
+                .read_line(&mut line)
+                .map_err(|e| format!("status: {e}"))?;
+            if !line.starts_with("HTTP/1.1 ") {
+                return Err(format!("status line {line:?}"));
+            }
+            loop {
+                line.clear();
+                connection
+                    .read_line(&mut line)
+                    .map_err(|e| format!("head: {e}"))?;
+                let header = line.trim_end().to_ascii_lowercase();
+                if header.is_empty() {
+                    break;
+                }
+                if let Some(value) = header.strip_prefix("content-length:") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+                close |= header == "connection: close";
+            }
+            let mut body = vec![0; length.ok_or("no content-length")?];
+            connection
+                .read_exact(&mut body)
+                .map_err(|e| format!("body: {e}"))?;
+            Ok(close)
+        })();
+        match answered {
+            Ok(false) => {}
+            Ok(true) => connection = connect(),
+            Err(failure) => {
+                failures.push(format!("request {n}: {failure}"));
+                connection = connect();
+            }
+        }
+    }
+    failures
+}
+
+/// A request refused from its head leaves its (small) body unread. On the WASIp3 build that cut
+/// answers off now and then under load (seen from schemathesis twice, and from 8 kept-alive Python
+/// clients with two CPU burners: 6 of 4 800 answers cut off; with the body drained first, 0 of
+/// 11 200). Eight kept-alive clients post 200 times each here while two threads keep the CPU busy.
+/// This test did not reproduce the cut on demand without the drain (two runs): it guards the
+/// property, the stress figures in `crates/spin-p3/src/http.rs` are the evidence for the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_to_requests_whose_body_is_left_unread_arrive_whole_on_kept_alive_connections() {
+    let Some(app) = spin_app(Deployment::EMBEDDED, &[]).await else {
+        return;
+    };
+    let port = app.port;
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let burners: Vec<_> = (0..2)
+        .map(|_| {
+            let busy = std::sync::Arc::clone(&busy);
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                    n = std::hint::black_box(n.wrapping_mul(31).wrapping_add(7));
+                }
+            })
+        })
+        .collect();
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                kept_alive_posts(port, "/api/admin/api-keys/904a8cfdfcfeaf3a/rotate", 200)
+            })
+        })
+        .collect();
+    let failures: Vec<String> = clients
+        .into_iter()
+        .flat_map(|client| client.join().expect("client"))
+        .collect();
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    for burner in burners {
+        burner.join().expect("burner");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 1 600: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+}

@@ -59,8 +59,10 @@ macro_rules! http_entry {
                     $crate::sdk::wasip3::http::types::ErrorCode,
                 > {
                     $crate::variables::read_once_per_instance().await;
-                    let (request, body, _body_reservation) = $crate::http::split_request(request)?;
-                    $crate::http::into_wasi_response(super::$serve(request, body).await)
+                    let (request, body, _body_reservation, unread) = $crate::http::split_request(request)?;
+                    let response = super::$serve(request, body).await;
+                    unread.drain().await;
+                    $crate::http::into_wasi_response(response)
                 }
             }
         }
