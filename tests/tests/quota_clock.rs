@@ -182,3 +182,79 @@ async fn the_attempt_limiter_on_the_servers_clock_refuses_past_its_burst_and_giv
     );
     fixture.finish().await;
 }
+
+/// The same load through the embedded default's one-step dispatch (the key read beside the
+/// limiter, the dispatch and its counts in one write transaction): judged when the write lock is
+/// held too, so every in-limit dispatch is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn in_limit_keyed_dispatches_that_wait_for_the_write_lock_are_all_accepted() {
+    use hexaspin_core::api_key::Limits;
+    use hexaspin_core::ports::{ApiKeyStore, KeyCache, KeyedDispatch, KeyedDispatchReply, OutcomeCounts};
+
+    let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
+    let path = keys.sqlite_path().expect("a file");
+    let mut key = hexaspin_tests::samples::full_key(7, Timestamp::from_millis(0));
+    key.remaining = None;
+    key.refill = None;
+    key.expires_at = None;
+    key.limits = Limits {
+        rate_per_sec: Some(100_000),
+        burst: Some(100),
+        ..Limits::default()
+    };
+    keys.store
+        .insert_key(&key, &hexaspin_tests::samples::test_entry(&key))
+        .await
+        .expect("insert");
+    let key = Arc::new(key);
+    let mut dispatchers = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let executor = SqliteExecutor::open(&path).expect("open");
+        let store = Arc::new(SqliteJobs::with_clock(executor, system_now).reading_keys_here());
+        for _ in 0..DISPATCHERS_PER_CONNECTION {
+            let (store, key) = (store.clone(), key.clone());
+            dispatchers.push(tokio::spawn(async move {
+                let mut refused = 0;
+                for _ in 0..DISPATCHES_EACH {
+                    let mut job = new_job(7, 5);
+                    job.key_id = key.id.clone();
+                    let (defaults, counts) = (Limits::default(), OutcomeCounts::default());
+                    let call = KeyedDispatch {
+                        buckets: &[],
+                        presented: &key.secret_hash,
+                        scope: "jobs:write",
+                        job: &job,
+                        idempotency_key: None,
+                        idempotency_ttl_ms: 60_000,
+                        defaults: &defaults,
+                        counts: &counts,
+                    };
+                    match store
+                        .dispatch_with_cached_key(&call, system_now())
+                        .await
+                        .expect("dispatch")
+                    {
+                        KeyedDispatchReply::Dispatched {
+                            outcome: DispatchOutcome::Accepted { .. },
+                            ..
+                        } => {}
+                        KeyedDispatchReply::Dispatched { .. } => refused += 1,
+                        other => panic!("a key in the file that verifies is settled: {other:?}"),
+                    }
+                }
+                refused
+            }));
+        }
+    }
+    let mut refused = 0;
+    for dispatcher in dispatchers {
+        refused += dispatcher.await.expect("dispatcher");
+    }
+    assert_eq!(
+        refused,
+        0,
+        "of {} keyed dispatches within their limits",
+        CONNECTIONS * DISPATCHERS_PER_CONNECTION * DISPATCHES_EACH
+    );
+    keys.finish().await;
+}

@@ -223,8 +223,9 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
             idempotency_key: call.idempotency_key.cloned(),
             idempotency_ttl_ms: call.idempotency_ttl_ms,
         };
-        let at = self.decision_time(now);
         let tx = self.executor.begin_write().await?;
+        // Judged when the write lock is held, never at a time read before waiting for it.
+        let at = self.decision_time(now);
         let outcome = dispatch_in(&tx, &request, at).await?;
         let settled = SettledOutcome::of(&outcome);
         let counts = call.counts.0.iter().find(|(outcome, _)| *outcome == settled);
@@ -267,8 +268,8 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
         let (true, Some(key)) = (settles, lookup.cached.as_ref()) else {
             return Ok(KeyedJobReply::Looked(lookup));
         };
-        let at = self.decision_time(now);
         let tx = self.executor.begin_write().await?;
+        let at = self.decision_time(now);
         let owned = own_job_in(&tx, call.job, call.key_id).await?;
         let job = match (owned, call.access) {
             (Some(_), JobAccess::Cancel) => {
