@@ -224,7 +224,7 @@ fn kept_alive_posts(port: u16, path: &str, count: usize) -> Vec<String> {
                 .get_mut()
                 .write_all(request.as_bytes())
                 .map_err(|e| format!("write: {e}"))?;
-            let (mut length, mut close, mut line) = (None, false, String::new());
+            let (mut length, mut chunked, mut close, mut line) = (None, false, false, String::new());
             connection
                 .read_line(&mut line)
                 .map_err(|e| format!("status: {e}"))?;
@@ -244,12 +244,31 @@ fn kept_alive_posts(port: u16, path: &str, count: usize) -> Vec<String> {
                     length = value.trim().parse::<usize>().ok();
                 }
                 close |= header == "connection: close";
+                chunked |= header == "transfer-encoding: chunked";
             }
-            let mut body = vec![0; length.ok_or("no content-length")?];
-            connection
-                .read_exact(&mut body)
-                .map_err(|e| format!("body: {e}"))?;
-            Ok(close)
+            if !chunked {
+                let mut body = vec![0; length.ok_or("neither content-length nor chunked")?];
+                connection
+                    .read_exact(&mut body)
+                    .map_err(|e| format!("body: {e}"))?;
+                return Ok(close);
+            }
+            loop {
+                line.clear();
+                connection
+                    .read_line(&mut line)
+                    .map_err(|e| format!("chunk size: {e}"))?;
+                let size =
+                    usize::from_str_radix(line.trim_end(), 16).map_err(|_| format!("chunk size {line:?}"))?;
+                // The chunk and its CRLF (after the last, empty chunk: the CRLF ending the body).
+                let mut chunk = vec![0; size + 2];
+                connection
+                    .read_exact(&mut chunk)
+                    .map_err(|e| format!("chunk: {e}"))?;
+                if size == 0 {
+                    return Ok(close);
+                }
+            }
         })();
         match answered {
             Ok(false) => {}
