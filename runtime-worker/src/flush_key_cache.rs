@@ -10,8 +10,9 @@ use hexaspin_config::settings::{EnvSource, QueueSettings};
 use hexaspin_native::NativeRedis;
 use hexaspin_redis::RedisValue;
 
-/// The fields of a cached record (`key_cache_put.lua`); the fence is not among them.
-const RECORD_FIELDS: [&str; 6] = ["v", "key", "h", "ph", "pe", "u"];
+/// The fields of a cached record and its scopes and limits (`key_cache_put.lua`); the fence is
+/// not among them.
+const RECORD_FIELDS: [&str; 9] = ["v", "key", "h", "ph", "pe", "u", "t", "sc", "d"];
 
 pub async fn run() -> anyhow::Result<()> {
     let QueueSettings::Redis { url, prefix } = QueueSettings::load(&EnvSource).context("queue settings")?
