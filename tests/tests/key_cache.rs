@@ -480,3 +480,78 @@ async fn a_dispatch_settled_in_one_step_answers_as_the_two_step_path_does() {
     apart_jobs.finish().await;
     apart_keys.finish().await;
 }
+
+/// A rollout with the previous release's pods beside this one's: an old pod changes a key (it
+/// fences, dropping the record but not this release's scopes and limits, then writes the new
+/// record without them). This release's next dispatch must not settle with the scopes left from
+/// the earlier version: it misses, fills from Postgres, and answers by the change.
+#[tokio::test]
+async fn an_older_releases_change_to_a_key_is_a_miss_never_a_dispatch_by_stale_scopes() {
+    use hexaspin_core::api_key::{Scopes, cached_key_json};
+
+    let keys = TestStore::postgres().await;
+    let jobs = RedisTestJobs::new().await;
+    let api = JobsHarness::new(&keys.store, &jobs.store);
+    let key = api.key(ALL, Limits::default(), None, NOW).await;
+    let reply = api.with_key(&key, "POST", "/api/jobs", Some(&echo(0)), NOW).await;
+    assert_eq!(reply.status, 202, "{:?}", reply.json);
+
+    // The old pod's change: jobs:write taken away, version 2.
+    let id = key_id(&key);
+    let stored = keys.store.find_key(&id).await.expect("find").expect("key");
+    let mut changed = stored.clone();
+    changed.version = 2;
+    changed.scopes = Scopes::parse(&["jobs:read"]).expect("scopes");
+    let redis = hexaspin_tests::fixtures::test_redis().await;
+    let entry = format!("{}keycache:{id}", jobs.prefix);
+    // The previous release's key_cache_fence.lua and key_cache_put.lua, field for field.
+    redis
+        .command(&["HDEL", &entry, "v", "key", "h", "ph", "pe", "u"])
+        .await
+        .expect("old fence");
+    redis
+        .command(&["HSET", &entry, "fence", "2"])
+        .await
+        .expect("old fence");
+    assert!(
+        keys.store
+            .update_key(&changed, 1, &hexaspin_tests::samples::test_entry(&changed))
+            .await
+            .expect("update")
+    );
+    redis
+        .command(&[
+            "HSET",
+            &entry,
+            "v",
+            "2",
+            "key",
+            &cached_key_json(&changed),
+            "h",
+            &changed.secret_hash.to_hex(),
+            "ph",
+            "",
+            "pe",
+            "",
+            "u",
+            "",
+        ])
+        .await
+        .expect("old write-through");
+
+    let refused = api.with_key(&key, "POST", "/api/jobs", Some(&echo(1)), NOW).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "missing_scope"),
+        "{:?}",
+        refused.json
+    );
+    let fields = redis.command(&["HMGET", &entry, "t", "sc"]).await.expect("HMGET");
+    assert_eq!(
+        fields.iter().map(|f| f.text()).collect::<Vec<_>>(),
+        ["2", " jobs:read "],
+        "filled again from Postgres with this release's fields"
+    );
+    jobs.finish().await;
+    keys.finish().await;
+}

@@ -91,6 +91,22 @@ async fn oversized_bodies_are_refused_without_being_buffered() {
     assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
     assert!(declared.contains("payload_too_large"), "{declared}");
 
+    // 1b. The same with a key shaped right but wrong: the key's 401 comes first, as for a
+    //     malformed body (a dispatch's key is otherwise checked with the dispatch, after its body).
+    let mut wrong = key.clone();
+    wrong.pop();
+    wrong.push(if key.ends_with('A') { 'B' } else { 'A' });
+    let wrong_key = answer_to_head_only(
+        port,
+        &format!(
+            "POST /api/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {wrong}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            100 * MIB
+        ),
+    );
+    assert!(wrong_key.starts_with("HTTP/1.1 401"), "{wrong_key}");
+    assert!(wrong_key.contains("invalid_api_key"), "{wrong_key}");
+
     // 2. The same through the admin API, with a bad token: 401 before the body.
     let unauthenticated = answer_to_head_only(
         port,
@@ -285,31 +301,20 @@ fn kept_alive_posts(port: u16, path: &str, count: usize) -> Vec<String> {
 /// A request refused from its head leaves its (small) body unread. On the WASIp3 build that cut
 /// answers off now and then under load (seen from schemathesis twice, and from 8 kept-alive Python
 /// clients with two CPU burners: 6 of 4 800 answers cut off; with the body drained first, 0 of
-/// 11 200). Eight kept-alive clients post 200 times each here while two threads keep the CPU busy.
-/// This test did not reproduce the cut on demand without the drain (two runs): it guards the
-/// property, the stress figures in `crates/spin-p3/src/http.rs` are the evidence for the fix.
+/// 11 200). Eight kept-alive clients post 100 times each here. This test did not reproduce the
+/// cut on demand without the drain (two runs, with CPU burners then): it guards the property;
+/// the stress figures in `crates/spin-p3/src/http.rs` are the evidence for the fix. (No burners
+/// now: they starved the test beside it, which waits at most 5 s for body room.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_to_requests_whose_body_is_left_unread_arrive_whole_on_kept_alive_connections() {
     let Some(app) = spin_app(Deployment::EMBEDDED, &[]).await else {
         return;
     };
     let port = app.port;
-    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let burners: Vec<_> = (0..2)
-        .map(|_| {
-            let busy = std::sync::Arc::clone(&busy);
-            std::thread::spawn(move || {
-                let mut n = 0u64;
-                while busy.load(std::sync::atomic::Ordering::Relaxed) {
-                    n = std::hint::black_box(n.wrapping_mul(31).wrapping_add(7));
-                }
-            })
-        })
-        .collect();
     let clients: Vec<_> = (0..8)
         .map(|_| {
             std::thread::spawn(move || {
-                kept_alive_posts(port, "/api/admin/api-keys/904a8cfdfcfeaf3a/rotate", 200)
+                kept_alive_posts(port, "/api/admin/api-keys/904a8cfdfcfeaf3a/rotate", 100)
             })
         })
         .collect();
@@ -317,13 +322,9 @@ async fn answers_to_requests_whose_body_is_left_unread_arrive_whole_on_kept_aliv
         .into_iter()
         .flat_map(|client| client.join().expect("client"))
         .collect();
-    busy.store(false, std::sync::atomic::Ordering::Relaxed);
-    for burner in burners {
-        burner.join().expect("burner");
-    }
     assert!(
         failures.is_empty(),
-        "{} of 1 600: {:?}",
+        "{} of 800: {:?}",
         failures.len(),
         &failures[..failures.len().min(5)]
     );

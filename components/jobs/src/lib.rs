@@ -55,18 +55,20 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
     // payload limit + 4 KiB) is in; a batch's key is checked first. A refusal is counted like any
     // answer.
     let response = match api.admit(&request, system_now()).await {
-        Ok(admitted) => match body_limit(&request, &settings) {
-            Ok(limit) => match body.read(&request, limit).await {
+        Ok(admitted) => {
+            let read = match body_limit(&request, &settings) {
+                Ok(limit) => body.read(&request, limit).await,
+                Err(error) => Err(error),
+            };
+            // The clock is read again once the body is in, so time spent uploading is not judged.
+            match read {
                 Ok(bytes) => {
                     *request.body_mut() = bytes;
-                    // The clock is read again once the body is in, so time spent uploading is not
-                    // judged.
                     api.handle_admitted(admitted, &request, system_now()).await
                 }
-                Err(error) => error.into_response(),
-            },
-            Err(error) => error.into_response(),
-        },
+                Err(refusal) => api.body_refused(&admitted, &request, refusal, system_now()).await,
+            }
+        }
         Err(error) => error.into_response(),
     };
     // After the answer is decided: one more call to the queue store, for /metrics (none when the

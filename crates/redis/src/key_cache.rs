@@ -55,8 +55,10 @@ fn outcome_counts_field(counts: &OutcomeCounts) -> String {
     }))
 }
 
-/// The record and instant at the head of a settled keyed reply (`now_ms, counted, record`).
-fn settled_head(reply: &[RedisValue]) -> Result<(Timestamp, bool, ApiKey), StoreError> {
+/// The instant, whether counted, and the record (if it reads back) at the head of a settled
+/// keyed reply (`now_ms, counted, record`). A record that does not read back is no error here:
+/// the dispatch or access it settled happened, and the core must know of it.
+fn settled_head(reply: &[RedisValue]) -> Result<(Timestamp, bool, Option<ApiKey>), StoreError> {
     let at = reply
         .first()
         .and_then(RedisValue::int)
@@ -66,8 +68,7 @@ fn settled_head(reply: &[RedisValue]) -> Result<(Timestamp, bool, ApiKey), Store
     let key = reply
         .get(2)
         .map(RedisValue::text)
-        .and_then(|text| key_from_cached_json(&text).ok())
-        .ok_or_else(|| StoreError::Corrupt("keyed reply record".into()))?;
+        .and_then(|text| key_from_cached_json(&text).ok());
     Ok((at, counted, key))
 }
 
@@ -157,7 +158,7 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
             Some("dispatched") => {
                 let (at, counted, key) = settled_head(&reply[1..])?;
                 Ok(KeyedDispatchReply::Dispatched {
-                    key: Box::new(key),
+                    key: key.map(Box::new),
                     at,
                     outcome: outcome_from_reply(&reply[4..])?,
                     counted,
@@ -198,7 +199,7 @@ impl<E: RedisExecutor> KeyCache for RedisJobs<E> {
             Some("settled") => {
                 let (at, counted, key) = settled_head(&reply[1..])?;
                 Ok(KeyedJobReply::Settled {
-                    key: Box::new(key),
+                    key: key.map(Box::new),
                     at,
                     job: optional_job(&reply[4..])?,
                     counted,

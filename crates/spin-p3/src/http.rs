@@ -50,11 +50,12 @@ const BODY_WAIT_NANOS: u64 = 5_000_000_000;
 /// Between two looks for room.
 const BODY_POLL_NANOS: u64 = 2_000_000;
 
-/// Most of an unread body drained before the answer (see [`UnreadBody`]); a bigger one is left,
-/// and its connection closed, as before.
+/// Most of an unread body drained before the answer (see [`UnreadBody`]); a body declared bigger
+/// is not drained at all, and its connection closed, as before.
 const DRAIN_BYTES: usize = 64 * 1024;
-/// Longest a drain waits for the rest of an unread body.
-const DRAIN_NANOS: u64 = 1_000_000_000;
+/// Longest a drain waits for the rest of an unread body: what is in flight arrives by then; a
+/// client that holds its body back does not hold the answer longer.
+const DRAIN_NANOS: u64 = 100_000_000;
 
 thread_local! {
     /// Bytes of [`BODY_BUDGET_BYTES`] the requests this instance is serving hold now.
@@ -133,10 +134,17 @@ pub fn split_request(
         }
     }
     let headers = request.headers();
-    let has_body = headers.contains_key(http::header::TRANSFER_ENCODING)
-        || headers
-            .get(http::header::CONTENT_LENGTH)
-            .is_some_and(|length| length.as_bytes() != b"0");
+    // Worth draining: a body that is on its way and small. One declared bigger, or held back
+    // until the server says `100 Continue`, is left (asking for it would only invite it).
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .map(|length| length.to_str().ok().and_then(|l| l.trim().parse::<usize>().ok()));
+    let has_body = !headers.contains_key(http::header::EXPECT)
+        && match declared {
+            Some(Some(length)) => length > 0 && length <= DRAIN_BYTES,
+            Some(None) => false,
+            None => headers.contains_key(http::header::TRANSFER_ENCODING),
+        };
     let reservation = BodyReservation::default();
     let incoming = Rc::new(Cell::new(Some(incoming)));
     let body = PendingBody {

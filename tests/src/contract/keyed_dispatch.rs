@@ -156,7 +156,7 @@ pub async fn only_a_key_the_cache_can_judge_alone_is_dispatched<S: KeyCache + Jo
             } => {
                 offered = true;
                 assert_eq!(n, 0, "{what} must not be settled by the store");
-                assert_eq!(*found, good);
+                assert_eq!(found.as_deref(), Some(&good));
                 assert_eq!(at, T0);
                 assert!(counted, "the outcome had counts");
                 let DispatchOutcome::Accepted { job, .. } = outcome else {
@@ -279,7 +279,7 @@ pub async fn a_keyed_access_reads_and_cancels_only_the_keys_own_job<S: KeyCache 
             ..
         } => {
             assert!(counted);
-            assert_eq!(*found, key);
+            assert_eq!(found.as_deref(), Some(&key));
             Some(job)
         }
         other => panic!("a verifying key is settled: {other:?}"),

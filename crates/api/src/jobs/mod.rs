@@ -171,11 +171,42 @@ where
             (Route::Jobs, &Method::POST) | (Route::Job, &Method::GET | &Method::DELETE)
         );
         let caller = match scope {
-            Some(_) if one_step => Caller::Presented(presented_key_of(request)?),
+            Some(scope) if one_step => {
+                let presented = presented_key_of(request)?;
+                if PresentedKey::parse(&presented).is_err() {
+                    // Not even shaped like a key: refused (and charged) from the head, before
+                    // any body is read.
+                    self.client(request, scope, now).await?;
+                }
+                Caller::Presented(presented)
+            }
             Some(scope) => Caller::Client(self.client(request, scope, now).await?),
             None => Caller::Admin(self.admin(request, now)?),
         };
         Ok(Admitted { route, caller })
+    }
+
+    /// The answer to an admitted request whose body could not be read (`refusal`: over its limit,
+    /// broken off, no room to hold it): for a key not checked yet, the key's refusal first, so a
+    /// bad key is answered as such whatever its body did.
+    pub async fn body_refused(
+        &self,
+        admitted: &Admitted,
+        request: &Request,
+        refusal: ApiError,
+        now: Timestamp,
+    ) -> Response {
+        if let Caller::Presented(_) = &admitted.caller {
+            let scope = if request.method() == Method::GET {
+                READ_SCOPE
+            } else {
+                WRITE_SCOPE
+            };
+            if let Err(key_refused) = self.client(request, scope, now).await {
+                return key_refused.into_response();
+            }
+        }
+        refusal.into_response()
     }
 
     /// Handles an admitted request (its body read by now) at `now`.
@@ -361,7 +392,7 @@ where
             Ok(dispatched) => dispatched_response(&dispatched),
             Err(error) => {
                 if let Some(code) = problems::storage_refusal(&error) {
-                    let key_id = PresentedKey::parse(presented).map(|key| key.id().to_string());
+                    let key_id = PresentedKey::parse(presented.trim()).map(|key| key.id().to_string());
                     crate::log::storage_cap_reached(key_id.as_deref().unwrap_or(""), code, 1);
                 }
                 problems::dispatch_error(error, now).into_response()

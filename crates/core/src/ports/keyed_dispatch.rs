@@ -86,8 +86,9 @@ pub enum KeyedDispatchReply {
     Looked(KeyLookup),
     /// The cached key verified at `at` (nothing charged) and the store dispatched.
     Dispatched {
-        /// The cached record the store judged by.
-        key: Box<ApiKey>,
+        /// The cached record the store judged by (`None`: it did not read back here, a newer
+        /// release's format perhaps; the core then treats the dispatch as one it rejects).
+        key: Option<Box<ApiKey>>,
         /// The instant the store judged at (its clock, if it keeps the quota clock).
         at: Timestamp,
         /// The dispatch.

@@ -56,8 +56,8 @@ pub enum KeyedJobReply {
     Looked(KeyLookup),
     /// The cached key verified at `at` (nothing charged) and the access was made.
     Settled {
-        /// The cached record the store judged by.
-        key: Box<ApiKey>,
+        /// The cached record the store judged by (`None`: it did not read back here).
+        key: Option<Box<ApiKey>>,
         /// The instant the store judged at.
         at: Timestamp,
         /// The key's job after the access, if it has one by that id.

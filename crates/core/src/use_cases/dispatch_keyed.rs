@@ -121,11 +121,14 @@ where
             counted,
         } => {
             // The store's check is an early decision: the record is verified here in full.
-            let verified = verify_record(Some(*key), check.hasher, &parsed, at)
-                .ok()
+            let verified = key
+                .and_then(|key| verify_record(Some(*key), check.hasher, &parsed, at).ok())
                 .filter(|key| key.scopes.contains(scope) && key.remaining.is_none());
             if verified.is_none() {
-                return disagreed(ctx.jobs, outcome, now).await.into();
+                return KeyedDispatchResult {
+                    result: disagreed(ctx.jobs, outcome, now).await,
+                    counted,
+                };
             }
             KeyedDispatchResult {
                 result: dispatched(outcome),
@@ -152,7 +155,8 @@ where
     super::dispatch_job(ctx, &key, request, now).await
 }
 
-/// The store dispatched for a record the core does not accept: a defect of the store's check.
+/// The store dispatched for a record the core does not accept (or cannot read): a defect of the
+/// store's check, or a cache entry of a format this release does not know.
 /// The job it stored is cancelled (it must not run for a key that did not verify) and the
 /// request fails as a store fault.
 async fn disagreed<J: JobStore>(

@@ -107,8 +107,8 @@ where
             counted,
         } => {
             // The store's check is an early decision: the record is verified here in full.
-            let verified = verify_record(Some(*key), check.hasher, &parsed, at)
-                .ok()
+            let verified = key
+                .and_then(|key| verify_record(Some(*key), check.hasher, &parsed, at).ok())
                 .filter(|key| key.scopes.contains(scope) && key.remaining.is_none());
             let result = match verified {
                 Some(key) => Ok(job.filter(|job| job.spec.key_id == key.id)),

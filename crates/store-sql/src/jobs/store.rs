@@ -203,14 +203,20 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
         let lookup = self
             .take_and_find_key(call.buckets, &call.job.key_id, call.presented, now)
             .await?;
-        let settles = lookup.decision.rejected.is_none()
-            && !lookup.charged
-            && lookup
-                .cached
-                .as_ref()
-                .is_some_and(|key| key.remaining.is_none() && key.scopes.contains(call.scope));
-        let (true, Some(key)) = (settles, lookup.cached.as_ref()) else {
+        if !settles_alone(&lookup, call.scope) {
             return Ok(KeyedDispatchReply::Looked(lookup));
+        }
+        let tx = self.executor.begin_write().await?;
+        // Judged when the write lock is held, never at a time read before waiting for it.
+        let at = self.decision_time(now);
+        let key = match key_again(&tx, &call.job.key_id, call.presented, call.scope, at).await? {
+            Ok(key) => key,
+            Err(changed) => {
+                return Ok(KeyedDispatchReply::Looked(KeyLookup {
+                    cached: changed,
+                    ..lookup
+                }));
+            }
         };
         let terms = key_terms(&key.limits, call.defaults);
         let request = DispatchRequest {
@@ -223,9 +229,6 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
             idempotency_key: call.idempotency_key.cloned(),
             idempotency_ttl_ms: call.idempotency_ttl_ms,
         };
-        let tx = self.executor.begin_write().await?;
-        // Judged when the write lock is held, never at a time read before waiting for it.
-        let at = self.decision_time(now);
         let outcome = dispatch_in(&tx, &request, at).await?;
         let settled = SettledOutcome::of(&outcome);
         let counts = call.counts.0.iter().find(|(outcome, _)| *outcome == settled);
@@ -238,7 +241,7 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
             tx.commit().await?;
         }
         Ok(KeyedDispatchReply::Dispatched {
-            key: Box::new(key.clone()),
+            key: Some(Box::new(key)),
             at,
             outcome,
             counted: counts.is_some(),
@@ -259,17 +262,20 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
         let lookup = self
             .take_and_find_key(call.buckets, call.key_id, call.presented, now)
             .await?;
-        let settles = lookup.decision.rejected.is_none()
-            && !lookup.charged
-            && lookup
-                .cached
-                .as_ref()
-                .is_some_and(|key| key.remaining.is_none() && key.scopes.contains(call.scope));
-        let (true, Some(key)) = (settles, lookup.cached.as_ref()) else {
+        if !settles_alone(&lookup, call.scope) {
             return Ok(KeyedJobReply::Looked(lookup));
-        };
+        }
         let tx = self.executor.begin_write().await?;
         let at = self.decision_time(now);
+        let key = match key_again(&tx, call.key_id, call.presented, call.scope, at).await? {
+            Ok(key) => key,
+            Err(changed) => {
+                return Ok(KeyedJobReply::Looked(KeyLookup {
+                    cached: changed,
+                    ..lookup
+                }));
+            }
+        };
         let owned = own_job_in(&tx, call.job, call.key_id).await?;
         let job = match (owned, call.access) {
             (Some(_), JobAccess::Cancel) => {
@@ -293,12 +299,43 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
         }
         tx.commit().await?;
         Ok(KeyedJobReply::Settled {
-            key: Box::new(key.clone()),
+            key: Some(Box::new(key)),
             at,
             job,
             counted: true,
         })
     }
+}
+
+/// Whether the unlocked lookup found a key that settles a request needing `scope` alone: its
+/// secret verified (so nothing was charged), it has the scope and no use budget.
+fn settles_alone(lookup: &KeyLookup, scope: &str) -> bool {
+    lookup.decision.rejected.is_none()
+        && !lookup.charged
+        && lookup
+            .cached
+            .as_ref()
+            .is_some_and(|key| key.remaining.is_none() && key.scopes.contains(scope))
+}
+
+/// The key read again inside `tx`, under the write lock: a change committed since the unlocked
+/// read is in force. `Err` with the key as it is now (or none) when it no longer settles the
+/// request: the core then judges that record, and charges the attempt if it counts.
+async fn key_again<T: SqlTransaction>(
+    tx: &T,
+    id: &ApiKeyId,
+    presented: &SecretHash,
+    scope: &str,
+    at: Timestamp,
+) -> Result<Result<ApiKey, Option<ApiKey>>, StoreError> {
+    let key = key_row(tx, id).await?;
+    let still = key.as_ref().is_some_and(|key| {
+        key.verifies_hash(presented, at) && key.remaining.is_none() && key.scopes.contains(scope)
+    });
+    Ok(match key {
+        Some(key) if still => Ok(key),
+        other => Err(other),
+    })
 }
 
 /// Job `id` inside `tx` if it is key `key_id`'s (another key's job is as good as absent).
