@@ -343,10 +343,10 @@ where
             keys: self.keys,
             jobs: self.jobs,
         };
-        let counts = access_counts();
+        let counts = ACCESS_COUNTS.get_or_init(access_counts);
         let check = self.key_check(request)?;
         let keyed =
-            use_cases::access_own_job_with_key(stores, check, presented, scope, &id, access, &counts, now)
+            use_cases::access_own_job_with_key(stores, check, presented, scope, &id, access, counts, now)
                 .await;
         let mut response = match keyed.result {
             Ok(Some(job)) => json(StatusCode::OK, &JobView::of(&job)),
@@ -384,10 +384,9 @@ where
         };
         let ctx = self.dispatch_context()?;
         let check = self.key_check(request)?;
-        let counts = outcome_counts();
+        let counts = OUTCOME_COUNTS.get_or_init(outcome_counts);
         let keyed =
-            use_cases::dispatch_with_key(&ctx, check, presented, WRITE_SCOPE, job_request, &counts, now)
-                .await;
+            use_cases::dispatch_with_key(&ctx, check, presented, WRITE_SCOPE, job_request, counts, now).await;
         let mut response = match keyed.result {
             Ok(dispatched) => dispatched_response(&dispatched),
             Err(error) => {
@@ -459,6 +458,11 @@ fn dispatched_status(duplicate: bool) -> StatusCode {
         StatusCode::ACCEPTED
     }
 }
+
+/// [`outcome_counts`] and [`access_counts`], worked out once per instance (they never change, and
+/// building them serialises six answers).
+static OUTCOME_COUNTS: std::sync::OnceLock<OutcomeCounts> = std::sync::OnceLock::new();
+static ACCESS_COUNTS: std::sync::OnceLock<AccessCounts> = std::sync::OnceLock::new();
 
 /// What the answer to each outcome a store may settle alone adds to `/metrics`: read off the
 /// answers themselves (their status and marked events), so a store that counts in the dispatch
