@@ -38,7 +38,26 @@ pub const INSTANCE_MEMORY_BYTES: &str = "67108864";
 impl SpinUp {
     /// Runs `spin up -f <manifest> --listen 127.0.0.1:<free port> <args>` with `env` added, and
     /// waits until it listens. Spin's own output goes to `output` (shown if it fails to start).
+    ///
+    /// A free port is only free when it is picked: tests starting Spin at once can pick the same
+    /// one, and then one Spin fails to bind while the other answers on it (seen in CI: a test
+    /// talked to another test's Spin until that one stopped). So it counts as listening only once
+    /// this Spin printed that it serves on its port, and a Spin that exits before is started
+    /// again on another port (three tries).
     pub fn start(manifest: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &str)], output: &Path) -> Self {
+        let mut why = String::new();
+        for _ in 0..3 {
+            let mut spin = Self::spawn(manifest, args, env, output);
+            match spin.wait_until_listening(output) {
+                Ok(()) => return spin,
+                Err(failed) => why = failed,
+            }
+        }
+        let printed = std::fs::read_to_string(output).unwrap_or_default();
+        panic!("{why}; spin printed:\n{printed}");
+    }
+
+    fn spawn(manifest: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &str)], output: &Path) -> Self {
         use std::os::unix::process::CommandExt;
         let port = free_port();
         let log = std::fs::File::create(output).expect("spin's output file");
@@ -55,22 +74,19 @@ impl SpinUp {
             .process_group(0)
             .spawn()
             .expect("spawn spin up");
-        let mut spin = Self {
+        Self {
             port,
             child,
             stopped: false,
-        };
-        if let Err(why) = spin.wait_until_listening() {
-            let printed = std::fs::read_to_string(output).unwrap_or_default();
-            panic!("{why}; spin printed:\n{printed}");
         }
-        spin
     }
 
-    fn wait_until_listening(&mut self) -> Result<(), String> {
+    fn wait_until_listening(&mut self, output: &Path) -> Result<(), String> {
+        let serving = format!("Serving http://127.0.0.1:{}", self.port);
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let printed = std::fs::read_to_string(output).unwrap_or_default();
+            if printed.contains(&serving) && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
