@@ -63,7 +63,7 @@ where
     };
     let idempotency_key = request.idempotency_key.clone();
     // The key's own concurrency limit is filled in by whoever learns the key.
-    let job = match validate_for(ctx, parsed.id(), None, request.clone(), now) {
+    let job = match validate_for(ctx, parsed.id(), None, request, now) {
         Ok(job) => job,
         // An invalid job from a key that does not verify is answered as the key's failure.
         Err(invalid) => {
@@ -90,7 +90,17 @@ where
         Err(error) => return Err(DispatchError::Store(error)).into(),
     };
     match reply {
-        KeyedDispatchReply::NotOffered => two_steps(ctx, check, presented, scope, request, now).await.into(),
+        // The job validated above serves the two-step path too: no copy of the request kept.
+        KeyedDispatchReply::NotOffered => async {
+            let key = authorize_key_attempt(ctx.keys, ctx.jobs, check, presented, scope, now).await?;
+            let job = crate::job::NewJob {
+                concurrency_limit: ctx.settings.concurrency_for(&key),
+                ..job
+            };
+            dispatch_validated(ctx, &key, job, idempotency_key, now).await
+        }
+        .await
+        .into(),
         KeyedDispatchReply::Looked(lookup) => {
             let verified = async {
                 let (attempt, cached) =
