@@ -15,6 +15,8 @@
 //! Every scenario runs `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections, each
 //! sending its next request as soon as the previous one is answered, for `BENCH_SECONDS`
 //! (default 10) after one second of warm-up. Latency is per request as the client sees it.
+//! `BENCH_ROWS` (comma-separated parts of row names, e.g. `embedded,hello world, WASIp2`) runs only
+//! the rows whose name contains one of them; the first row (the baseline) always runs.
 //! Needs Spin on PATH, the wasm components built (`cargo xtask build-wasm`), PostgreSQL and Redis.
 
 use std::sync::Arc;
@@ -85,6 +87,30 @@ struct Figures {
     total: usize,
     /// New Redis connections while the row ran (production rows only).
     redis_connections: Option<u64>,
+}
+
+/// Whether `BENCH_ROWS` asks for the row called `name` (every row when it is unset).
+fn wanted(name: &str) -> bool {
+    match std::env::var("BENCH_ROWS") {
+        Ok(parts) if !parts.trim().is_empty() => parts
+            .split(',')
+            .any(|part| !part.trim().is_empty() && name.contains(part.trim())),
+        _ => true,
+    }
+}
+
+/// [`load`] for a row `BENCH_ROWS` asks for; nothing for one it leaves out.
+async fn load_if_wanted(
+    name: &str,
+    port: u16,
+    call: Call,
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<Option<Figures>> {
+    if !wanted(name) {
+        return Ok(None);
+    }
+    load(name, port, call, connections, seconds).await.map(Some)
 }
 
 /// Sends `call` over `connections` keep-alive connections for `seconds` after a 1 s warm-up.
@@ -249,7 +275,11 @@ pub async fn run() -> anyhow::Result<()> {
             &nodelay[..],
         ),
     ];
-    for (name, manifest, env) in hellos {
+    for (index, (name, manifest, env)) in hellos.into_iter().enumerate() {
+        // The first row is the baseline every ratio is of.
+        if index > 0 && !wanted(name) {
+            continue;
+        }
         let output = scratch.path().join("spin-output.txt");
         let hello = SpinUp::start(&root.join(manifest), &[], env, &output);
         rows.push(load(name, hello.port, Call::get("/"), connections, seconds).await?);
@@ -263,43 +293,51 @@ pub async fn run() -> anyhow::Result<()> {
     ];
     let redis = hexaspin_tests::fixtures::test_redis().await;
     for (build, label, env) in builds {
+        let embedded_rows = [
+            "GET /healthz (WASIp2)".to_owned(),
+            format!("GET /api/jobs/{{id}} (embedded, {label})"),
+            format!("POST /api/jobs (embedded, {label})"),
+        ];
+        let production_rows = [
+            format!("GET /api/jobs/{{id}} (production, {label})"),
+            format!("POST /api/jobs (production, {label})"),
+        ];
+        if embedded_rows[1..]
+            .iter()
+            .chain(&production_rows)
+            .all(|name| !wanted(name))
+        {
+            continue;
+        }
         let embedded = start_app_as(build, Deployment::EMBEDDED, env)
             .await
             .map_err(anyhow::Error::msg)?;
         let (key, job) = key_and_job(&embedded).await?;
         let port = embedded.port;
+        let [health, read_name, dispatch_name] = &embedded_rows;
         if build == SpinBuild::Wasip2 {
-            rows.push(
-                load(
-                    "GET /healthz (WASIp2)",
-                    port,
-                    Call::get("/healthz"),
-                    connections,
-                    seconds,
-                )
-                .await?,
-            );
+            let call = Call::get("/healthz");
+            rows.extend(load_if_wanted(health, port, call, connections, seconds).await?);
         }
         let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
-        let name = format!("GET /api/jobs/{{id}} (embedded, {label})");
-        rows.push(load(&name, port, read, connections, seconds).await?);
-        let name = format!("POST /api/jobs (embedded, {label})");
-        rows.push(load(&name, port, dispatch_call(&key), connections, seconds).await?);
+        rows.extend(load_if_wanted(read_name, port, read, connections, seconds).await?);
+        let dispatch = dispatch_call(&key);
+        rows.extend(load_if_wanted(dispatch_name, port, dispatch, connections, seconds).await?);
         embedded.stop();
 
+        if production_rows.iter().all(|name| !wanted(name)) {
+            continue;
+        }
         let production = start_app_as(build, Deployment::PRODUCTION, env)
             .await
             .map_err(anyhow::Error::msg)?;
         let (key, job) = key_and_job(&production).await?;
         let port = production.port;
         let read = Call::get(&format!("/api/jobs/{job}")).bearer(&key);
-        for (name, call) in [
-            (format!("GET /api/jobs/{{id}} (production, {label})"), read),
-            (
-                format!("POST /api/jobs (production, {label})"),
-                dispatch_call(&key),
-            ),
-        ] {
+        for (name, call) in production_rows.into_iter().zip([read, dispatch_call(&key)]) {
+            if !wanted(&name) {
+                continue;
+            }
             let before = connections_received(&redis).await?;
             let mut row = load(&name, port, call, connections, seconds).await?;
             let opened = connections_received(&redis).await? - before;
@@ -339,17 +377,21 @@ async fn floors(
         ("SPIN_VARIABLE_REDIS_URL", redis_url.as_str()),
         ("SPIN_VARIABLE_PG_URL", pg_url.as_str()),
     ];
-    let manifest = root.join("bench/components/bench-floors/spin.toml");
-    let floors = SpinUp::start(&manifest, &[], &env, &scratch.join("floors-output.txt"));
-    let port = floors.port;
-    let mut rows = Vec::new();
-    for (name, path) in [
+    let floor_rows = [
         ("floor: Redis connection + 2 commands", "/redis"),
         ("floor: pooled Postgres query", "/postgres"),
         ("floor: 6 variable reads (a key read)", "/variables/6"),
         ("floor: 13 variable reads (a dispatch)", "/variables/13"),
-    ] {
-        rows.push(load(name, port, Call::get(path), connections, seconds).await?);
+    ];
+    if !floor_rows.iter().any(|(name, _)| wanted(name)) {
+        return Ok(Vec::new());
+    }
+    let manifest = root.join("bench/components/bench-floors/spin.toml");
+    let floors = SpinUp::start(&manifest, &[], &env, &scratch.join("floors-output.txt"));
+    let port = floors.port;
+    let mut rows = Vec::new();
+    for (name, path) in floor_rows {
+        rows.extend(load_if_wanted(name, port, Call::get(path), connections, seconds).await?);
     }
     Ok(rows)
 }

@@ -9,8 +9,8 @@ use hexaspin_core::ports::StoreError;
 use hexaspin_store_sql::spin_failure::is_locked;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
-    Dialect, NeverEmpty, ScriptExecutor, SqlExecutor, SqlStore, SqlTransaction, SqlValue,
-    TransactionalExecutor,
+    Dialect, NeverEmpty, SQLITE_SYNCED, SQLITE_UNSYNCED, ScriptExecutor, SqlExecutor, SqlStore,
+    SqlTransaction, SqlValue, TransactionalExecutor,
 };
 use spin_sdk_p3::wasip3::clocks::monotonic_clock;
 use spin_sdk_p3::{pg, sqlite};
@@ -331,6 +331,18 @@ impl TransactionalExecutor for SpinExecutor {
             executor: self,
             open: Cell::new(true),
         })
+    }
+
+    /// On SQLite, `synchronous = NORMAL` for this statement alone (the connection is this
+    /// request's), then back to `FULL` whatever the statement did.
+    async fn query_unsynced(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        if matches!(self.store, Store::Postgres(_)) {
+            return self.query(sql, params).await;
+        }
+        self.control(SQLITE_UNSYNCED).await?;
+        let result = self.query(sql, params).await;
+        self.control(SQLITE_SYNCED).await?;
+        result
     }
 }
 

@@ -7,7 +7,7 @@ use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_stores::AnyJobs;
 
-use crate::{SpinExecutor, SpinRedis, open_default_sqlite};
+use crate::{SpinExecutor, SpinRedis};
 
 /// Jobs, quota state and counters on Spin's SQLite (embedded default) or Redis (production).
 pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
@@ -22,10 +22,9 @@ pub fn open_jobs_checking_keys(queue: &QueueSettings, store: &StoreSettings) -> 
 /// Opens the queue store for this request.
 pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {
     Ok(match settings {
-        QueueSettings::Sqlite { .. } => AnyJobs::Sqlite(SqliteJobs::with_clock(
-            SpinExecutor::Sqlite(open_default_sqlite()?),
-            system_now,
-        )),
+        QueueSettings::Sqlite { .. } => {
+            AnyJobs::Sqlite(SqliteJobs::with_clock(SpinExecutor::sqlite(), system_now))
+        }
         QueueSettings::Redis { url, prefix } => AnyJobs::Redis(RedisJobs::with_server_clock(
             SpinRedis::open(url)?,
             prefix.clone(),

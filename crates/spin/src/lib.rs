@@ -18,7 +18,7 @@ pub mod jobs;
 pub mod redis;
 pub mod variables;
 
-pub use executor::{SpinExecutor, open_default_sqlite, open_store};
+pub use executor::{SpinExecutor, open_store};
 pub use jobs::{SpinJobs, open_jobs, open_jobs_checking_keys};
 pub use redis::SpinRedis;
 pub use variables::SpinVariables;

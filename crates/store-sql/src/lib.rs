@@ -39,7 +39,10 @@ pub mod value;
 /// Added to store errors caused by a missing table: the operator has not migrated this database.
 pub const NOT_MIGRATED_HINT: &str = "the database is not migrated; run `runtime-worker migrate up`";
 
-pub use executor::{Dialect, ScriptExecutor, SqlExecutor, SqlTransaction, TransactionalExecutor};
+pub use executor::{
+    Dialect, SQLITE_SYNCED, SQLITE_UNSYNCED, ScriptExecutor, SqlExecutor, SqlTransaction,
+    TransactionalExecutor,
+};
 pub use never_empty::NeverEmpty;
 pub use store::SqlStore;
 pub use value::SqlValue;

@@ -148,19 +148,20 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
     );
 }
 
-/// A batch of increments lands in one call and adds to what is there.
+/// A batch of increments lands in one call and adds to what is there, a series named twice in
+/// one batch twice.
 pub async fn request_counts_add_up<S: MetricsStore>(store: &S) {
     store.add_counts(&[]).await.expect("an empty batch is fine");
     let ok = Series::http_requests("jobs", 202);
     let limited = Series::quota_rejection("rate_limited");
     store
-        .add_counts(&[(ok.clone(), 1), (limited.clone(), 2)])
+        .add_counts(&[(ok.clone(), 1), (limited.clone(), 2), (ok.clone(), 5)])
         .await
         .expect("add");
     store.add_counts(&[(ok.clone(), 3)]).await.expect("add again");
     let read = store.counters().await.expect("counters");
     let value = |series: &Series| read.iter().find(|c| &c.series == series).map(|c| c.value);
-    assert_eq!(value(&ok), Some(4));
+    assert_eq!(value(&ok), Some(9));
     assert_eq!(value(&limited), Some(2));
     assert_eq!(read.len(), 2);
 }

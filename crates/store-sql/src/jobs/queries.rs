@@ -47,7 +47,7 @@ mod statements {
     job_query!(clean_finished);
     job_query!(clean_idempotency);
     job_query!(clean_buckets);
-    job_query!(add_count);
+    job_query!(add_counts);
     job_query!(read_counters);
     job_query!(heartbeat);
     job_query!(heartbeats);
