@@ -302,7 +302,9 @@ pub async fn run() -> anyhow::Result<()> {
             format!("GET /api/jobs/{{id}} (production, {label})"),
             format!("POST /api/jobs (production, {label})"),
         ];
-        if embedded_rows[1..]
+        // The health row runs on the WASIp2 build only.
+        let first = usize::from(build != SpinBuild::Wasip2);
+        if embedded_rows[first..]
             .iter()
             .chain(&production_rows)
             .all(|name| !wanted(name))

@@ -239,3 +239,53 @@ async fn every_schema_applied_one_statement_at_a_time_matches_the_whole_script_p
         }
     }
 }
+
+/// An executor whose SQLite stays in rollback-journal mode, as one on a network share does: it
+/// answers the journal-mode switch with `delete`, and passes everything else on.
+struct StuckInRollbackJournal(NativeExecutor);
+
+impl SqlExecutor for StuckInRollbackJournal {
+    fn dialect(&self) -> Dialect {
+        self.0.dialect()
+    }
+
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> Result<Vec<hexaspin_store_sql::value::Row>, hexaspin_core::ports::StoreError> {
+        if sql.contains("journal_mode") {
+            return Ok(vec![vec![SqlValue::Text("delete".into())]]);
+        }
+        self.0.query(sql, params).await
+    }
+}
+
+impl hexaspin_store_sql::ScriptExecutor for StuckInRollbackJournal {
+    async fn run_script(&self, sql: &str) -> Result<(), hexaspin_core::ports::StoreError> {
+        self.0.run_script(sql).await
+    }
+}
+
+#[tokio::test]
+async fn an_embedded_database_that_stays_out_of_wal_mode_is_not_migrated() {
+    let (executor, _dir) = fresh_sqlite();
+    let stuck = StuckInRollbackJournal(executor);
+    let refused = migrate::up(&stuck, NOW).await;
+    assert!(
+        matches!(&refused, Err(MigrateError::NotWal(mode)) if mode == "delete"),
+        "{refused:?}"
+    );
+    let message = refused.expect_err("refused").to_string();
+    assert!(message.contains("write-ahead-log"), "{message}");
+    let tables = stuck
+        .0
+        .query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", &[])
+        .await
+        .expect("tables");
+    assert_eq!(
+        tables.into_iter().flatten().next(),
+        Some(SqlValue::Int(0)),
+        "nothing applied"
+    );
+}

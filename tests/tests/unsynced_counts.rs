@@ -1,7 +1,7 @@
-//! On the embedded default, a request's counts are committed without waiting for the disk only
-//! when counts are all it writes (a job read, a scrape): a dispatch's counts, its job and its quota
-//! charge stay in one fully synced transaction. Checked by recording which statements reach the
-//! executor's `query_unsynced`.
+//! On the embedded default, counts written on their own (a job read's, those added after an
+//! answer) are committed without waiting for the disk; a dispatch's or a cancellation's counts
+//! stay in the fully synced transaction of its job and quota charge. Checked by recording which
+//! statements reach the executor's `query_unsynced`.
 
 use std::sync::Mutex;
 
@@ -54,7 +54,7 @@ impl Recording {
 }
 
 #[tokio::test]
-async fn only_counts_that_are_a_requests_sole_write_skip_the_wait_for_the_disk() {
+async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
     let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
     let path = keys.sqlite_path().expect("a file");
     let mut key = hexaspin_tests::samples::full_key(9, hexaspin_core::Timestamp::from_millis(0));

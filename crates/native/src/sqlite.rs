@@ -1,7 +1,7 @@
 //! [`SqliteExecutor`]: rusqlite behind the store-sql executor traits.
 //!
-//! The embedded default shares one database file between `spin up` (which keeps it in rollback
-//! journal mode) and native processes; a busy timeout rides out the other side's short write
+//! The embedded default shares one database file, in write-ahead-log mode, between `spin up` and
+//! native processes; a busy timeout rides out the other side's short write
 //! locks instead of failing at once. Every SQLite call runs on tokio's blocking pool: it blocks
 //! (for up to that timeout while another process writes), which must not stall the runtime's
 //! worker threads and every task on them.

@@ -30,6 +30,10 @@ pub struct SpinExecutor {
     /// client's whole body). The connection's next statement waits until it is done: run after
     /// it, the rollback would undo that statement too (a refusal's counter, say).
     rollback: Rc<Cell<Rollback>>,
+    /// Set while the SQLite connection may be at `synchronous = NORMAL`
+    /// ([`TransactionalExecutor::query_unsynced`] did not get to set it back, e.g. its request was
+    /// dropped between the two): the next transaction sets it back first.
+    unsynced: Cell<bool>,
 }
 
 /// Where the rollback of a dropped transaction is.
@@ -169,6 +173,7 @@ impl SpinExecutor {
         Self {
             store,
             rollback: Rc::default(),
+            unsynced: Cell::new(false),
         }
     }
 
@@ -322,6 +327,10 @@ impl TransactionalExecutor for SpinExecutor {
     type Transaction<'a> = SpinTransaction<'a>;
 
     async fn begin_write(&self) -> Result<SpinTransaction<'_>, StoreError> {
+        if self.unsynced.get() {
+            self.control(SQLITE_SYNCED).await?;
+            self.unsynced.set(false);
+        }
         self.control(match self.store {
             Store::Sqlite(_) => "BEGIN IMMEDIATE",
             Store::Postgres(_) => "BEGIN",
@@ -340,8 +349,10 @@ impl TransactionalExecutor for SpinExecutor {
             return self.query(sql, params).await;
         }
         self.control(SQLITE_UNSYNCED).await?;
+        self.unsynced.set(true);
         let result = self.query(sql, params).await;
         self.control(SQLITE_SYNCED).await?;
+        self.unsynced.set(false);
         result
     }
 }

@@ -1,6 +1,7 @@
 //! [`SpinExecutor`]: Spin's SQLite and Postgres interfaces behind the store-sql executor trait.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
@@ -60,22 +61,30 @@ impl SqlExecutor for SpinPostgres {
 /// opens both a key store and a job store, and on the embedded default a key check reads the key
 /// through the job store, so opening both up front paid for a connection it never used (measured:
 /// opening one and its first statement cost 0.1 ms, a tenth of a dispatch's database time).
-pub struct LazySqlite(OnceLock<sqlite::Connection>);
+pub struct LazySqlite {
+    connection: OnceLock<sqlite::Connection>,
+    /// Set while the connection may be at `synchronous = NORMAL` ([`SpinExecutor::query_unsynced`]
+    /// did not get to set it back): the next transaction sets it back first.
+    unsynced: AtomicBool,
+}
 
 impl LazySqlite {
     fn connection(&self) -> Result<&sqlite::Connection, StoreError> {
-        if let Some(connection) = self.0.get() {
+        if let Some(connection) = self.connection.get() {
             return Ok(connection);
         }
         let opened = open_default_sqlite()?;
-        Ok(self.0.get_or_init(|| opened))
+        Ok(self.connection.get_or_init(|| opened))
     }
 }
 
 impl SpinExecutor {
     /// Spin's `default` SQLite database, opened on the first statement.
     pub fn sqlite() -> Self {
-        Self::Sqlite(LazySqlite(OnceLock::new()))
+        Self::Sqlite(LazySqlite {
+            connection: OnceLock::new(),
+            unsynced: AtomicBool::new(false),
+        })
     }
 }
 
@@ -199,6 +208,12 @@ impl TransactionalExecutor for SpinExecutor {
     type Transaction<'a> = SpinTransaction<'a>;
 
     async fn begin_write(&self) -> Result<SpinTransaction<'_>, StoreError> {
+        if let Self::Sqlite(lazy) = self
+            && lazy.unsynced.load(Ordering::Relaxed)
+        {
+            self.control(SQLITE_SYNCED)?;
+            lazy.unsynced.store(false, Ordering::Relaxed);
+        }
         self.control(match self {
             Self::Sqlite(_) => "BEGIN IMMEDIATE",
             Self::Postgres(_) => "BEGIN",
@@ -212,12 +227,14 @@ impl TransactionalExecutor for SpinExecutor {
     /// On SQLite, `synchronous = NORMAL` for this statement alone (the connection is this
     /// request's), then back to `FULL` whatever the statement did.
     async fn query_unsynced(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        if matches!(self, Self::Postgres(_)) {
+        let Self::Sqlite(lazy) = self else {
             return self.query(sql, params).await;
-        }
+        };
         self.control(SQLITE_UNSYNCED)?;
+        lazy.unsynced.store(true, Ordering::Relaxed);
         let result = self.query(sql, params).await;
         self.control(SQLITE_SYNCED)?;
+        lazy.unsynced.store(false, Ordering::Relaxed);
         result
     }
 }

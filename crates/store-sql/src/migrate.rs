@@ -194,6 +194,13 @@ pub enum MigrateError {
     /// The database has a migration this binary does not know: it is newer than this binary.
     #[error("the database has migration {0}, which this binary does not know; use a newer binary")]
     Unknown(i64),
+    /// The embedded SQLite database stayed in another journal mode than write-ahead log.
+    #[error(
+        "the SQLite database could not be put in write-ahead-log mode (it is in `{0}` mode): keep it on \
+         a local file system (WAL's shared index does not work on network shares), with no other \
+         process holding it open while it is migrated the first time"
+    )]
+    NotWal(String),
 }
 
 /// Where one migration stands.
@@ -355,7 +362,17 @@ pub async fn schema_up<E: ScriptExecutor>(
     now: Timestamp,
 ) -> Result<Vec<i64>, MigrateError> {
     if exec.dialect() == Dialect::Sqlite {
-        exec.run_script(SQLITE_JOURNAL_MODE).await?;
+        // SQLite answers the mode it is in, which is not WAL where the file system cannot share
+        // WAL's index (a network share): refused rather than run there, since request counts are
+        // committed without an fsync, which only WAL makes safe for the rest of the file.
+        let answer = exec.query(SQLITE_JOURNAL_MODE, &[]).await?;
+        let mode = match answer.first().and_then(|row| row.first()) {
+            Some(SqlValue::Text(mode)) => mode.to_ascii_lowercase(),
+            other => format!("{other:?}"),
+        };
+        if mode != "wal" && mode != "memory" {
+            return Err(MigrateError::NotWal(mode));
+        }
     }
     let book = bookkeeping(schema, exec.dialect());
     exec.run_script(book.create).await?;

@@ -280,13 +280,16 @@ impl<E: TransactionalExecutor> KeyCache for SqliteJobs<E> {
                 &call.counts.absent
             };
             // One statement of its own, not waiting for the disk: the write lock for that
-            // statement alone, and only counts to lose on a power cut.
-            add_counts_in(&Unsynced(&self.executor), series.iter().map(|series| (series, 1))).await?;
+            // statement alone, and only counts to lose on a power cut. Counts that fail do not
+            // fail the read: the answer is then counted after it, as any uncounted answer is.
+            let counted = add_counts_in(&Unsynced(&self.executor), series.iter().map(|series| (series, 1)))
+                .await
+                .is_ok();
             return Ok(KeyedJobReply::Settled {
                 key: lookup.cached.map(Box::new),
                 at: self.decision_time(now),
                 job,
-                counted: true,
+                counted,
             });
         }
         let tx = self.executor.begin_write().await?;
