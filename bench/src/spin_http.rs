@@ -15,7 +15,7 @@
 //! Every scenario runs `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections, each
 //! sending its next request as soon as the previous one is answered, for `BENCH_SECONDS`
 //! (default 10) after one second of warm-up. Latency is per request as the client sees it.
-//! `BENCH_ROWS` (comma-separated parts of row names, e.g. `embedded,hello world, WASIp2`) runs only
+//! `BENCH_ROWS` (parts of row names separated by `;`, e.g. `embedded;hello world, WASIp3`) runs only
 //! the rows whose name contains one of them; the first row (the baseline) always runs.
 //! Needs Spin on PATH, the wasm components built (`cargo xtask build-wasm`), PostgreSQL and Redis.
 
@@ -93,7 +93,7 @@ struct Figures {
 fn wanted(name: &str) -> bool {
     match std::env::var("BENCH_ROWS") {
         Ok(parts) if !parts.trim().is_empty() => parts
-            .split(',')
+            .split(';')
             .any(|part| !part.trim().is_empty() && name.contains(part.trim())),
         _ => true,
     }
