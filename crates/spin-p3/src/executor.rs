@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::lock_wait::next_lock_try_in;
 use hexaspin_store_sql::spin_failure::is_locked;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
@@ -17,8 +18,9 @@ use spin_sdk_p3::{pg, sqlite};
 
 /// How long a statement waits for a locked SQLite database before the request gets a 503.
 const LOCK_WAIT_NANOS: u64 = 5_000_000_000;
-/// Between two tries of a statement that found the database locked: the wait is a timer the
-/// instance's other requests run during, not a blocked instance.
+/// Between two looks at a dropped transaction's rollback. (A statement that found the database
+/// locked waits [`next_lock_try_in`]; either wait is a timer the instance's other requests run
+/// during, not a blocked instance.)
 const LOCK_POLL_NANOS: u64 = 1_000_000;
 
 /// A connection to the configured store, for one request, opened on its first statement.
@@ -134,7 +136,8 @@ pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, St
 }
 
 /// Opens Spin's `default` SQLite database with a busy timeout of 0: a statement that finds the
-/// database locked is tried again every millisecond here ([`sqlite_execute`]), see the WASIp2
+/// database locked is tried again here, more often the longer it waited ([`next_lock_try_in`],
+/// [`sqlite_execute`]), see the WASIp2
 /// adapter for the measurements behind that.
 async fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
     let connection = sqlite::Connection::open_default().await.map_err(sqlite_error)?;
@@ -151,7 +154,8 @@ async fn sqlite_execute(
     values: Vec<sqlite::Value>,
     retry_locked: bool,
 ) -> Result<Vec<sqlite::RowResult>, StoreError> {
-    let deadline = monotonic_clock::now() + LOCK_WAIT_NANOS;
+    let started = monotonic_clock::now();
+    let deadline = started + LOCK_WAIT_NANOS;
     loop {
         let result = match connection.execute(statement, values.clone()).await {
             Ok(result) => result.collect().await,
@@ -161,7 +165,8 @@ async fn sqlite_execute(
             Err(sqlite::Error::Io(message))
                 if retry_locked && is_locked(&message) && monotonic_clock::now() < deadline =>
             {
-                monotonic_clock::wait_for(LOCK_POLL_NANOS).await;
+                let waited = monotonic_clock::now().saturating_sub(started);
+                monotonic_clock::wait_for(next_lock_try_in(waited)).await;
             }
             other => return other.map_err(sqlite_error),
         }

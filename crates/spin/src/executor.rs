@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use hexaspin_config::settings::StoreSettings;
 use hexaspin_core::ports::StoreError;
+use hexaspin_store_sql::lock_wait::next_lock_try_in;
 use hexaspin_store_sql::spin_failure::is_locked;
 use hexaspin_store_sql::value::Row;
 use hexaspin_store_sql::{
@@ -103,7 +104,8 @@ pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, St
 
 /// Opens Spin's `default` SQLite database. Its busy timeout is 0: a statement that finds the
 /// database locked (the worker and every other request write to the same file) is tried again
-/// here every millisecond for up to [`LOCK_WAIT`] ([`sqlite_execute`]). SQLite's own busy handler
+/// here, more often the longer it has waited ([`next_lock_try_in`]), for up to [`LOCK_WAIT`]
+/// ([`sqlite_execute`]). SQLite's own busy handler
 /// sleeps 1, 2, 5, … then 100 ms between tries, so under 32 concurrent requests some waited
 /// 100 ms at a time while the lock was free: p99 0.65–0.95 s for the embedded routes.
 fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
@@ -114,8 +116,6 @@ fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
 
 /// How long a statement waits for a locked database before the request gets a 503.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-/// Between two tries of a statement that found the database locked.
-const LOCK_POLL_NANOS: u64 = 1_000_000;
 
 /// Runs one statement outside a transaction (or BEGIN, COMMIT, ROLLBACK), trying it again while
 /// the database is locked: such a statement that failed on the lock did nothing. Inside a
@@ -127,13 +127,12 @@ fn sqlite_execute(
     statement: &str,
     values: &[sqlite::Value],
 ) -> Result<sqlite::QueryResult, StoreError> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let started = std::time::Instant::now();
     loop {
         match connection.execute(statement, values) {
-            Err(sqlite::Error::Io(message))
-                if is_locked(&message) && std::time::Instant::now() < deadline =>
-            {
-                wasi::clocks::monotonic_clock::subscribe_duration(LOCK_POLL_NANOS).block();
+            Err(sqlite::Error::Io(message)) if is_locked(&message) && started.elapsed() < LOCK_WAIT => {
+                let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                wasi::clocks::monotonic_clock::subscribe_duration(next_lock_try_in(waited)).block();
             }
             other => return other.map_err(sqlite_error),
         }

@@ -27,6 +27,7 @@ mod audited;
 pub mod codec;
 pub mod executor;
 pub mod jobs;
+pub mod lock_wait;
 pub mod migrate;
 pub mod never_empty;
 pub mod queries;
