@@ -349,6 +349,9 @@ pub async fn run() -> anyhow::Result<()> {
         production.stop();
     }
 
+    if rows.len() == 1 && std::env::var("BENCH_ROWS").is_ok_and(|parts| !parts.trim().is_empty()) {
+        eprintln!("BENCH_ROWS matched no row but the baseline (its parts are separated by `;`)");
+    }
     print(&rows);
     Ok(())
 }

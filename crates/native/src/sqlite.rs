@@ -26,8 +26,9 @@ const BUSY_TRIES: i32 = 5_000;
 
 /// SQLite's busy handler: wait a millisecond and try again. Its own busy timeout sleeps 1, 2, 5, …
 /// then 100 ms between tries, which under load lets a waiter sleep through free moments of the
-/// lock; Spin's side polls every millisecond too (hexaspin-spin's executor), so neither process
-/// starves the other. Runs on tokio's blocking pool, where sleeping is allowed.
+/// lock. Spin's requests poll too (`hexaspin_store_sql::lock_wait`): every 2 ms while new, as often
+/// as this once they have waited 20 ms, so neither process starves the other. Runs on tokio's
+/// blocking pool, where sleeping is allowed.
 fn wait_a_millisecond(tries: i32) -> bool {
     if tries >= BUSY_TRIES {
         return false;

@@ -21,7 +21,7 @@ const LOCK_WAIT_NANOS: u64 = 5_000_000_000;
 /// Between two looks at a dropped transaction's rollback. (A statement that found the database
 /// locked waits [`next_lock_try_in`]; either wait is a timer the instance's other requests run
 /// during, not a blocked instance.)
-const LOCK_POLL_NANOS: u64 = 1_000_000;
+const ROLLBACK_POLL_NANOS: u64 = 1_000_000;
 
 /// A connection to the configured store, for one request, opened on its first statement.
 pub struct SpinExecutor {
@@ -136,9 +136,8 @@ pub fn open_store(settings: &StoreSettings) -> Result<SqlStore<SpinExecutor>, St
 }
 
 /// Opens Spin's `default` SQLite database with a busy timeout of 0: a statement that finds the
-/// database locked is tried again here, more often the longer it waited ([`next_lock_try_in`],
-/// [`sqlite_execute`]), see the WASIp2
-/// adapter for the measurements behind that.
+/// database locked is tried again here ([`sqlite_execute`]), more often the longer it has waited
+/// ([`next_lock_try_in`], which has the measurements behind that).
 async fn open_default_sqlite() -> Result<sqlite::Connection, StoreError> {
     let connection = sqlite::Connection::open_default().await.map_err(sqlite_error)?;
     sqlite_execute(&connection, "PRAGMA busy_timeout = 0", Vec::new(), true).await?;
@@ -155,17 +154,17 @@ async fn sqlite_execute(
     retry_locked: bool,
 ) -> Result<Vec<sqlite::RowResult>, StoreError> {
     let started = monotonic_clock::now();
-    let deadline = started + LOCK_WAIT_NANOS;
     loop {
         let result = match connection.execute(statement, values.clone()).await {
             Ok(result) => result.collect().await,
             Err(error) => Err(error),
         };
         match result {
-            Err(sqlite::Error::Io(message))
-                if retry_locked && is_locked(&message) && monotonic_clock::now() < deadline =>
-            {
+            Err(sqlite::Error::Io(message)) if retry_locked && is_locked(&message) => {
                 let waited = monotonic_clock::now().saturating_sub(started);
+                if waited >= LOCK_WAIT_NANOS {
+                    return Err(sqlite_error(sqlite::Error::Io(message)));
+                }
                 monotonic_clock::wait_for(next_lock_try_in(waited)).await;
             }
             other => return other.map_err(sqlite_error),
@@ -220,7 +219,7 @@ impl SpinExecutor {
                 Rollback::None => return Ok(()),
                 Rollback::Running => {
                     self.rollback.set(Rollback::Running);
-                    monotonic_clock::wait_for(LOCK_POLL_NANOS).await;
+                    monotonic_clock::wait_for(ROLLBACK_POLL_NANOS).await;
                 }
                 Rollback::Failed(reason) => {
                     return Err(StoreError::Unavailable(format!(

@@ -130,8 +130,12 @@ fn sqlite_execute(
     let started = std::time::Instant::now();
     loop {
         match connection.execute(statement, values) {
-            Err(sqlite::Error::Io(message)) if is_locked(&message) && started.elapsed() < LOCK_WAIT => {
-                let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            Err(sqlite::Error::Io(message)) if is_locked(&message) => {
+                let waited = started.elapsed();
+                if waited >= LOCK_WAIT {
+                    return Err(sqlite_error(sqlite::Error::Io(message)));
+                }
+                let waited = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
                 wasi::clocks::monotonic_clock::subscribe_duration(next_lock_try_in(waited)).block();
             }
             other => return other.map_err(sqlite_error),

@@ -16,6 +16,7 @@
 //! - [`jobs`]: [`jobs::SqliteJobs`], the job and quota ports on SQLite (the embedded default).
 //! - [`migrate`]: the numbered up/down migrations in `migrations/` and their runner.
 //! - [`spin_failure`]: Spin's SQLite and Postgres errors as store errors (both Spin adapters).
+//! - [`lock_wait`]: how often a Spin request tries SQLite's write lock again (both Spin adapters).
 //! - [`spin_values`]: [`spin_value_conversions!`], values to and from both Spin SDKs' types.
 //! - [`never_empty`]: [`NeverEmpty`], Postgres statements that always answer a row (the Spin
 //!   adapter sends them so; Spin 4.0.x deadlocks on empty results).
