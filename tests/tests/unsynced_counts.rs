@@ -165,3 +165,88 @@ async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
     );
     keys.finish().await;
 }
+
+/// Reads on several connections at once, each counting its answer in a statement of its own that
+/// may find the database locked and be tried again: every answer is counted exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_on_several_connections_are_each_counted_once() {
+    const CONNECTIONS: usize = 4;
+    const READERS_PER_CONNECTION: usize = 4;
+    const READS_EACH: usize = 25;
+    let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
+    let path = keys.sqlite_path().expect("a file");
+    let mut key = hexaspin_tests::samples::full_key(11, hexaspin_core::Timestamp::from_millis(0));
+    key.remaining = None;
+    key.refill = None;
+    key.expires_at = None;
+    key.limits = Limits::default();
+    keys.store
+        .insert_key(&key, &hexaspin_tests::samples::test_entry(&key))
+        .await
+        .expect("insert");
+    let first =
+        SqliteJobs::with_clock(SqliteExecutor::open(&path).expect("open"), system_now).reading_keys_here();
+    let mut job = new_job(11, 5);
+    job.key_id = key.id.clone();
+    hexaspin_tests::contract::jobs::accept(
+        &first,
+        &hexaspin_tests::contract::jobs::request(job.clone()),
+        system_now(),
+    )
+    .await;
+    let key = std::sync::Arc::new(key);
+    let job = std::sync::Arc::new(job);
+    let mut readers = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let store = std::sync::Arc::new(
+            SqliteJobs::with_clock(SqliteExecutor::open(&path).expect("open"), system_now)
+                .reading_keys_here(),
+        );
+        for _ in 0..READERS_PER_CONNECTION {
+            let (store, key, job) = (store.clone(), key.clone(), job.clone());
+            readers.push(tokio::spawn(async move {
+                let counts = AccessCounts {
+                    found: vec![Series::http_requests("jobs", 200)],
+                    absent: vec![Series::http_requests("jobs", 404)],
+                };
+                for _ in 0..READS_EACH {
+                    let read = KeyedJobAccess {
+                        buckets: &[],
+                        key_id: &key.id,
+                        presented: &key.secret_hash,
+                        scope: "jobs:read",
+                        job: &job.id,
+                        access: JobAccess::Find,
+                        counts: &counts,
+                    };
+                    let reply = store
+                        .access_job_with_cached_key(&read, system_now())
+                        .await
+                        .expect("read");
+                    assert!(
+                        matches!(
+                            reply,
+                            KeyedJobReply::Settled {
+                                job: Some(_),
+                                counted: true,
+                                ..
+                            }
+                        ),
+                        "{reply:?}"
+                    );
+                }
+            }));
+        }
+    }
+    for reader in readers {
+        reader.await.expect("reader");
+    }
+    let counters = first.counters().await.expect("counters");
+    let read = counters
+        .iter()
+        .find(|c| c.series == Series::http_requests("jobs", 200))
+        .map(|c| c.value);
+    let expected = (CONNECTIONS * READERS_PER_CONNECTION * READS_EACH) as u64;
+    assert_eq!(read, Some(expected), "{counters:?}");
+    keys.finish().await;
+}
