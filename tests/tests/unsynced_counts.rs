@@ -3,10 +3,11 @@
 //! stay in the fully synced transaction of its job and quota charge. Checked by recording which
 //! statements reach the executor's `query_unsynced`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use hexaspin_config::system::system_now;
-use hexaspin_core::api_key::Limits;
+use hexaspin_core::api_key::{ApiKey, Limits};
+use hexaspin_core::job::JobId;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{
     AccessCounts, ApiKeyStore, DispatchOutcome, JobAccess, KeyCache, KeyedDispatch, KeyedDispatchReply,
@@ -53,11 +54,10 @@ impl Recording {
     }
 }
 
-#[tokio::test]
-async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
-    let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
-    let path = keys.sqlite_path().expect("a file");
-    let mut key = hexaspin_tests::samples::full_key(9, hexaspin_core::Timestamp::from_millis(0));
+/// A key that settles a request alone (no use budget, no expiry, the deployment's default limits),
+/// stored in `keys`.
+async fn settled_key_in(keys: &hexaspin_tests::fixtures::TestStore, seed: u8) -> ApiKey {
+    let mut key = hexaspin_tests::samples::full_key(seed, hexaspin_core::Timestamp::from_millis(0));
     key.remaining = None;
     key.refill = None;
     key.expires_at = None;
@@ -66,11 +66,65 @@ async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
         .insert_key(&key, &hexaspin_tests::samples::test_entry(&key))
         .await
         .expect("insert");
+    key
+}
+
+/// What a job read's answer counts: 2xx when the job is there, 404 when not.
+fn read_counts() -> AccessCounts {
+    AccessCounts {
+        found: vec![Series::http_requests("jobs", 200)],
+        absent: vec![Series::http_requests("jobs", 404)],
+    }
+}
+
+/// `key` reads its own `job` through `store`; the store settles and counts the read.
+async fn read_own_job<E: TransactionalExecutor>(
+    store: &SqliteJobs<E>,
+    key: &ApiKey,
+    job: &JobId,
+    access: JobAccess,
+    counts: &AccessCounts,
+) {
+    let read = KeyedJobAccess {
+        buckets: &[],
+        key_id: &key.id,
+        presented: &key.secret_hash,
+        scope: if access == JobAccess::Find {
+            "jobs:read"
+        } else {
+            "jobs:write"
+        },
+        job,
+        access,
+        counts,
+    };
+    let reply = store
+        .access_job_with_cached_key(&read, system_now())
+        .await
+        .expect("access");
+    assert!(
+        matches!(
+            reply,
+            KeyedJobReply::Settled {
+                job: Some(_),
+                counted: true,
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
+    let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
+    let key = settled_key_in(&keys, 9).await;
     let recording = Recording {
-        inner: SqliteExecutor::open(&path).expect("open"),
+        inner: SqliteExecutor::open(&keys.sqlite_path().expect("a file")).expect("open"),
         unsynced: Mutex::new(Vec::new()),
     };
     let store = SqliteJobs::with_clock(recording, system_now).reading_keys_here();
+    let take = |store: &SqliteJobs<Recording>| store.executor().take();
 
     let mut job = new_job(9, 5);
     job.key_id = key.id.clone();
@@ -102,50 +156,14 @@ async fn only_counts_written_on_their_own_skip_the_wait_for_the_disk() {
         ),
         "{reply:?}"
     );
-    let take = |store: &SqliteJobs<Recording>| store.executor().take();
     assert!(take(&store).is_empty(), "a dispatch's counts commit with its job");
 
-    let found = Series::http_requests("jobs", 200);
-    let access_counts = AccessCounts {
-        found: vec![found.clone()],
-        absent: vec![Series::http_requests("jobs", 404)],
-    };
-    let read = KeyedJobAccess {
-        buckets: &[],
-        key_id: &key.id,
-        presented: &key.secret_hash,
-        scope: "jobs:read",
-        job: &job.id,
-        access: JobAccess::Find,
-        counts: &access_counts,
-    };
-    let reply = store
-        .access_job_with_cached_key(&read, system_now())
-        .await
-        .expect("read");
-    assert!(
-        matches!(
-            reply,
-            KeyedJobReply::Settled {
-                job: Some(_),
-                counted: true,
-                ..
-            }
-        ),
-        "{reply:?}"
-    );
+    read_own_job(&store, &key, &job.id, JobAccess::Find, &read_counts()).await;
     let unsynced = take(&store);
     assert_eq!(unsynced.len(), 1, "a read writes its counts alone: {unsynced:?}");
     assert!(unsynced[0].contains("metric_counters"), "{unsynced:?}");
 
-    let cancel = KeyedJobAccess {
-        access: JobAccess::Cancel,
-        ..read
-    };
-    store
-        .access_job_with_cached_key(&cancel, system_now())
-        .await
-        .expect("cancel");
+    read_own_job(&store, &key, &job.id, JobAccess::Cancel, &read_counts()).await;
     assert!(take(&store).is_empty(), "a cancellation's counts commit with it");
 
     store
@@ -175,65 +193,24 @@ async fn concurrent_reads_on_several_connections_are_each_counted_once() {
     const READS_EACH: usize = 25;
     let keys = hexaspin_tests::fixtures::TestStore::sqlite().await;
     let path = keys.sqlite_path().expect("a file");
-    let mut key = hexaspin_tests::samples::full_key(11, hexaspin_core::Timestamp::from_millis(0));
-    key.remaining = None;
-    key.refill = None;
-    key.expires_at = None;
-    key.limits = Limits::default();
-    keys.store
-        .insert_key(&key, &hexaspin_tests::samples::test_entry(&key))
-        .await
-        .expect("insert");
-    let first =
-        SqliteJobs::with_clock(SqliteExecutor::open(&path).expect("open"), system_now).reading_keys_here();
+    let key = settled_key_in(&keys, 11).await;
+    let open =
+        || SqliteJobs::with_clock(SqliteExecutor::open(&path).expect("open"), system_now).reading_keys_here();
+    let first = open();
     let mut job = new_job(11, 5);
     job.key_id = key.id.clone();
-    hexaspin_tests::contract::jobs::accept(
-        &first,
-        &hexaspin_tests::contract::jobs::request(job.clone()),
-        system_now(),
-    )
-    .await;
-    let key = std::sync::Arc::new(key);
-    let job = std::sync::Arc::new(job);
+    let request = hexaspin_tests::contract::jobs::request(job.clone());
+    hexaspin_tests::contract::jobs::accept(&first, &request, system_now()).await;
+    let (key, job) = (Arc::new(key), Arc::new(job));
     let mut readers = Vec::new();
     for _ in 0..CONNECTIONS {
-        let store = std::sync::Arc::new(
-            SqliteJobs::with_clock(SqliteExecutor::open(&path).expect("open"), system_now)
-                .reading_keys_here(),
-        );
+        let store = Arc::new(open());
         for _ in 0..READERS_PER_CONNECTION {
             let (store, key, job) = (store.clone(), key.clone(), job.clone());
             readers.push(tokio::spawn(async move {
-                let counts = AccessCounts {
-                    found: vec![Series::http_requests("jobs", 200)],
-                    absent: vec![Series::http_requests("jobs", 404)],
-                };
+                let counts = read_counts();
                 for _ in 0..READS_EACH {
-                    let read = KeyedJobAccess {
-                        buckets: &[],
-                        key_id: &key.id,
-                        presented: &key.secret_hash,
-                        scope: "jobs:read",
-                        job: &job.id,
-                        access: JobAccess::Find,
-                        counts: &counts,
-                    };
-                    let reply = store
-                        .access_job_with_cached_key(&read, system_now())
-                        .await
-                        .expect("read");
-                    assert!(
-                        matches!(
-                            reply,
-                            KeyedJobReply::Settled {
-                                job: Some(_),
-                                counted: true,
-                                ..
-                            }
-                        ),
-                        "{reply:?}"
-                    );
+                    read_own_job(&store, &key, &job.id, JobAccess::Find, &counts).await;
                 }
             }));
         }
