@@ -98,7 +98,7 @@ pub(crate) fn job(i: usize) -> NewJob {
     }
 }
 
-pub(crate) use hexaspin_config::system::system_now as now;
+pub(crate) use hexaspin_config::os::system_now as now;
 
 async fn dispatch<S: JobStore>(store: &S, i: usize) -> anyhow::Result<()> {
     // Generous rules: the quota is checked and charged on every call, and accepts.

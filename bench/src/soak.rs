@@ -47,7 +47,7 @@ struct Sample {
 
 async fn soak(app: &App, worker_binary: &Path, root: &Path, seconds: u64, rate: u64) -> anyhow::Result<()> {
     let port = app.port;
-    let token = hexaspin_tests::api::admin_token("soak", hexaspin_config::system::system_now());
+    let token = hexaspin_tests::api::admin_token("soak", hexaspin_config::os::system_now());
     let key = {
         let token = token.clone();
         tokio::task::spawn_blocking(move || {

@@ -199,7 +199,7 @@ pub(crate) fn env_number(name: &str, default: u64) -> u64 {
 /// returns the key and the job's id.
 async fn key_and_job(app: &App) -> anyhow::Result<(String, String)> {
     let port = app.port;
-    let token = hexaspin_tests::api::admin_token("bench", hexaspin_config::system::system_now());
+    let token = hexaspin_tests::api::admin_token("bench", hexaspin_config::os::system_now());
     let created = tokio::task::spawn_blocking(move || {
         let body = serde_json::json!({
             "name": "bench", "scopes": ["jobs:read", "jobs:write"],

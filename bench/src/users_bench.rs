@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::user::{Password, PasswordHasher, PasswordParams};
 use hexaspin_tests::fixtures::TestStore;
 use hexaspin_tests::users_api::UsersHarness;

@@ -2,8 +2,8 @@
 //! `JWT_MAX_TTL_SECONDS` (default 24 h, as the app).
 
 use anyhow::{Context, bail};
+use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{EnvSource, load_max_token_ttl};
-use hexaspin_config::system::system_now;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 
 use crate::cli::{AdminTokenArgs, ClaimArgs};

@@ -24,7 +24,7 @@ pub async fn open(
         QueueSettings::Sqlite { path } => (
             NativeJobs::Sqlite(SqliteJobs::with_clock(
                 SqliteExecutor::open(Path::new(path))?,
-                hexaspin_config::system::system_now,
+                hexaspin_config::os::system_now,
             )),
             Vec::new(),
         ),
@@ -66,7 +66,7 @@ pub async fn open_with_backoff(
             }
             Err(error) => {
                 metrics::counter!(telemetry::CONNECT_FAILURES).increment(1);
-                let now = hexaspin_config::system::system_now();
+                let now = hexaspin_config::os::system_now();
                 let next = policy.next_attempt_at(now, attempt, random());
                 let delay = Duration::from_millis((next.as_millis() - now.as_millis()).max(0) as u64);
                 tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, %error, "cannot reach the job store; retrying");

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use anyhow::Context;
+use hexaspin_config::os::system_now;
 use hexaspin_config::settings::StoreSettings;
-use hexaspin_config::system::system_now;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate::{self, MigrationStatus, Schema};
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 use hexaspin_core::quota::RateRule;
 use hexaspin_tests::api::admin_token;

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::admin_auth::{AdminAuthConfig, authenticate_admin};
 
 const SECRET: &str = "hexaspin-cli-test-0123456789abcdefghij";

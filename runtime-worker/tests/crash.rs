@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::job::{JobState, JobTimeout};
 use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore};
 use hexaspin_native::NativeJobs;

@@ -14,7 +14,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_tests::api::{Reply, admin_token};
 use hexaspin_tests::http::{send, send_bearer};
 use hexaspin_tests::prometheus::{parse, value};

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::job::JobState;
 use hexaspin_core::metrics::Counter;
 use hexaspin_core::ports::{JobFilter, JobStore, MetricsStore};

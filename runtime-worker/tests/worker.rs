@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobKind, JobState, JobTimeout, MaxAttempts, NewJob};
 use hexaspin_core::ports::{DispatchOutcome, JobFilter, JobStore, MetricsStore};

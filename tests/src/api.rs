@@ -1,8 +1,8 @@
 //! Drives the admin API in-process, exactly as the `admin-keys` component does, on a real store.
 
 use hexaspin_api::admin_keys::AdminApi;
+use hexaspin_config::os::OsEntropy;
 use hexaspin_config::settings::{AdminSettings, ConfigError, ConfigSource};
-use hexaspin_config::system::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 use http::HeaderMap;

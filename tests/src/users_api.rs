@@ -1,8 +1,8 @@
 //! Drives the user service in-process, exactly as the `users` component does, on a real store.
 
 use hexaspin_api::users::UsersApi;
+use hexaspin_config::os::OsEntropy;
 use hexaspin_config::settings::{AdminSettings, ConfigError, ConfigSource};
-use hexaspin_config::system::OsEntropy;
 use hexaspin_config::users::UserSettings;
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::{AuditLog, RefreshTokenStore, UserStore};

@@ -2,7 +2,7 @@
 //! is rolled back, on SQLite and on Postgres (native, and as Spin sends statements). The failure is
 //! real: a trigger that refuses every insert into `audit_log`.
 
-use hexaspin_config::system::OsEntropy;
+use hexaspin_config::os::OsEntropy;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{KeyHasher, KeyName, Limits, Scopes};
 use hexaspin_core::ports::{ApiKeyStore, KeyFilter, UserStore};

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::quota::RateRule;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::create_api_key;

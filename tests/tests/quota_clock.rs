@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::ports::{DispatchOutcome, JobStore};
 use hexaspin_core::quota::{QuotaRules, RateRule};

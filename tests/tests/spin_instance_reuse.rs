@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::admin_auth::{TokenRequest, issue_admin_token};
 use hexaspin_tests::api::{Reply, admin_token};
 use hexaspin_tests::cuttable_proxy::CuttableProxy;

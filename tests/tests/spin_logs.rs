@@ -5,7 +5,7 @@
 //!
 //! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::{create_api_key, send, send_bearer, statuses_under_load};
 use hexaspin_tests::spin_up::{Deployment, spin_app};

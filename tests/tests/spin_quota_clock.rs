@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::{create_api_key, send_bearer, statuses_under_load};
 use hexaspin_tests::spin_up::{Deployment, spin_app};

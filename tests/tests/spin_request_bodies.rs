@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::create_api_key;
 use hexaspin_tests::spin_up::{Deployment, spin_app};

@@ -5,7 +5,7 @@
 //! cluster with `ssl = on` and hostssl-only access, `redis-server --tls-port`) are the test's own.
 //! Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate;
 use hexaspin_tests::http::get;

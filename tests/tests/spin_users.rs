@@ -2,7 +2,7 @@
 //! (with its first requests arriving concurrently), and mounted in the main app on both
 //! deployments. Needs Spin on PATH (SKIPPED otherwise, a failure under `HEXASPIN_REQUIRE_SPIN=1`).
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::{send, send_bearer};
 use hexaspin_tests::samples::JWT_SECRET;

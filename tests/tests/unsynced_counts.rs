@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::api_key::{ApiKey, Limits};
 use hexaspin_core::job::JobId;
 use hexaspin_core::metrics::Series;

@@ -21,9 +21,9 @@ use hexaspin_api::admin_keys::{AdminApi, authenticate};
 use hexaspin_api::body::{BodyLimit, MAX_ADMIN_BODY_BYTES};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::os::{OsEntropy, system_now};
 use hexaspin_config::settings::QueueSettings;
 use hexaspin_config::settings::{AdminSettings, StoreSettings};
-use hexaspin_config::system::{OsEntropy, system_now};
 use spin_adapter::http::PendingBody;
 use spin_adapter::{SpinJobs, SpinVariables, open_jobs, open_store};
 

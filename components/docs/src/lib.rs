@@ -19,8 +19,8 @@ use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::docs::{AssetsDir, DocsApi};
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{load_admin_auth, load_allow_public_docs};
-use hexaspin_config::system::system_now;
 use spin_adapter::SpinVariables;
 use spin_adapter::http::PendingBody;
 

@@ -20,8 +20,8 @@ use hexaspin_spin_p3 as spin_adapter;
 use hexaspin_api::jobs::{JobsApi, JobsSettings, body_limit};
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::os::{OsEntropy, system_now};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
-use hexaspin_config::system::{OsEntropy, system_now};
 use spin_adapter::http::PendingBody;
 use spin_adapter::{SpinVariables, open_jobs_checking_keys, open_store};
 

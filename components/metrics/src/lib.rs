@@ -18,8 +18,8 @@ use hexaspin_spin_p3 as spin_adapter;
 use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::metrics::{MetricsAccess, MetricsApi};
 use hexaspin_api::{ApiError, Request, Response};
+use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
-use hexaspin_config::system::system_now;
 use spin_adapter::http::PendingBody;
 use spin_adapter::{SpinVariables, open_jobs, open_store};
 

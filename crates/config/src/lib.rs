@@ -6,14 +6,14 @@
 //!   `Debug` output.
 //! - [`client_address`]: which client a request comes from (peer, or a trusted proxy header).
 //! - [`users`]: the user service's settings (token secret and lifetimes, password hash cost).
-//! - [`system`]: the OS clock and CSPRNG (WASI clocks and random inside Spin).
+//! - [`os`]: the OS clock and CSPRNG (WASI clocks and random inside Spin).
 
 // The public API of a library crate is documented; applications and tests need not be.
 #![warn(missing_docs)]
 
 pub mod client_address;
+pub mod os;
 pub mod settings;
-pub mod system;
 pub mod users;
 
 /// Settings given as a map, for the tests of this crate.

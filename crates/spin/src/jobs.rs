@@ -1,7 +1,7 @@
 //! [`SpinJobs`]: the job and metrics ports on the store the `queue` setting names, inside Spin.
 
+use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
-use hexaspin_config::system::system_now;
 use hexaspin_core::ports::StoreError;
 use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;

@@ -162,7 +162,7 @@ impl Smoke<'_> {
 
     fn create_key(&self, learned: &mut Learned) -> StepResult {
         let body = json!({
-            "name": format!("smoke-test-{}", hexaspin_config::system::system_now().as_millis()),
+            "name": format!("smoke-test-{}", hexaspin_config::os::system_now().as_millis()),
             "scopes": ["jobs:read", "jobs:write"],
         });
         let reply = self

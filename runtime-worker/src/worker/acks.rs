@@ -4,7 +4,7 @@
 //! written at once; batching comes only from acks that arrive while a write is under way. An
 //! attempt keeps its slot until its own ack is written, as with a single ack.
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::job::JobId;
 use hexaspin_core::ports::{JobQueue, StoreError};
 use hexaspin_native::NativeJobs;

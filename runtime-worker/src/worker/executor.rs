@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::job::{Job, JobKind};
 use hexaspin_core::ports::{ClaimBudget, FailOutcome, JobQueue, JobStore};
 use hexaspin_job_host::{Attempt, AttemptReport, FailureCause};

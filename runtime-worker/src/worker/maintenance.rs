@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::job::JobState;
 use hexaspin_core::ports::{JobQueue, JobStore, MetricsStore, StoreError};
 use tokio::sync::watch;

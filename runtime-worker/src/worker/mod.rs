@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use hexaspin_config::system::OsEntropy;
+use hexaspin_config::os::OsEntropy;
 use hexaspin_core::job::{JobId, JobKind};
 use hexaspin_core::ports::{Entropy, MetricsStore};
 use hexaspin_job_host::Sandbox;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hexaspin_config::system::system_now;
+use hexaspin_config::os::system_now;
 use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::ApiKeyId;
 use hexaspin_core::job::{IdempotencyKey, JobId, JobTimeout, MaxAttempts, NewJob};
