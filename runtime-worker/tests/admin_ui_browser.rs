@@ -21,22 +21,11 @@ use hexaspin_core::quota::RateRule;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::{create_api_key, send_bearer};
 use hexaspin_tests::live_app::LiveApp;
+use hexaspin_tests::prerequisites::Prerequisite;
 use hexaspin_tests::samples::JWT_SECRET;
 use hexaspin_tests::spin_up::workspace_root;
 use serde_json::json;
 use support::spawn_worker;
-
-fn required() -> bool {
-    std::env::var_os("HEXASPIN_REQUIRE_WASM").is_some()
-}
-
-fn skip(why: &str) {
-    assert!(
-        !required(),
-        "the admin page's browser tests must run under `cargo xtask test`: {why}"
-    );
-    println!("SKIPPED: {why}");
-}
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -109,13 +98,13 @@ fn wait_for_state(port: u16, key: &str, job: &str, state: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_page_works_in_chromium_against_the_real_app() {
     let Some(chromium) = chromium() else {
-        return skip("no Chromium on PATH (Debian: apt-get install chromium)");
+        return Prerequisite::Chromium.missing("no Chromium on PATH (Debian: apt-get install chromium)");
     };
     let ui = workspace_root().join("admin-ui");
     if !ui.join("node_modules/playwright-core").is_dir()
         || !workspace_root().join("target/admin-ui/index.html").is_file()
     {
-        return skip(
+        return Prerequisite::Wasm.missing(
             "the admin page is not built or its npm packages are not installed (cargo xtask build-ui)",
         );
     }

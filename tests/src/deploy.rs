@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::prerequisites::Prerequisite;
 use crate::spin_up::workspace_root;
 
 /// `deploy/` in the workspace.
@@ -86,38 +87,35 @@ pub fn generated_secret_keys(secret_init: &str) -> Vec<String> {
     keys
 }
 
-/// Whether the tools must be there: `cargo xtask test` requires them (a missing one fails the
-/// test); a bare `cargo test` prints SKIPPED instead.
-pub fn tools_required() -> bool {
-    std::env::var_os("HEXASPIN_REQUIRE_WASM").is_some()
-}
-
-/// `name` on PATH, or `None` after SKIPPED (a failure when the tools are required).
-pub fn tool(name: &str, install: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|path| {
+/// `name` on PATH, if it is there.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join(name))
             .find(|candidate| candidate.is_file())
-    });
+    })
+}
+
+/// The deployment tool `name` on PATH, or `None` after SKIPPED (a failure under
+/// `HEXASPIN_REQUIRE_DEPLOY_TOOLS`).
+pub fn tool(name: &str, install: &str) -> Option<PathBuf> {
+    let found = on_path(name);
     if found.is_none() {
-        assert!(!tools_required(), "`{name}` is not on PATH: {install}");
-        println!("SKIPPED: `{name}` is not on PATH ({install})");
+        Prerequisite::DeployTools.missing(format_args!("`{name}` is not on PATH ({install})"));
     }
     found
 }
 
 /// The Python virtualenv's `bin/` with kubernetes-validate and yamllint (`cargo xtask test`
-/// makes it and names it in `HEXASPIN_PYTHON_TOOLS`), or `None` after SKIPPED.
+/// makes it and names it in `HEXASPIN_PYTHON_TOOLS`), or `None` after SKIPPED (a failure under
+/// `HEXASPIN_REQUIRE_PYTHON_TOOLS`).
 pub fn python_tools() -> Option<PathBuf> {
     match std::env::var_os("HEXASPIN_PYTHON_TOOLS").map(PathBuf::from) {
         Some(bin) if bin.join("kubernetes-validate").is_file() && bin.join("yamllint").is_file() => Some(bin),
         _ => {
-            assert!(
-                !tools_required(),
-                "HEXASPIN_PYTHON_TOOLS must name a virtualenv with kubernetes-validate and yamllint"
-            );
-            println!(
-                "SKIPPED: no kubernetes-validate/yamllint (run `cargo xtask test`, which installs them)"
+            Prerequisite::PythonTools.missing(
+                "HEXASPIN_PYTHON_TOOLS names no virtualenv with kubernetes-validate and yamllint \
+                 (run `cargo xtask test`, which installs them)",
             );
             None
         }

@@ -251,7 +251,7 @@ pub async fn test_redis() -> hexaspin_native::NativeRedis {
 
 /// The folder of the built wasm components (`HEXASPIN_WASM_DIR`, set by `cargo xtask test`, else
 /// the workspace's release target folder) if every one of `files` is there. When one is missing:
-/// a failure under `HEXASPIN_REQUIRE_WASM=1`, otherwise `None` after printing SKIPPED.
+/// `None` after SKIPPED, or a failure under `HEXASPIN_REQUIRE_WASM`.
 pub fn built_wasm(files: &[&str]) -> Option<std::path::PathBuf> {
     let dir = std::env::var("HEXASPIN_WASM_DIR")
         .map(std::path::PathBuf::from)
@@ -262,14 +262,9 @@ pub fn built_wasm(files: &[&str]) -> Option<std::path::PathBuf> {
     if missing.is_empty() {
         return Some(dir);
     }
-    assert!(
-        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-        "{missing:?} missing in {}",
+    crate::prerequisites::Prerequisite::Wasm.missing(format_args!(
+        "{missing:?} not built in {}; run `cargo xtask test`",
         dir.display()
-    );
-    println!(
-        "SKIPPED: {missing:?} not built in {}; run `cargo xtask test`",
-        dir.display()
-    );
+    ));
     None
 }

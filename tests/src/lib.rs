@@ -21,6 +21,8 @@
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
 //! - [`runbook`]: the commands of the runbook's `sh` blocks, for the runbook test.
 //! - [`prometheus`]: an exposition read back by the Prometheus project's own parser.
+//! - [`prerequisites`]: what a test needs beyond PostgreSQL and Redis, and its `HEXASPIN_REQUIRE_*`
+//!   flag: SKIPPED when missing, a failure when required.
 //! - [`tls_servers`]: redis-server and a PostgreSQL cluster speaking TLS with a test-made CA.
 
 pub mod api;
@@ -37,6 +39,7 @@ pub mod live_app;
 pub mod native_app;
 pub mod no_key_cache;
 pub mod pausing;
+pub mod prerequisites;
 pub mod prometheus;
 pub mod runbook;
 pub mod samples;

@@ -3,7 +3,7 @@
 //! Postgres schema, a Redis key prefix).
 //!
 //! When Spin cannot run here, [`spin_app`] prints SKIPPED with the reason, unless
-//! `HEXASPIN_REQUIRE_SPIN=1` (set by `.ci/run` whenever `spin` is on PATH) makes that a failure.
+//! `HEXASPIN_REQUIRE_SPIN` (set by `.ci/run` whenever `spin` is on PATH) makes that a failure.
 //! Every start and skip is recorded in the file `HEXASPIN_SPIN_REPORT` names, from which
 //! `cargo xtask test` says how many Spin tests ran and on which Spin.
 //!
@@ -22,6 +22,7 @@ use hexaspin_native::NativeExecutor;
 use hexaspin_store_sql::migrate;
 
 use crate::cleanup::{RedisKeysGuard, SchemaGuard};
+use crate::prerequisites::Prerequisite;
 use crate::samples::{JWT_SECRET, PEPPER};
 pub use crate::spin_process::{Process, SpinUp, free_port};
 
@@ -230,7 +231,7 @@ impl App {
 }
 
 /// The app, or `None` after printing SKIPPED when Spin cannot run here: a failure instead under
-/// `HEXASPIN_REQUIRE_SPIN=1`.
+/// `HEXASPIN_REQUIRE_SPIN`.
 pub async fn spin_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Option<App> {
     match start_app(deployment, extra_env).await {
         Ok(app) => Some(app),
@@ -242,14 +243,10 @@ pub async fn spin_app(deployment: Deployment, extra_env: &[(&str, &str)]) -> Opt
 }
 
 /// Records that the calling test needs Spin but cannot run it: SKIPPED, or a failure under
-/// `HEXASPIN_REQUIRE_SPIN=1`.
+/// `HEXASPIN_REQUIRE_SPIN`.
 pub fn skip_spin_test(why: &str) {
     report("skipped", why);
-    assert!(
-        std::env::var_os("HEXASPIN_REQUIRE_SPIN").is_none(),
-        "HEXASPIN_REQUIRE_SPIN is set, so this Spin test must run, but: {why}"
-    );
-    println!("SKIPPED: {why}");
+    Prerequisite::Spin.missing(why);
 }
 
 /// Appends `<outcome>\t<test>\t<detail>` to the report file (one `write` per line, so parallel
@@ -330,20 +327,21 @@ async fn start_manifest(
     for component in COMPONENTS {
         let wasm = root.join(format!("{}/{component}.wasm", build.wasm_dir()));
         if !wasm.is_file() {
+            let why = format!("{} is not built; run `cargo xtask test`", wasm.display());
             assert!(
-                std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-                "{} is missing",
-                wasm.display()
+                !Prerequisite::Wasm.is_required(),
+                "{why} (HEXASPIN_REQUIRE_WASM is set)"
             );
-            return Err(format!("{} is not built; run `cargo xtask test`", wasm.display()));
+            return Err(why);
         }
     }
     if !root.join(&manifest).is_file() {
+        let why = format!("{manifest} is missing; run `cargo xtask build-wasm`");
         assert!(
-            std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-            "{manifest} is missing (`cargo xtask build-wasm` writes it)"
+            !Prerequisite::Wasm.is_required(),
+            "{why} (HEXASPIN_REQUIRE_WASM is set)"
         );
-        return Err(format!("{manifest} is missing; run `cargo xtask build-wasm`"));
+        return Err(why);
     }
     println!(
         "running the {} build against {version} ({})",

@@ -1,7 +1,7 @@
 //! Stores of a test's own, speaking TLS with a private CA made for the test (rcgen):
 //! `redis-server --tls-port` (or a plain port, for the durability checks) and a PostgreSQL cluster made with `initdb` that has `ssl = on` and refuses connections without
 //! TLS. A missing `redis-server` or PostgreSQL server binaries fail the test under
-//! `cargo xtask test` (SKIPPED otherwise, as the other tools' tests do).
+//! `HEXASPIN_REQUIRE_SERVER_PROGRAMS` (which `cargo xtask test` sets; SKIPPED otherwise).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,8 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::deploy::{printed, tool, tools_required};
+use crate::deploy::{on_path, printed};
+use crate::prerequisites::Prerequisite;
 
 /// A private CA and a server certificate it signed, as PEM files in a temporary directory.
 pub struct TestCa {
@@ -104,7 +105,11 @@ pub struct TestRedis {
 impl TestRedis {
     /// Starts it, or `None` after SKIPPED without redis-server.
     pub fn start(ca: Option<&TestCa>, extra: &[&str]) -> Option<Self> {
-        let redis = tool("redis-server", "apt-get install redis-server")?;
+        let Some(redis) = on_path("redis-server") else {
+            Prerequisite::ServerPrograms
+                .missing("`redis-server` is not on PATH (apt-get install redis-server)");
+            return None;
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let log = dir.path().join("redis.log");
@@ -186,8 +191,7 @@ fn postgres_bin() -> Option<PathBuf> {
     if bin.is_none() {
         let install =
             "the PostgreSQL server binaries (initdb, pg_ctl) are needed: apt-get install postgresql";
-        assert!(!tools_required(), "{install}");
-        println!("SKIPPED: {install}");
+        Prerequisite::ServerPrograms.missing(install);
     }
     bin
 }

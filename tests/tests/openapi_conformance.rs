@@ -16,6 +16,7 @@ use hexaspin_core::quota::RateRule;
 use hexaspin_tests::api::admin_token;
 use hexaspin_tests::http::create_api_key;
 use hexaspin_tests::live_app::LiveApp;
+use hexaspin_tests::prerequisites::Prerequisite;
 use hexaspin_tests::spin_up::workspace_root;
 
 /// The checks the issue names; every one must pass for every operation.
@@ -33,20 +34,16 @@ fn default_rule() -> RateRule {
     RateRule::new(1, 10).expect("rule")
 }
 
-fn required() -> bool {
-    std::env::var_os("HEXASPIN_REQUIRE_WASM").is_some()
-}
-
-/// The virtualenv's `bin/`, or `None` after SKIPPED (a failure under `cargo xtask test`).
+/// The virtualenv's `bin/`, or `None` after SKIPPED (a failure under
+/// `HEXASPIN_REQUIRE_PYTHON_TOOLS`).
 fn python_tools() -> Option<PathBuf> {
     match std::env::var_os("HEXASPIN_PYTHON_TOOLS").map(PathBuf::from) {
         Some(bin) if bin.join("schemathesis").is_file() => Some(bin),
         _ => {
-            assert!(
-                !required(),
-                "HEXASPIN_PYTHON_TOOLS must name a virtualenv with schemathesis"
+            Prerequisite::PythonTools.missing(
+                "HEXASPIN_PYTHON_TOOLS names no virtualenv with schemathesis \
+                 (run `cargo xtask test`, which installs it)",
             );
-            println!("SKIPPED: no schemathesis (run `cargo xtask test`, which installs it)");
             None
         }
     }
@@ -222,20 +219,17 @@ async fn the_docs_page_renders_the_document_in_chromium() {
                 .is_ok_and(|o| o.status.success())
         });
     let Some(chromium) = chromium else {
-        assert!(
-            !required(),
-            "Chromium must be on PATH (`.ci/run` installs Debian's `chromium`)"
-        );
-        println!("SKIPPED: no Chromium on PATH");
-        return;
+        return Prerequisite::Chromium
+            .missing("no Chromium on PATH (Debian: apt-get install chromium; `.ci/run` installs it)");
     };
-    assert!(
-        workspace_root()
-            .join("target/docs-ui/swagger-ui-bundle.js")
-            .is_file()
-            || !required(),
-        "the Swagger UI files are staged by `cargo xtask test`"
-    );
+    if !workspace_root()
+        .join("target/docs-ui/swagger-ui-bundle.js")
+        .is_file()
+    {
+        return Prerequisite::Wasm.missing(
+            "the Swagger UI files are not staged in target/docs-ui (`cargo xtask build-wasm` stages them)",
+        );
+    }
     let app = LiveApp::start(default_rule()).await;
     let url = format!("{}/docs", app.base_url());
     let out = output_dir();

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use hexaspin_tests::prerequisites::Prerequisite;
 use hexaspin_tests::spin_up::workspace_root;
 use wasmparser::{Parser, Payload};
 
@@ -111,22 +112,16 @@ fn every_component_exports_the_http_handler_and_imports_only_what_spin_3_6_provi
     let dir = std::env::var("HEXASPIN_WASM_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace_root().join("target/wasm32-wasip2/release"));
-    let required = std::env::var("HEXASPIN_REQUIRE_WASM").is_ok_and(|v| v == "1");
     let names = component_names();
     assert!(!names.is_empty(), "components/ holds no component crates");
     for name in names {
         // Package hexaspin-<folder> builds hexaspin_<folder>.wasm.
         let path = dir.join(format!("hexaspin_{}.wasm", name.replace('-', "_")));
         let Ok(bytes) = std::fs::read(&path) else {
-            assert!(
-                !required,
-                "component {name} was not built: {} is missing",
+            Prerequisite::Wasm.missing(format_args!(
+                "component {name}: {} is not built; run `cargo xtask test` (it builds the wasm components first)",
                 path.display()
-            );
-            println!(
-                "SKIPPED: {} is not built; run `cargo xtask test` (it builds the wasm components first)",
-                path.display()
-            );
+            ));
             continue;
         };
         let surface = surface(&bytes);
@@ -172,19 +167,13 @@ fn the_import_check_refuses_what_spin_3_6_lacks() {
 #[test]
 fn every_component_of_the_wasip3_build_exports_the_wasi_0_3_http_handler() {
     let dir = workspace_root().join("target/wasm32-wasip2/wasip3");
-    let required = std::env::var("HEXASPIN_REQUIRE_WASM").is_ok_and(|v| v == "1");
     for name in component_names() {
         let path = dir.join(format!("hexaspin_{}.wasm", name.replace('-', "_")));
         let Ok(bytes) = std::fs::read(&path) else {
-            assert!(
-                !required,
-                "the WASIp3 build of {name} is missing: {}",
+            Prerequisite::Wasm.missing(format_args!(
+                "the WASIp3 build of {name}: {} is not built; run `cargo xtask build-wasm`",
                 path.display()
-            );
-            println!(
-                "SKIPPED: {} is not built; run `cargo xtask build-wasm`",
-                path.display()
-            );
+            ));
             continue;
         };
         let surface = surface(&bytes);

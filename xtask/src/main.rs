@@ -197,12 +197,11 @@ fn prepare_tests(run_unit_tests_of_the_page: bool) -> Result<Vec<(&'static str, 
         admin_ui::unit_tests()?;
     }
     // The Spin tests record in the report whether they ran (and on which Spin) or were skipped.
-    Ok(vec![
+    let mut env = vec![
         (
             "HEXASPIN_WASM_DIR",
             shell::root().join(WASM_DIR).to_string_lossy().into_owned(),
         ),
-        ("HEXASPIN_REQUIRE_WASM", "1".to_owned()),
         (
             "HEXASPIN_SPIN_REPORT",
             spin_tests::report_path().to_string_lossy().into_owned(),
@@ -211,7 +210,30 @@ fn prepare_tests(run_unit_tests_of_the_page: bool) -> Result<Vec<(&'static str, 
             "HEXASPIN_PYTHON_TOOLS",
             python_tools.to_string_lossy().into_owned(),
         ),
-    ])
+    ];
+    env.extend(required_prerequisites(|flag| std::env::var_os(flag).is_some()));
+    Ok(env)
+}
+
+/// What a full run has made sure of (built, installed or checked above), so a test that finds
+/// it missing must fail, not print SKIPPED (tests/src/prerequisites.rs reads these flags). A flag
+/// the caller set is left as it is: `HEXASPIN_REQUIRE_CHROMIUM=0` skips the browser tests on
+/// purpose. Spin's flag is `.ci/run`'s to set, and Docker's the caller's.
+const REQUIRED_BY_A_FULL_RUN: [&str; 5] = [
+    "HEXASPIN_REQUIRE_WASM",
+    "HEXASPIN_REQUIRE_CHROMIUM",
+    "HEXASPIN_REQUIRE_DEPLOY_TOOLS",
+    "HEXASPIN_REQUIRE_PYTHON_TOOLS",
+    "HEXASPIN_REQUIRE_SERVER_PROGRAMS",
+];
+
+fn required_prerequisites(
+    set_by_caller: impl Fn(&str) -> bool,
+) -> impl Iterator<Item = (&'static str, String)> {
+    REQUIRED_BY_A_FULL_RUN
+        .into_iter()
+        .filter(move |flag| !set_by_caller(flag))
+        .map(|flag| (flag, "1".to_owned()))
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -255,4 +277,21 @@ fn spin_e2e() -> Result<(), String> {
     let result = spin_tests::run(&env);
     println!("{}", spin_tests::summary(&spin_tests::report_path()));
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_run_requires_every_prerequisite_it_prepared_unless_the_caller_said_otherwise() {
+        let all: Vec<_> = required_prerequisites(|_| false).collect();
+        assert_eq!(all.len(), REQUIRED_BY_A_FULL_RUN.len());
+        assert!(all.iter().all(|(_, value)| value == "1"));
+        let without_chromium: Vec<_> = required_prerequisites(|flag| flag == "HEXASPIN_REQUIRE_CHROMIUM")
+            .map(|(flag, _)| flag)
+            .collect();
+        assert!(!without_chromium.contains(&"HEXASPIN_REQUIRE_CHROMIUM"));
+        assert!(without_chromium.contains(&"HEXASPIN_REQUIRE_WASM"));
+    }
 }

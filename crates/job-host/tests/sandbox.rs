@@ -9,25 +9,6 @@ use std::time::Duration;
 
 use hexaspin_job_host::{Attempt, FailureCause, HostBounds, KindConfig, Sandbox, SandboxConfig};
 
-fn wasm(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var("HEXASPIN_WASM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/release")
-        });
-    let path = dir.join(format!("{name}.wasm"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("HEXASPIN_REQUIRE_WASM").is_err(),
-        "{} is missing",
-        path.display()
-    );
-    println!("SKIPPED: {} is not built; run `cargo xtask test`", path.display());
-    None
-}
-
 fn kind(name: &str, component: PathBuf, allowed_hosts: &[&str]) -> KindConfig {
     KindConfig {
         name: name.into(),
@@ -72,10 +53,16 @@ fn http_server(status: u16, requests: usize) -> u16 {
 }
 
 fn sandbox(port: u16) -> Option<Sandbox> {
+    // SKIPPED without the components, a failure under HEXASPIN_REQUIRE_WASM.
+    let dir = hexaspin_tests::fixtures::built_wasm(&[
+        "hexaspin_echo.wasm",
+        "hexaspin_chaos.wasm",
+        "hexaspin_webhook.wasm",
+    ])?;
     let (echo, chaos, webhook) = (
-        wasm("hexaspin_echo")?,
-        wasm("hexaspin_chaos")?,
-        wasm("hexaspin_webhook")?,
+        dir.join("hexaspin_echo.wasm"),
+        dir.join("hexaspin_chaos.wasm"),
+        dir.join("hexaspin_webhook.wasm"),
     );
     let allowed = format!("http://127.0.0.1:{port}");
     // The same server by name: listed, but the name resolves to loopback.

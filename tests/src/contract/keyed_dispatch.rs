@@ -11,8 +11,9 @@ use hexaspin_core::api_key::{ApiKey, Limits, SecretHash};
 use hexaspin_core::job::JobId;
 use hexaspin_core::metrics::Series;
 use hexaspin_core::ports::{
-    AccessCounts, DispatchOutcome, JobAccess, JobStore, KeyCache, KeyedDispatch, KeyedDispatchReply,
-    KeyedJobAccess, KeyedJobReply, MetricsStore, OutcomeCounts, RateBucket, SettledOutcome,
+    AccessCounts, DispatchOutcome, JobAccess, JobFilter, JobStore, KeyCache, KeyedDispatch,
+    KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, MetricsStore, OutcomeCounts, RateBucket,
+    SettledOutcome,
 };
 use hexaspin_core::quota::{RateRule, RejectReason};
 
@@ -198,6 +199,12 @@ pub async fn concurrent_keyed_dispatches_get_exactly_the_keys_burst_each_counted
     let counts = counts();
     let replies = join_all((0..24).map(|_| keyed(store, &key, &key.secret_hash, &[], &counts))).await;
     if replies.iter().all(|r| *r == KeyedDispatchReply::NotOffered) {
+        // Not offered: nothing may have been done either.
+        let stored = store.list_jobs(&JobFilter::all(10)).await.expect("list");
+        assert!(
+            stored.is_empty(),
+            "a store that does not offer it stored {stored:?}"
+        );
         return;
     }
     let (mut accepted, mut limited) = (0, 0);

@@ -1,0 +1,124 @@
+//! What a test needs from the machine beyond PostgreSQL and Redis (which are never optional), and
+//! what happens when it is missing.
+//!
+//! Each prerequisite has one flag, `HEXASPIN_REQUIRE_<NAME>`, and every flag is read the same way:
+//! set to anything but an empty string or `0`, the prerequisite is required. A test that finds a
+//! prerequisite missing calls [`Prerequisite::missing`]: under the flag that is a failure naming
+//! the flag; without it the test prints `SKIPPED: <reason>` and returns, so a bare `cargo test` on
+//! a laptop without Chromium still runs everything else. `cargo xtask test` sets every flag but
+//! [`Prerequisite::Spin`]'s and [`Prerequisite::Docker`]'s (it builds or installs those
+//! prerequisites itself, or checks them before any test runs); `.ci/run` adds the Spin flag
+//! whenever `spin` is on PATH. A flag already set in the environment is left as it is, so
+//! `HEXASPIN_REQUIRE_CHROMIUM=0 cargo xtask test` skips the browser tests on purpose.
+
+use std::fmt::Display;
+
+/// One thing a group of tests needs from the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prerequisite {
+    /// The wasm components of both builds (`cargo xtask build-wasm`).
+    Wasm,
+    /// A `spin` that can run the app (3.6 or newer; 4.1 for the WASIp3 build).
+    Spin,
+    /// Chromium (or Chrome) with its ChromeDriver, for the admin page's browser tests.
+    Chromium,
+    /// `kubectl`, `promtool`, `amtool` and `shellcheck`, for the deployment tests.
+    DeployTools,
+    /// The virtualenv with schemathesis, kubernetes-validate and yamllint (`HEXASPIN_PYTHON_TOOLS`).
+    PythonTools,
+    /// `redis-server` and PostgreSQL's server programs, for the tests that start their own servers
+    /// (TLS, Redis durability).
+    ServerPrograms,
+    /// A Docker engine, for building the worker's image.
+    Docker,
+}
+
+impl Prerequisite {
+    /// Every prerequisite, in the order the README lists their flags.
+    pub const ALL: [Prerequisite; 7] = [
+        Prerequisite::Wasm,
+        Prerequisite::Spin,
+        Prerequisite::Chromium,
+        Prerequisite::DeployTools,
+        Prerequisite::PythonTools,
+        Prerequisite::ServerPrograms,
+        Prerequisite::Docker,
+    ];
+
+    /// The environment variable that makes this prerequisite required.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Prerequisite::Wasm => "HEXASPIN_REQUIRE_WASM",
+            Prerequisite::Spin => "HEXASPIN_REQUIRE_SPIN",
+            Prerequisite::Chromium => "HEXASPIN_REQUIRE_CHROMIUM",
+            Prerequisite::DeployTools => "HEXASPIN_REQUIRE_DEPLOY_TOOLS",
+            Prerequisite::PythonTools => "HEXASPIN_REQUIRE_PYTHON_TOOLS",
+            Prerequisite::ServerPrograms => "HEXASPIN_REQUIRE_SERVER_PROGRAMS",
+            Prerequisite::Docker => "HEXASPIN_REQUIRE_DOCKER",
+        }
+    }
+
+    /// Whether a missing prerequisite fails the test (its flag is on).
+    pub fn is_required(self) -> bool {
+        flag_is_on(std::env::var(self.flag()).ok().as_deref())
+    }
+
+    /// Says the calling test cannot run because this prerequisite is missing (`why` says what is
+    /// missing and how to get it): a failure when the prerequisite is required, otherwise
+    /// `SKIPPED: <why>` on stdout, after which the test returns.
+    #[track_caller]
+    pub fn missing(self, why: impl Display) {
+        assert!(
+            !self.is_required(),
+            "{why} ({} is set, so this test must run)",
+            self.flag()
+        );
+        println!("SKIPPED: {why}");
+    }
+}
+
+/// A flag's value means "required" unless it is absent, empty or `0`.
+fn flag_is_on(value: Option<&str>) -> bool {
+    value.is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_is_on_when_set_to_anything_but_empty_or_zero() {
+        assert!(flag_is_on(Some("1")));
+        assert!(flag_is_on(Some("yes")));
+        assert!(!flag_is_on(Some("0")));
+        assert!(!flag_is_on(Some("")));
+        assert!(!flag_is_on(None));
+    }
+
+    #[test]
+    fn every_prerequisite_has_a_flag_of_its_own() {
+        let mut flags: Vec<&str> = Prerequisite::ALL.iter().map(|p| p.flag()).collect();
+        flags.sort_unstable();
+        flags.dedup();
+        assert_eq!(flags.len(), Prerequisite::ALL.len());
+        assert!(flags.iter().all(|flag| flag.starts_with("HEXASPIN_REQUIRE_")));
+    }
+
+    #[test]
+    fn every_flag_the_build_scripts_set_is_one_the_tests_read() {
+        let root = crate::spin_up::workspace_root();
+        for script in ["xtask/src/main.rs", ".ci/run", "README.md"] {
+            let text = std::fs::read_to_string(root.join(script)).expect(script);
+            for (at, _) in text.match_indices("HEXASPIN_REQUIRE_") {
+                let flag: String = text[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                assert!(
+                    Prerequisite::ALL.iter().any(|p| p.flag() == flag),
+                    "{script} names {flag}, which no test reads"
+                );
+            }
+        }
+    }
+}
