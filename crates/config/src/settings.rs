@@ -95,7 +95,7 @@ pub enum ConfigError {
     Invalid {
         /// Which setting.
         name: &'static str,
-        /// Why.
+        /// What is wrong with the value, for the operator.
         reason: String,
     },
     /// The source could not be read.
@@ -103,7 +103,7 @@ pub enum ConfigError {
     Unreadable {
         /// Which setting.
         name: String,
-        /// Why.
+        /// What is wrong with the value, for the operator.
         reason: String,
     },
 }

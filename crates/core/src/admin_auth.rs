@@ -138,10 +138,10 @@ pub struct AdminClaims {
     /// Must be `admin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// Issuer.
+    /// Who issued the token (`iss`), checked when `jwt_issuer` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
-    /// Audience.
+    /// Whom the token is for (`aud`), checked when `jwt_audience` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
 }

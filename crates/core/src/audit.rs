@@ -74,11 +74,11 @@ impl AuditAction {
 /// An entry to append. `detail` holds what changed, never a secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAuditEntry {
-    /// When.
+    /// When the action happened.
     pub at: Timestamp,
     /// Who: the admin token's `sub`.
     pub actor: String,
-    /// What.
+    /// What was done.
     pub action: AuditAction,
     /// Which key.
     pub key_id: Option<ApiKeyId>,

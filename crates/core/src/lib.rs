@@ -18,7 +18,9 @@
 //! - [`retry`]: exponential backoff with jitter for failed attempts.
 //! - [`pagination`]: opaque cursors for keyset pagination.
 //! - [`ports`]: the traits adapters implement (stores, entropy) and their error type.
-//! - [`use_cases`]: admin key management and key verification, written against the ports.
+//! - [`use_cases`]: every operation the components and the worker perform, written against the
+//!   ports: admin key management, key verification, dispatch (single, batch, keyed), job reads and
+//!   admin, audit, metrics, user accounts and sessions.
 //! - [`user`]: end users of the user service: accounts, passwords, refresh and access tokens.
 
 // The public API of a library crate is documented; applications and tests need not be.

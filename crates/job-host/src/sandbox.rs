@@ -63,7 +63,7 @@ pub enum FailureCause {
 /// A failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// Why.
+    /// Why the attempt failed: it decides whether the job is retried.
     pub cause: FailureCause,
     /// Whether another attempt could succeed.
     pub retryable: bool,

@@ -48,7 +48,7 @@ pub mod log {
         write(Level::Debug, message);
     }
 
-    /// Progress.
+    /// Progress worth keeping in the log.
     pub fn info(message: &str) {
         write(Level::Info, message);
     }

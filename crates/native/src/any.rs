@@ -17,7 +17,7 @@ use crate::{PostgresExecutor, SqliteExecutor};
 pub enum NativeExecutor {
     /// The embedded default.
     Sqlite(SqliteExecutor),
-    /// Production.
+    /// Postgres: production.
     Postgres(PostgresExecutor),
 }
 

@@ -7,7 +7,7 @@ use crate::Script;
 /// One element of a (flattened) Redis reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedisValue {
-    /// Nil.
+    /// Redis's nil reply: a missing key or field.
     Nil,
     /// An integer reply.
     Int(i64),

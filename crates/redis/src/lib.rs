@@ -1,9 +1,12 @@
 //! hexaspin's Redis stores, written once for the native (redis crate) and Spin (spin-sdk redis)
 //! adapters.
 //!
-//! Every operation is one Lua script call (`scripts/*.lua`, each prefixed with `lib.lua`), so it
-//! is atomic and costs one round trip: dispatch checks the idempotency key, charges the quota with
-//! the same arithmetic as [`hexaspin_core::quota::decide`] and queues the job in a single `EVALSHA`.
+//! Every request-path operation is one Lua script call (`scripts/*.lua`, each prefixed with
+//! `lib.lua`), so it is atomic and costs one round trip: dispatch checks the idempotency key,
+//! charges the quota with the same arithmetic as [`hexaspin_core::quota::decide`] and queues the
+//! job in a single `EVALSHA`. The exceptions are the admin listing (`list_jobs`) and the cleaner
+//! (`clean_finished`): they call their script in bounded steps, so that one long scan never holds
+//! Redis while other clients wait; each step is atomic, the whole is not.
 //! Scripts return flat arrays because Spin's Redis interface flattens nested replies.
 //!
 //! # Layout

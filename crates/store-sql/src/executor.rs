@@ -69,6 +69,6 @@ pub trait SqlTransaction {
     /// Runs one statement inside the transaction.
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError>;
 
-    /// Commits.
+    /// Commits the transaction; an error means it may not have been applied.
     async fn commit(self) -> Result<(), StoreError>;
 }

@@ -2,7 +2,7 @@
 //! its own transaction together with its bookkeeping row.
 //!
 //! A hand-written runner rather than refinery or sqlx: refinery has no down migrations, sqlx would
-//! bring a second database stack; this one is ~150 lines over the same executors the stores use.
+//! bring a second database stack; this one runs over the same executors the stores use.
 //! Applied migrations are checksummed: editing one after it ran is reported, not silently ignored.
 
 use hexaspin_core::Timestamp;
@@ -186,7 +186,7 @@ pub enum MigrateError {
     /// An applied migration's SQL differs from what this binary carries.
     #[error("migration {version} ({name}) was changed after it was applied (checksum mismatch)")]
     Modified {
-        /// Which.
+        /// The version of the migration whose file changed after it was applied.
         version: i64,
         /// Its name.
         name: &'static str,

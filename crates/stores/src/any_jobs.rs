@@ -22,7 +22,7 @@ use hexaspin_redis::{RedisExecutor, RedisJobs};
 pub enum AnyJobs<S, R> {
     /// The embedded default.
     Sqlite(SqliteJobs<S>),
-    /// Production.
+    /// Redis: production.
     Redis(RedisJobs<R>),
 }
 

@@ -123,7 +123,7 @@ impl RefillInterval {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Refill {
-    /// When.
+    /// How often `remaining` is reset.
     pub interval: RefillInterval,
     /// To how many uses.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]

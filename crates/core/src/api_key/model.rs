@@ -49,7 +49,7 @@ pub struct ApiKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyState {
-    /// Verifies.
+    /// In use: it verifies.
     Active,
     /// Revoked by an admin; final.
     Revoked,

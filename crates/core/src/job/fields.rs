@@ -143,7 +143,7 @@ impl JobTimeout {
             .ok_or_else(|| DomainError::invalid("timeout_ms", "must be from 100 to 900000"))
     }
 
-    /// Milliseconds.
+    /// The timeout in milliseconds.
     pub fn as_millis(self) -> u32 {
         self.0
     }

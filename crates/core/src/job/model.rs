@@ -79,11 +79,11 @@ pub struct NewJob {
     pub id: JobId,
     /// The key that dispatched it.
     pub key_id: ApiKeyId,
-    /// Handler.
+    /// Which job component runs it.
     pub kind: JobKind,
     /// JSON payload, as sent.
     pub payload: String,
-    /// Priority.
+    /// 0 (first) to 9: higher-priority jobs are claimed before older lower-priority ones.
     pub priority: Priority,
     /// Earliest start; `None` means now.
     pub run_at: Option<Timestamp>,

@@ -13,9 +13,9 @@ pub enum JobMove {
     Stored,
     /// The job went from one state to another.
     Changed {
-        /// Before.
+        /// The state it left.
         from: JobState,
-        /// After.
+        /// The state it entered.
         to: JobState,
         /// Whether the attempt that ended stays counted (a rescued lease: yes; a worker handing
         /// a job back at shutdown: no).

@@ -57,7 +57,7 @@ pub trait ApiKeyStore {
 /// The instants a usage charge needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsePeriods {
-    /// Now.
+    /// The instant of the charge.
     pub now: Timestamp,
     /// Start of the current UTC day.
     pub day_start: Timestamp,

@@ -78,11 +78,11 @@ impl std::fmt::Debug for CreatedKey {
 /// The fields of a new key.
 #[derive(Debug, Clone)]
 pub struct NewKey {
-    /// Label.
+    /// The key's label for people.
     pub name: KeyName,
-    /// Owner.
+    /// Who the key belongs to (a customer or team id), for filtering.
     pub owner: Option<Owner>,
-    /// Scopes.
+    /// What the key may do.
     pub scopes: Scopes,
     /// Expiry; must be in the future.
     pub expires_at: Option<Timestamp>,
@@ -90,7 +90,7 @@ pub struct NewKey {
     pub remaining: Option<u64>,
     /// Refill rule.
     pub refill: Option<Refill>,
-    /// Limits.
+    /// Rate, burst, daily quota and concurrency; unset ones fall back to the defaults.
     pub limits: Limits,
 }
 

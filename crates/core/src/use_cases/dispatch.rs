@@ -96,7 +96,7 @@ pub struct JobRequest {
     pub run_at: Option<Timestamp>,
     /// Relative start time (exclusive with `run_at`).
     pub delay_ms: Option<i64>,
-    /// Attempts.
+    /// How many attempts before the job is dead (the kind's cap wins).
     pub max_attempts: Option<i64>,
     /// Per-attempt timeout.
     pub timeout_ms: Option<i64>,
@@ -164,15 +164,15 @@ pub struct Dispatched {
 
 /// The stores and settings dispatch works with.
 pub struct DispatchContext<'a, K, J, E> {
-    /// Keys.
+    /// Where API keys are looked up and charged.
     pub keys: &'a K,
-    /// Jobs.
+    /// Where the job, its quota state and its idempotency record are stored.
     pub jobs: &'a J,
     /// Randomness for job ids.
     pub entropy: &'a E,
     /// Key hashing.
     pub hasher: &'a KeyHasher,
-    /// Settings.
+    /// Defaults and bounds of this deployment (limits, payload size, kinds).
     pub settings: &'a DispatchSettings,
 }
 

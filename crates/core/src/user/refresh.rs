@@ -103,7 +103,7 @@ impl RefreshFamilyId {
 pub struct RefreshFamily {
     /// Its id.
     pub id: RefreshFamilyId,
-    /// Whose.
+    /// The user the family's tokens sign in.
     pub user_id: UserId,
     /// The account's session epoch when it was opened; the family ends when the epoch moves on.
     pub session_epoch: i64,
@@ -120,7 +120,7 @@ pub struct StoredRefreshToken {
     pub hash: RefreshTokenHash,
     /// Its family.
     pub family: RefreshFamilyId,
-    /// Whose.
+    /// The user the token signs in.
     pub user_id: UserId,
     /// When it was issued.
     pub issued_at: Timestamp,
