@@ -3,17 +3,17 @@
 //! The algorithm is pinned to HS256 (no `none`, no switching to RS256 with the secret as a "public
 //! key"); `exp`, `iat` and `sub` are required, and `exp - iat` may not exceed the configured
 //! maximum lifetime (default 24 h), so a leaked token cannot be minted to live for years; `role` must be `admin`; `iss`/`aud` are checked when
-//! configured. Expiry is checked against the `now` passed in, with a small leeway for clock skew.
+//! configured. The signature and time checks are [`crate::hs256`]'s, shared with user tokens.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
+pub use crate::hs256::LEEWAY_SECONDS;
+use crate::hs256::{Expected, Refusal, TimeClaims};
 use crate::{DomainError, Timestamp};
 
 /// Shortest accepted secret: HS256 is only as strong as its key (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
-/// Clock skew tolerated on `exp` and `nbf`.
-pub const LEEWAY_SECONDS: i64 = 30;
 /// Longest lifetime (`exp - iat`) accepted unless `jwt_max_ttl_seconds` says otherwise.
 pub const DEFAULT_MAX_TTL_SECONDS: i64 = 24 * 60 * 60;
 /// The role a token must carry.
@@ -166,30 +166,16 @@ pub enum AuthError {
     NotAdmin,
 }
 
-/// HS256 only, `required` claims present, `aud`/`iss` required and checked when configured.
-/// Expiry and not-before are left to the caller, who checks them against the `now` it was given
-/// rather than the library's own clock. Shared by admin and user tokens.
-pub(crate) fn hs256_validation(
-    required: &[&str],
-    audience: Option<&str>,
-    issuer: Option<&str>,
-) -> Validation {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.required_spec_claims = required.iter().map(|claim| (*claim).to_owned()).collect();
-    match audience {
-        Some(audience) => {
-            validation.set_audience(&[audience]);
-            validation.required_spec_claims.insert("aud".into());
-        }
-        None => validation.validate_aud = false,
+impl TimeClaims for AdminClaims {
+    fn expires(&self) -> i64 {
+        self.exp
     }
-    if let Some(issuer) = issuer {
-        validation.set_issuer(&[issuer]);
-        validation.required_spec_claims.insert("iss".into());
+    fn not_before(&self) -> Option<i64> {
+        self.nbf
     }
-    validation
+    fn issued_at(&self) -> Option<i64> {
+        self.iat
+    }
 }
 
 /// Validates `token` at `now` and returns its claims if it belongs to an admin.
@@ -198,32 +184,20 @@ pub fn authenticate_admin(
     token: &str,
     now: Timestamp,
 ) -> Result<AdminClaims, AuthError> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
-    if header.alg != Algorithm::HS256 {
-        return Err(AuthError::Invalid);
-    }
-    let signing = config
-        .secret_for(header.kid.as_deref())
-        .ok_or(AuthError::Invalid)?;
-    // `iat` is checked below, so that a token without it is told why.
-    let validation = hs256_validation(
-        &["exp", "sub"],
-        config.audience.as_deref(),
-        config.issuer.as_deref(),
-    );
-    let claims =
-        jsonwebtoken::decode::<AdminClaims>(token, &DecodingKey::from_secret(&signing.secret), &validation)
-            .map_err(|_| AuthError::Invalid)?
-            .claims;
-    let now_seconds = now.as_millis().div_euclid(1000);
-    if claims.exp + LEEWAY_SECONDS <= now_seconds {
-        return Err(AuthError::Expired);
-    }
-    if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now_seconds) {
-        return Err(AuthError::Invalid);
-    }
-    // A token "issued" in the future would stretch its real lifetime past the maximum.
-    let Some(iat) = claims.iat.filter(|iat| *iat - LEEWAY_SECONDS <= now_seconds) else {
+    // `iat` is checked below rather than required here, so that a token without it is told why.
+    let expected = Expected {
+        audience: config.audience.as_deref(),
+        issuer: config.issuer.as_deref(),
+    };
+    let secret_for = |kid: Option<&str>| config.secret_for(kid).map(|s| s.secret.as_slice());
+    let claims: AdminClaims =
+        crate::hs256::verify(token, secret_for, &expected, now).map_err(|refusal| match refusal {
+            Refusal::Invalid => AuthError::Invalid,
+            Refusal::Expired => AuthError::Expired,
+            // A token "issued" in the future would stretch its real lifetime past the maximum.
+            Refusal::IssuedInTheFuture => AuthError::LifetimeTooLong,
+        })?;
+    let Some(iat) = claims.iat else {
         return Err(AuthError::LifetimeTooLong);
     };
     if claims.exp.saturating_sub(iat) > config.max_ttl_seconds {

@@ -10,6 +10,7 @@
 //! - [`attempts`]: attempt limits (passwords, key verifications, sign-ups), charged before the work.
 //! - [`audit`]: what an admin did, to which key, when.
 //! - [`admin_auth`]: validation of admin JWTs (HS256, pinned algorithm, key rotation by `kid`).
+//! - [`hs256`]: the JWT verification admin and user tokens share (signature, claims, times).
 //! - [`job`]: jobs, their fields and states.
 //! - [`quota`]: GCRA rate + burst and daily quota, as pure functions.
 //! - [`net`]: IPv6 forms that stand for an IPv4 address, judged as that address.
@@ -31,6 +32,7 @@ pub mod api_key;
 pub mod attempts;
 pub mod audit;
 pub mod error;
+pub mod hs256;
 pub mod job;
 pub mod metrics;
 pub mod net;

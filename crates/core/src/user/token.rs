@@ -1,14 +1,15 @@
 //! User access tokens: short-lived HS256 JWTs with `role=user`, signed with their own secret.
 //!
-//! Validated as strictly as admin tokens ([`crate::admin_auth`]): algorithm pinned, `exp`, `iat`
-//! and `sub` required, lifetime bounded. They are kept apart from admin tokens both ways: a
+//! Validated by the same verification as admin tokens ([`crate::hs256`]): algorithm pinned,
+//! `exp`, `iat` and `sub` required, `nbf` honoured, lifetime bounded. They are kept apart from admin tokens both ways: a
 //! different secret (the settings refuse the admin one), and a role each side insists on.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 use super::UserId;
-use crate::admin_auth::{LEEWAY_SECONDS, MIN_SECRET_BYTES, hs256_validation};
+use crate::admin_auth::MIN_SECRET_BYTES;
+use crate::hs256::{Expected, Refusal, TimeClaims};
 use crate::{DomainError, Timestamp};
 
 /// The role every user token carries.
@@ -96,6 +97,9 @@ pub struct UserClaims {
     pub exp: i64,
     /// Issued at.
     pub iat: i64,
+    /// Not before: we never write it, but a token carrying it is not accepted earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Always `user`.
     pub role: String,
     /// Issuer, when configured.
@@ -109,6 +113,18 @@ pub struct UserClaims {
     /// before the claim existed read as epoch 0, every account's first.
     #[serde(default)]
     pub sep: i64,
+}
+
+impl TimeClaims for UserClaims {
+    fn expires(&self) -> i64 {
+        self.exp
+    }
+    fn not_before(&self) -> Option<i64> {
+        self.nbf
+    }
+    fn issued_at(&self) -> Option<i64> {
+        Some(self.iat)
+    }
 }
 
 /// Whom a valid access token names: the account and the session epoch it was issued in (the
@@ -150,6 +166,7 @@ pub fn issue_user_token(
         sub: user.to_string(),
         exp,
         iat,
+        nbf: None,
         role: USER_ROLE.to_owned(),
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
@@ -170,28 +187,24 @@ pub fn authenticate_user(
     token: &str,
     now: Timestamp,
 ) -> Result<AuthenticatedUser, UserAuthError> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| UserAuthError::Invalid)?;
-    if header.alg != Algorithm::HS256 {
-        return Err(UserAuthError::Invalid);
-    }
-    let validation = hs256_validation(
-        &["exp", "sub", "iat"],
-        config.audience.as_deref(),
-        config.issuer.as_deref(),
-    );
-    let claims =
-        jsonwebtoken::decode::<UserClaims>(token, &DecodingKey::from_secret(&config.secret), &validation)
-            .map_err(|_| UserAuthError::Invalid)?
-            .claims;
+    // `iat` is required by the claim type (not an `Option`).
+    let expected = Expected {
+        audience: config.audience.as_deref(),
+        issuer: config.issuer.as_deref(),
+    };
+    // One secret: a `kid` header, which we never write, selects nothing else.
+    let secret_for = |_kid: Option<&str>| Some(config.secret.as_slice());
+    let claims: UserClaims =
+        crate::hs256::verify(token, secret_for, &expected, now).map_err(|refusal| match refusal {
+            Refusal::Expired => UserAuthError::Expired,
+            // A token "issued" in the future was not made here.
+            Refusal::Invalid | Refusal::IssuedInTheFuture => UserAuthError::Invalid,
+        })?;
     if claims.role != USER_ROLE {
         return Err(UserAuthError::Invalid);
     }
-    let now_seconds = now.as_millis().div_euclid(1000);
-    if claims.exp + LEEWAY_SECONDS <= now_seconds {
-        return Err(UserAuthError::Expired);
-    }
-    // A token "issued" in the future, or living longer than any we issue, was not made here.
-    if claims.iat - LEEWAY_SECONDS > now_seconds || claims.exp - claims.iat > MAX_ACCESS_TTL_SECONDS {
+    // A token living longer than any we issue was not made here.
+    if claims.exp.saturating_sub(claims.iat) > MAX_ACCESS_TTL_SECONDS {
         return Err(UserAuthError::Invalid);
     }
     Ok(AuthenticatedUser {
@@ -206,6 +219,7 @@ mod tests {
     use crate::admin_auth::{
         AdminAuthConfig, AuthError, TokenRequest, authenticate_admin, issue_admin_token,
     };
+    use crate::hs256::LEEWAY_SECONDS;
 
     const USER_SECRET: &[u8] = b"user-secret-0123456789-abcdefghijklmnop";
     const ADMIN_SECRET: &[u8] = b"admin-secret-9876543210-zyxwvutsrqponml";
@@ -291,6 +305,36 @@ mod tests {
         assert_eq!(
             authenticate_user(&audience, &token, NOW),
             Err(UserAuthError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_user_token_is_refused_before_its_not_before_time() {
+        let user = UserId::from_random([4; 8]);
+        let now_seconds = NOW.as_millis() / 1000;
+        let claims = UserClaims {
+            sub: user.to_string(),
+            exp: now_seconds + 600,
+            iat: now_seconds,
+            nbf: Some(now_seconds + 120),
+            role: USER_ROLE.into(),
+            iss: None,
+            aud: None,
+            sep: 0,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(USER_SECRET),
+        )
+        .unwrap();
+        assert_eq!(
+            authenticate_user(&config(), &token, NOW),
+            Err(UserAuthError::Invalid)
+        );
+        assert_eq!(
+            authenticate_user(&config(), &token, NOW.plus_seconds(120)).map(|u| u.id),
+            Ok(user)
         );
     }
 
