@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`problem`]: the one place errors become `application/problem+json` responses.
 //! - [`response`]: JSON responses with the headers every route sends.
+//! - `bearer`: `Authorization: Bearer …`, read one way for every credential.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
 //! - [`admin_ui`]: the admin page's files (a single-page app) with strict headers.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
@@ -24,6 +25,7 @@
 
 pub mod admin_keys;
 pub mod admin_ui;
+mod bearer;
 pub mod body;
 mod client;
 pub mod docs;

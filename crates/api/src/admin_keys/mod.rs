@@ -20,6 +20,7 @@ use self::dto::{
     AuditView, CreateKeyBody, CreatedKeyView, EmptyBody, KeyView, ListAuditQuery, ListKeysQuery,
     RotateKeyBody, UpdateKeyBody,
 };
+use crate::bearer::Bearer;
 use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
 use crate::response::{Page, json};
 use crate::{ApiError, Request, Response};
@@ -248,16 +249,11 @@ pub fn authenticate_with(
 /// The token of `Authorization: Bearer <token>`: `Missing` without the header, `Invalid` when it
 /// is not a bearer credential. Shared by the admin and the user routes.
 pub(crate) fn bearer_token(request: &Request) -> Result<&str, AuthError> {
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(AuthError::Missing)?;
-    let value = header.to_str().map_err(|_| AuthError::Invalid)?;
-    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::Invalid);
+    match Bearer::of(request.headers().get(header::AUTHORIZATION)) {
+        Bearer::Absent => Err(AuthError::Missing),
+        Bearer::OtherScheme => Err(AuthError::Invalid),
+        Bearer::Credential(token) => Ok(token),
     }
-    Ok(token.trim())
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {

@@ -31,6 +31,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use self::dto::{DepthView, DispatchBody, JobView, ListJobsQuery, QueueDepthsView};
 use crate::admin_keys::authenticate_with;
+use crate::bearer::Bearer;
 use crate::body::{BodyLimit, json_body, query, query_param};
 use crate::client::client_network;
 use crate::metrics::requests::{CountedByStore, increments};
@@ -562,11 +563,9 @@ fn presented_key(request: &Request) -> Option<String> {
     if let Some(value) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         return Some(value.trim().to_owned());
     }
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    Bearer::of(headers.get(header::AUTHORIZATION))
+        .credential()
+        .map(str::to_owned)
 }
 
 /// The methods `route` answers, as the `Allow` header lists them.

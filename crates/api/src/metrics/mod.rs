@@ -19,6 +19,7 @@ use hexaspin_core::use_cases::collect_metrics;
 use http::{Method, StatusCode, header};
 use subtle::ConstantTimeEq;
 
+use crate::bearer::Bearer;
 use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::{ConfigError, ConfigSource, load_allow_public_metrics};
 
@@ -64,19 +65,14 @@ impl MetricsToken {
             ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
                 .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")
         };
-        let Some(value) = authorization else {
+        let presented = Bearer::of(authorization);
+        if presented == Bearer::Absent {
             return Err(unauthorized(
                 "missing_token",
                 "send Authorization: Bearer <metrics token>",
             ));
-        };
-        let presented = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        match presented {
+        }
+        match presented.credential() {
             Some(token) if bool::from(token.as_bytes().ct_eq(self.0.as_bytes())) => Ok(()),
             _ => Err(unauthorized("invalid_token", "the metrics token is not valid")),
         }
