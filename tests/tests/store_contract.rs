@@ -92,7 +92,6 @@ mod jobs {
         cancellation_depends_on_the_state,
         queue_depths_count_jobs_by_state_and_priority,
         reconciling_correct_depths_changes_nothing,
-        dead_jobs_can_be_retried_and_jobs_deleted,
         lists_filter_by_key_and_state_and_page_newest_first,
         cleaning_removes_only_old_finished_jobs,
         a_worker_ends_a_cancelled_running_job_as_cancelled,
@@ -116,6 +115,35 @@ mod jobs {
             let fixture = RedisTestJobs::new().await;
             let other = fixture.another_connection().await;
             concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
+        }
+    }
+}
+
+mod job_admin {
+    use hexaspin_tests::contract::job_admin::concurrent_admin_actions_on_one_job_each_find_it_once;
+    use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
+
+    use super::*;
+
+    contract_suite!(job_admin: [
+        dead_jobs_can_be_retried_and_jobs_deleted,
+    ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
+
+    mod two_connections {
+        use super::*;
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            let fixture = SqliteTestJobs::new().await;
+            let other = fixture.another_connection();
+            concurrent_admin_actions_on_one_job_each_find_it_once(&fixture.store, &other).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn redis() {
+            let fixture = RedisTestJobs::new().await;
+            let other = fixture.another_connection().await;
+            concurrent_admin_actions_on_one_job_each_find_it_once(&fixture.store, &other).await;
         }
     }
 }

@@ -4,8 +4,8 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::job::row::{JOB_COLUMNS, JobRow, column_index, job_from_row};
 use hexaspin_core::job::{Job, JobId, JobState, NewJob, Priority};
 use hexaspin_core::ports::{
-    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyedDispatch,
-    QueueDepth, RateBucket, RateLimiter, StoreError,
+    ClaimBudget, DeadJobRetry, DispatchOutcome, DispatchRequest, FailOutcome, JobDeletion, JobFilter,
+    JobQueue, JobStore, KeyedDispatch, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::{Decision, QuotaRules, RejectReason, StorageCaps};
 
@@ -394,19 +394,29 @@ impl<E: RedisExecutor> JobStore for RedisJobs<E> {
         Ok(depths)
     }
 
-    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError> {
-        optional_job(
-            &self
-                .run(
-                    &scripts::retry_dead_job,
-                    &[id.to_string(), now.as_millis().to_string()],
-                )
-                .await?,
-        )
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<DeadJobRetry, StoreError> {
+        let reply = self
+            .run(
+                &scripts::retry_dead_job,
+                &[id.to_string(), now.as_millis().to_string()],
+            )
+            .await?;
+        match reply.first().map(RedisValue::text).as_deref() {
+            Some("retried") => Ok(DeadJobRetry::Retried(Box::new(job_from_fields(&reply[1..])?))),
+            Some("not_dead") => Ok(DeadJobRetry::NotDead),
+            Some("missing") => Ok(DeadJobRetry::Missing),
+            other => Err(StoreError::Corrupt(format!("retry_dead_job answered {other:?}"))),
+        }
     }
 
-    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
-        flag(&self.run(&scripts::delete_job, &[id.to_string()]).await?)
+    async fn delete_job(&self, id: &JobId) -> Result<JobDeletion, StoreError> {
+        let reply = self.run(&scripts::delete_job, &[id.to_string()]).await?;
+        match reply.first().map(RedisValue::text).as_deref() {
+            Some("deleted") => Ok(JobDeletion::Deleted),
+            Some("running") => Ok(JobDeletion::Running),
+            Some("missing") => Ok(JobDeletion::Missing),
+            other => Err(StoreError::Corrupt(format!("delete_job answered {other:?}"))),
+        }
     }
 }
 

@@ -7,9 +7,9 @@ use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
 use hexaspin_core::job::{Job, JobId};
 use hexaspin_core::metrics::{CounterValue, Heartbeat, Series};
 use hexaspin_core::ports::{
-    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, KeyCache,
-    KeyLookup, KeyedDispatch, KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, MetricsStore, QueueDepth,
-    RateBucket, RateLimiter, StoreError,
+    ClaimBudget, DeadJobRetry, DispatchOutcome, DispatchRequest, FailOutcome, JobDeletion, JobFilter,
+    JobQueue, JobStore, KeyCache, KeyLookup, KeyedDispatch, KeyedDispatchReply, KeyedJobAccess,
+    KeyedJobReply, MetricsStore, QueueDepth, RateBucket, RateLimiter, StoreError,
 };
 use hexaspin_core::quota::Decision;
 use hexaspin_store_sql::jobs::SqliteJobs;
@@ -131,10 +131,10 @@ impl<S: TransactionalExecutor, R: RedisExecutor> JobStore for AnyJobs<S, R> {
     async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError> {
         delegate!(self, s => s.queue_depths().await)
     }
-    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError> {
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<DeadJobRetry, StoreError> {
         delegate!(self, s => s.retry_dead_job(id, now).await)
     }
-    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
+    async fn delete_job(&self, id: &JobId) -> Result<JobDeletion, StoreError> {
         delegate!(self, s => s.delete_job(id).await)
     }
 }

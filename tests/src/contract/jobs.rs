@@ -565,7 +565,10 @@ pub async fn a_cancelled_or_deleted_waiting_job_hands_its_keys_free_slot_on<S: J
     let mut spec = new_job(34, 5);
     spec.concurrency_limit = Some(1);
     let last = accept(store, &request(spec), T0).await;
-    assert!(store.delete_job(&jobs[3].spec.id).await.expect("delete"));
+    assert_eq!(
+        store.delete_job(&jobs[3].spec.id).await.expect("delete"),
+        hexaspin_core::ports::JobDeletion::Deleted
+    );
     let next = store.claim("w", &echo_budget(4), 500, T0).await.expect("claim");
     assert_eq!(ids(&next), vec![last.spec.id.clone()]);
 }
@@ -878,65 +881,6 @@ pub async fn reconciling_correct_depths_changes_nothing<S: JobStore + JobQueue>(
     let before = store.queue_depths().await.expect("depths");
     assert_eq!(store.reconcile_depths().await.expect("reconcile"), 0);
     assert_eq!(store.queue_depths().await.expect("depths"), before);
-}
-
-/// A dead job can be put back in the queue, and a job that is not running can be deleted.
-pub async fn dead_jobs_can_be_retried_and_jobs_deleted<S: JobStore + JobQueue>(store: &S) {
-    let job = accept(store, &request(new_job(16, 5)), T0).await;
-    let id = &job.spec.id;
-    assert_eq!(
-        store.retry_dead_job(id, T0).await.expect("retry"),
-        None,
-        "only dead jobs are retried"
-    );
-    for attempt in 0..2 {
-        store
-            .promote_due(T0.plus_seconds(100), 10)
-            .await
-            .expect("promote");
-        store
-            .claim("w", &echo_budget(1), 500, T0.plus_seconds(100))
-            .await
-            .expect("claim");
-        store
-            .fail(
-                id,
-                "w",
-                &format!("boom {attempt}"),
-                &FailOutcome::RetryAt(T0),
-                T0.plus_seconds(100),
-            )
-            .await
-            .expect("fail");
-    }
-    assert_eq!(
-        store.find_job(id).await.expect("find").expect("job").state,
-        JobState::Dead
-    );
-    let revived = store
-        .retry_dead_job(id, T0.plus_seconds(200))
-        .await
-        .expect("retry")
-        .expect("job");
-    assert_eq!(
-        (revived.state, revived.attempts, revived.finished_at),
-        (JobState::Queued, 0, None)
-    );
-    store
-        .claim("w", &echo_budget(1), 500, T0.plus_seconds(200))
-        .await
-        .expect("claim");
-    assert!(
-        !store.delete_job(id).await.expect("delete running"),
-        "a running job is not deleted"
-    );
-    store.ack(id, "w", "{}", T0.plus_seconds(200)).await.expect("ack");
-    assert!(store.delete_job(id).await.expect("delete"));
-    assert_eq!(store.find_job(id).await.expect("find"), None);
-    assert!(
-        store.queue_depths().await.expect("depths").is_empty(),
-        "deleting keeps the counters right"
-    );
 }
 
 /// Lists are newest first, filter by key and state, and page by sequence number.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hexaspin_core::Timestamp;
 use hexaspin_core::job::{JobKind, JobState};
 use hexaspin_core::metrics::{Heartbeat, JobMove, Series, outcome_series};
-use hexaspin_core::ports::{ClaimBudget, FailOutcome, JobQueue, JobStore, MetricsStore};
+use hexaspin_core::ports::{ClaimBudget, DeadJobRetry, FailOutcome, JobQueue, JobStore, MetricsStore};
 
 use super::jobs::{echo_budget, new_job, request};
 
@@ -90,13 +90,10 @@ pub async fn job_outcomes_are_counted_by_kind<S: JobStore + JobQueue + MetricsSt
         1
     );
     // An admin retry of the dead job is not an outcome.
-    assert!(
-        store
-            .retry_dead_job(held(3), T0)
-            .await
-            .expect("admin retry")
-            .is_some()
-    );
+    assert!(matches!(
+        store.retry_dead_job(held(3), T0).await.expect("admin retry"),
+        DeadJobRetry::Retried(_)
+    ));
 
     use JobState::*;
     let changed = |from, to, attempt_kept| JobMove::Changed {

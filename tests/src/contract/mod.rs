@@ -3,6 +3,7 @@
 
 pub mod api_key_store;
 pub mod audit_log;
+pub mod job_admin;
 pub mod jobs;
 pub mod key_cache;
 pub mod keyed_dispatch;

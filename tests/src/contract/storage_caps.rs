@@ -2,7 +2,7 @@
 //! jobs are stored, move out of `scheduled`, and are deleted or cleaned away, on every adapter.
 
 use hexaspin_core::Timestamp;
-use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobQueue, JobStore};
+use hexaspin_core::ports::{DispatchOutcome, DispatchRequest, JobDeletion, JobQueue, JobStore};
 use hexaspin_core::quota::{RejectReason, StorageCaps};
 
 use super::jobs::{accept, new_job, request};
@@ -93,7 +93,10 @@ where
         Some(RejectReason::StorageLimit),
         "a finished job still holds its payload until it is cleaned"
     );
-    assert!(store.delete_job(&first.spec.id).await.expect("delete"));
+    assert_eq!(
+        store.delete_job(&first.spec.id).await.expect("delete"),
+        JobDeletion::Deleted
+    );
     let third = accept(store, &capped(caps, None), T0).await;
     store.cancel_job(&second.spec.id, T0).await.expect("cancel");
     store.clean_finished(T0.plus_seconds(1)).await.expect("clean");

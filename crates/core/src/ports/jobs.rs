@@ -121,6 +121,28 @@ impl ClaimBudget {
     }
 }
 
+/// What [`JobStore::retry_dead_job`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadJobRetry {
+    /// The job was dead and is queued again, as it is now.
+    Retried(Box<Job>),
+    /// The job exists but is not dead: nothing changed.
+    NotDead,
+    /// There is no such job.
+    Missing,
+}
+
+/// What [`JobStore::delete_job`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobDeletion {
+    /// The job is gone.
+    Deleted,
+    /// The job is running: nothing changed.
+    Running,
+    /// There is no such job.
+    Missing,
+}
+
 /// What happens to a job whose attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailOutcome {
@@ -163,11 +185,12 @@ pub trait JobStore {
     /// Job counts by state and priority (states with no jobs are omitted).
     async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError>;
 
-    /// Puts a dead job back in the queue with a fresh set of attempts. `None` if it is not dead.
-    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<Option<Job>, StoreError>;
+    /// Puts a dead job back in the queue with a fresh set of attempts; what it found is decided
+    /// in the same atomic step as the change, so the answer cannot be overtaken by a worker.
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<DeadJobRetry, StoreError>;
 
-    /// Removes a job that is not running; `false` if there is none (or it is running).
-    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError>;
+    /// Removes a job that is not running; what it found is decided in the same atomic step.
+    async fn delete_job(&self, id: &JobId) -> Result<JobDeletion, StoreError>;
 }
 
 /// The worker's view of jobs.

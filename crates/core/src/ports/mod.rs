@@ -13,7 +13,8 @@ mod metrics;
 mod users;
 
 pub use jobs::{
-    ClaimBudget, DispatchOutcome, DispatchRequest, FailOutcome, JobFilter, JobQueue, JobStore, QueueDepth,
+    ClaimBudget, DeadJobRetry, DispatchOutcome, DispatchRequest, FailOutcome, JobDeletion, JobFilter,
+    JobQueue, JobStore, QueueDepth,
 };
 pub use key_cache::{KeyCache, KeyLookup};
 pub use keyed_dispatch::{KeyedDispatch, KeyedDispatchReply, OutcomeCounts, SettledOutcome};

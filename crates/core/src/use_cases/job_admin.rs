@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::Timestamp;
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::job::{Job, JobId, JobState};
-use crate::ports::{AuditLog, JobStore, StoreError};
+use crate::ports::{AuditLog, DeadJobRetry, JobDeletion, JobStore, StoreError};
 
 /// Why an admin action on a job was refused.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,11 @@ pub async fn retry_dead_job<J: JobStore, A: AuditLog>(
     audit
         .append_audit(&entry(AuditAction::JobRetried, &job, actor, now))
         .await?;
-    jobs.retry_dead_job(id, now).await?.ok_or(JobAdminError::NotDead)
+    match jobs.retry_dead_job(id, now).await? {
+        DeadJobRetry::Retried(job) => Ok(*job),
+        DeadJobRetry::NotDead => Err(JobAdminError::NotDead),
+        DeadJobRetry::Missing => Err(JobAdminError::NotFound),
+    }
 }
 
 /// Removes a job that is not running.
@@ -63,12 +67,10 @@ pub async fn delete_job<J: JobStore, A: AuditLog>(
     audit
         .append_audit(&entry(AuditAction::JobDeleted, &job, actor, now))
         .await?;
-    if jobs.delete_job(id).await? {
-        Ok(())
-    } else if jobs.find_job(id).await?.is_some() {
-        Err(JobAdminError::Running)
-    } else {
-        Err(JobAdminError::NotFound)
+    match jobs.delete_job(id).await? {
+        JobDeletion::Deleted => Ok(()),
+        JobDeletion::Running => Err(JobAdminError::Running),
+        JobDeletion::Missing => Err(JobAdminError::NotFound),
     }
 }
 

@@ -4,9 +4,9 @@ use hexaspin_core::Timestamp;
 use hexaspin_core::api_key::{ApiKey, ApiKeyId, SecretHash};
 use hexaspin_core::job::{JobId, JobState, NewJob, Priority};
 use hexaspin_core::ports::{
-    DispatchOutcome, DispatchRequest, JobAccess, JobFilter, JobStore, KeyCache, KeyLookup, KeyedDispatch,
-    KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, QueueDepth, RateBucket, RateLimiter, SettledOutcome,
-    StoreError,
+    DeadJobRetry, DispatchOutcome, DispatchRequest, JobAccess, JobDeletion, JobFilter, JobStore, KeyCache,
+    KeyLookup, KeyedDispatch, KeyedDispatchReply, KeyedJobAccess, KeyedJobReply, QueueDepth, RateBucket,
+    RateLimiter, SettledOutcome, StoreError,
 };
 use hexaspin_core::quota::{
     Decision, KeyStorage, QuotaRules, QuotaState, check_storage, decide, give_back, take_all,
@@ -584,26 +584,37 @@ impl<E: TransactionalExecutor> JobStore for SqliteJobs<E> {
             .collect()
     }
 
-    async fn retry_dead_job(
-        &self,
-        id: &JobId,
-        now: Timestamp,
-    ) -> Result<Option<hexaspin_core::job::Job>, StoreError> {
-        let rows = self
-            .executor
+    /// The change and, when it did not apply, the look at why, in one write transaction: no
+    /// worker can move the job in between.
+    async fn retry_dead_job(&self, id: &JobId, now: Timestamp) -> Result<DeadJobRetry, StoreError> {
+        let tx = self.executor.begin_write().await?;
+        let rows = tx
             .query(
                 &queries::retry_dead_job,
                 &[text(id), SqlValue::Int(now.as_millis())],
             )
             .await?;
-        rows.first().map(|row| job_from_row(row)).transpose()
+        let outcome = match rows.first() {
+            Some(row) => DeadJobRetry::Retried(Box::new(job_from_row(row)?)),
+            None if tx.query(&queries::find_job, &[text(id)]).await?.is_empty() => DeadJobRetry::Missing,
+            None => DeadJobRetry::NotDead,
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 
-    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
-        Ok(!self
-            .executor
-            .query(queries::delete_job, &[text(id)])
-            .await?
-            .is_empty())
+    /// As [`Self::retry_dead_job`]: the deletion and the look at why it did not apply in one
+    /// write transaction.
+    async fn delete_job(&self, id: &JobId) -> Result<JobDeletion, StoreError> {
+        let tx = self.executor.begin_write().await?;
+        let outcome = if !tx.query(queries::delete_job, &[text(id)]).await?.is_empty() {
+            JobDeletion::Deleted
+        } else if tx.query(&queries::find_job, &[text(id)]).await?.is_empty() {
+            JobDeletion::Missing
+        } else {
+            JobDeletion::Running
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 }
