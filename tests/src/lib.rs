@@ -16,6 +16,7 @@
 //! - [`jobs_api`]: the jobs API driven in-process on test stores.
 //! - [`live_app`]: the app under `spin up`, or natively where Spin is missing.
 //! - [`no_key_cache`]: a key cache that keeps nothing, for the admin API on a key store alone.
+//! - [`on_every_store`]: [`on_every_store!`], one test function run once per store.
 //! - [`native_app`]: the app's handlers served natively, routed as spin.toml does (no Spin needed).
 //! - [`spin_up`]: a real `spin up` of the app in any deployment, for end-to-end tests.
 //! - [`spin_process`]: `spin up` as a child process, stopped with every process it started.
@@ -38,6 +39,7 @@ pub mod jobs_api;
 pub mod live_app;
 pub mod native_app;
 pub mod no_key_cache;
+pub mod on_every_store;
 pub mod pausing;
 pub mod prerequisites;
 pub mod prometheus;

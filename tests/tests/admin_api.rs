@@ -39,18 +39,10 @@ fn id(reply: &Reply) -> String {
     reply.json["id"].as_str().expect("id").to_owned()
 }
 
-macro_rules! on_both_stores {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { let api = super::AdminHarness::new(super::TestStore::sqlite().await); super::$test(&api).await; api.finish().await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { let api = super::AdminHarness::new(super::TestStore::postgres().await); super::$test(&api).await; api.finish().await; })*
-        }
-    };
-}
-
-on_both_stores!(
+hexaspin_tests::on_every_store!({
+    sqlite: AdminHarness::new(TestStore::sqlite().await),
+    postgres: AdminHarness::new(TestStore::postgres().await),
+} [
     a_created_key_is_shown_once_and_verifies,
     keys_are_stored_only_as_peppered_hashes,
     revocation_takes_effect_on_the_next_verification,
@@ -60,7 +52,7 @@ on_both_stores!(
     expired_disabled_and_exhausted_keys_are_told_apart,
     the_list_filters_by_owner_and_state_and_pages,
     every_admin_action_is_audited_with_its_actor,
-);
+]);
 
 async fn a_created_key_is_shown_once_and_verifies(api: &AdminHarness) {
     let reply = create(

@@ -229,18 +229,10 @@ async fn a_token_the_previous_release_stored_joins_a_family_and_ends_with_the_ne
     );
 }
 
-macro_rules! on_both_stores {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { let api = super::UsersHarness::new(super::TestStore::sqlite().await).await; super::$test(&api).await; api.finish().await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { let api = super::UsersHarness::new(super::TestStore::postgres().await).await; super::$test(&api).await; api.finish().await; })*
-        }
-    };
-}
-
-on_both_stores!(
+hexaspin_tests::on_every_store!({
+    sqlite: UsersHarness::new(TestStore::sqlite().await).await,
+    postgres: UsersHarness::new(TestStore::postgres().await).await,
+} [
     sessions_this_version_ended_stay_ended_for_the_previous_release,
     a_token_the_previous_release_stored_joins_a_family_and_ends_with_the_next_password_change,
-);
+]);

@@ -34,18 +34,10 @@ fn field<'a>(reply: &'a hexaspin_tests::api::Reply, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} in {:?}", reply.json))
 }
 
-macro_rules! on_both_stores {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { let api = super::UsersHarness::new(super::TestStore::sqlite().await).await; super::$test(&api).await; api.finish().await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { let api = super::UsersHarness::new(super::TestStore::postgres().await).await; super::$test(&api).await; api.finish().await; })*
-        }
-    };
-}
-
-on_both_stores!(
+hexaspin_tests::on_every_store!({
+    sqlite: UsersHarness::new(TestStore::sqlite().await).await,
+    postgres: UsersHarness::new(TestStore::postgres().await).await,
+} [
     signing_up_then_in_gives_a_session_and_me_shows_the_account,
     sign_up_answers_a_taken_address_exactly_like_a_new_one,
     bad_input_is_refused_with_a_clear_problem,
@@ -66,7 +58,7 @@ on_both_stores!(
     a_password_change_during_a_sign_in_opens_no_session,
     an_account_cannot_test_addresses_faster_than_its_email_change_limit,
     tokens_expire_and_unknown_routes_and_methods_are_told_apart,
-);
+]);
 
 async fn signing_up_then_in_gives_a_session_and_me_shows_the_account(api: &UsersHarness) {
     let up = api
