@@ -19,7 +19,7 @@ use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::admin_keys::{AdminApi, authenticate};
 use hexaspin_api::body::{BodyLimit, MAX_ADMIN_BODY_BYTES};
-use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::component::serve_counted;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::{OsEntropy, system_now};
 use hexaspin_config::settings::QueueSettings;
@@ -32,27 +32,21 @@ const COMPONENT: &str = "admin-keys";
 spin_adapter::http_entry!(handle);
 
 async fn handle(request: Request, body: PendingBody) -> Response {
-    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
-}
-
-async fn serve_logged(request: Request, body: PendingBody) -> Response {
     // The queue store holds the key cache every key change fences and writes through, and the
     // request counts for /metrics. Redis is connected on first use: reading keys and the audit
     // log does not need it, a change without it is refused (503) before anything changes.
-    let jobs = QueueSettings::load(&SpinVariables)
-        .map_err(ApiError::from)
-        .and_then(|settings| open_jobs(&settings).map_err(ApiError::from));
-    match jobs {
-        Ok(jobs) => {
-            let response = serve(request, body, &jobs)
-                .await
-                .unwrap_or_else(ApiError::into_response);
-            count_request(&jobs, COMPONENT, &response).await;
-            response
-        }
-        // A setting is wrong or the embedded database cannot be opened (logged by the conversion).
-        Err(error) => error.into_response(),
-    }
+    serve_counted(
+        COMPONENT,
+        request,
+        open_queue(),
+        |jobs| jobs,
+        async |request, jobs| serve(request, body, jobs).await,
+    )
+    .await
+}
+
+fn open_queue() -> Result<SpinJobs, ApiError> {
+    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
 async fn serve(mut request: Request, body: PendingBody, jobs: &SpinJobs) -> Result<Response, ApiError> {

@@ -17,35 +17,49 @@ use hexaspin_spin as spin_adapter;
 #[cfg(feature = "wasip3")]
 use hexaspin_spin_p3 as spin_adapter;
 
+use hexaspin_api::component::serve_counted;
 use hexaspin_api::jobs::{JobsApi, JobsSettings, body_limit};
-use hexaspin_api::metrics::requests::count_request;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::{OsEntropy, system_now};
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinVariables, open_jobs_checking_keys, open_store};
+use spin_adapter::{SpinJobs, SpinVariables, open_jobs_checking_keys, open_store};
 
 const COMPONENT: &str = hexaspin_api::jobs::COMPONENT;
 
 spin_adapter::http_entry!(handle);
 
 async fn handle(request: Request, body: PendingBody) -> Response {
-    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
+    serve_counted(
+        COMPONENT,
+        request,
+        open_stores(),
+        |stores| &stores.1,
+        async |request, stores| serve(request, body, stores).await,
+    )
+    .await
 }
 
-async fn serve_logged(request: Request, body: PendingBody) -> Response {
-    serve(request, body).await.unwrap_or_else(ApiError::into_response)
-}
-
-async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
+/// The key store's settings and the job store (which also counts the requests). The key store
+/// itself is opened by [`serve`]: a failure there is counted like any answer.
+fn open_stores() -> Result<(StoreSettings, SpinJobs), ApiError> {
     let config = &SpinVariables;
     let store_settings = StoreSettings::load(config)?;
-    let keys = open_store(&store_settings)?;
     let jobs = open_jobs_checking_keys(&QueueSettings::load(config)?, &store_settings)?;
+    Ok((store_settings, jobs))
+}
+
+async fn serve(
+    mut request: Request,
+    body: PendingBody,
+    (store_settings, jobs): &(StoreSettings, SpinJobs),
+) -> Result<Response, ApiError> {
+    let config = &SpinVariables;
+    let keys = open_store(store_settings)?;
     let settings = JobsSettings::on_demand(config);
     let api = JobsApi {
         keys: &keys,
-        jobs: &jobs,
+        jobs,
         entropy: &OsEntropy,
         settings: &settings,
     };
@@ -71,8 +85,7 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
         }
         Err(error) => error.into_response(),
     };
-    // After the answer is decided: one more call to the queue store, for /metrics (none when the
-    // dispatch's own store call counted it).
-    count_request(&jobs, COMPONENT, &response).await;
+    // After the answer: `serve_counted` makes one more call to the queue store, for /metrics
+    // (none when the dispatch's own store call counted it).
     Ok(response)
 }

@@ -15,13 +15,13 @@ use hexaspin_spin as spin_adapter;
 #[cfg(feature = "wasip3")]
 use hexaspin_spin_p3 as spin_adapter;
 
-use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::component::serve_counted;
 use hexaspin_api::metrics::{MetricsAccess, MetricsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinVariables, open_jobs, open_store};
+use spin_adapter::{SpinJobs, SpinVariables, open_jobs, open_store};
 
 const COMPONENT: &str = "metrics";
 
@@ -29,27 +29,31 @@ spin_adapter::http_entry!(handle);
 
 async fn handle(request: Request, _unread: PendingBody) -> Response {
     // No route here takes a body: it is never read.
-    hexaspin_api::log::with_access_log(COMPONENT, request, serve_logged).await
+    serve_counted(
+        COMPONENT,
+        request,
+        open_queue(),
+        |jobs| jobs,
+        async |request, jobs| serve(&request, jobs).await,
+    )
+    .await
 }
 
-async fn serve_logged(request: Request) -> Response {
-    serve(&request).await.unwrap_or_else(ApiError::into_response)
+fn open_queue() -> Result<SpinJobs, ApiError> {
+    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
-async fn serve(request: &Request) -> Result<Response, ApiError> {
+async fn serve(request: &Request, jobs: &SpinJobs) -> Result<Response, ApiError> {
     let config = &SpinVariables;
     let access = MetricsAccess::load(config)?;
     let kinds = load_dispatch_settings(config)?.kinds;
     let keys = open_store(&StoreSettings::load(config)?)?;
-    let jobs = open_jobs(&QueueSettings::load(config)?)?;
     let api = MetricsApi {
         keys: &keys,
-        jobs: &jobs,
-        metrics: &jobs,
+        jobs,
+        metrics: jobs,
         access: &access,
         kinds: &kinds,
     };
-    let response = api.handle(request, system_now()).await;
-    count_request(&jobs, COMPONENT, &response).await;
-    Ok(response)
+    Ok(api.handle(request, system_now()).await)
 }

@@ -9,6 +9,7 @@
 //! - [`response`]: JSON responses with the headers every route sends.
 //! - `bearer`: `Authorization: Bearer …`, read one way for every credential.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
+//! - [`component`]: the frame every counting Spin component shares (log, handler, count).
 //! - [`admin_ui`]: the admin page's files (a single-page app) with strict headers.
 //! - [`admin_keys`]: the admin API for API keys and the audit log.
 //! - [`health`]: liveness and readiness.
@@ -28,6 +29,7 @@ pub mod admin_ui;
 mod bearer;
 pub mod body;
 mod client;
+pub mod component;
 pub mod docs;
 pub mod health;
 pub mod jobs;

@@ -20,7 +20,7 @@ use hexaspin_spin as spin_adapter;
 use hexaspin_spin_p3 as spin_adapter;
 
 use hexaspin_api::body::BodyLimit;
-use hexaspin_api::metrics::requests::count_request;
+use hexaspin_api::component::serve_counted;
 use hexaspin_api::users::{MAX_USER_BODY_BYTES, UsersApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::{OsEntropy, system_now};
@@ -29,21 +29,29 @@ use hexaspin_config::users::UserSettings;
 use hexaspin_store_sql::SqlStore;
 use hexaspin_store_sql::migrate::{self, Schema};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinExecutor, SpinVariables, open_jobs, open_store};
+use spin_adapter::{SpinExecutor, SpinJobs, SpinVariables, open_jobs, open_store};
 
 const COMPONENT: &str = "users";
 
 spin_adapter::http_entry!(handle);
 
 async fn handle(request: Request, body: PendingBody) -> Response {
-    hexaspin_api::log::with_access_log(COMPONENT, request, |request| serve_logged(request, body)).await
+    // The queue store holds the sign-in limits and the request counts.
+    serve_counted(
+        COMPONENT,
+        request,
+        open_queue(),
+        |jobs| jobs,
+        async |request, jobs| serve(request, body, jobs).await,
+    )
+    .await
 }
 
-async fn serve_logged(request: Request, body: PendingBody) -> Response {
-    serve(request, body).await.unwrap_or_else(ApiError::into_response)
+fn open_queue() -> Result<SpinJobs, ApiError> {
+    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
-async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiError> {
+async fn serve(mut request: Request, body: PendingBody, jobs: &SpinJobs) -> Result<Response, ApiError> {
     let config = &SpinVariables;
     let settings = UserSettings::load(config)?;
     // Read only for the admin routes. The service runs without the admin secret (those routes then
@@ -55,14 +63,13 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
     if matches!(store_settings, StoreSettings::Sqlite { .. }) {
         migrate_embedded(&store).await?;
     }
-    let jobs = open_jobs(&QueueSettings::load(config)?)?;
     let limit = BodyLimit::for_method(request.method(), MAX_USER_BODY_BYTES);
     let response = match body.read(&request, limit).await {
         Ok(bytes) => {
             *request.body_mut() = bytes;
             let api = UsersApi {
                 store: &store,
-                limiter: &jobs,
+                limiter: jobs,
                 entropy: &OsEntropy,
                 settings: &settings,
                 admin_auth: &admin_auth,
@@ -71,7 +78,6 @@ async fn serve(mut request: Request, body: PendingBody) -> Result<Response, ApiE
         }
         Err(error) => error.into_response(),
     };
-    count_request(&jobs, COMPONENT, &response).await;
     Ok(response)
 }
 
