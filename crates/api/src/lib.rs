@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`problem`]: the one place errors become `application/problem+json` responses.
+//! - `routing`: the route tables, matched one way (404, 405 with `Allow`).
 //! - [`response`]: JSON responses with the headers every route sends.
 //! - `bearer`: `Authorization: Bearer …`, read one way for every credential.
 //! - [`body`]: request bodies and query strings: size limit, JSON parsing, error mapping.
@@ -38,6 +39,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod response;
+mod routing;
 pub mod spin_method;
 pub mod users;
 

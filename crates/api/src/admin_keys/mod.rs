@@ -23,6 +23,7 @@ use self::dto::{
 use crate::bearer::Bearer;
 use crate::body::{MAX_ADMIN_BODY_BYTES, json_body, query, query_param};
 use crate::response::{Page, json};
+use crate::routing::{RouteTable, method_not_allowed, route_of, router};
 use crate::{ApiError, Request, Response};
 use hexaspin_config::settings::AdminSettings;
 
@@ -38,25 +39,14 @@ pub(crate) enum Route {
     Audit,
 }
 
-/// Every route with its path.
-pub(crate) const ROUTES: [(&str, Route); 5] = [
+/// Every route with its path ([`RouteTable::ROUTES`]).
+const ROUTES: [(&str, Route); 5] = [
     (KEYS_PATH, Route::Keys),
     ("/api/admin/api-keys/{id}", Route::Key),
     ("/api/admin/api-keys/{id}/revoke", Route::Revoke),
     ("/api/admin/api-keys/{id}/rotate", Route::Rotate),
     ("/api/admin/audit", Route::Audit),
 ];
-
-fn router() -> matchit::Router<Route> {
-    let mut router = matchit::Router::new();
-    for (path, route) in ROUTES {
-        // The table above is static and conflict-free; a failure here is a programming error
-        // caught by every test that routes a request.
-        #[allow(clippy::expect_used)]
-        router.insert(path, route).expect("admin routes do not conflict");
-    }
-    router
-}
 
 /// The admin API over a store, the key cache and a CSPRNG.
 pub struct AdminApi<'a, S, C, E> {
@@ -104,10 +94,8 @@ where
         claims: &AdminClaims,
         now: Timestamp,
     ) -> Result<Response, ApiError> {
-        let router = router();
-        let matched = router
-            .at(request.uri().path())
-            .map_err(|_| ApiError::not_found())?;
+        let router = router::<Route>();
+        let matched = route_of(&router, request.uri().path())?;
         let route = *matched.value;
         let id = matched.params.get("id").map(ApiKeyId::parse);
         let key_id = || -> Result<ApiKeyId, ApiError> {
@@ -260,22 +248,15 @@ fn parse_instant(text: &str) -> Result<Timestamp, hexaspin_core::DomainError> {
     Timestamp::parse_rfc3339(text).map_err(|e| hexaspin_core::DomainError::invalid("expires_at", e.reason))
 }
 
-/// The methods `route` answers, as the `Allow` header lists them.
-pub(crate) fn allowed_methods(route: Route) -> &'static str {
-    match route {
-        Route::Keys => "GET, POST",
-        Route::Key => "GET, PATCH",
-        Route::Revoke | Route::Rotate => "POST",
-        Route::Audit => "GET",
-    }
-}
+impl RouteTable for Route {
+    const ROUTES: &'static [(&'static str, Self)] = &ROUTES;
 
-fn method_not_allowed(route: Route) -> ApiError {
-    let allow = allowed_methods(route);
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this method is not allowed here",
-    )
-    .with_header(header::ALLOW, allow)
+    fn allowed_methods(self) -> &'static str {
+        match self {
+            Route::Keys => "GET, POST",
+            Route::Key => "GET, PATCH",
+            Route::Revoke | Route::Rotate => "POST",
+            Route::Audit => "GET",
+        }
+    }
 }

@@ -36,6 +36,7 @@ use crate::body::{BodyLimit, json_body, query, query_param};
 use crate::client::client_network;
 use crate::metrics::requests::{CountedByStore, increments};
 use crate::response::{Page, json};
+use crate::routing::{RouteTable, method_not_allowed, route_of, router};
 use crate::{ApiError, Request, Response};
 
 /// The component the jobs API is served by, as `/metrics` counts its requests.
@@ -56,8 +57,8 @@ pub(crate) enum Route {
     AdminRetry,
 }
 
-/// Every route with its path.
-pub(crate) const ROUTES: [(&str, Route); 7] = [
+/// Every route with its path ([`RouteTable::ROUTES`]).
+const ROUTES: [(&str, Route); 7] = [
     (JOBS_PATH, Route::Jobs),
     (batch::BATCH_PATH, Route::Batch),
     ("/api/jobs/{id}", Route::Job),
@@ -66,15 +67,6 @@ pub(crate) const ROUTES: [(&str, Route); 7] = [
     ("/api/admin/jobs/{id}", Route::AdminJob),
     ("/api/admin/jobs/{id}/retry", Route::AdminRetry),
 ];
-
-fn router() -> matchit::Router<Route> {
-    let mut router = matchit::Router::new();
-    for (path, route) in ROUTES {
-        #[allow(clippy::expect_used)]
-        router.insert(path, route).expect("job routes do not conflict");
-    }
-    router
-}
 
 /// How much body `request` may carry: a dispatch its payload limit plus the other fields, a batch
 /// that per job up to a cap, every other route none (reads the dispatch settings only for a
@@ -155,10 +147,7 @@ where
 
     /// Routes `request` and authenticates its caller from its head alone.
     pub async fn admit(&self, request: &Request, now: Timestamp) -> Result<Admitted, ApiError> {
-        let route = *router()
-            .at(request.uri().path())
-            .map_err(|_| ApiError::not_found())?
-            .value;
+        let route = *route_of(&router::<Route>(), request.uri().path())?.value;
         let scope = match (route, request.method()) {
             (Route::Jobs | Route::Batch, &Method::POST) | (Route::Job, &Method::DELETE) => Some(WRITE_SCOPE),
             (Route::Jobs | Route::Job, &Method::GET) => Some(READ_SCOPE),
@@ -224,10 +213,8 @@ where
         request: &Request,
         now: Timestamp,
     ) -> Result<Response, ApiError> {
-        let router = router();
-        let matched = router
-            .at(request.uri().path())
-            .map_err(|_| ApiError::not_found())?;
+        let router = router::<Route>();
+        let matched = route_of(&router, request.uri().path())?;
         let id = matched
             .params
             .get("id")
@@ -568,24 +555,17 @@ fn presented_key(request: &Request) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The methods `route` answers, as the `Allow` header lists them.
-pub(crate) fn allowed_methods(route: Route) -> &'static str {
-    match route {
-        Route::Jobs => "GET, POST",
-        Route::Batch => "POST",
-        Route::Job => "GET, DELETE",
-        Route::Queues | Route::AdminJobs => "GET",
-        Route::AdminJob => "DELETE",
-        Route::AdminRetry => "POST",
-    }
-}
+impl RouteTable for Route {
+    const ROUTES: &'static [(&'static str, Self)] = &ROUTES;
 
-fn method_not_allowed(route: Route) -> ApiError {
-    let allow = allowed_methods(route);
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this method is not allowed here",
-    )
-    .with_header(header::ALLOW, allow)
+    fn allowed_methods(self) -> &'static str {
+        match self {
+            Route::Jobs => "GET, POST",
+            Route::Batch => "POST",
+            Route::Job => "GET, DELETE",
+            Route::Queues | Route::AdminJobs => "GET",
+            Route::AdminJob => "DELETE",
+            Route::AdminRetry => "POST",
+        }
+    }
 }

@@ -234,6 +234,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::routing::RouteTable;
 
     fn document_value() -> Value {
         serde_json::from_str(&document_json()).expect("the document is JSON")
@@ -257,15 +258,14 @@ mod tests {
                 routed.push((path.to_owned(), method.to_owned()));
             }
         };
-        for (path, route) in admin_keys::ROUTES {
-            add(path, admin_keys::allowed_methods(route));
+        fn table<R: RouteTable>(add: &mut impl FnMut(&str, &str)) {
+            for (path, route) in R::ROUTES {
+                add(path, route.allowed_methods());
+            }
         }
-        for (path, route) in jobs::ROUTES {
-            add(path, jobs::allowed_methods(route));
-        }
-        for (path, route) in users::ROUTES {
-            add(path, users::allowed_methods(route));
-        }
+        table::<admin_keys::Route>(&mut add);
+        table::<jobs::Route>(&mut add);
+        table::<users::Route>(&mut add);
         for path in [
             "/health",
             "/healthz",

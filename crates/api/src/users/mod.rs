@@ -19,7 +19,7 @@ use hexaspin_core::ports::{AuditLog, Entropy, RateLimiter, RefreshTokenStore, Us
 use hexaspin_core::use_cases::{self, AccountChanges, AccountContext, AccountError, UserListQuery};
 use hexaspin_core::user::token::authenticate_user;
 use hexaspin_core::user::{AuthenticatedUser, UserAuthError, UserId, UserState};
-use http::{Method, StatusCode, header};
+use http::{Method, StatusCode};
 
 use self::dto::{
     Accepted, ChangePasswordBody, ListUsersQuery, RefreshBody, SignInBody, SignUpBody, TokenView,
@@ -30,6 +30,7 @@ use crate::body::{json_body, query, query_param};
 use crate::client::client_network;
 use crate::metrics::requests::Counted;
 use crate::response::{Page, json, no_content};
+use crate::routing::{RouteTable, method_not_allowed, route_of, router};
 use crate::{ApiError, Request, Response};
 
 /// Largest body the user routes read: a sign-up with the longest fields is well under 2 KiB.
@@ -49,8 +50,8 @@ pub(crate) enum Route {
     AdminEnable,
 }
 
-/// Every route with its path.
-pub(crate) const ROUTES: [(&str, Route); 10] = [
+/// Every route with its path ([`RouteTable::ROUTES`]).
+const ROUTES: [(&str, Route); 10] = [
     ("/api/users", Route::SignUp),
     ("/api/auth/token", Route::Token),
     ("/api/auth/refresh", Route::Refresh),
@@ -62,16 +63,6 @@ pub(crate) const ROUTES: [(&str, Route); 10] = [
     ("/api/admin/users/{id}/disable", Route::AdminDisable),
     ("/api/admin/users/{id}/enable", Route::AdminEnable),
 ];
-
-fn router() -> matchit::Router<Route> {
-    let mut router = matchit::Router::new();
-    for (path, route) in ROUTES {
-        // A static, conflict-free table: a failure is a programming error every routed test hits.
-        #[allow(clippy::expect_used)]
-        router.insert(path, route).expect("user routes do not conflict");
-    }
-    router
-}
 
 /// The user service over its stores.
 pub struct UsersApi<'a, S, L, E> {
@@ -103,10 +94,8 @@ where
     }
 
     async fn dispatch(&self, request: &Request, now: Timestamp) -> Result<Response, ApiError> {
-        let router = router();
-        let matched = router
-            .at(request.uri().path())
-            .map_err(|_| ApiError::not_found())?;
+        let router = router::<Route>();
+        let matched = route_of(&router, request.uri().path())?;
         let route = *matched.value;
         let user_id = || -> Result<UserId, ApiError> {
             // A malformed id cannot name a user: 404, like any unknown id.
@@ -284,22 +273,16 @@ where
     }
 }
 
-/// The methods `route` answers, as the `Allow` header lists them.
-pub(crate) fn allowed_methods(route: Route) -> &'static str {
-    match route {
-        Route::SignUp | Route::Token | Route::Refresh | Route::Logout | Route::MyPassword => "POST",
-        Route::AdminDisable | Route::AdminEnable => "POST",
-        Route::Me => "GET, PATCH",
-        Route::AdminUsers => "GET",
-        Route::AdminUser => "GET, DELETE",
-    }
-}
+impl RouteTable for Route {
+    const ROUTES: &'static [(&'static str, Self)] = &ROUTES;
 
-fn method_not_allowed(route: Route) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this method is not allowed here",
-    )
-    .with_header(header::ALLOW, allowed_methods(route))
+    fn allowed_methods(self) -> &'static str {
+        match self {
+            Route::SignUp | Route::Token | Route::Refresh | Route::Logout | Route::MyPassword => "POST",
+            Route::AdminDisable | Route::AdminEnable => "POST",
+            Route::Me => "GET, PATCH",
+            Route::AdminUsers => "GET",
+            Route::AdminUser => "GET, DELETE",
+        }
+    }
 }
