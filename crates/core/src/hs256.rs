@@ -124,6 +124,8 @@ mod tests {
         nbf: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         iat: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        iss: Option<String>,
     }
 
     impl TimeClaims for Claims {
@@ -148,6 +150,7 @@ mod tests {
             exp,
             nbf,
             iat,
+            iss: None,
         }
     }
 
@@ -208,5 +211,27 @@ mod tests {
             NOW,
         );
         assert_eq!(without_aud.map(|_| ()), Err(Refusal::Invalid));
+    }
+
+    #[test]
+    fn another_secret_or_another_issuer_is_refused() {
+        let fresh = token(Header::default(), &claims(NOW_SECONDS + 60, None, None));
+        let other_secret = b"another-hs256-secret-0123456789-abcdefgh";
+        let signed_elsewhere = verify::<Claims>(&fresh, |_| Some(other_secret), &NOTHING_MORE, NOW);
+        assert_eq!(signed_elsewhere.map(|_| ()), Err(Refusal::Invalid));
+        let from_us = Expected {
+            audience: None,
+            issuer: Some("hexaspin"),
+        };
+        let mut claims = claims(NOW_SECONDS + 60, None, None);
+        let unissued = verify::<Claims>(&fresh, |_| Some(SECRET), &from_us, NOW);
+        assert_eq!(unissued.map(|_| ()), Err(Refusal::Invalid), "no iss at all");
+        claims.iss = Some("someone-else".into());
+        let foreign = token(Header::default(), &claims);
+        let refused = verify::<Claims>(&foreign, |_| Some(SECRET), &from_us, NOW);
+        assert_eq!(refused.map(|_| ()), Err(Refusal::Invalid), "another iss");
+        claims.iss = Some("hexaspin".into());
+        let ours = token(Header::default(), &claims);
+        assert!(verify::<Claims>(&ours, |_| Some(SECRET), &from_us, NOW).is_ok());
     }
 }
