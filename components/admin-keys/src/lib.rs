@@ -38,7 +38,7 @@ async fn handle(request: Request, body: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_queue(),
+        open_queue,
         |jobs| jobs,
         async |request, jobs| serve(request, body, jobs).await,
     )

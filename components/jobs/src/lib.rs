@@ -33,7 +33,7 @@ async fn handle(request: Request, body: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_stores(),
+        open_stores,
         |stores| &stores.1,
         async |request, stores| serve(request, body, stores).await,
     )

@@ -32,7 +32,7 @@ async fn handle(request: Request, _unread: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_queue(),
+        open_queue,
         |jobs| jobs,
         async |request, jobs| serve(&request, jobs).await,
     )

@@ -8,7 +8,9 @@ use http::HeaderValue;
 pub(crate) enum Bearer<'a> {
     /// No `Authorization` header.
     Absent,
-    /// A header that holds no bearer credential (another scheme, no credential, not text).
+    /// A header that holds no bearer credential: another scheme, no space after the scheme, or
+    /// not text. (`Bearer ` with nothing after it is an empty [`Bearer::Credential`], refused
+    /// by whatever checks it.)
     OtherScheme,
     /// The credential, trimmed.
     Credential(&'a str),

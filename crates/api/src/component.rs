@@ -5,10 +5,10 @@
 //!
 //! A component is then this call plus its handler:
 //!
-//! ```ignore
+//! ```text
 //! async fn handle(request: Request, body: PendingBody) -> Response {
-//!     let jobs = open_queue_store(); // Result<SpinJobs, ApiError>
-//!     serve_counted(COMPONENT, request, jobs, |jobs| jobs, async |request, jobs| {
+//!     // open_queue: fn() -> Result<SpinJobs, ApiError>
+//!     serve_counted(COMPONENT, request, open_queue, |jobs| jobs, async |request, jobs| {
 //!         serve(request, body, jobs).await
 //!     })
 //!     .await
@@ -23,23 +23,24 @@ use hexaspin_core::ports::MetricsStore;
 use crate::metrics::requests::count_request;
 use crate::{ApiError, Request, Response};
 
-/// Serves `request` as the component `component`: `opened` is what the component opened before
-/// its handler (at least the store its requests are counted in, which `counts_in` picks out of
-/// it), or why that failed; `handler` answers the request with it at hand. The answer is
-/// access-logged and counted once, error or not.
-pub async fn serve_counted<S, M, H>(
+/// Serves `request` as the component `component`: `open` opens what the handler needs (at least
+/// the store its requests are counted in, which `counts_in` picks out of it) or says why it
+/// cannot; `handler` answers the request with it at hand. The answer is access-logged (its
+/// duration includes the opening) and counted once, error or not.
+pub async fn serve_counted<S, M, O, H>(
     component: &'static str,
     request: Request,
-    opened: Result<S, ApiError>,
+    open: O,
     counts_in: fn(&S) -> &M,
     handler: H,
 ) -> Response
 where
     M: MetricsStore,
+    O: FnOnce() -> Result<S, ApiError>,
     H: AsyncFnOnce(Request, &S) -> Result<Response, ApiError>,
 {
     crate::log::with_access_log(component, request, move |request| async move {
-        let opened = match opened {
+        let opened = match open() {
             Ok(opened) => opened,
             Err(error) => return error.into_response(),
         };
@@ -103,7 +104,7 @@ mod tests {
         let ok = serve_counted(
             "things",
             request(),
-            Ok(counts.clone()),
+            || Ok(counts.clone()),
             |c| c,
             async |_, _| Ok(http::Response::new(Vec::new())),
         )
@@ -113,7 +114,7 @@ mod tests {
         let refused = serve_counted(
             "things",
             request(),
-            Ok(counts.clone()),
+            || Ok(counts.clone()),
             |c| c,
             async |_, _| {
                 Err(ApiError::new(
@@ -144,7 +145,7 @@ mod tests {
         let answer = serve_counted(
             "things",
             request(),
-            unavailable,
+            || unavailable,
             |c| c,
             async |_, _| panic!("the handler must not run without its store"),
         )
