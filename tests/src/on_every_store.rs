@@ -7,7 +7,7 @@
 /// named after the store: the expression given for the store makes the harness (it may
 /// `.await`), and the harness's `finish()` ends it, removing what the test made.
 ///
-/// ```ignore
+/// ```text
 /// on_every_store!({
 ///     sqlite: AdminHarness::new(TestStore::sqlite().await),
 ///     postgres: AdminHarness::new(TestStore::postgres().await),

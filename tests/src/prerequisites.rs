@@ -6,10 +6,11 @@
 //! prerequisite missing calls [`Prerequisite::missing`]: under the flag that is a failure naming
 //! the flag; without it the test prints `SKIPPED: <reason>` and returns, so a bare `cargo test` on
 //! a laptop without Chromium still runs everything else. `cargo xtask test` sets every flag but
-//! [`Prerequisite::Spin`]'s and [`Prerequisite::Docker`]'s (it builds or installs those
-//! prerequisites itself, or checks them before any test runs); `.ci/run` adds the Spin flag
-//! whenever `spin` is on PATH. A flag already set in the environment is left as it is, so
-//! `HEXASPIN_REQUIRE_CHROMIUM=0 cargo xtask test` skips the browser tests on purpose.
+//! [`Prerequisite::Spin`]'s and [`Prerequisite::Docker`]'s (it builds the components and installs
+//! the Python tools itself, and checks the other tools before its build, xtask/src/prerequisites.rs);
+//! `.ci/run` adds the Spin flag whenever `spin` is on PATH. A flag already set in the environment
+//! is left as it is, so `HEXASPIN_REQUIRE_CHROMIUM=0 cargo xtask test` skips the browser tests on
+//! purpose (and says so before it starts; `.ci/run` refuses a flag turned off).
 
 use std::fmt::Display;
 
@@ -20,7 +21,7 @@ pub enum Prerequisite {
     Wasm,
     /// A `spin` that can run the app (3.6 or newer; 4.1 for the WASIp3 build).
     Spin,
-    /// Chromium (or Chrome) with its ChromeDriver, for the admin page's browser tests.
+    /// Chromium (or Chrome), for the `/docs` page's and the admin page's browser tests.
     Chromium,
     /// `kubectl`, `promtool`, `amtool` and `shellcheck`, for the deployment tests.
     DeployTools,
@@ -107,18 +108,53 @@ mod tests {
     #[test]
     fn every_flag_the_build_scripts_set_is_one_the_tests_read() {
         let root = crate::spin_up::workspace_root();
-        for script in ["xtask/src/main.rs", ".ci/run", "README.md"] {
+        for script in [
+            "xtask/src/prerequisites.rs",
+            "xtask/src/spin_tests.rs",
+            ".ci/run",
+            ".github/workflows/ci.yml",
+            "README.md",
+        ] {
             let text = std::fs::read_to_string(root.join(script)).expect(script);
             for (at, _) in text.match_indices("HEXASPIN_REQUIRE_") {
                 let flag: String = text[at..]
                     .chars()
                     .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                     .collect();
+                if flag == "HEXASPIN_REQUIRE_" {
+                    continue; // the prefix as a pattern (`HEXASPIN_REQUIRE_*`), not a flag
+                }
                 assert!(
                     Prerequisite::ALL.iter().any(|p| p.flag() == flag),
                     "{script} names {flag}, which no test reads"
                 );
             }
         }
+    }
+
+    /// The README's table of flags says which a full run sets; xtask's list must say the same.
+    #[test]
+    fn the_readme_flag_table_says_which_flags_a_full_run_sets_as_xtask_does() {
+        let root = crate::spin_up::workspace_root();
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        let xtask = std::fs::read_to_string(root.join("xtask/src/prerequisites.rs")).expect("xtask");
+        let list = &xtask[xtask.find("REQUIRED_BY_A_FULL_RUN").expect("the list")..];
+        let list = &list[..list.find("];").expect("the list's end")];
+        let mut rows = 0;
+        for prerequisite in Prerequisite::ALL {
+            let flag = prerequisite.flag();
+            let row = readme
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{flag}` |")))
+                .unwrap_or_else(|| panic!("the README's flag table has no row for {flag}"));
+            rows += 1;
+            let set_by = row.rsplit('|').nth(1).expect("a set-by column").trim();
+            assert_eq!(
+                set_by == "`cargo xtask test`",
+                list.contains(&format!("\"{flag}\"")),
+                "README says {flag} is set by {set_by:?}; xtask's REQUIRED_BY_A_FULL_RUN disagrees"
+            );
+        }
+        assert_eq!(rows, Prerequisite::ALL.len());
     }
 }

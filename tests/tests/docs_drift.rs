@@ -24,7 +24,7 @@ fn section<'a>(readme: &'a str, title: &str) -> &'a str {
     &readme[start..end]
 }
 
-/// The first fenced block of `text` whose first line contains `marker`.
+/// The first fenced block of `text` that contains `marker`.
 fn block_containing<'a>(text: &'a str, marker: &str) -> &'a str {
     text.split("```")
         .skip(1)
@@ -70,12 +70,20 @@ fn folders_to_describe(root: &Path) -> BTreeSet<String> {
         found
     };
     // Only what git tracks: `target/`, `node_modules/` and `.spin/` are made by builds.
-    let tracked = std::process::Command::new("git")
+    let listed = std::process::Command::new("git")
         .args(["ls-files"])
         .current_dir(root)
         .output()
         .expect("git ls-files");
-    let tracked = String::from_utf8_lossy(&tracked.stdout).into_owned();
+    // Without a checkout (or with one git refuses) nothing would count as tracked and the check
+    // would pass having checked nothing.
+    assert!(
+        listed.status.success() && !listed.stdout.is_empty(),
+        "`git ls-files` in {} listed nothing: {}",
+        root.display(),
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let tracked = String::from_utf8_lossy(&listed.stdout).into_owned();
     let is_tracked = |folder: &str| tracked.lines().any(|f| f.starts_with(&format!("{folder}/")));
     let mut folders: BTreeSet<String> = subfolders("").into_iter().filter(|f| is_tracked(f)).collect();
     for parent in ["crates", "components", "services"] {

@@ -156,3 +156,27 @@ fn the_workflow_check_notices_each_guard_taken_out_of_cd() {
         }
     }
 }
+
+/// `.ci/run` refuses a prerequisite flag turned off in its environment before it does anything
+/// else: in CI that flag would let the tests of a missing tool print SKIPPED and pass.
+#[test]
+fn ci_refuses_a_prerequisite_flag_turned_off_before_any_step() {
+    for value in ["0", ""] {
+        // Were the check missing, the script would go on to a whole CI run: without rustup and
+        // cargo on PATH (and within a minute) it stops at its next step instead.
+        let output = Command::new("timeout")
+            .arg("60")
+            .arg("bash")
+            .arg(workspace_root().join(".ci/run"))
+            .env("PATH", "/usr/bin:/bin")
+            .env("HEXASPIN_REQUIRE_CHROMIUM", value)
+            .output()
+            .expect("run .ci/run");
+        let said = printed(&output);
+        assert!(!output.status.success(), "{said}");
+        assert!(
+            said.contains("ERROR: HEXASPIN_REQUIRE_CHROMIUM=") && !said.contains("== toolchain"),
+            "{said}"
+        );
+    }
+}

@@ -24,6 +24,7 @@ mod deploy_tools;
 mod dev;
 mod docs_ui;
 mod fuzz;
+mod prerequisites;
 mod python_tools;
 mod services;
 mod shell;
@@ -184,11 +185,18 @@ fn ensure_wasm_target() -> Result<(), String> {
 /// What every test run needs before cargo runs: the services and tools checked, the wasm
 /// components built (both builds); returns the environment the tests get.
 fn prepare_tests(run_unit_tests_of_the_page: bool) -> Result<Vec<(&'static str, String)>, String> {
+    let caller: prerequisites::Caller<'_> = &prerequisites::environment;
     services::require_all()?;
     services::require_prometheus_parser()?;
     docs_ui::require_node()?;
     admin_ui::require_node()?;
-    deploy_tools::require()?;
+    if prerequisites::required_in_a_full_run("HEXASPIN_REQUIRE_DEPLOY_TOOLS", caller) {
+        deploy_tools::require()?;
+    }
+    prerequisites::require_machine_tools(caller)?;
+    for flag in prerequisites::turned_off(caller) {
+        println!("xtask: {flag} is off: the tests that need it print SKIPPED and pass");
+    }
     let python_tools = python_tools::ensure()?;
     build_wasm(Wasip3::Too)?; // stages the docs page's files and builds the admin page too
     // The admin page's own unit tests (Vitest); its browser tests run with the Rust tests. Like
@@ -211,29 +219,8 @@ fn prepare_tests(run_unit_tests_of_the_page: bool) -> Result<Vec<(&'static str, 
             python_tools.to_string_lossy().into_owned(),
         ),
     ];
-    env.extend(required_prerequisites(|flag| std::env::var_os(flag).is_some()));
+    env.extend(prerequisites::flags_for_a_full_run(caller));
     Ok(env)
-}
-
-/// What a full run has made sure of (built, installed or checked above), so a test that finds
-/// it missing must fail, not print SKIPPED (tests/src/prerequisites.rs reads these flags). A flag
-/// the caller set is left as it is: `HEXASPIN_REQUIRE_CHROMIUM=0` skips the browser tests on
-/// purpose. Spin's flag is `.ci/run`'s to set, and Docker's the caller's.
-const REQUIRED_BY_A_FULL_RUN: [&str; 5] = [
-    "HEXASPIN_REQUIRE_WASM",
-    "HEXASPIN_REQUIRE_CHROMIUM",
-    "HEXASPIN_REQUIRE_DEPLOY_TOOLS",
-    "HEXASPIN_REQUIRE_PYTHON_TOOLS",
-    "HEXASPIN_REQUIRE_SERVER_PROGRAMS",
-];
-
-fn required_prerequisites(
-    set_by_caller: impl Fn(&str) -> bool,
-) -> impl Iterator<Item = (&'static str, String)> {
-    REQUIRED_BY_A_FULL_RUN
-        .into_iter()
-        .filter(move |flag| !set_by_caller(flag))
-        .map(|flag| (flag, "1".to_owned()))
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -277,21 +264,4 @@ fn spin_e2e() -> Result<(), String> {
     let result = spin_tests::run(&env);
     println!("{}", spin_tests::summary(&spin_tests::report_path()));
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_full_run_requires_every_prerequisite_it_prepared_unless_the_caller_said_otherwise() {
-        let all: Vec<_> = required_prerequisites(|_| false).collect();
-        assert_eq!(all.len(), REQUIRED_BY_A_FULL_RUN.len());
-        assert!(all.iter().all(|(_, value)| value == "1"));
-        let without_chromium: Vec<_> = required_prerequisites(|flag| flag == "HEXASPIN_REQUIRE_CHROMIUM")
-            .map(|(flag, _)| flag)
-            .collect();
-        assert!(!without_chromium.contains(&"HEXASPIN_REQUIRE_CHROMIUM"));
-        assert!(without_chromium.contains(&"HEXASPIN_REQUIRE_WASM"));
-    }
 }

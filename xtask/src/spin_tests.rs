@@ -67,7 +67,7 @@ pub fn run_wasip3_pass(env: &[(&str, &str)]) -> Result<(), String> {
         return Ok(());
     }
     let why = format!("the WASIp3 build's Spin tests need Spin >= 4.1 on PATH; found {found}");
-    if std::env::var_os("HEXASPIN_REQUIRE_SPIN").is_some() {
+    if crate::prerequisites::flag_is_on(std::env::var("HEXASPIN_REQUIRE_SPIN").ok().as_deref()) {
         return Err(format!(
             "{why} (HEXASPIN_REQUIRE_SPIN is set; HEXASPIN_SKIP_WASIP3=<reason> skips this pass)"
         ));
