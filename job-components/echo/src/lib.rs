@@ -4,8 +4,8 @@
 // The export macro expands to wit-bindgen's export glue, which is `unsafe` by nature.
 #![allow(unsafe_code)]
 
-use hexaspin_job::bindings::export_job;
-use hexaspin_job::{Handler, Job, JobError};
+use hexaspin_job_sdk::bindings::export_job;
+use hexaspin_job_sdk::{Handler, Job, JobError};
 
 struct Echo;
 

@@ -7,14 +7,14 @@
 //! ```ignore
 //! struct Echo;
 //!
-//! impl hexaspin_job::Handler for Echo {
-//!     fn run(job: hexaspin_job::Job) -> Result<String, hexaspin_job::JobError> {
-//!         hexaspin_job::log::info(&format!("echoing {} bytes", job.payload.len()));
+//! impl hexaspin_job_sdk::Handler for Echo {
+//!     fn run(job: hexaspin_job_sdk::Job) -> Result<String, hexaspin_job_sdk::JobError> {
+//!         hexaspin_job_sdk::log::info(&format!("echoing {} bytes", job.payload.len()));
 //!         Ok(job.payload)
 //!     }
 //! }
 //!
-//! hexaspin_job::bindings::export_job!(Echo);
+//! hexaspin_job_sdk::bindings::export_job!(Echo);
 //! ```
 //!
 //! Build with `cargo build --target wasm32-wasip2 --release`; outbound HTTP goes through
@@ -33,7 +33,7 @@ pub mod bindings {
         path: "../../wit",
         pub_export_macro: true,
         export_macro_name: "export_job",
-        default_bindings_module: "hexaspin_job::bindings",
+        default_bindings_module: "hexaspin_job_sdk::bindings",
     });
 }
 
@@ -69,7 +69,7 @@ pub mod log {
 ///
 /// ```
 /// assert_eq!(
-///     hexaspin_job::redact_url("https://user:pw@hooks.example.com:8443/h/abc?sig=s3cret"),
+///     hexaspin_job_sdk::redact_url("https://user:pw@hooks.example.com:8443/h/abc?sig=s3cret"),
 ///     "https://hooks.example.com:8443/…"
 /// );
 /// ```
