@@ -78,23 +78,14 @@ impl Prerequisite {
     }
 }
 
-/// A flag's value means "required" unless it is absent, empty or `0`.
-fn flag_is_on(value: Option<&str>) -> bool {
-    value.is_some_and(|value| !value.is_empty() && value != "0")
-}
+// The rule xtask sets the flags by, compiled here from its one file.
+#[path = "../../xtask/src/flag_rule.rs"]
+mod flag_rule;
+use flag_rule::flag_is_on;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_flag_is_on_when_set_to_anything_but_empty_or_zero() {
-        assert!(flag_is_on(Some("1")));
-        assert!(flag_is_on(Some("yes")));
-        assert!(!flag_is_on(Some("0")));
-        assert!(!flag_is_on(Some("")));
-        assert!(!flag_is_on(None));
-    }
 
     #[test]
     fn every_prerequisite_has_a_flag_of_its_own() {

@@ -3,6 +3,30 @@
 use hexaspin_tests::contract_suite;
 use hexaspin_tests::fixtures::TestStore;
 
+/// Runs a suite function that takes two connections to one store (as two app instances hold)
+/// on SQLite and on Redis, in a module `two_connections`.
+macro_rules! on_two_connections {
+    ($test:path) => {
+        mod two_connections {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let fixture = SqliteTestJobs::new().await;
+                let other = fixture.another_connection();
+                $test(&fixture.store, &other).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                let fixture = RedisTestJobs::new().await;
+                let other = fixture.another_connection().await;
+                $test(&fixture.store, &other).await;
+            }
+        }
+    };
+}
+
 mod api_key_store {
     use super::*;
 
@@ -99,28 +123,10 @@ mod jobs {
         a_state_listing_over_a_long_history_finds_the_oldest_match,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 
-    mod two_connections {
-        use super::*;
-        use hexaspin_tests::contract::jobs::concurrent_repeats_on_two_connections_create_one_job;
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn sqlite() {
-            let fixture = SqliteTestJobs::new().await;
-            let other = fixture.another_connection();
-            concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn redis() {
-            let fixture = RedisTestJobs::new().await;
-            let other = fixture.another_connection().await;
-            concurrent_repeats_on_two_connections_create_one_job(&fixture.store, &other).await;
-        }
-    }
+    on_two_connections!(hexaspin_tests::contract::jobs::concurrent_repeats_on_two_connections_create_one_job);
 }
 
 mod job_admin {
-    use hexaspin_tests::contract::job_admin::concurrent_admin_actions_on_one_job_each_find_it_once;
     use hexaspin_tests::fixtures::{RedisTestJobs, SqliteTestJobs};
 
     use super::*;
@@ -129,23 +135,9 @@ mod job_admin {
         dead_jobs_can_be_retried_and_jobs_deleted,
     ] on { sqlite: SqliteTestJobs::new(), redis: RedisTestJobs::new() });
 
-    mod two_connections {
-        use super::*;
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn sqlite() {
-            let fixture = SqliteTestJobs::new().await;
-            let other = fixture.another_connection();
-            concurrent_admin_actions_on_one_job_each_find_it_once(&fixture.store, &other).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn redis() {
-            let fixture = RedisTestJobs::new().await;
-            let other = fixture.another_connection().await;
-            concurrent_admin_actions_on_one_job_each_find_it_once(&fixture.store, &other).await;
-        }
-    }
+    on_two_connections!(
+        hexaspin_tests::contract::job_admin::concurrent_admin_actions_on_one_job_each_find_it_once
+    );
 }
 
 mod rate_limiter {

@@ -23,6 +23,7 @@ mod admin_ui;
 mod deploy_tools;
 mod dev;
 mod docs_ui;
+mod flag_rule;
 mod fuzz;
 mod prerequisites;
 mod python_tools;

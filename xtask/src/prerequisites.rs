@@ -16,10 +16,7 @@ pub const REQUIRED_BY_A_FULL_RUN: [&str; 5] = [
     "HEXASPIN_REQUIRE_SERVER_PROGRAMS",
 ];
 
-/// A flag's value means "required" unless it is absent, empty or `0`.
-pub fn flag_is_on(value: Option<&str>) -> bool {
-    value.is_some_and(|value| !value.is_empty() && value != "0")
-}
+pub use crate::flag_rule::flag_is_on;
 
 /// The caller's environment, as the functions below read it (a parameter, for their tests).
 pub type Caller<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -124,15 +121,6 @@ mod tests {
                 .find(|(name, _)| *name == flag)
                 .map(|(_, value)| (*value).to_owned())
         }
-    }
-
-    #[test]
-    fn a_flag_is_on_when_set_to_anything_but_empty_or_zero() {
-        assert!(flag_is_on(Some("1")));
-        assert!(flag_is_on(Some("yes")));
-        assert!(!flag_is_on(Some("0")));
-        assert!(!flag_is_on(Some("")));
-        assert!(!flag_is_on(None));
     }
 
     #[test]
