@@ -22,10 +22,9 @@ use hexaspin_api::body::{BodyLimit, MAX_ADMIN_BODY_BYTES};
 use hexaspin_api::component::serve_counted;
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::{OsEntropy, system_now};
-use hexaspin_config::settings::QueueSettings;
 use hexaspin_config::settings::{AdminSettings, StoreSettings};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinJobs, SpinVariables, open_jobs, open_store};
+use spin_adapter::{SpinJobs, SpinVariables, open_configured_jobs, open_store};
 
 const COMPONENT: &str = "admin-keys";
 
@@ -38,15 +37,11 @@ async fn handle(request: Request, body: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_queue,
+        open_configured_jobs,
         |jobs| jobs,
         async |request, jobs| serve(request, body, jobs).await,
     )
     .await
-}
-
-fn open_queue() -> Result<SpinJobs, ApiError> {
-    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
 async fn serve(mut request: Request, body: PendingBody, jobs: &SpinJobs) -> Result<Response, ApiError> {

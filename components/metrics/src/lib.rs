@@ -19,9 +19,9 @@ use hexaspin_api::component::serve_counted;
 use hexaspin_api::metrics::{MetricsAccess, MetricsApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::system_now;
-use hexaspin_config::settings::{QueueSettings, StoreSettings, load_dispatch_settings};
+use hexaspin_config::settings::{StoreSettings, load_dispatch_settings};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinJobs, SpinVariables, open_jobs, open_store};
+use spin_adapter::{SpinJobs, SpinVariables, open_configured_jobs, open_store};
 
 const COMPONENT: &str = "metrics";
 
@@ -32,15 +32,11 @@ async fn handle(request: Request, _unread: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_queue,
+        open_configured_jobs,
         |jobs| jobs,
         async |request, jobs| serve(&request, jobs).await,
     )
     .await
-}
-
-fn open_queue() -> Result<SpinJobs, ApiError> {
-    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
 async fn serve(request: &Request, jobs: &SpinJobs) -> Result<Response, ApiError> {

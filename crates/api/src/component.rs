@@ -7,8 +7,8 @@
 //!
 //! ```text
 //! async fn handle(request: Request, body: PendingBody) -> Response {
-//!     // open_queue: fn() -> Result<SpinJobs, ApiError>
-//!     serve_counted(COMPONENT, request, open_queue, |jobs| jobs, async |request, jobs| {
+//!     // open_configured_jobs: fn() -> Result<SpinJobs, ApiError>, from the Spin adapter
+//!     serve_counted(COMPONENT, request, open_configured_jobs, |jobs| jobs, async |request, jobs| {
 //!         serve(request, body, jobs).await
 //!     })
 //!     .await

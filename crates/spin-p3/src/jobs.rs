@@ -1,5 +1,6 @@
 //! [`SpinJobs`]: the job and metrics ports on the store the `queue` setting names, inside Spin.
 
+use hexaspin_api::ApiError;
 use hexaspin_config::os::system_now;
 use hexaspin_config::settings::{QueueSettings, StoreSettings};
 use hexaspin_core::ports::StoreError;
@@ -7,7 +8,7 @@ use hexaspin_redis::RedisJobs;
 use hexaspin_store_sql::jobs::SqliteJobs;
 use hexaspin_stores::AnyJobs;
 
-use crate::{SpinExecutor, SpinRedis};
+use crate::{SpinExecutor, SpinRedis, SpinVariables};
 
 /// Jobs, quota state and counters on Spin's SQLite (embedded default) or Redis (production).
 pub type SpinJobs = AnyJobs<SpinExecutor, SpinRedis>;
@@ -29,4 +30,10 @@ pub fn open_jobs(settings: &QueueSettings) -> Result<SpinJobs, StoreError> {
             prefix.clone(),
         )),
     })
+}
+
+/// The queue store the Spin variables name (`queue`, `redis_url`, …), or why it cannot be opened,
+/// as a component's frame opens it (`hexaspin_api::component::serve_counted`).
+pub fn open_configured_jobs() -> Result<SpinJobs, ApiError> {
+    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }

@@ -19,7 +19,7 @@ pub mod redis;
 pub mod variables;
 
 pub use executor::{SpinExecutor, open_store};
-pub use jobs::{SpinJobs, open_jobs, open_jobs_checking_keys};
+pub use jobs::{SpinJobs, open_configured_jobs, open_jobs, open_jobs_checking_keys};
 pub use redis::SpinRedis;
 pub use variables::SpinVariables;
 

@@ -24,12 +24,12 @@ use hexaspin_api::component::serve_counted;
 use hexaspin_api::users::{MAX_USER_BODY_BYTES, UsersApi};
 use hexaspin_api::{ApiError, Request, Response};
 use hexaspin_config::os::{OsEntropy, system_now};
-use hexaspin_config::settings::{QueueSettings, StoreSettings, load_admin_auth};
+use hexaspin_config::settings::{StoreSettings, load_admin_auth};
 use hexaspin_config::users::UserSettings;
 use hexaspin_store_sql::SqlStore;
 use hexaspin_store_sql::migrate::{self, Schema};
 use spin_adapter::http::PendingBody;
-use spin_adapter::{SpinExecutor, SpinJobs, SpinVariables, open_jobs, open_store};
+use spin_adapter::{SpinExecutor, SpinJobs, SpinVariables, open_configured_jobs, open_store};
 
 const COMPONENT: &str = "users";
 
@@ -40,15 +40,11 @@ async fn handle(request: Request, body: PendingBody) -> Response {
     serve_counted(
         COMPONENT,
         request,
-        open_queue,
+        open_configured_jobs,
         |jobs| jobs,
         async |request, jobs| serve(request, body, jobs).await,
     )
     .await
-}
-
-fn open_queue() -> Result<SpinJobs, ApiError> {
-    Ok(open_jobs(&QueueSettings::load(&SpinVariables)?)?)
 }
 
 async fn serve(mut request: Request, body: PendingBody, jobs: &SpinJobs) -> Result<Response, ApiError> {
