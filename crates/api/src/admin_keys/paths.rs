@@ -80,7 +80,9 @@ pub(crate) fn get_api_key() {}
 )]
 pub(crate) fn update_api_key() {}
 
-/// Revokes a key: it stops verifying on the next request. Revoking twice is a no-op.
+/// Revokes a key: it stops verifying on the next request. Revoking twice is a no-op, also at
+/// the same time; a revoke is applied over a change made in between (409 `concurrent_update` only
+/// when the key keeps changing under it).
 #[utoipa::path(
     post, path = "/api/admin/api-keys/{id}/revoke", tag = "api-keys", operation_id = "revokeApiKey",
     security(("admin_jwt" = [])),
@@ -92,6 +94,7 @@ pub(crate) fn update_api_key() {}
         JsonBodyFailures,
         AdminAccess,
         (status = 404, response = NotFound),
+        (status = 409, response = KeyConflict),
         (status = 422, response = InvalidField),
         StoreFailures,
     ),

@@ -273,18 +273,31 @@ where
     S: ApiKeyStore,
     C: KeyCache,
 {
-    let mut key = get_api_key(ctx.store, id).await?;
-    if key.revoked_at.is_some() {
-        return Ok(key);
+    // A revoke is never refused for a change that came in between (another admin's edit, or
+    // their revoke of the same key): it reads the key again and applies to what it finds, so
+    // concurrent revokes all answer the revoked key and exactly one is audited.
+    let mut attempts_left = REVOKE_ATTEMPTS;
+    loop {
+        let mut key = get_api_key(ctx.store, id).await?;
+        if key.revoked_at.is_some() {
+            return Ok(key);
+        }
+        key.revoked_at = Some(ctx.now);
+        // A revoked key must not keep verifying through a rotation grace period either.
+        key.previous_secret_hash = None;
+        key.previous_secret_expires_at = None;
+        let entry = audit_entry(ctx, AuditAction::KeyRevoked, &key.id, json!({}));
+        attempts_left -= 1;
+        match save(ctx, &mut key, &entry).await {
+            Err(AdminError::Conflict { .. }) if attempts_left > 0 => continue,
+            saved => return saved.map(|()| key),
+        }
     }
-    key.revoked_at = Some(ctx.now);
-    // A revoked key must not keep verifying through a rotation grace period either.
-    key.previous_secret_hash = None;
-    key.previous_secret_expires_at = None;
-    let entry = audit_entry(ctx, AuditAction::KeyRevoked, &key.id, json!({}));
-    save(ctx, &mut key, &entry).await?;
-    Ok(key)
 }
+
+/// How often a revoke reads and tries again when the key changed under it, before it answers
+/// 409 `concurrent_update` (only under a storm of edits to one key).
+const REVOKE_ATTEMPTS: u32 = 5;
 
 /// Issues a new secret; the old one keeps verifying for `grace_seconds` (0: stops at once).
 pub async fn rotate_api_key<S, C, E>(
